@@ -1,7 +1,263 @@
-"""Placeholder: commands of this group are being written."""
+"""Analysis commands: ``retrogait analyze`` (strides, direction, cadence, length, incline, bouts) and
+``retrogait calibrate`` (learn how the IMU is clipped to the shoe)."""
 
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
 import typer
+
+from retrogait.errors import UsageProblem
+
+
+def parse_mount(value: str) -> np.ndarray:
+    """``--mount`` value: a preset name (identity, z-down), a device-profile JSON path, or 9 numbers."""
+    from retrogait.analysis.calibration import read_profile
+    from retrogait.analysis.frames import PRESET_MOUNTS, check_rotation
+
+    key = value.strip().lower()
+    if key in PRESET_MOUNTS:
+        return PRESET_MOUNTS[key]
+    path = Path(value).expanduser()
+    if path.suffix.lower() == ".json" or path.exists():
+        return check_rotation(read_profile(path)["mount"], str(path))
+    try:
+        nums = [float(x) for x in value.replace(";", ",").split(",")]
+    except ValueError:
+        nums = []
+    if len(nums) == 9:
+        return check_rotation(np.array(nums).reshape(3, 3), "--mount")
+    raise UsageProblem(
+        f"--mount {value!r}: expected a device profile (.json from 'retrogait calibrate'), one of "
+        f"{', '.join(PRESET_MOUNTS)}, or 9 comma-separated numbers (row-major, v_foot = M @ v_sensor)"
+    )
+
+
+def _load(path: Path, preset, acc_unit, gyr_unit, rate, foot):
+    from retrogait.loading import load_recording
+
+    if not path.exists():
+        from retrogait.errors import InputFileError
+
+        raise InputFileError(f"{path}: no such file")
+    rec = load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate)
+    if not rec.source:
+        rec.source = str(path)
+    if foot:
+        if len(rec.streams) == 1 and rec.streams[0].foot == "unknown":
+            rec.streams[0] = replace(rec.streams[0], foot=foot)
+        else:
+            keep = [s for s in rec.streams if s.foot == foot]
+            if not keep:
+                raise UsageProblem(f"--foot {foot}: {path} has streams for {rec.feet}")
+            rec.streams = keep
+    return rec
+
+
+def _fmt(x: Any, unit: str = "", digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{x:.{digits}f}{unit}"
+
+
+def _mean_sd(m: Any, sd: Any, unit: str, digits: int = 2) -> str:
+    if m is None:
+        return "-"
+    return f"{m:.{digits}f}" + (f" ± {sd:.{digits}f}" if sd is not None else "") + unit
+
+
+def print_summary(result: Any) -> None:
+    """A readable session summary (rich tables) on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    s = result.summary
+    con = Console()
+    head = Table(title=f"retrogait analysis: {s.get('source') or 'recording'}", show_header=False)
+    head.add_column("what", style="bold")
+    head.add_column("value")
+    walk = s["walking_time_s"]
+    head.add_row("feet", ", ".join(s["feet"]))
+    head.add_row("recording / walking time", f"{s['duration_s']:.1f} s / {walk:.1f} s ({walk / 60:.1f} min)")
+    steps_note = " (estimated: 2 x strides of one foot)" if s["steps_estimated"] else ""
+    head.add_row("strides / steps", f"{s['strides']} / {s['steps']}{steps_note}")
+    head.add_row("cadence", f"{_fmt(s['cadence_steps_per_min'], ' steps/min', 1)} ({s['cadence_note']})")
+    if s.get("step_time_s") is not None:
+        head.add_row("step time (between feet)", _fmt(s["step_time_s"], " s", 3))
+    head.add_row("distance (belt frame on a treadmill)", _fmt(s["distance_m"], " m", 1))
+    head.add_row("speed", _mean_sd(s["speed_mean_m_s"], s["speed_sd_m_s"], " m/s"))
+    head.add_row("time walking backward", f"{s['time_backward_s']:.1f} s ({s['backward_fraction']:.0%} of strides)")
+    grade = s.get("grade_pct")
+    head.add_row("treadmill incline estimate", "-" if grade is None else f"{grade:+.1f} %")
+    head.add_row("walking bouts", str(s["bouts"]))
+    con.print(head)
+
+    t = Table(title="by direction")
+    for col in ("direction", "strides", "steps", "distance m", "stride length m", "speed m/s", "time s"):
+        t.add_column(col, justify="right" if col != "direction" else "left")
+    for d, v in s["by_direction"].items():
+        t.add_row(d, str(v["strides"]), str(v["steps"]), f"{v['distance_m']:.1f}",
+                  _mean_sd(v["stride_length_mean_m"], v["stride_length_sd_m"], ""),
+                  _mean_sd(v["speed_mean_m_s"], v["speed_sd_m_s"], ""), f"{v['time_s']:.1f}")
+    con.print(t)
+
+    b = Table(title="walking bouts")
+    for col in ("#", "foot", "start s", "duration s", "strides", "distance m", "speed m/s", "direction"):
+        b.add_column(col, justify="right" if col not in ("foot", "direction") else "left")
+    for bout in result.bouts[:30]:
+        b.add_row(str(bout["bout"]), bout["foot"], f"{bout['t_start']:.1f}", f"{bout['duration_s']:.1f}",
+                  str(bout["strides"]), f"{bout['distance_m']:.1f}", _fmt(bout["speed_m_s"]), bout["direction"])
+    if len(result.bouts) > 30:
+        b.caption = f"... {len(result.bouts) - 30} more bouts (see --json)"
+    con.print(b)
+    for w in result.warnings:
+        con.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _run_with_progress(rec: Any, mount: Any, show: bool) -> Any:
+    from retrogait.analysis import analyze
+
+    if not show:
+        return analyze(rec, mount=mount)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as prog:
+        task = prog.add_task("analyzing", total=1.0)
+        return analyze(rec, mount=mount, progress=lambda f: prog.update(task, completed=f))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to ``app``."""
+    """Add ``analyze`` and ``calibrate`` to ``app``."""
+
+    @app.command("analyze")
+    def analyze_cmd(
+        file: Path = typer.Argument(..., help="Recording to analyze: native .rgt, or CSV / .mat (see --preset)."),
+        mount: Optional[str] = typer.Option(
+            None, "--mount",
+            help="Sensor-to-foot mounting to use instead of the one stored in the file or the device "
+                 "profile: a profile .json written by 'retrogait calibrate', 'identity' (sensor x toes, "
+                 "y left, z up), 'z-down' (x toes, y right, z down), or 9 numbers row-major."),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary, bouts and strides as JSON."),
+        strides: Optional[Path] = typer.Option(
+            None, "--strides", help="Also write the per-stride table as CSV to this path (SI units, rad)."),
+        foot: Optional[str] = typer.Option(
+            None, "--foot", help="Analyze only this foot (left/right), or say which foot a one-sensor "
+                                 "file is from."),
+        preset: Optional[str] = typer.Option(
+            None, "--preset", help="CSV layout for imported files: retrogait, gaitmap, gaitmap-raw, "
+                                   "gaitmap-single, xio, generic, openshoe (default: guess)."),
+        acc_unit: Optional[str] = typer.Option(None, "--acc-unit", help="Accelerometer unit of a CSV: g, mg, m/s^2."),
+        gyr_unit: Optional[str] = typer.Option(None, "--gyr-unit", help="Gyroscope unit of a CSV: deg/s, rad/s."),
+        rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) of a CSV without timestamps."),
+    ) -> None:
+        """Find every stride, its direction (forward/backward/sideways) and its parameters; print a summary.
+
+        Example: retrogait analyze sample_data/backward_treadmill_5pct.rgt --strides strides.csv
+        """
+        if foot is not None and foot not in ("left", "right"):
+            raise UsageProblem(f"--foot {foot!r}: expected left or right")
+        m = parse_mount(mount) if mount else None
+        rec = _load(file, preset, acc_unit, gyr_unit, rate, foot)
+        long_file = sum(s.n for s in rec.streams) > 2_000_000 and not as_json
+        result = _run_with_progress(rec, m, long_file)
+        if strides is not None:
+            result.strides.to_csv(strides)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=1, allow_nan=False, default=_json_default))
+        else:
+            print_summary(result)
+            if strides is not None:
+                typer.echo(f"per-stride table: {strides} ({len(result.strides)} rows)")
+
+    @app.command("calibrate")
+    def calibrate_cmd(
+        file: Path = typer.Argument(
+            ..., help="A calibration recording: stand still 2-3 s, then walk FORWARD at least 10 strides."),
+        device_id: Optional[str] = typer.Option(
+            None, "--device-id",
+            help="Save the mounting as this device's profile (default: the device id stored in the file)."),
+        apply: list[Path] = typer.Option(
+            [], "--apply", help="Store the mounting into these native .rgt recordings too (repeatable)."),
+        no_profile: bool = typer.Option(False, "--no-profile", help="Do not write a device profile."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        foot: Optional[str] = typer.Option(None, "--foot", help="Which foot a one-sensor file is from."),
+        preset: Optional[str] = typer.Option(None, "--preset", help="CSV layout (see 'retrogait analyze --help')."),
+        acc_unit: Optional[str] = typer.Option(None, "--acc-unit", help="Accelerometer unit of a CSV."),
+        gyr_unit: Optional[str] = typer.Option(None, "--gyr-unit", help="Gyroscope unit of a CSV."),
+        rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) of a CSV without timestamps."),
+    ) -> None:
+        """Learn how the IMU is clipped to the shoe, from standing still then walking forward.
+
+        Gravity while standing gives the foot's up axis, the swing rotation its left-right axis, and the
+        known forward walking which way the toes point. The result is saved as a device profile
+        (used by 'retrogait analyze' for later sessions of that device) and/or stored into recordings.
+
+        Example: retrogait calibrate calib_walk.rgt --device-id imu-7 --apply monday.rgt
+        """
+        from retrogait.analysis.calibration import calibrate_recording, device_id as dev_of, save_profile
+
+        rec = _load(file, preset, acc_unit, gyr_unit, rate, foot)
+        cals = calibrate_recording(rec)
+        saved: dict[str, str] = {}
+        if not no_profile:
+            for (key, cal), stream in zip(cals.items(), rec.streams):
+                dev = device_id or dev_of(stream)
+                if dev is None:
+                    continue
+                if device_id and len(cals) > 1:
+                    dev = f"{device_id}-{key}"
+                saved[key] = str(save_profile(dev, cal, str(file)))
+        applied = [_apply(path, cals) for path in apply]
+        out = {
+            key: {**cal.to_json(None, str(file)), "profile": saved.get(key)} for key, cal in cals.items()
+        }
+        out["applied_to"] = applied
+        if as_json:
+            typer.echo(json.dumps(out, indent=1, default=_json_default))
+            return
+        for key, cal in cals.items():
+            typer.echo(f"{key}: mounting (v_foot = M @ v_sensor), from {cal.strides} strides:")
+            for row in cal.mount:
+                typer.echo("   " + "  ".join(f"{v:+.4f}" for v in row))
+            agree = ", ".join(f"{k} {v:.0%}" for k, v in cal.agreement.items())
+            typer.echo(f"   checks: {agree} -> {'consistent' if cal.consistent else 'INCONSISTENT'}")
+            for w in cal.warnings:
+                typer.echo(f"   warning: {w}")
+            if key in saved:
+                typer.echo(f"   saved device profile: {saved[key]}")
+        if not saved and not applied and not no_profile:
+            typer.echo("no device id in the file: nothing saved (use --device-id ID or --apply FILE)")
+        for path in applied:
+            typer.echo(f"stored the mounting into {path}")
+
+
+def _apply(path: Path, cals: dict[str, Any]) -> str:
+    """Store the calibrated mounting(s) into a native recording, matching streams by foot."""
+    from retrogait.fileformat import write_recording
+    from retrogait.loading import NATIVE_SUFFIX, load_recording
+
+    if path.suffix.lower() != NATIVE_SUFFIX:
+        raise UsageProblem(f"--apply {path}: only native {NATIVE_SUFFIX} recordings can store a mounting "
+                           "(convert it first with 'retrogait convert')")
+    rec = load_recording(path)
+    for i, s in enumerate(rec.streams):
+        cal = cals.get(s.foot) or (next(iter(cals.values())) if len(cals) == 1 else None)
+        if cal is None:
+            raise UsageProblem(f"--apply {path}: no calibration for its {s.foot} foot stream")
+        rec.streams[i] = replace(s, mount=cal.mount)
+    write_recording(path, rec)
+    return str(path)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")

@@ -1,7 +1,276 @@
-"""Placeholder: commands of this group are being written."""
+"""File commands: ``retrogait info`` (what is in a recording, and what is wrong with it) and
+``retrogait convert`` (native .rgt <-> CSV, importing the gaitmap / x-io / OpenShoe layouts)."""
 
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
 import typer
+
+from retrogait.csvio import write_csv
+from retrogait.errors import InputFileError, UsageProblem
+from retrogait.fileformat import FileReport, MAGIC, read_report, write_recording
+from retrogait.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
+from retrogait.recording import FEET, Recording, Stream
+
+GAP_FACTOR = 1.5
+"""An interval longer than this many nominal sample periods is a gap."""
+
+
+def find_gaps(t: np.ndarray, rate: float | None) -> tuple[list[tuple[float, float]], int]:
+    """Gaps in timestamps ``t`` at ``rate`` Hz: ([(t_start, t_end), ...], estimated dropped samples)."""
+    if t.size < 2 or not rate:
+        return [], 0
+    dt = np.diff(t)
+    period = 1.0 / rate
+    idx = np.flatnonzero(dt > GAP_FACTOR * period)
+    dropped = int(np.sum(np.round(dt[idx] / period) - 1)) if idx.size else 0
+    return [(float(t[i]), float(t[i + 1])) for i in idx], dropped
+
+
+def stream_summary(s: Stream, events: list[dict[str, Any]], index: int) -> dict[str, Any]:
+    """Per-stream facts for ``info``: samples, duration, rates, gaps (timestamps and gap events)."""
+    measured = s.measured_rate
+    gaps, dropped = find_gaps(s.t, s.nominal_rate or measured)
+    gap_events = [e for e in events if e.get("kind") == "gap" and e.get("stream", index) == index]
+    gap_s = float(sum(float(e.get("t_end", e.get("t", 0))) - float(e.get("t", 0)) for e in gap_events))
+    backwards = int(np.sum(np.diff(s.t) <= 0)) if s.n > 1 else 0
+    return {
+        "index": index, "foot": s.foot, "samples": s.n, "duration_s": s.duration,
+        "t_first": float(s.t[0]) if s.n else None, "t_last": float(s.t[-1]) if s.n else None,
+        "nominal_rate_hz": s.nominal_rate, "measured_rate_hz": measured,
+        "device": s.device, "mount": None if s.mount is None else s.mount.tolist(),
+        "channels": ["t"] + (["t_host"] if s.t_host is not None else []) + ["acc", "gyr"]
+        + (["mag"] if s.mag is not None else []),
+        "gaps": len(gaps), "dropped_samples": dropped,
+        "longest_gap_s": max((b - a for a, b in gaps), default=0.0),
+        "gap_list": [{"t": a, "t_end": b} for a, b in gaps[:20]],
+        "gap_events": len(gap_events), "gap_event_seconds": gap_s,
+        "gap_event_samples": int(round(gap_s * (s.nominal_rate or measured or 0.0))),
+        "non_increasing_timestamps": backwards,
+    }
+
+
+def summarize(rec: Recording, report: FileReport | None) -> dict[str, Any]:
+    """A JSON-ready description of a recording (and of the native file's integrity, when known)."""
+    out: dict[str, Any] = {
+        "file": rec.source, "format": "retrogait native" if report else "imported",
+        "start_time": rec.start_time, "subject": rec.subject, "tags": rec.tags, "feet": rec.feet,
+        "duration_s": rec.duration, "streams": [stream_summary(s, rec.events, i) for i, s in enumerate(rec.streams)],
+        "events": len(rec.events), "event_kinds": sorted({str(e.get("kind")) for e in rec.events}),
+        "warnings": rec.warnings,
+    }
+    if report is not None:
+        out.update({
+            "format_version": report.format_version, "file_size_bytes": report.size, "blocks": report.n_blocks,
+            "sample_blocks": report.n_sample_blocks, "closed_cleanly": report.closed_cleanly,
+            "checksum_problems": [{"block": p.block, "byte_offset": p.offset, "problem": p.reason}
+                                  for p in report.problems],
+            "truncated_tail": None if report.truncated_tail is None else
+            {"byte_offset": report.truncated_tail[0], "bytes": report.truncated_tail[1]},
+            "created_by": report.header.get("created_by"),
+        })
+    return out
+
+
+def _fmt_rate(x: float | None) -> str:
+    return "unknown" if not x else f"{x:.4g} Hz"
+
+
+def _print_summary(d: dict[str, Any]) -> None:
+    echo = typer.echo
+    echo(f"file:        {d['file']}")
+    if "format_version" in d:
+        echo(f"format:      retrogait native v{d['format_version']}, {d['file_size_bytes']:,} bytes, "
+             f"{d['blocks']:,} blocks ({d['sample_blocks']:,} of samples), "
+             f"{'closed cleanly' if d['closed_cleanly'] else 'NOT closed cleanly (interrupted?)'}")
+    else:
+        echo("format:      imported (not a native recording)")
+    echo(f"start time:  {d['start_time'] or 'unknown'}")
+    echo(f"subject:     {d['subject'] or '-'}")
+    if d["tags"]:
+        echo("tags:        " + ", ".join(f"{k}={v}" for k, v in d["tags"].items()))
+    echo(f"duration:    {d['duration_s']:.3f} s")
+    for s in d["streams"]:
+        dev = ", ".join(f"{k}={v}" for k, v in s["device"].items()) or "-"
+        echo(f"stream {s['index']} ({s['foot']} foot): {s['samples']:,} samples, {s['duration_s']:.3f} s, "
+             f"rate nominal {_fmt_rate(s['nominal_rate_hz'])} / measured {_fmt_rate(s['measured_rate_hz'])}")
+        echo(f"  device: {dev}; channels: {' '.join(s['channels'])}; "
+             f"mount: {'known' if s['mount'] is not None else 'unknown'}")
+        echo(f"  gaps in timestamps: {s['gaps']} (about {s['dropped_samples']:,} dropped samples, longest "
+             f"{s['longest_gap_s']:.3f} s); gap events: {s['gap_events']} ({s['gap_event_seconds']:.3f} s, about "
+             f"{s['gap_event_samples']:,} samples)"
+             + (f"; {s['non_increasing_timestamps']} non-increasing timestamps" if s["non_increasing_timestamps"] else ""))
+    echo(f"events:      {d['events']}" + (f" ({', '.join(d['event_kinds'])})" if d["events"] else ""))
+    if "checksum_problems" in d:
+        probs = d["checksum_problems"]
+        echo(f"checksums:   {'all blocks OK' if not probs else f'{len(probs)} bad block(s)'}")
+        for p in probs:
+            echo(f"  block {p['block']} at byte {p['byte_offset']}: {p['problem']}")
+        if d["truncated_tail"]:
+            echo(f"truncated:   last {d['truncated_tail']['bytes']} bytes from byte "
+                 f"{d['truncated_tail']['byte_offset']} are an incomplete block (ignored)")
+    for w in d["warnings"]:
+        if "checksum" not in w and "truncated" not in w:
+            echo(f"warning:     {w}")
+
+
+def _open(path: Path, preset, acc_unit, gyr_unit, rate, foot) -> tuple[Recording, FileReport | None]:
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    try:
+        with open(path, "rb") as f:
+            native = f.read(5) == MAGIC[:5]
+    except OSError:
+        native = False
+    if native or (path.suffix.lower() == NATIVE_SUFFIX and not preset):
+        return read_report(path)
+    return load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, foot=foot), None
+
+
+def _parse_tag(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise UsageProblem(f"--tag {text!r}: expected KEY=VALUE, e.g. --tag incline_pct=5")
+    key, value = text.split("=", 1)
+    try:
+        parsed = json.loads(value)
+        if isinstance(parsed, (list, dict)):
+            parsed = value
+    except json.JSONDecodeError:
+        parsed = value
+    return key.strip(), parsed
+
+
+PRESET_HELP = (
+    "Layout of an imported CSV: retrogait (what convert writes), gaitmap (two header rows, foot frame, "
+    "204.8 Hz), gaitmap-raw (same, raw sensor axes), gaitmap-single (index,acc_x..gyr_z, 102.4 Hz), xio "
+    "(x-io Gait-Tracking: Time (s), gyro deg/s, acc g), generic (named columns), openshoe (.mat). "
+    "Default: guessed from the header."
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to ``app``."""
+    """Add ``info`` and ``convert`` to ``app``."""
+
+    @app.command()
+    def info(
+        file: Path = typer.Argument(..., help="A recording: native .rgt, or any file convert can import."),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+        preset: Optional[str] = typer.Option(None, "--preset", help=PRESET_HELP),
+        rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) for imports without a time column."),
+    ) -> None:
+        """Show what a recording holds and what is wrong with it: header (device, feet, subject, tags),
+        duration, sample rate nominal vs measured, gaps and dropped samples (from the timestamps and
+        from gap events), checksum problems (block number and byte offset) and a truncated tail.
+
+        \b
+        Examples:
+          retrogait info sample_data/backward_treadmill_5pct.rgt
+          retrogait info walk.rgt --json
+          retrogait info ../shared/data/xio_loop/short_walk.csv
+        """
+        rec, report = _open(file, preset, None, None, rate, None)
+        summary = summarize(rec, report)
+        if json_out:
+            typer.echo(json.dumps(summary, indent=2, default=str))
+        else:
+            _print_summary(summary)
+
+    @app.command()
+    def convert(
+        src: Path = typer.Argument(..., metavar="IN", help="Input: native .rgt, CSV (see --preset) or OpenShoe .mat."),
+        dst: Path = typer.Argument(..., metavar="OUT", help="Output: .rgt (native) or .csv (retrogait CSV)."),
+        preset: Optional[str] = typer.Option(None, "--preset", help=PRESET_HELP),
+        acc_unit: Optional[str] = typer.Option(
+            None, "--acc-unit", help="Accelerometer unit of the CSV side: for a CSV input, what its values are "
+            "in (g, mg, m/s^2), overriding the preset; for a CSV output, what to write (default m/s^2)."),
+        gyr_unit: Optional[str] = typer.Option(
+            None, "--gyr-unit", help="Gyroscope unit of the CSV side (deg/s, rad/s), like --acc-unit."),
+        rate: Optional[float] = typer.Option(
+            None, "--rate", help="Sample rate in Hz: for files without a time column (gaitmap index, "
+            "OpenShoe) this sets the time axis; otherwise it sets the nominal rate in the header."),
+        foot: Optional[str] = typer.Option(None, "--foot", help="Foot of a one-foot input: left or right."),
+        subject: Optional[str] = typer.Option(None, "--subject", help="Subject id to store in the header."),
+        tag: Optional[list[str]] = typer.Option(
+            None, "--tag", help="KEY=VALUE tag to add (repeatable), e.g. --tag condition=treadmill "
+            "--tag incline_pct=5 --tag belt_speed_m_s=0.8"),
+        start_time: Optional[str] = typer.Option(
+            None, "--start-time", help="Start time to store (ISO 8601 UTC, e.g. 2026-01-31T09:30:00Z)."),
+        mount: Optional[str] = typer.Option(
+            None, "--mount", help="identity: the data are already in the foot frame (x toes, y left, z up); "
+            "unknown: raw sensor axes, let the analysis find the mounting. Default: what the input says."),
+        force: bool = typer.Option(False, "--force", "-f", help="Overwrite OUT if it exists."),
+    ) -> None:
+        """Convert between the native format and CSV; import gaitmap, x-io and OpenShoe files.
+
+        The direction follows the extensions (.rgt native, .csv CSV). native -> CSV -> native is exact
+        to the stored precision (use the default SI units for that).
+
+        \b
+        Examples:
+          retrogait convert imu_sample.csv walk.rgt --preset gaitmap --subject S01 --tag condition=overground
+          retrogait convert short_walk.csv walk.rgt --preset xio --foot right
+          retrogait convert walk.rgt walk.csv --acc-unit g --gyr-unit deg/s
+        """
+        if foot is not None and foot not in FEET:
+            raise UsageProblem(f"--foot {foot!r}: expected one of {', '.join(FEET)}")
+        if preset is not None and preset.lower() not in LOAD_PRESETS:
+            raise UsageProblem(f"--preset {preset!r}: expected one of {', '.join(LOAD_PRESETS)}")
+        if mount not in (None, "identity", "unknown"):
+            raise UsageProblem(f"--mount {mount!r}: expected identity or unknown")
+        out_suffix = dst.suffix.lower()
+        if out_suffix not in (NATIVE_SUFFIX,) + CSV_SUFFIXES:
+            raise UsageProblem(f"{dst}: unknown output type {dst.suffix or '(none)'!r}: use .rgt (native) or .csv")
+        if dst.exists() and not force:
+            raise UsageProblem(f"{dst}: exists; add --force to overwrite")
+        if dst.resolve() == src.resolve():
+            raise UsageProblem(f"{dst}: output is the input file")
+        imported = _is_text(src)  # units then describe the input; for a native input, the CSV output
+        rec, _ = _open(src, preset, acc_unit if imported else None, gyr_unit if imported else None, rate, foot)
+        _apply_overrides(rec, rate=rate, foot=foot, subject=subject, tags=tag or [], start_time=start_time, mount=mount)
+        for w in rec.warnings:
+            typer.echo(f"retrogait: warning: {w}", err=True)
+        if out_suffix == NATIVE_SUFFIX:
+            write_recording(dst, rec)
+        else:
+            write_csv(dst, rec, acc_unit=(acc_unit if not imported and acc_unit else "m/s^2"),
+                      gyr_unit=(gyr_unit if not imported and gyr_unit else "rad/s"))
+        n = sum(s.n for s in rec.streams)
+        typer.echo(f"wrote {dst}: {len(rec.streams)} stream(s) ({', '.join(rec.feet)}), {n:,} samples, "
+                   f"{rec.duration:.2f} s")
+
+
+def _is_text(path: Path) -> bool:
+    """True for an input that is imported (CSV/.mat), False for a native recording."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(5) != MAGIC[:5]
+    except OSError:
+        return True
+
+
+def _apply_overrides(rec: Recording, *, rate, foot, subject, tags, start_time, mount) -> None:
+    if foot:
+        if len(rec.streams) != 1:
+            raise UsageProblem(f"--foot applies to one-foot files; this one has {len(rec.streams)} streams "
+                               f"({', '.join(rec.feet)})")
+        rec.streams[0].foot = foot
+    if rate:
+        for s in rec.streams:
+            s.nominal_rate = rate
+    if subject is not None:
+        rec.subject = subject
+    for text in tags:
+        key, value = _parse_tag(text)
+        rec.tags[key] = value
+    if start_time is not None:
+        rec.start_time = start_time
+    if mount == "identity":
+        for s in rec.streams:
+            s.mount = np.eye(3)
+    elif mount == "unknown":
+        for s in rec.streams:
+            s.mount = None

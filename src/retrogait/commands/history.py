@@ -1,7 +1,407 @@
-"""Placeholder: commands of this group are being written."""
+"""Commands that keep and compare sessions: add, sessions, history, export, compare, trend."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
+
+from retrogait.balance.catalog import DEFAULT_TABLE_METRICS, METRICS, metric_info
+from retrogait.balance.metrics import DIRECTIONS
+from retrogait.errors import InputFileError, NoGaitError, RetrogaitError, UsageProblem
+from retrogait.history import compare as cmp
+from retrogait.history import db as hdb
+from retrogait.history import periods, queries, store, trend
+
+DB_HELP = (
+    "History database file. Default: $RETROGAIT_DB, else $XDG_DATA_HOME/retrogait/history.sqlite "
+    "(~/.local/share/retrogait/history.sqlite)."
+)
+PERIOD_HELP = (
+    "An ISO week (2026-W40), week range (2026-W40..2026-W42), day or day range "
+    "(2026-10-01..2026-10-14) or session ids (12, 12..15); comma-separated lists allowed."
+)
+
+
+def _db_option() -> Optional[Path]:
+    return typer.Option(None, "--db", help=DB_HELP, dir_okay=False)
+
+
+def _open(db: Optional[Path], must_exist: bool = True):
+    return hdb.connect(db, must_exist=must_exist)
+
+
+def _check_direction(direction: Optional[str]) -> Optional[list[str]]:
+    if direction is None:
+        return None
+    if direction not in DIRECTIONS:
+        raise UsageProblem(f"--direction {direction!r}: expected one of {', '.join(DIRECTIONS)}")
+    return [direction]
+
+
+def _num(x: Optional[float], fmt: str = ".3g") -> str:
+    return "" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, fmt)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return text == ""
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """Aligned plain-text columns: numbers right-aligned, text left-aligned."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    numeric = [bool(rows) and all(_is_number(r[i]) for r in rows) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if num else c.ljust(w)
+                         for c, w, num in zip(cells, widths, numeric)).rstrip()
+
+    typer.echo(line(headers))
+    typer.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        typer.echo(line(r))
+
+
+# --- add ------------------------------------------------------------------------------------------
+
+def _add_one(conn, path: Path, subject: Optional[str]) -> str:
+    """Analyze and store one file; returns the message line."""
+    from retrogait.analysis import analyze
+    from retrogait.loading import load_recording
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    sha = store.file_sha256(path)
+    existing = store.find_hash(conn, sha)
+    if existing is not None:
+        return f"{path}: already in the history as session {existing} (nothing added)"
+    rec = load_recording(path)
+    if not (subject or rec.subject):
+        raise UsageProblem(f"{path}: the recording names no subject; pass --subject ID")
+    result = analyze(rec)
+    sid, added = store.store_result(conn, rec, result, path, subject=subject)
+    if not added:
+        return f"{path}: already in the history as session {sid} (nothing added)"
+    row = conn.execute("SELECT subject, iso_week FROM sessions WHERE id = ?", (sid,)).fetchone()
+    dirs = conn.execute("SELECT direction, n_steady FROM direction_stats WHERE session_id = ?", (sid,)).fetchall()
+    got = ", ".join(f"{d['direction']} {d['n_steady']} steady strides" for d in dirs) or "no walking"
+    return f"{path}: added as session {sid} ({row['subject']}, {row['iso_week']}; {got})"
+
+
+def add(
+    files: list[Path] = typer.Argument(..., help="Recordings to analyze and keep (.rgt or CSV).", show_default=False),
+    subject: Optional[str] = typer.Option(
+        None, "--subject", "-s", help="Subject id to file the sessions under (default: the id in the recording)."
+    ),
+    db: Optional[Path] = _db_option(),
+) -> None:
+    """Analyze recordings and keep their balance metrics in the history.
+
+    Adding the same file twice does nothing (files are recognised by a SHA-256 of their bytes).
+
+    Example: retrogait add week40/*.rgt --subject anna
+    """
+    conn = _open(db, must_exist=False)
+    first_error: Optional[RetrogaitError] = None
+    # a progress bar only when the messages go to the same terminal (they are printed above the bar)
+    show_progress = len(files) > 1 and sys.stderr.isatty() and sys.stdout.isatty()
+    progress = None
+    if show_progress:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        progress = Progress(console=Console(stderr=True), transient=True)
+        progress.start()
+        task = progress.add_task("analyzing", total=len(files))
+    try:
+        for path in files:
+            try:
+                message, is_error = _add_one(conn, path, subject), False
+            except RetrogaitError as exc:
+                first_error = first_error or exc
+                message, is_error = f"retrogait: error: {exc}", True
+            if progress is not None:
+                progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+            else:
+                typer.echo(message, err=is_error)
+            if progress is not None:
+                progress.advance(task)
+    finally:
+        if progress is not None:
+            progress.stop()
+        conn.close()
+    if first_error is not None:
+        raise typer.Exit(first_error.exit_code)
+
+
+# --- sessions / history / export -------------------------------------------------------------------
+
+def _sessions(db: Optional[Path], subject: Optional[str]) -> tuple[str | None, list[queries.StoredSession]]:
+    conn = _open(db)
+    try:
+        if subject is not None:
+            subject = queries.resolve_subject(conn, subject)
+        return subject, queries.load_sessions(conn, subject)
+    finally:
+        conn.close()
+
+
+def _subject_sessions(db: Optional[Path], subject: Optional[str]) -> tuple[str, list[queries.StoredSession]]:
+    """One subject's sessions (``subject`` None: the only subject in the database)."""
+    conn = _open(db)
+    try:
+        subject = queries.resolve_subject(conn, subject)
+        return subject, queries.load_sessions(conn, subject)
+    finally:
+        conn.close()
+
+
+def sessions(
+    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Only this subject's sessions."),
+    db: Optional[Path] = _db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List the stored sessions (ids are what --baseline/--current accept).
+
+    Example: retrogait sessions --subject anna
+    """
+    _, found = _sessions(db, subject)
+    if as_json:
+        out = [{k: v for k, v in vars(s).items() if k != "directions"}
+               | {"directions": {d: {"n_strides": x.n_strides, "n_steady": x.n_steady, "speed": _clean(x.speed)}
+                                 for d, x in s.directions.items()}} for s in found]
+        typer.echo(json.dumps(out, indent=1))
+        return
+    rows = []
+    for s in found:
+        walked = ", ".join(f"{d} {x.n_strides}" for d, x in s.directions.items()) or "-"
+        rows.append([str(s.id), s.subject, s.start_time, s.iso_week, s.condition or "?",
+                     _num(s.belt_speed, ".2f"), _num(s.incline_pct, ".1f"), f"{s.duration / 60:.1f}",
+                     walked, Path(s.path).name])
+    _print_table(["id", "subject", "start (UTC)", "week", "condition", "belt m/s", "incline %",
+                  "min", "strides", "file"], rows)
+
+
+def _clean(x: Optional[float]) -> Optional[float]:
+    return None if x is None or not math.isfinite(x) else x
+
+
+def _metric_list(metric: Optional[list[str]]) -> list[str]:
+    names = metric or list(DEFAULT_TABLE_METRICS)
+    for n in names:
+        metric_info(n)
+    return names
+
+
+def history(
+    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Whose sessions (default: the only subject)."),
+    metric: Optional[list[str]] = typer.Option(
+        None, "--metric", "-m", help=f"Metric to show (repeat for several). Known: {', '.join(METRICS)}."
+    ),
+    direction: Optional[str] = typer.Option(None, "--direction", "-d", help="backward or forward (default: both)."),
+    by: str = typer.Option("week", "--by", help="Rows per ISO 'week' (mean of its sessions) or per 'session'."),
+    db: Optional[Path] = _db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Show metrics over time: one row per ISO week (or session), one column per metric.
+
+    Example: retrogait history --subject anna --metric stride_time_cv --metric speed_mean --by week
+    """
+    if by not in ("week", "session"):
+        raise UsageProblem(f"--by {by!r}: expected 'week' or 'session'")
+    subject, found = _subject_sessions(db, subject)
+    names = _metric_list(metric)
+    out: list[dict] = []
+    for d in _check_direction(direction) or list(DIRECTIONS):
+        have = [s for s in found if d in s.directions]
+        keys = sorted({s.iso_week for s in have}) if by == "week" else [str(s.id) for s in have]
+        for key in keys:
+            group = [s for s in have if (s.iso_week if by == "week" else str(s.id)) == key]
+            row = {"direction": d, by: key, "sessions": len(group)}
+            for n in names:
+                v = [s.value(d, n) for s in group if s.value(d, n) is not None]
+                row[n] = float(sum(v) / len(v)) if v else None
+            out.append(row)
+    if as_json:
+        typer.echo(json.dumps({"subject": subject, "by": by, "rows": out}, indent=1))
+        return
+    if not out:
+        typer.echo(f"no walking sessions for {subject}")
+        return
+    headers = ["direction", by, "n"] + [f"{n} ({METRICS[n].shown_unit})" if METRICS[n].shown_unit else n
+                                        for n in names]
+    rows = [[r["direction"], r[by], str(r["sessions"])]
+            + [_num(None if r[n] is None else METRICS[n].show(r[n])) for n in names] for r in out]
+    typer.echo(f"subject {subject}")
+    _print_table(headers, rows)
+
+
+EXPORT_COLUMNS = ["session_id", "subject", "start_time", "iso_week", "condition", "belt_speed_m_s",
+                  "incline_pct", "direction", "speed_m_s", "grade_pct", "n_steady", "metric", "unit",
+                  "value", "se", "n"]
+
+
+def export(
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="CSV file to write (default: standard output)."),
+    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Only this subject (default: everyone)."),
+    db: Optional[Path] = _db_option(),
+) -> None:
+    """Write every stored metric as CSV, one row per session, direction and metric (stored SI units).
+
+    Example: retrogait export -o history.csv
+    """
+    _, found = _sessions(db, subject)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(EXPORT_COLUMNS)
+    for s in found:
+        for d, x in s.directions.items():
+            for name, m in x.metrics.items():
+                unit = METRICS[name].unit if name in METRICS else ""
+                w.writerow([s.id, s.subject, s.start_time, s.iso_week, s.condition or "", _num(s.belt_speed, "g"),
+                            _num(s.incline_pct, "g"), d, _num(x.speed, ".6g"), _num(x.grade_pct, ".6g"),
+                            x.n_steady, name, unit, _num(m.value, ".6g"), _num(m.se, ".6g"), m.n])
+    if output is None:
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        try:
+            output.write_text(buf.getvalue())
+        except OSError as exc:
+            raise UsageProblem(f"{output}: cannot write ({exc.strerror})") from None
+        typer.echo(f"wrote {sum(len(x.metrics) for s in found for x in s.directions.values())} rows to {output}")
+
+
+# --- compare / trend ------------------------------------------------------------------------------
+
+def _pick(found: list[queries.StoredSession], period: Optional[str], default: str, subject: str, what: str):
+    if period is None:
+        if default == "first":
+            return periods.default_baseline(found)
+        last_week = found[-1].iso_week
+        return [s for s in found if s.iso_week == last_week]
+    chosen = periods.select(found, period)
+    if not chosen:
+        weeks = sorted({s.iso_week for s in found})
+        raise NoGaitError(f"no sessions of {subject} in the {what} period {period!r} "
+                          f"(sessions exist in {', '.join(weeks)})")
+    return chosen
+
+
+def compare(
+    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Whose sessions (default: the only subject)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline period. " + PERIOD_HELP
+                                           + " Default: the first two ISO weeks (at least 3 sessions)."),
+    current: Optional[str] = typer.Option(None, "--current", "-c", help="Current period (same forms). "
+                                          "Default: the latest ISO week."),
+    metric: Optional[list[str]] = typer.Option(None, "--metric", "-m", help="Only these metrics (repeat)."),
+    direction: Optional[str] = typer.Option(None, "--direction", "-d", help="backward or forward (default: both)."),
+    condition: Optional[str] = typer.Option(None, "--condition", help="Only 'treadmill' or 'overground' sessions."),
+    allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Compare treadmill with overground anyway (warns)."),
+    confidence: float = typer.Option(
+        0.95, "--confidence", help="How sure a 'real change' must be: 0.95 lets an unchanged person get a false "
+        "alarm on 5% of metrics; 0.99 is stricter (fewer false alarms, misses more small changes)."
+    ),
+    db: Optional[Path] = _db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Is the change from baseline to current real? Per direction and metric: baseline, current, change,
+    the change needed to be real (from >= 3 of the person's own baseline sessions, else the literature
+    MDC, flagged), and a verdict: improved / worse / no real change.
+
+    Exit codes: 0 compared; 2 bad option, unknown subject or mixed conditions; 3 bad database;
+    4 a period has no sessions.
+
+    Example: retrogait compare --subject anna --baseline 2026-W40..2026-W42 --current 2026-W47
+    """
+    if metric:
+        for n in metric:
+            metric_info(n)
+    directions = _check_direction(direction)
+    subject, found = _subject_sessions(db, subject)
+    if len(found) < 2:
+        raise NoGaitError(f"{subject} has only one session (id {found[0].id}); a comparison needs a baseline "
+                          "and a current session")
+    b = _pick(found, baseline, "first", subject, "baseline")
+    c = _pick(found, current, "last", subject, "current")
+    result = cmp.compare(subject, b, c, metrics=metric, directions=directions, condition=condition,
+                         allow_mixed=allow_mixed, confidence=confidence)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=1))
+        return
+    typer.echo(f"subject {subject}, condition {result.condition or 'unknown'}: baseline sessions "
+               f"{_ids(result.baseline_sessions)} vs current sessions {_ids(result.current_sessions)}")
+    for w in result.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    rows = []
+    for r in result.rows:
+        info = METRICS[r.metric]
+        src = {"personal": f"personal n={r.n_baseline}", "population": "population MDC", "none": "-"}[r.mdc_source]
+        rows.append([r.direction, r.metric + (" *" if r.exploratory else ""), info.shown_unit,
+                     _num(info.show(r.baseline)), _num(info.show(r.current)), _num(info.show(r.change)),
+                     _num(r.pct_change, "+.1f"), _num(info.show(r.detectable)), src,
+                     f"{r.n_baseline}/{r.n_current}", r.verdict])
+    _print_table(["direction", "metric", "unit", "baseline", "current", "change", "%", "detectable", "threshold",
+                  "n b/c", "verdict"], rows)
+    if any(r.exploratory for r in result.rows):
+        typer.echo("* exploratory metric")
+
+
+def _ids(ids: list[int]) -> str:
+    return ",".join(str(i) for i in ids)
+
+
+def trend_cmd(
+    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Whose sessions (default: the only subject)."),
+    metric: str = typer.Option("stride_time_cv", "--metric", "-m", help=f"Metric to plot. Known: {', '.join(METRICS)}."),
+    direction: Optional[str] = typer.Option(None, "--direction", "-d",
+                                            help="backward or forward (default: the one with more sessions)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline period for the band. "
+                                           + PERIOD_HELP + " Default: the first two ISO weeks (at least 3 sessions)."),
+    output: Path = typer.Option(Path("trend.png"), "--output", "-o", help="PNG file to write."),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report of all metrics."),
+    db: Optional[Path] = _db_option(),
+) -> None:
+    """Plot a metric across weeks with the baseline mean and the detectable-change band (PNG), and
+    optionally an HTML report of every metric.
+
+    Example: retrogait trend --subject anna --metric stride_time_cv -o cv.png --html report.html
+    """
+    metric_info(metric)
+    subject, found = _subject_sessions(db, subject)
+    if direction is None:
+        counts = {d: sum(d in s.directions for s in found) for d in DIRECTIONS}
+        direction = max(counts, key=lambda d: counts[d])
+    _check_direction(direction)
+    have = [s for s in found if direction in s.directions]
+    if not have:
+        raise NoGaitError(f"{subject} has no {direction} walking sessions")
+    base = periods.select(have, baseline) if baseline else trend.default_baseline(found, direction)
+    try:
+        trend.write_trend_png(output, found, metric, direction, base, subject)
+        typer.echo(f"wrote {output}")
+        if html_out is not None:
+            by_dir = {direction: base} if baseline else None
+            html_out.write_text(trend.html_report(found, subject, by_dir))
+            typer.echo(f"wrote {html_out}")
+    except OSError as exc:
+        raise UsageProblem(f"{exc.filename}: cannot write ({exc.strerror})") from None
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to ``app``."""
+    app.command("add")(add)
+    app.command("sessions")(sessions)
+    app.command("history")(history)
+    app.command("export")(export)
+    app.command("compare")(compare)
+    app.command("trend")(trend_cmd)

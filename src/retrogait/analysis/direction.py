@@ -1,0 +1,82 @@
+"""Walking direction per stride from physics, smoothed over consecutive strides.
+
+Three features, all in the calibrated foot frame (never re-inferred from the session itself):
+
+* F1: the angle between the stride displacement and the foot's horizontal forward axis at the start
+  stance (~0 forward, ~180 deg backward, ~+-90 deg sideways). Valid on a treadmill because the
+  zero-velocity-aided trajectory lives in the belt frame.
+* F2: the pitch change over the swing, TC -> IC: forward swings go toe-down -> toe-up, backward swings
+  the opposite.
+* F3: the foot's pitch at landing relative to foot-flat: toe-up (heel first) forward, toe-down
+  (toe first) backward.
+
+The per-stride probabilities are smoothed with a small Viterbi pass inside each bout with a low switch
+prior, which fixes ambiguous strides but cannot overrule strong evidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrogait.analysis.result import DIRECTIONS
+
+IN_PLACE_BELOW = 0.10  # m: displacement under this is in place, above IN_PLACE_BELOW + 0.08 it is not
+SIDEWAYS_SIN = 0.75  # |sin(angle)| above which a displacement starts to count as sideways
+SWITCH_PROB = 0.05  # prior probability that the direction changes between consecutive strides
+
+
+def direction_probabilities(
+    disp: np.ndarray, pitch_tc: np.ndarray, pitch_land: np.ndarray, pitch_flat: np.ndarray
+) -> np.ndarray:
+    """(N, 5) probabilities in the order of :data:`retrogait.analysis.result.DIRECTIONS`.
+
+    ``disp`` is the displacement in the start-stance local frame (x = foot forward, y = left).
+    """
+    dist = np.hypot(disp[:, 0], disp[:, 1])
+    ang = np.arctan2(disp[:, 1], disp[:, 0])
+    w_d = np.clip((dist - 0.05) / 0.15, 0.0, 1.0)
+    f1 = np.cos(ang) * w_d
+    f2 = np.tanh((pitch_land - pitch_tc) / 0.2)
+    f3 = np.tanh((pitch_land - pitch_flat) / 0.1)
+    score = 2.0 * f1 + 1.0 * f2 + 0.7 * f3
+    p_fwd = 1.0 / (1.0 + np.exp(-3.0 * score))
+    p_ip = 1.0 - np.clip((dist - IN_PLACE_BELOW) / 0.08, 0.0, 1.0)
+    side = w_d * np.clip((np.abs(np.sin(ang)) - SIDEWAYS_SIN) / 0.15, 0.0, 1.0)
+    p_sag = (1.0 - p_ip) * (1.0 - side)
+    p_side = (1.0 - p_ip) * side
+    left = disp[:, 1] > 0
+    return np.column_stack(
+        [p_sag * p_fwd, p_sag * (1.0 - p_fwd), p_side * left, p_side * ~left, p_ip]
+    )
+
+
+def smooth_directions(prob: np.ndarray, bout: np.ndarray) -> np.ndarray:
+    """Most likely direction index per stride (Viterbi within each bout, low switch prior)."""
+    n, k = prob.shape
+    out = np.zeros(n, dtype=np.int64)
+    if n == 0:
+        return out
+    logp = np.log(np.clip(prob, 1e-4, 1.0))
+    trans = np.full((k, k), np.log(SWITCH_PROB / (k - 1)))
+    np.fill_diagonal(trans, np.log(1.0 - SWITCH_PROB))
+    edges = np.flatnonzero(np.diff(bout)) + 1
+    for a, b in zip(np.r_[0, edges], np.r_[edges, n]):  # loop over strides of a bout, not samples
+        score = logp[a].copy()
+        back = np.zeros((b - a, k), dtype=np.int64)
+        for i in range(a + 1, b):
+            cand = score[:, None] + trans
+            back[i - a] = np.argmax(cand, axis=0)
+            score = cand[back[i - a], np.arange(k)] + logp[i]
+        state = int(np.argmax(score))
+        for i in range(b - 1, a - 1, -1):
+            out[i] = state
+            state = back[i - a, state]
+    return out
+
+
+def classify(prob: np.ndarray, bout: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Direction names and confidences (the probability of the chosen class for that stride alone)."""
+    state = smooth_directions(prob, bout)
+    names = np.array(DIRECTIONS)[state]
+    conf = prob[np.arange(prob.shape[0]), state] if prob.shape[0] else np.zeros(0)
+    return names, np.clip(conf / np.maximum(prob.sum(axis=1), 1e-12), 0.0, 1.0)

@@ -1,0 +1,74 @@
+"""Gait events per stride, direction-agnostic: terminal contact (TC) and initial contact (IC).
+
+Backward walking is close to forward walking played in reverse, so the events are defined by what the
+foot does, not by the order forward walking gives them. In every stride the foot tips to its two pitch
+extremes (or, in a side step, roll extremes): the first one follows the foot leaving the ground (toe-down at toe-off forward, toe-up as the
+heel leaves backward); the second one is where the ground stops the landing rotation (toe-up at heel
+strike forward, toe-down at toe strike backward).
+
+* IC = the landing extreme (the ground halts the rotation at contact), refined between samples with a
+  parabola through the extreme and its neighbours.
+* TC = where the pitch comes within ``TC_PLATEAU`` of the first extreme: once free of the ground the
+  foot coasts on into that extreme for a moment, so contact ends while the rotation is still fast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrogait.analysis.ranges import grouped_argext
+from retrogait.analysis.strapdown import Trajectory
+
+TC_PLATEAU = np.deg2rad(2.0)
+
+
+def _refine(p: np.ndarray, i: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sub-sample offset (-0.5..0.5) of the extreme at flat position ``i`` (parabolic fit)."""
+    ok = (i > lo) & (i < hi)
+    a, b, c = p[np.where(ok, i - 1, i)], p[i], p[np.where(ok, i + 1, i)]
+    den = a - 2 * b + c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        off = np.where(ok & (np.abs(den) > 1e-12), 0.5 * (a - c) / den, 0.0)
+    return np.clip(off, -0.5, 0.5)
+
+
+def contact_events(traj: Trajectory, t: np.ndarray) -> dict[str, np.ndarray]:
+    """Per segment: ``tc``/``ic`` times (s), their stream indices, and the pitch at both (rad)."""
+    # the swing's main tilt: pitch for forward/backward strides, roll for side steps
+    p_rng = np.maximum.reduceat(traj.pitch, traj.first) - np.minimum.reduceat(traj.pitch, traj.first)
+    r_rng = np.maximum.reduceat(traj.roll, traj.first) - np.minimum.reduceat(traj.roll, traj.first)
+    tilt = np.where((r_rng > 1.5 * p_rng)[traj.grp], traj.roll, traj.pitch)
+    imin = grouped_argext(tilt, traj.first, traj.grp, largest=False)
+    imax = grouped_argext(tilt, traj.first, traj.grp, largest=True)
+    tc_flat = np.minimum(imin, imax)
+    ic_flat = np.maximum(imin, imax)
+    lo, hi = traj.first, traj.first + traj.lens - 1
+    out = {}
+    for name, flat in (("tc", tc_flat), ("ic", ic_flat)):
+        i = traj.idx[flat]
+        off = _refine(tilt, flat, lo, hi)
+        nxt = np.minimum(i + 1, t.shape[0] - 1)
+        prv = np.maximum(i - 1, 0)
+        step = np.where(off >= 0, t[nxt] - t[i], t[i] - t[prv])
+        out[f"t_{name}"] = t[i] + off * step
+        out[f"i_{name}"] = i
+        out[f"pitch_{name}"] = traj.pitch[flat]
+    out["t_tc"] = _plateau_onset(traj, tilt, tc_flat, t)
+    return out
+
+
+def _plateau_onset(traj: Trajectory, tilt: np.ndarray, ext: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Time where ``tilt``, before the extreme at flat position ``ext``, enters TC_PLATEAU of it."""
+    n = tilt.shape[0]
+    pos = np.arange(n)
+    far = (np.abs(tilt - tilt[ext][traj.grp]) >= TC_PLATEAU) & (pos < ext[traj.grp])
+    last_far = np.maximum.reduceat(np.where(far, pos, -1), traj.first)
+    ok = last_far >= 0
+    a = np.where(ok, last_far, ext)
+    b = np.where(ok, np.minimum(a + 1, ext), ext)
+    da = np.abs(tilt[a] - tilt[ext])
+    db = np.abs(tilt[b] - tilt[ext])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(ok & (da > db), (da - TC_PLATEAU) / (da - db), 0.0)
+    ta, tb = t[traj.idx[a]], t[traj.idx[b]]
+    return ta + np.clip(f, 0.0, 1.0) * (tb - ta)

@@ -1,0 +1,147 @@
+"""Sensor -> foot frame: choose the mounting, apply it, and check the signals make physical sense."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrogait.errors import InputFileError, NoGaitError, UsageProblem
+from retrogait.recording import GRAVITY, Stream
+
+#: Named mountings a user may pass as ``--mount``: rows are the foot axes in sensor coordinates.
+PRESET_MOUNTS: dict[str, np.ndarray] = {
+    "identity": np.eye(3),
+    # sensor x toward the toes, y right, z down (OpenShoe and other NED-style boards)
+    "z-down": np.diag([1.0, -1.0, -1.0]),
+}
+
+
+def check_rotation(m: Any, what: str) -> np.ndarray:
+    """``m`` as a 3x3 proper rotation matrix; UsageProblem naming ``what`` if it is not one."""
+    arr = np.asarray(m, dtype=np.float64)
+    if arr.shape != (3, 3) or not np.all(np.isfinite(arr)):
+        raise UsageProblem(f"{what}: a mounting must be a 3x3 rotation matrix, got shape {arr.shape}")
+    if np.abs(arr @ arr.T - np.eye(3)).max() > 1e-3 or np.linalg.det(arr) < 0:
+        raise UsageProblem(f"{what}: the mounting matrix is not a proper rotation (orthonormal, det +1)")
+    return arr
+
+
+def resolve_mount(
+    stream: Stream, mount: Any = None, profile_lookup: Any = None
+) -> tuple[np.ndarray, str]:
+    """The sensor->foot rotation to use and where it came from.
+
+    Order: the ``mount`` argument (a 3x3 matrix, or a dict per foot), the stream's stored mounting, the
+    device profile written by ``retrogait calibrate`` (``profile_lookup(stream)``), identity.
+    """
+    if isinstance(mount, dict):
+        mount = mount.get(stream.foot, mount.get("any"))
+    if mount is not None:
+        return check_rotation(mount, "mount argument"), "argument"
+    if stream.mount is not None:
+        return check_rotation(stream.mount, "stored mounting"), "recording"
+    if profile_lookup is not None:
+        found = profile_lookup(stream)
+        if found is not None:
+            return check_rotation(found[0], f"device profile {found[1]}"), f"profile {found[1]}"
+    return np.eye(3), "default (x toes, y left, z up)"
+
+
+def foot_frame(stream: Stream, mount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """acc and gyr of ``stream`` rotated into the foot frame (float64; no copy for identity)."""
+    acc = np.asarray(stream.acc, dtype=np.float64)
+    gyr = np.asarray(stream.gyr, dtype=np.float64)
+    if np.allclose(mount, np.eye(3)):
+        return acc, gyr
+    return acc @ mount.T, gyr @ mount.T
+
+
+def split_at_gaps(t: np.ndarray, source: str = "") -> list[tuple[int, int]]:
+    """Index ranges ``[a, b)`` of continuous data, split at gaps (a step > 5x the median and > 0.1 s).
+
+    A few dropped samples are integrated across (one longer step); a real gap is not.
+
+    Integration never crosses a gap. Raises InputFileError for timestamps that are not increasing.
+    """
+    if t.shape[0] < 2:
+        return [(0, int(t.shape[0]))]
+    dt = np.diff(t)
+    if not np.all(np.isfinite(dt)):
+        raise InputFileError(f"{source}: timestamps contain NaN or infinity")
+    med = float(np.median(dt))
+    if med <= 0:
+        raise InputFileError(f"{source}: timestamps are not increasing (median step {med:g} s)")
+    bad = np.flatnonzero((dt > max(5.0 * med, 0.1)) | (dt <= 0))
+    edges = np.concatenate([[0], bad + 1, [t.shape[0]]])
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b - a > 1]
+
+
+def check_units(acc: np.ndarray, gyr: np.ndarray, source: str) -> None:
+    """Raise a clear error when the signals cannot be in m/s^2 and rad/s (a declared unit is wrong)."""
+    n = acc.shape[0]
+    bad = ~(np.isfinite(acc).all(axis=1) & np.isfinite(gyr).all(axis=1))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputFileError(f"{source}: {int(bad.sum())} sample(s) are NaN or infinity (first: sample {i})")
+    step = max(1, n // 200_000)
+    a = np.linalg.norm(acc[::step], axis=1)
+    g = np.linalg.norm(gyr[::step], axis=1)
+    quiet = g <= np.percentile(g, 20)
+    a_rest = float(np.median(a[quiet])) if quiet.any() else float(np.median(a))
+    g_hi = float(np.percentile(g, 99))
+    if not np.isfinite(a_rest) or not np.isfinite(g_hi):
+        raise InputFileError(f"{source}: the signals contain NaN or infinity")
+    if a_rest < 0.3 * GRAVITY:
+        hint = " (looks like g: use --acc-unit g)" if 0.5 < a_rest < 1.5 else ""
+        raise InputFileError(
+            f"{source}: accelerometer reads {a_rest:.3g} at rest, expected about 9.81 m/s^2{hint}"
+        )
+    if a_rest > 3.0 * GRAVITY:
+        hint = " (looks like m/s^2 declared as g: use --acc-unit m/s^2)" if 60 < a_rest < 140 else ""
+        hint = hint or (" (looks like mg: use --acc-unit mg)" if 500 < a_rest < 1500 else "")
+        raise InputFileError(
+            f"{source}: accelerometer reads {a_rest:.3g} m/s^2 at rest, expected about 9.81{hint}"
+        )
+    if g_hi > 60.0:
+        raise InputFileError(
+            f"{source}: gyroscope reaches {g_hi:.3g} rad/s (99th percentile), impossible for a foot; "
+            "it is probably in deg/s declared as rad/s (use --gyr-unit deg/s)"
+        )
+    moving = float(np.percentile(a, 99) - np.percentile(a, 1)) > 0.5 * GRAVITY
+    if moving and g_hi < 0.2:
+        raise InputFileError(
+            f"{source}: the accelerometer shows motion but the gyroscope never exceeds {g_hi:.2g} rad/s; "
+            "it is probably in rad/s declared as deg/s (use --gyr-unit rad/s)"
+        )
+
+
+def saturation_mask(arr: np.ndarray) -> np.ndarray:
+    """Samples where a channel sits at its extreme value for >= 3 samples in a row (clipping)."""
+    out = np.zeros(arr.shape[0], dtype=bool)
+    if arr.shape[0] < 3:
+        return out
+    for i in range(arr.shape[1]):
+        col = arr[:, i]
+        top = float(np.abs(col).max())
+        if top == 0:
+            continue
+        at = np.abs(col) >= top * (1 - 1e-6)
+        if at.sum() < 3:
+            continue
+        run = at[:-2] & at[1:-1] & at[2:]
+        if run.any():
+            hit = np.flatnonzero(run)
+            out[hit] = True
+            out[hit + 1] = True
+            out[hit + 2] = True
+    return out
+
+
+def require_samples(stream: Stream, source: str, rate: float) -> None:
+    """NoGaitError when a stream is too short to hold a stride."""
+    if stream.n < 2 or stream.duration < 1.0:
+        raise NoGaitError(
+            f"{source}: only {stream.duration:.2f} s of data ({stream.n} samples at {rate:.0f} Hz); "
+            "a stride needs at least about 1 s"
+        )

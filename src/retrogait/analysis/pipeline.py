@@ -1,0 +1,322 @@
+"""The analysis pipeline: recording -> strides, direction, parameters, bouts and session summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from retrogait.analysis import frames
+from retrogait.analysis.direction import classify, direction_probabilities
+from retrogait.analysis.events import contact_events
+from retrogait.analysis.incline import stride_grade
+from retrogait.analysis.parameters import path_shape, segment_any, segment_max
+from retrogait.analysis.result import AnalysisResult, StrideTable
+from retrogait.analysis.segmentation import Segments, segments
+from retrogait.analysis.stance import (
+    StanceSettings,
+    drop_tilted,
+    gyro_energy,
+    stance_regions,
+    zero_velocity,
+)
+from retrogait.analysis.strapdown import integrate
+from retrogait.analysis.summary import bouts_of, summarize
+from retrogait.errors import NoGaitError
+from retrogait.recording import Recording, Stream
+
+CHUNK_SAMPLES = 1_500_000  # samples of segments integrated together (bounds memory)
+SWING_PEAK = 1.0  # rad/s: a stride's swing must rotate the foot at least this fast
+MIN_SWING_TIME = 0.12  # s of motion between the two stances
+MIN_DISPLACEMENT = 0.08  # m: a stride moves the foot this far ...
+MIN_LIFT = 0.025  # m: ... or lifts it this high (stepping in place)
+BOUT_STANDING = 1.5  # s of standing that ends a walking bout
+TURNING = np.deg2rad(20.0)  # strides turning more than this are not steady
+BIAS_STANDING = 1.0  # s: stances this long estimate the gyro bias
+BRIEF_STANCE = 0.15  # s: stances this short are checked for a moving foot
+MOVING_STANCE = 0.25  # m/s: a foot this fast is not in stance
+
+
+@dataclass
+class StreamAnalysis:
+    """Everything analysed for one stream (intermediate)."""
+
+    table: StrideTable
+    warnings: list[str] = field(default_factory=list)
+    mount: dict[str, Any] = field(default_factory=dict)
+    duration: float = 0.0
+    path: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+
+
+def _gyro_bias(gyr: np.ndarray, starts: np.ndarray, stops: np.ndarray, rate: float) -> np.ndarray:
+    """Median gyro over long stances (the foot really is still there); zero if there are none."""
+    long_ = (stops - starts) > BIAS_STANDING * rate
+    if not long_.any():
+        return np.zeros(3)
+    trim = int(0.2 * rate)
+    a, b = starts[long_] + trim, stops[long_] - trim
+    sel = np.concatenate([np.arange(x, y) for x, y in zip(a[:200], b[:200]) if y > x])
+    bias = np.median(gyr[sel], axis=0)
+    return bias if np.linalg.norm(bias) < 0.2 else np.zeros(3)
+
+
+def _chunks(lens: np.ndarray) -> list[slice]:
+    """Consecutive slices of segments whose total length stays under CHUNK_SAMPLES."""
+    out, a, total = [], 0, 0
+    for i, n in enumerate(lens.tolist()):
+        if total and total + n > CHUNK_SAMPLES:
+            out.append(slice(a, i))
+            a, total = i, 0
+        total += n
+    out.append(slice(a, lens.shape[0]))
+    return out
+
+
+def analyze_stream(
+    stream: Stream,
+    mount: Any = None,
+    source: str = "recording",
+    profile_lookup: Callable[[Stream], Any] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> StreamAnalysis:
+    """Strides of one stream (one foot), with every per-stride parameter except cross-foot ones."""
+    label = f"{source} ({stream.foot} foot)" if stream.foot != "unknown" else source
+    rate = stream.rate
+    frames.require_samples(stream, label, rate)
+    rot, rot_source = frames.resolve_mount(stream, mount, profile_lookup)
+    acc, gyr = frames.foot_frame(stream, rot)
+    frames.check_units(acc, gyr, label)
+    t = stream.t
+    warnings: list[str] = []
+    blocks = frames.split_at_gaps(t, label)
+    if len(blocks) > 1:
+        warnings.append(f"{label}: {len(blocks) - 1} gap(s) in the data; no stride spans a gap")
+
+    s = StanceSettings()
+    acc_norm = np.linalg.norm(acc, axis=1)
+    gyr_norm = np.linalg.norm(gyr, axis=1)
+    energy = gyro_energy(gyr_norm, rate, s)
+    still = drop_tilted(zero_velocity(acc_norm, gyr_norm, energy, rate, s), acc, rate, s)
+    del acc_norm
+    starts, stops = stance_regions(still, blocks)
+    del still
+    bstart = np.array([b[0] for b in blocks])
+    block_id = np.searchsorted(bstart, starts, side="right") - 1
+    segs = segments(starts, stops, block_id, energy, rate)
+    false = _moving_stances(t, acc, gyr, segs, rate)
+    if false.size:
+        keep = np.ones(starts.shape[0], dtype=bool)
+        keep[false] = False
+        starts, stops, block_id = starts[keep], stops[keep], block_id[keep]
+        segs = segments(starts, stops, block_id, energy, rate)
+    del energy
+    info = {"matrix": rot.tolist(), "source": rot_source}
+    if len(segs) == 0:
+        return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration)
+    bias = _gyro_bias(gyr, starts, stops, rate)
+    if np.any(bias):
+        gyr = gyr - bias
+    sat = frames.saturation_mask(stream.acc) | frames.saturation_mask(stream.gyr)
+
+    per = _integrate_all(t, acc, gyr, gyr_norm, sat, segs, rate, progress)
+    stride = (
+        (per["swing_peak"] >= SWING_PEAK)
+        & ((segs.still_from - segs.still_until) >= MIN_SWING_TIME * rate)
+        & ((np.hypot(per["disp"][:, 0], per["disp"][:, 1]) >= MIN_DISPLACEMENT) | (per["clear"] >= MIN_LIFT))
+    )
+    # heading and path chained over every segment (strides or not)
+    heading = _chained_heading(per["yaw_end"], per["stand_yaw"])
+    c, s_ = np.cos(heading), np.sin(heading)
+    d = per["disp"]
+    world = np.column_stack([c * d[:, 0] - s_ * d[:, 1], s_ * d[:, 0] + c * d[:, 1], d[:, 2]])
+    position = np.vstack([np.zeros(3), np.cumsum(world, axis=0)[:-1]])
+
+    path = np.column_stack(
+        [t[np.r_[segs.start, segs.end[-1]]], np.vstack([position, position[-1] + world[-1]])]
+    )
+    k = np.flatnonzero(stride)
+    if k.size == 0:
+        return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration, path)
+    # bouts: consecutive stride segments without long standing or anything else in between
+    new_bout = np.ones(k.size, dtype=bool)
+    new_bout[1:] = ~(
+        (k[1:] == k[:-1] + 1) & segs.chained[k[1:]] & (segs.standing_before[k[1:]] <= BOUT_STANDING)
+    )
+    bout = np.cumsum(new_bout) - 1
+    prob = direction_probabilities(d[k], per["pitch_tc"][k], per["pitch_ic"][k], per["pitch_end"][k])
+    direction, conf = classify(prob, bout)
+
+    t_start, t_end = t[segs.start[k]], t[segs.end[k]]
+    t_tc, t_ic = per["t_tc"][k], per["t_ic"][k]
+    prev_ic = np.where(new_bout, np.nan, np.r_[np.nan, t_ic[:-1]])
+    stride_time = np.where(np.isfinite(prev_ic), t_ic - prev_ic, t_end - t_start)
+    swing = t_ic - t_tc
+    length = np.hypot(d[k, 0], d[k, 1])
+    last_of_bout = np.r_[new_bout[1:], True]
+    turn = np.angle(np.exp(1j * per["yaw_end"][k]))
+    steady = ~new_bout & ~last_of_bout & (np.abs(turn) <= TURNING)
+    pitch_ff = per["pitch_end"][k]
+    table = StrideTable(
+        foot=np.full(k.size, stream.foot, dtype="<U14"),
+        t_start=t_start,
+        t_end=t_end,
+        t_ic=t_ic,
+        t_tc=t_tc,
+        stride_time=stride_time,
+        stance_time=stride_time - swing,
+        swing_time=swing,
+        stride_length=length,
+        stride_vector=world[k, :2],
+        signed_length=d[k, 0],
+        lateral_deviation=d[k, 1],
+        max_lateral_excursion=per["lat"][k],
+        clearance=per["clear"][k],
+        turn_angle=turn,
+        pitch_ic=per["pitch_ic"][k],
+        pitch_ff=pitch_ff,
+        direction=direction.astype("<U14"),
+        direction_confidence=conf,
+        speed=length / np.maximum(t_end - t_start, 1e-9),
+        bout=bout.astype(np.int64),
+        steady=steady,
+        grade_pct=stride_grade(pitch_ff, direction),
+        saturated=per["saturated"][k],
+        position=position[k],
+    )
+    n_sat = int(table.saturated.sum())
+    if n_sat:
+        warnings.append(f"{label}: {n_sat} stride(s) hit the sensor range (saturated); their values are unreliable")
+    return StreamAnalysis(table, warnings, info, stream.duration, path)
+
+
+def _moving_stances(
+    t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, segs: Segments, rate: float
+) -> np.ndarray:
+    """Brief stance regions where the foot was in fact moving (a pause of the rotation mid-swing).
+
+    The two segments around each brief stance are integrated as one; if the foot's velocity at the
+    stance is well above zero, the stance is not one. Returns the indices of those regions.
+    """
+    brief = (segs.stance1_stop - segs.still_from) < BRIEF_STANCE * rate
+    k = np.flatnonzero(brief[:-1] & segs.chained[1:] & (segs.region[1:] == segs.region[:-1] + 1))
+    if k.size == 0:
+        return k
+    tr = integrate(
+        t, acc, gyr, segs.start[k], segs.end[k + 1], segs.still_until[k], segs.still_from[k + 1],
+        segs.stance0_start[k], segs.stance1_stop[k + 1], rate,
+    )
+    mid = tr.first + (segs.end[k] - segs.start[k])
+    dt = t[tr.idx[mid + 1]] - t[tr.idx[mid - 1]]
+    v = np.linalg.norm(tr.pos[mid + 1] - tr.pos[mid - 1], axis=1) / dt
+    return segs.region[k[v > MOVING_STANCE]] + 1
+
+
+def _chained_heading(yaw_end: np.ndarray, stand_yaw: np.ndarray) -> np.ndarray:
+    """Heading of each segment's start: the sum of all earlier yaw changes (carried across breaks too:
+    the heading across a gap is unknown, and keeping it is the best guess)."""
+    return np.cumsum(np.r_[0.0, yaw_end[:-1]] + stand_yaw)
+
+
+def _integrate_all(
+    t: np.ndarray,
+    acc: np.ndarray,
+    gyr: np.ndarray,
+    gyr_norm: np.ndarray,
+    sat: np.ndarray,
+    segs: Segments,
+    rate: float,
+    progress: Callable[[float], None] | None,
+) -> dict[str, np.ndarray]:
+    """Integrate all segments chunk by chunk; per-segment results."""
+    m = len(segs)
+    lens = segs.end - segs.start + 1
+    keys2 = ("yaw_end", "pitch_end", "pitch_tc", "pitch_ic", "t_tc", "t_ic", "lat", "clear", "swing_peak")
+    out: dict[str, np.ndarray] = {key: np.zeros(m) for key in keys2}
+    out["disp"] = np.zeros((m, 3))
+    out["saturated"] = np.zeros(m, dtype=bool)
+    chunks = _chunks(lens)
+    for i, sl in enumerate(chunks):
+        tr = integrate(
+            t, acc, gyr, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
+            segs.stance0_start[sl], segs.stance1_stop[sl], rate,
+        )
+        ev = contact_events(tr, t)
+        lat, clear = path_shape(tr)
+        out["disp"][sl] = tr.disp
+        out["yaw_end"][sl] = tr.yaw_end
+        out["pitch_end"][sl] = tr.pitch_end
+        out["pitch_tc"][sl], out["pitch_ic"][sl] = ev["pitch_tc"], ev["pitch_ic"]
+        out["t_tc"][sl], out["t_ic"][sl] = ev["t_tc"], ev["t_ic"]
+        out["lat"][sl], out["clear"][sl] = lat, clear
+        out["swing_peak"][sl] = segment_max(gyr_norm, tr)
+        out["saturated"][sl] = segment_any(sat, tr)
+        if progress is not None:
+            progress((i + 1) / len(chunks))
+    # yaw turned while standing between segments (gyro z over the standing part)
+    wz = np.concatenate([[0.0], np.cumsum(gyr[:-1, 2] * np.diff(t))])
+    out["stand_yaw"] = wz[segs.stand_end] - wz[segs.stand_start]
+    return out
+
+
+def analyze(
+    recording: Recording,
+    mount: Any = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+    profile_lookup: Callable[[Stream], Any] | None | str = "default",
+) -> AnalysisResult:
+    """Analyze a recording: every stride of every foot, its direction and parameters, bouts, summary.
+
+    ``mount`` (optional) overrides the sensor->foot rotation: a 3x3 matrix for every stream or a dict
+    ``{"left": m, "right": m}``. Otherwise the stream's stored mounting is used, then the device
+    profile saved by ``retrogait calibrate``, then identity. Raises NoGaitError when no stride is found.
+
+    Example::
+
+        result = analyze(load_recording("session.rgt"))
+        print(result.summary["cadence_steps_per_min"], result.strides.direction[:10])
+    """
+    if profile_lookup == "default":
+        from retrogait.analysis.calibration import profile_mount
+
+        profile_lookup = profile_mount
+    source = recording.source or "recording"
+    if not recording.streams:
+        raise NoGaitError(f"{source}: the recording has no sensor streams")
+    parts: list[StreamAnalysis] = []
+    n = len(recording.streams)
+    for i, stream in enumerate(recording.streams):
+        prog = None
+        if progress is not None:
+            prog = lambda f, i=i: progress((i + f) / n)  # noqa: E731
+        parts.append(analyze_stream(stream, mount, source, profile_lookup, prog))
+    table = StrideTable.concat([p.table for p in parts])
+    warnings = list(recording.warnings) + [w for p in parts for w in p.warnings]
+    if len(table) == 0:
+        raise NoGaitError(
+            f"{source}: no strides found ({recording.duration:.1f} s of data): the foot never left the "
+            "ground between two still phases (only standing, or not a foot-mounted sensor?)"
+        )
+    # bouts numbered across feet in time order
+    key = np.char.add(table.foot.astype(str), np.char.mod("%d", table.bout))
+    _, first_idx, inv = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(table.t_start[first_idx]))
+    table.bout = rank[inv].astype(np.int64)
+    bouts = bouts_of(table)
+    summary = summarize(table, bouts, recording, two_feet_synced=_synced(recording))
+    summary["warnings"] = warnings
+    mounts = {p_.table.foot[0] if len(p_.table) else s.foot: p_.mount for p_, s in zip(parts, recording.streams)}
+    paths = {s.foot if s.foot != "unknown" else str(i): p_.path
+             for i, (p_, s) in enumerate(zip(parts, recording.streams))}
+    return AnalysisResult(strides=table, bouts=bouts, summary=summary, warnings=warnings, mounts=mounts,
+                          paths=paths)
+
+
+def _synced(recording: Recording) -> bool:
+    """Whether two feet share one clock (False if the recording says they are not synchronised)."""
+    feet = {s.foot for s in recording.streams}
+    if len(recording.streams) < 2 or not {"left", "right"} <= feet:
+        return False
+    flag = recording.tags.get("synchronized", recording.tags.get("synchronised", True))
+    return bool(flag)

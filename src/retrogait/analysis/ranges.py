@@ -1,0 +1,48 @@
+"""Vectorized helpers over many index ranges at once (strides, stances) without Python loops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def range_index(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated indices of the ranges ``[a[k], b[k])`` (all non-empty) and the range number of each."""
+    a = np.asarray(a, dtype=np.int64)
+    lens = np.asarray(b, dtype=np.int64) - a
+    offsets = np.cumsum(lens) - lens
+    total = int(lens.sum())
+    idx = np.arange(total, dtype=np.int64) + np.repeat(a - offsets, lens)
+    grp = np.repeat(np.arange(a.shape[0]), lens)
+    return idx, grp
+
+
+def range_first(lens: np.ndarray) -> np.ndarray:
+    """Start offset of each range in the concatenated layout."""
+    lens = np.asarray(lens, dtype=np.int64)
+    return np.cumsum(lens) - lens
+
+
+def range_argmin(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Index (into ``x``) of the minimum of ``x`` in each range ``[a[k], b[k])`` (first one on ties)."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    idx, grp = range_index(a, b)
+    vals = x[idx]
+    first = range_first(np.asarray(b) - np.asarray(a))
+    mins = np.minimum.reduceat(vals, first)
+    pos = np.flatnonzero(vals == mins[grp])
+    g = grp[pos]
+    keep = np.concatenate([[True], g[1:] != g[:-1]])
+    return idx[pos[keep]]
+
+
+def grouped_argext(vals: np.ndarray, first: np.ndarray, grp: np.ndarray, largest: bool) -> np.ndarray:
+    """Position (in ``vals``) of the max (``largest``) or min of each group laid out contiguously."""
+    red = np.maximum if largest else np.minimum
+    ext = red.reduceat(vals, first)
+    pos = np.flatnonzero(vals == ext[grp])
+    g = grp[pos]
+    keep = np.concatenate([[True], g[1:] != g[:-1]])
+    out = np.zeros(first.shape[0], dtype=np.int64)
+    out[g[keep]] = pos[keep]
+    return out

@@ -1,0 +1,91 @@
+"""Direction-agnostic segmentation: mid-stance to mid-stance segments between zero-velocity regions.
+
+No forward template: any movement of the foot between two stances is a candidate stride, whether it
+goes forward, backward, sideways or turns. Long standing periods get two anchors (entry and exit), so a
+stride never spans a long rest, and the rest itself is a "standing" segment (heading carried over).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrogait.analysis.ranges import range_argmin
+
+LONG_STANCE = 1.0  # s: a stance longer than this is standing; anchors sit within ANCHOR_WINDOW of its ends
+ANCHOR_WINDOW = 0.4  # s
+MAX_MOTION = 4.0  # s: longer movement between two stances is not gait (not integrated, breaks heading)
+
+
+@dataclass
+class Segments:
+    """Motion segments between consecutive stance regions (arrays of equal length M).
+
+    ``start``/``end`` are the anchor samples (inclusive) at the mid-stances; ``still_until`` is the first
+    sample after the start stance and ``still_from`` the first sample of the end stance (velocity is
+    zero outside ``[still_until, still_from)``); ``chained`` says the segment directly follows the
+    previous one (same block, heading carried through).
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    still_until: np.ndarray
+    still_from: np.ndarray
+    chained: np.ndarray
+    standing_before: np.ndarray  # s of standing in the start stance region before this segment
+    stand_start: np.ndarray  # anchors of the standing part before the segment (entry .. exit)
+    stand_end: np.ndarray
+    stance0_start: np.ndarray  # first sample of the start stance region
+    stance1_stop: np.ndarray  # end (exclusive) of the end stance region
+    region: np.ndarray  # index of the start stance region
+
+    def __len__(self) -> int:
+        return int(self.start.shape[0])
+
+
+def anchors(
+    starts: np.ndarray, stops: np.ndarray, energy: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Entry and exit anchor of each stance region (the same mid-stance sample for short stances)."""
+    win = max(1, int(round(ANCHOR_WINDOW * rate)))
+    long_ = (stops - starts) > LONG_STANCE * rate
+    entry_stop = np.where(long_, np.minimum(starts + win, stops), stops)
+    exit_start = np.where(long_, np.maximum(stops - win, starts), starts)
+    entry = range_argmin(energy, starts, entry_stop)
+    exit_ = range_argmin(energy, exit_start, stops)
+    return entry, exit_
+
+
+def segments(
+    starts: np.ndarray,
+    stops: np.ndarray,
+    block_id: np.ndarray,
+    energy: np.ndarray,
+    rate: float,
+) -> Segments:
+    """Motion segments from each stance region's exit anchor to the next region's entry anchor."""
+    if starts.shape[0] < 2:
+        z = np.zeros(0, dtype=np.int64)
+        return Segments(z, z, z, z, z.astype(bool), z.astype(float), z, z, z, z, z)
+    entry, exit_ = anchors(starts, stops, energy, rate)
+    same_block = block_id[1:] == block_id[:-1]
+    motion = (starts[1:] - stops[:-1]) / rate
+    ok = same_block & (motion <= MAX_MOTION)
+    k = np.flatnonzero(ok)
+    chained = np.zeros(k.shape[0], dtype=bool)
+    if k.size:
+        chained[1:] = k[1:] == k[:-1] + 1
+    return Segments(
+        start=exit_[k],
+        end=entry[k + 1],
+        still_until=stops[k],
+        still_from=starts[k + 1],
+        chained=chained,
+        standing_before=(stops[k] - starts[k]) / rate,
+        stand_start=entry[k],
+        stand_end=exit_[k],
+        stance0_start=starts[k],
+        stance1_stop=stops[k + 1],
+        region=k,
+    )

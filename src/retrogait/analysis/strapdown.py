@@ -1,0 +1,193 @@
+"""Zero-velocity-aided strapdown integration of many segments at once (vectorized across strides).
+
+Each segment runs from a mid-stance anchor to the next. Its initial orientation is levelled from
+gravity at the start stance with zero yaw (so the segment's local frame has x = the foot's horizontal
+forward axis at the start). The gyro is integrated with all segments stepped together (loop over the
+~200-600 samples of a stride, never over the recording), the specific force is rotated to the world
+frame, gravity is subtracted, and velocity is integrated and de-drifted between the two zero-velocity
+anchors (Rampp-style, with the drift attributed in proportion to the dynamics, where sensor errors
+enter). A constant levelling error gives a constant acceleration error, which that de-drift removes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from retrogait.analysis.ranges import range_first, range_index
+
+STANCE_MEAN_HALFWIDTH = 0.1  # s around an anchor used to level the foot from gravity
+FLAT_HALFWIDTH = 0.03  # s around an anchor for the foot-flat pitch (grade)
+DRIFT_DYNAMICS = 10.0  # weight of | |acc| - g | / g in the velocity de-drift
+
+
+@dataclass
+class Trajectory:
+    """Flat per-sample arrays of a chunk of segments (segment k holds ``first[k]:first[k]+lens[k]``)
+    and per-segment results."""
+
+    idx: np.ndarray  # (S,) sample index into the stream
+    grp: np.ndarray  # (S,) segment number (0..M-1)
+    first: np.ndarray  # (M,) offset of each segment in the flat arrays
+    lens: np.ndarray  # (M,)
+    pos: np.ndarray  # (S, 3) position relative to the segment start, local level frame (x = foot fwd)
+    pitch: np.ndarray  # (S,) foot pitch (rad, toe up positive) from the integrated orientation
+    roll: np.ndarray  # (S,) tilt of the foot's left axis (rad, left side up positive)
+    disp: np.ndarray  # (M, 3) displacement start -> end anchor, local frame
+    yaw_end: np.ndarray  # (M,) heading change over the segment (rad, left positive)
+    pitch_start: np.ndarray  # (M,) foot pitch from gravity at the start stance
+    pitch_end: np.ndarray  # (M,) foot pitch from gravity at the end stance
+
+
+def range_mean(arr: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mean of ``arr`` rows over each range ``[a[k], b[k])`` (non-empty)."""
+    idx, _ = range_index(a, b)
+    sums = np.add.reduceat(arr[idx], range_first(b - a), axis=0)
+    return sums / (b - a)[:, None]
+
+
+def level_rotation(up: np.ndarray) -> Rotation:
+    """Rotations foot -> world with zero yaw that map each measured ``up`` (specific force) onto +z."""
+    roll = np.arctan2(up[:, 1], up[:, 2])
+    pitch = np.arctan2(-up[:, 0], np.hypot(up[:, 1], up[:, 2]))
+    return Rotation.from_euler("ZYX", np.column_stack([np.zeros_like(roll), pitch, roll]))
+
+
+def foot_pitch(up: np.ndarray) -> np.ndarray:
+    """Pitch of the foot's forward axis (toe up positive) from the specific force measured at rest."""
+    return np.arcsin(np.clip(up[:, 0] / np.linalg.norm(up, axis=1), -1.0, 1.0))
+
+
+def _align_to_z(v: np.ndarray) -> np.ndarray:
+    """Smallest rotations (as rotation vectors, world frame) that turn each vector ``v`` onto +z."""
+    n = v / np.linalg.norm(v, axis=1, keepdims=True)
+    axis = np.cross(n, np.array([0.0, 0.0, 1.0]))
+    s = np.linalg.norm(axis, axis=1)
+    ang = np.arctan2(s, n[:, 2])
+    return axis * np.where(s > 1e-12, ang / np.maximum(s, 1e-12), 0.0)[:, None]
+
+
+def integrate(
+    t: np.ndarray,
+    acc: np.ndarray,
+    gyr: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    still_until: np.ndarray,
+    still_from: np.ndarray,
+    stance0_start: np.ndarray,
+    stance1_stop: np.ndarray,
+    rate: float,
+) -> Trajectory:
+    """Integrate the segments ``[start[k], end[k]]`` (inclusive anchors); see the module docstring."""
+    lens = end - start + 1
+    idx, grp = range_index(start, end + 1)
+    first = range_first(lens)
+    h = max(1, int(round(STANCE_MEAN_HALFWIDTH * rate)))
+    up0 = range_mean(acc, np.maximum(start - h, stance0_start), np.minimum(start + h + 1, still_until))
+    up1 = range_mean(acc, np.maximum(end - h, still_from), np.minimum(end + h + 1, stance1_stop))
+    hf = max(1, int(round(FLAT_HALFWIDTH * rate)))
+    flat0 = range_mean(acc, np.maximum(start - hf, stance0_start), np.minimum(start + hf + 1, still_until))
+    flat1 = range_mean(acc, np.maximum(end - hf, still_from), np.minimum(end + hf + 1, stance1_stop))
+
+    # orientation: all segments stepped together, longest first so the active ones are a prefix
+    order = np.argsort(-lens, kind="stable")
+    s_start, s_first, s_lens = start[order], first[order], lens[order]
+    quat = level_rotation(up0[order]).as_quat()  # scalar last (x, y, z, w), as scipy
+    # rotation increment of every sample (mid-point rate), and the orientation of every sample
+    nxt = np.minimum(idx + 1, t.shape[0] - 1)
+    inc = 0.5 * (gyr[idx] + gyr[nxt]) * (t[nxt] - t[idx])[:, None]
+    qs = np.empty((idx.shape[0], 4))
+    qs[s_first] = quat
+    # counts[k] = number of segments longer than k samples (they have a sample k)
+    counts = np.searchsorted(-s_lens, -np.arange(int(lens.max()) + 1), side="left")
+    for j in range(int(lens.max()) - 1):
+        n = int(counts[j + 1])
+        q = _mul_rotvec(quat[:n], inc[s_first[:n] + j])
+        quat[:n] = q
+        qs[s_first[:n] + j + 1] = q
+    del inc
+    aw = _rotate(qs, acc[idx])
+    xyz = _z_row(qs)  # z components of the foot's x and y axes (sin pitch, sin roll)
+    del qs
+    q_end = np.empty_like(quat)
+    q_end[order] = quat
+    r_end = Rotation.from_quat(q_end)
+
+    g = 0.5 * (np.linalg.norm(up0, axis=1) + np.linalg.norm(up1, axis=1))
+    aw[:, 2] -= g[grp]
+
+    tt = t[idx]
+    vel = _cumtrapz(aw, tt, first)
+    # zero velocity at both anchors; the drift in between is removed in proportion to the dynamics
+    # (impacts, fast rotation: where accelerometer and gyro errors enter), linear in time otherwise
+    last = first + lens - 1
+    weight = 1.0 + DRIFT_DYNAMICS * np.abs(np.linalg.norm(acc[idx], axis=1) - g[grp]) / g[grp]
+    cw = _cumtrapz(weight[:, None], tt, first)[:, 0]
+    frac = cw / np.maximum(cw[last], 1e-12)[grp]
+    vel -= vel[last][grp] * frac[:, None]
+    pos = _cumtrapz(vel, tt, first)
+    # heading carried to the next segment: the end orientation with only its tilt corrected by the
+    # gravity seen at the end stance (smallest rotation), so tilt errors do not leak into the heading
+    x_end = (Rotation.from_rotvec(_align_to_z(r_end.apply(up1))) * r_end).apply(np.array([1.0, 0.0, 0.0]))
+    return Trajectory(
+        idx=idx,
+        grp=grp,
+        first=first,
+        lens=lens,
+        pos=pos,
+        pitch=np.arcsin(np.clip(xyz[:, 0], -1.0, 1.0)),
+        roll=np.arcsin(np.clip(xyz[:, 1], -1.0, 1.0)),
+        disp=pos[last],
+        yaw_end=np.arctan2(x_end[:, 1], x_end[:, 0]),
+        pitch_start=foot_pitch(flat0),
+        pitch_end=foot_pitch(flat1),
+    )
+
+
+# The three helpers below are the hot inner step (one call per sample of the longest stride, over all
+# strides at once); plain numpy on (n, 4) arrays is ~10x faster here than building scipy Rotation
+# objects every step. Quaternions are scalar-last (x, y, z, w) like scipy's.
+
+
+def _mul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
+    """``q * exp(rv)`` (body-frame increment), renormalised."""
+    ang = np.linalg.norm(rv, axis=1)
+    half = 0.5 * ang
+    k = np.where(ang > 1e-12, np.sin(half) / np.maximum(ang, 1e-12), 0.5)
+    bx, by, bz, bw = rv[:, 0] * k, rv[:, 1] * k, rv[:, 2] * k, np.cos(half)
+    ax, ay, az, aw_ = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    out = np.column_stack([
+        aw_ * bx + ax * bw + ay * bz - az * by,
+        aw_ * by - ax * bz + ay * bw + az * bx,
+        aw_ * bz + ax * by - ay * bx + az * bw,
+        aw_ * bw - ax * bx - ay * by - az * bz,
+    ])
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate body vectors ``v`` into the world frame: ``v + 2 u x (u x v + w v)``."""
+    u, w = q[:, :3], q[:, 3:4]
+    c = np.cross(u, v) + w * v
+    return v + 2.0 * np.cross(u, c)
+
+
+def _z_row(q: np.ndarray) -> np.ndarray:
+    """World-z components of the body x and y axes (third row of the rotation matrix, first two)."""
+    x, y, z, w = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    return np.column_stack([2.0 * (x * z - w * y), 2.0 * (y * z + w * x)])
+
+
+def _cumtrapz(y: np.ndarray, t: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Cumulative trapezoid integral of ``y`` over ``t`` restarting at 0 at each segment start."""
+    inc = np.empty_like(y)
+    inc[0] = 0.0
+    inc[1:] = 0.5 * (y[1:] + y[:-1]) * np.diff(t)[:, None]
+    inc[first] = 0.0
+    out = np.cumsum(inc, axis=0)
+    lens = np.diff(np.append(first, y.shape[0]))
+    out -= np.repeat(out[first], lens, axis=0)
+    return out

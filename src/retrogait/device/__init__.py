@@ -1,0 +1,1 @@
+"""The device side of retrogait: serial ports, the recorder and the device emulator."""

@@ -1,0 +1,480 @@
+"""Recording one or two shoe IMUs into a native ``.rgt`` file, crash-safe, with gaps marked.
+
+One reader thread per port reads with a short timeout and decodes; the main thread maps device time
+onto the session clock, appends to :class:`retrogait.fileformat.RecordingWriter` and flushes every
+second (so a killed recorder loses at most the last second), marks gaps and disconnects as events,
+draws the live view and stops on ``--duration``, Ctrl-C or SIGTERM.
+
+Time: ``Stream.t`` is the device clock shifted onto the session's host clock (t = 0 at ``start_time``),
+anchored when the device starts or restarts (the first batch's receive time minus its device time);
+``t_host`` is the host receive time of every sample. Protocols without a device clock get evenly
+spaced times at the device's rate (announced, given with ``--rate`` or measured), re-anchored on the
+host clock when more than :data:`HOST_GAP` s of samples went missing. The device-vs-host clock drift
+(a linear fit of receive lag against time) is stored as a ``clock_drift`` event per stream.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import serial
+
+from retrogait.device.connection import Connection, connect, open_serial, wake_commands
+from retrogait.device.live import LiveStrides
+from retrogait.errors import DeviceError
+from retrogait.protocols import Decoder, TextFormat, make_decoder
+from retrogait.protocols.base import DecoderStats
+from retrogait.protocols.witmotion import RATE_CODES
+from retrogait.recording import Recording, Stream, utc_now_iso
+
+FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
+HOST_GAP = 0.3  # s: a synthetic clock this far behind the host clock means samples were lost
+DRIFT_EVERY = 0.1  # s between receive-lag points kept for the drift fit
+
+
+@dataclass
+class DeviceSpec:
+    """A device to record: port and foot."""
+
+    port: str
+    foot: str = "unknown"
+
+
+@dataclass
+class StreamState:
+    """Per-stream bookkeeping in the main thread."""
+
+    index: int
+    spec: DeviceSpec
+    conn: Connection
+    decoder: Decoder
+    rate: float | None
+    rate_trusted: bool
+    old_stats: DecoderStats = field(default_factory=DecoderStats)
+    samples: int = 0
+    offset: float | None = None  # device clock -> session clock
+    need_anchor: bool = True
+    last_t: float | None = None
+    last_t_host: float | None = None
+    first_t: float | None = None
+    disconnects: int = 0
+    connected: bool = True
+    lost: bool = False
+    # synthetic clock (protocols without device time)
+    anchor_t: float = 0.0
+    anchor_host: float = 0.0
+    k: int = 0
+    # drift fit points of the current segment (device clock segment)
+    drift_t: list[float] = field(default_factory=list)
+    drift_lag: list[float] = field(default_factory=list)
+    drift_results: list[dict] = field(default_factory=list)
+    serial: Any = None  # the port the reader uses now (replaced after a reconnect)
+
+    def stat(self, name: str) -> int:
+        return getattr(self.old_stats, name) + getattr(self.decoder.stats, name)
+
+
+class _Reader(threading.Thread):
+    """Reads one port, decodes, and posts ("data", i, t_recv, batches) / ("disconnect", ...) /
+    ("reconnect", i, t, decoder) / ("lost", i, t) messages; reconnects after an unplug."""
+
+    def __init__(self, rec: "Recorder", st: StreamState) -> None:
+        super().__init__(name=f"retrogait-reader-{st.index}", daemon=True)
+        self.rec = rec
+        self.st = st
+
+    def run(self) -> None:
+        rec, st = self.rec, self.st
+        conn = st.conn
+        dec = st.decoder
+        for t_recv, data in conn.preamble:  # bytes read while identifying the device
+            batches = dec.feed(data)
+            if batches:
+                rec.q.put(("data", st.index, rec.session_time(t_recv), batches))
+        ser = conn.serial
+        st.serial = ser
+        while not rec.stop_event.is_set():
+            try:
+                data = ser.read(max(1, ser.in_waiting))
+            except (serial.SerialException, OSError, TypeError):
+                data = None
+            if data is None:
+                ser = self._reconnect(ser)
+                if ser is None:
+                    return
+                st.serial = ser
+                dec = self.st_decoder
+                continue
+            if data:
+                batches = dec.feed(data)
+                if batches:
+                    rec.q.put(("data", st.index, rec.session_time(time.monotonic()), batches))
+        try:
+            ser.close()
+        except (serial.SerialException, OSError):
+            pass
+
+    def _reconnect(self, ser: serial.Serial) -> serial.Serial | None:
+        rec, st = self.rec, self.st
+        rec.q.put(("disconnect", st.index, rec.session_time(time.monotonic())))
+        try:
+            ser.close()
+        except (serial.SerialException, OSError):
+            pass
+        deadline = time.monotonic() + rec.reconnect_timeout
+        while not rec.stop_event.is_set() and time.monotonic() < deadline:
+            time.sleep(0.1)
+            if not os.path.exists(st.spec.port):
+                continue
+            try:
+                new = open_serial(st.spec.port, st.conn.baud)
+            except DeviceError:
+                continue
+            dec = make_decoder(st.conn.protocol, rec.text_format_of(st))
+            try:
+                new.write(wake_commands(dec, rec.rate))
+            except (serial.SerialException, OSError):
+                pass
+            self.st_decoder = dec
+            rec.q.put(("reconnect", st.index, rec.session_time(time.monotonic()), dec))
+            return new
+        rec.q.put(("lost", st.index, rec.session_time(time.monotonic())))
+        return None
+
+
+class Recorder:
+    """Record ``devices`` into ``path``. Use :meth:`open` (connects, raises DeviceError) then :meth:`run`."""
+
+    def __init__(self, devices: list[DeviceSpec], path: str, *, protocol: str = "auto", baud: int = 115200,
+                 rate: float | None = None, text_format: TextFormat | None = None, subject: str = "",
+                 tags: dict[str, Any] | None = None, reconnect_timeout: float = 30.0,
+                 sniff_seconds: float = 2.0, live_strides: bool = True) -> None:
+        self.devices = devices
+        self.path = path
+        self.protocol = protocol
+        self.baud = baud
+        self.rate = rate
+        self.text_format = text_format
+        self.subject = subject
+        self.tags = dict(tags or {})
+        self.reconnect_timeout = reconnect_timeout
+        self.sniff_seconds = sniff_seconds
+        self.q: queue.Queue = queue.Queue()
+        self.stop_event = threading.Event()
+        self.states: list[StreamState] = []
+        self.writer = None
+        self.start_time = ""
+        self._mono0 = 0.0
+        self._host0 = 0.0
+        self.live = None
+        self.live_strides = live_strides
+        self.elapsed = 0.0
+        self.stop_reason = ""
+
+    # -- time ----------------------------------------------------------------------------------
+    def session_time(self, mono: float) -> float:
+        """Host monotonic time -> seconds since ``start_time``."""
+        return mono - self._mono0 + self._host0
+
+    def text_format_of(self, st: StreamState) -> TextFormat | None:
+        return getattr(st.decoder, "fmt", None) if st.conn.protocol == "text" else None
+
+    # -- set up --------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Connect to every device (in parallel), then create the file with its header."""
+        self.start_time = utc_now_iso()
+        self._mono0 = time.monotonic()
+        start_epoch = datetime.fromisoformat(self.start_time.replace("Z", "+00:00")).timestamp()
+        self._host0 = time.time() - start_epoch
+        with ThreadPoolExecutor(max_workers=len(self.devices)) as ex:
+            futs = [ex.submit(connect, d.port, self.baud, self.protocol, text_format=self.text_format,
+                              rate=self.rate, sniff_seconds=self.sniff_seconds) for d in self.devices]
+            conns, errors = [], []
+            for f in futs:
+                try:
+                    conns.append(f.result())
+                except DeviceError as exc:
+                    errors.append(exc)
+        if errors:
+            for c in conns:
+                c.serial.close()
+            raise errors[0]
+        streams = []
+        for i, (d, c) in enumerate(zip(self.devices, conns)):
+            announced = c.info.get("rate_hz")
+            rate = self.rate or (float(announced) if announced else None)
+            trusted = rate is not None
+            if rate is None:
+                rate = _measure_rate(c)
+            st = StreamState(i, d, c, c.decoder, rate, trusted)
+            self.states.append(st)
+            streams.append(Stream(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), t_host=np.zeros(0),
+                                  foot=d.foot, nominal_rate=rate if trusted else None,
+                                  device=c.device_info()))
+        template = Recording(streams=streams, start_time=self.start_time, subject=self.subject, tags=self.tags)
+        from retrogait.fileformat import RecordingWriter
+
+        self.writer = RecordingWriter(self.path, template, block_seconds=FLUSH_EVERY)
+        if self.live_strides:
+            self.live = LiveStrides([d.foot if d.foot != "unknown" else f"dev{i}" for i, d in enumerate(self.devices)])
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self, duration: float | None = None, on_tick=None) -> dict:
+        """Record until ``duration`` s, :meth:`stop`, Ctrl-C, or every device lost; returns the summary.
+        ``on_tick(recorder)`` is called about 4 times a second (the live view)."""
+        if self.writer is None:
+            self.open()
+        readers = [_Reader(self, st) for st in self.states]
+        for r in readers:
+            r.start()
+        last_flush = last_tick = time.monotonic()
+        old_sigint = None
+        if threading.current_thread() is threading.main_thread():
+            # Ctrl-C sets a flag: a KeyboardInterrupt raised inside a file write could tear a block
+            old_sigint = signal.signal(signal.SIGINT, lambda *_: self.stop("interrupted (Ctrl-C)"))
+        try:
+            while True:
+                try:
+                    self._handle(self.q.get(timeout=0.05))
+                    while True:
+                        self._handle(self.q.get_nowait())
+                except queue.Empty:
+                    pass
+                now = time.monotonic()
+                self.elapsed = now - self._mono0
+                if now - last_flush >= FLUSH_EVERY:
+                    self.writer.flush()
+                    last_flush = now
+                if now - last_tick >= 0.25:
+                    last_tick = now
+                    if self.live is not None:
+                        self.live.maybe_update()
+                    if on_tick is not None:
+                        on_tick(self)
+                if duration is not None and self.elapsed >= duration:
+                    self.stop_reason = "duration reached"
+                    break
+                if self.stop_event.is_set():
+                    self.stop_reason = self.stop_reason or "stopped"
+                    break
+                if all(st.lost for st in self.states):
+                    self.stop_reason = "every device was lost (not back within --reconnect-timeout)"
+                    break
+        except KeyboardInterrupt:
+            self.stop_reason = "interrupted (Ctrl-C)"
+        finally:
+            if old_sigint is not None:
+                signal.signal(signal.SIGINT, old_sigint)
+            self._stop_devices()
+            self.stop_event.set()
+            for r in readers:
+                r.join(timeout=2)
+            try:
+                while True:
+                    self._handle(self.q.get_nowait())
+            except queue.Empty:
+                pass
+            self._finish()
+        return self.summary()
+
+    def _stop_devices(self, drain: float = 0.3) -> None:
+        """Ask devices that can to stop streaming, and keep what is still in flight."""
+        asked = False
+        for st in self.states:
+            cmd = st.decoder.cmd_stop()
+            if cmd and st.connected and st.serial is not None:
+                try:
+                    st.serial.write(cmd)
+                    asked = True
+                except (serial.SerialException, OSError):
+                    pass
+        until = time.monotonic() + (drain if asked else 0.0)
+        while time.monotonic() < until:
+            try:
+                self._handle(self.q.get(timeout=0.05))
+            except queue.Empty:
+                pass
+
+    def stop(self, reason: str = "stopped") -> None:
+        self.stop_reason = reason
+        self.stop_event.set()
+
+    # -- messages ------------------------------------------------------------------------------
+    def _handle(self, msg: tuple) -> None:
+        kind, i = msg[0], msg[1]
+        st = self.states[i]
+        if kind == "data":
+            for b in msg[3]:
+                self._append(st, msg[2], b)
+        elif kind == "disconnect":
+            st.connected = False
+            st.disconnects += 1
+            self.writer.add_event({"kind": "disconnect", "t": float(msg[2]), "stream": i,
+                                   "last_sample_t": st.last_t})
+            self._close_drift_segment(st)
+        elif kind == "reconnect":
+            st.old_stats = _add_stats(st.old_stats, st.decoder.stats)
+            st.decoder = msg[3]
+            st.connected = True
+            st.need_anchor = True
+            self.writer.add_event({"kind": "reconnect", "t": float(msg[2]), "stream": i})
+        elif kind == "lost":
+            st.lost = True
+            self.writer.add_event({"kind": "device_lost", "t": float(msg[2]), "stream": i,
+                                   "reconnect_timeout_s": self.reconnect_timeout})
+
+    def _append(self, st: StreamState, t_recv: float, b) -> None:
+        n = b.n
+        if b.t_device is not None:
+            t = self._device_times(st, t_recv, b)
+        else:
+            t = self._synthetic_times(st, t_recv, b)
+        t_host = np.full(n, t_recv)
+        self.writer.append(st.index, t, b.acc, b.gyr, t_host=t_host)
+        if st.first_t is None:
+            st.first_t = float(t[0])
+        st.last_t = float(t[-1])
+        st.last_t_host = t_recv
+        st.samples += n
+        if not st.drift_t or t[-1] - st.drift_t[-1] >= DRIFT_EVERY:
+            st.drift_t.append(float(t[-1]))
+            st.drift_lag.append(t_recv - float(t[-1]))
+        if self.live is not None:
+            self.live.add(st.index, t, b.acc, b.gyr)
+
+    def _gap_event(self, st: StreamState, t_end: float, missing: int | None, cause: str) -> None:
+        if st.last_t is None:
+            return
+        self.writer.add_event({"kind": "gap", "t": st.last_t, "t_end": float(t_end), "stream": st.index,
+                               "missing_samples": missing, "cause": cause})
+
+    def _device_times(self, st: StreamState, t_recv: float, b) -> np.ndarray:
+        td = b.t_device
+        if st.offset is None or st.need_anchor or b.reset:
+            offset = t_recv - float(td[-1])  # the newest sample arrived at t_recv (minus USB latency)
+            dt = 1.0 / st.rate if st.rate else 1e-3
+            if st.last_t is not None and td[0] + offset <= st.last_t:
+                offset = st.last_t + dt - float(td[0])
+            if st.last_t is not None:
+                cause = "disconnect" if st.need_anchor and st.disconnects else "device restart"
+                self._gap_event(st, td[0] + offset, None, cause)
+            self._close_drift_segment(st)
+            st.offset = offset
+            st.need_anchor = False
+        elif b.gap_before:
+            self._gap_event(st, td[0] + st.offset, b.gap_before if b.gap_before > 0 else None,
+                            "sequence" if st.conn.protocol == "retrogait" else "device clock")
+        return td + st.offset
+
+    def _synthetic_times(self, st: StreamState, t_recv: float, b) -> np.ndarray:
+        n = b.n
+        rate = st.rate or 100.0
+        restart = st.last_t is None or st.need_anchor
+        if not restart:
+            st.k += max(b.gap_before, 0)
+            expected_last = st.anchor_t + (st.k + n - 1) / rate
+            if t_recv - expected_last > HOST_GAP:  # the host clock says samples went missing
+                restart = True
+            elif b.gap_before > 0:
+                self._gap_event(st, st.anchor_t + st.k / rate, b.gap_before, "unpaired frames")
+            elif not st.rate_trusted and t_recv - st.anchor_host > 5.0:
+                measured = (st.k + n - 1) / (t_recv - st.anchor_host) if t_recv > st.anchor_host else rate
+                if abs(measured / rate - 1) > 0.002:  # re-segment at the better rate, keeping continuity
+                    st.anchor_t = st.anchor_t + (st.k - 1) / rate
+                    st.anchor_host = t_recv
+                    st.rate = rate = measured
+                    st.k = 1
+        if restart:
+            start = t_recv - (n - 1) / rate
+            if st.last_t is not None:
+                start = max(start, st.last_t + 1.0 / rate)
+                self._gap_event(st, start, None, "disconnect" if st.need_anchor else "host clock")
+            self._close_drift_segment(st)
+            st.anchor_t, st.anchor_host, st.k = start, t_recv, 0
+            st.need_anchor = False
+        t = st.anchor_t + (st.k + np.arange(n)) / rate
+        st.k += n
+        return t
+
+    def _close_drift_segment(self, st: StreamState) -> None:
+        x, y = np.asarray(st.drift_t), np.asarray(st.drift_lag)
+        st.drift_t, st.drift_lag = [], []
+        if len(x) < 10 or x[-1] - x[0] < 2.0:
+            return
+        slope, icpt = np.polyfit(x - x[0], y, 1)
+        resid = y - (icpt + slope * (x - x[0]))
+        ev = {"kind": "clock_drift", "t": float(x[0]), "t_end": float(x[-1]), "stream": st.index,
+              "host_minus_device_ppm": float(slope * 1e6), "lag_at_t_s": float(icpt),
+              "lag_spread_s": float(np.std(resid)), "points": int(len(x)),
+              "clock": "device" if st.decoder.has_device_time else "synthetic (nominal rate)"}
+        st.drift_results.append(ev)
+        self.writer.add_event(ev)
+
+    def _finish(self) -> None:
+        if self.writer is None:
+            return
+        try:
+            for st in self.states:
+                self._close_drift_segment(st)
+                self.writer.add_event({"kind": "recorder_stats", "t": st.last_t or 0.0, "stream": st.index,
+                                       **self._stats_of(st), "stop_reason": self.stop_reason})
+        finally:
+            self.writer.close()
+            for st in self.states:
+                try:
+                    st.conn.serial.close()
+                except (serial.SerialException, OSError):
+                    pass
+
+    # -- reporting -----------------------------------------------------------------------------
+    def _stats_of(self, st: StreamState) -> dict:
+        rate = None
+        if st.samples > 1 and st.last_t is not None and st.first_t is not None and st.last_t > st.first_t:
+            rate = (st.samples - 1) / (st.last_t - st.first_t)
+        return {"samples": st.samples, "measured_rate_hz": rate, "bad_frames": st.stat("bad_frames"),
+                "dropped": st.stat("dropped"), "gaps": st.stat("gaps"), "resyncs": st.stat("resyncs"),
+                "bytes_skipped": st.stat("bytes_skipped"), "disconnects": st.disconnects}
+
+    def summary(self) -> dict:
+        """JSON-ready summary of the session."""
+        return {
+            "file": str(self.path), "start_time": self.start_time, "elapsed_s": round(self.elapsed, 3),
+            "stop_reason": self.stop_reason,
+            "streams": [{"foot": st.spec.foot, "port": st.spec.port, "protocol": st.conn.protocol,
+                         "detected": st.conn.reason, **self._stats_of(st),
+                         "clock_drift_ppm": [round(d["host_minus_device_ppm"], 1) for d in st.drift_results]}
+                        for st in self.states],
+            "live_strides": None if self.live is None else dict(self.live.counts),
+        }
+
+
+def _add_stats(a: DecoderStats, b: DecoderStats) -> DecoderStats:
+    return DecoderStats(**{k: getattr(a, k) + getattr(b, k) for k in DecoderStats.__dataclass_fields__})
+
+
+def _measure_rate(c: Connection) -> float | None:
+    """Samples per second seen while identifying the device (protocols that announce no rate)."""
+    probe = make_decoder(c.protocol, getattr(c.decoder, "fmt", None))
+    times, counts = [], []
+    for t, data in c.preamble:
+        n = sum(b.n for b in probe.feed(data))
+        if n:
+            times.append(t)
+            counts.append(n)
+    if len(times) < 3 or times[-1] - times[0] < 0.2:
+        return None
+    rate = float(sum(counts[1:]) / (times[-1] - times[0]))
+    if c.protocol == "witmotion":  # the device has a fixed set of rates: take the nearest one
+        near = min(RATE_CODES, key=lambda r: abs(r - rate))
+        if abs(near / rate - 1) < 0.1:
+            return float(near)
+    return rate

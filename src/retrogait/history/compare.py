@@ -1,0 +1,217 @@
+"""Baseline vs current sessions of one person: per direction and metric, is the change real?
+
+Like is compared with like: each walking direction only with itself, and sessions of one condition
+(treadmill / overground) only with the same condition unless the caller allows mixing. Differences in
+speed, incline or belt speed that could explain a change are reported as warnings.
+See :mod:`retrogait.history.reliable_change` for the decision rule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrogait.balance.catalog import METRICS
+from retrogait.balance.metrics import DIRECTIONS
+from retrogait.errors import NoGaitError, UsageProblem
+from retrogait.history.queries import StoredSession
+from retrogait.history.reliable_change import (
+    ALPHA, PERSONAL_MIN_BASELINE, change_threshold, is_real, rate_change_p, verdict,
+)
+
+SPEED_TOLERANCE = 0.05  # m/s, or 5% of the baseline speed, whichever is larger
+GRADE_TOLERANCE = 1.0  # percentage points of incline
+
+
+@dataclass
+class MetricComparison:
+    """One metric of one direction: baseline vs current."""
+
+    direction: str
+    metric: str
+    unit: str
+    better: str
+    baseline: float
+    current: float
+    change: float
+    pct_change: float
+    detectable: float  # the change needed to call it real for these session counts
+    mdc95: float  # single-session MDC95
+    mdc_source: str  # "personal" | "population" | "none"
+    n_baseline: int
+    n_current: int
+    verdict: str
+    exploratory: bool
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`."""
+
+    subject: str
+    condition: str | None
+    baseline_sessions: list[int]
+    current_sessions: list[int]
+    rows: list[MetricComparison] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN becomes None)."""
+        def clean(x: Any) -> Any:
+            if isinstance(x, dict):
+                return {k: clean(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [clean(v) for v in x]
+            return None if isinstance(x, float) and not math.isfinite(x) else x
+        return clean(asdict(self))
+
+
+def _conditions(sessions: list[StoredSession]) -> set[str]:
+    return {s.condition or "unknown" for s in sessions}
+
+
+def like_with_like(
+    baseline: list[StoredSession], current: list[StoredSession], condition: str | None,
+    allow_mixed: bool, warnings: list[str],
+) -> tuple[list[StoredSession], list[StoredSession], str | None]:
+    """Keep sessions of one condition (``condition`` or the common one); refuse mixtures unless allowed."""
+    if condition is not None:
+        baseline = [s for s in baseline if (s.condition or "unknown") == condition]
+        current = [s for s in current if (s.condition or "unknown") == condition]
+        if not baseline or not current:
+            side = "baseline" if not baseline else "current"
+            raise NoGaitError(f"no {condition} sessions in the {side} period")
+        return baseline, current, condition
+    cb, cc = _conditions(baseline), _conditions(current)
+    if len(cb) == 1 and cb == cc:
+        return baseline, current, next(iter(cb))
+    known = (cb | cc) - {"unknown"}
+    if len(known) <= 1:
+        warnings.append("some sessions have no condition tag (treadmill/overground): assumed alike")
+        return baseline, current, (next(iter(known)) if known else None)
+    msg = (f"baseline sessions are {'/'.join(sorted(cb))} and current sessions are "
+           f"{'/'.join(sorted(cc))}")
+    if not allow_mixed:
+        raise UsageProblem(f"{msg}: compare like with like with --condition treadmill or "
+                           "--condition overground (or --allow-mixed to compare anyway)")
+    warnings.append(f"{msg}: treadmill and overground walking differ, the changes may come from that")
+    return baseline, current, None
+
+
+def _mean(values: list[float | None]) -> float:
+    v = [x for x in values if x is not None and math.isfinite(x)]
+    return float(np.mean(v)) if v else math.nan
+
+
+def _covariate_warnings(direction: str, b: list[StoredSession], c: list[StoredSession]) -> list[str]:
+    out = []
+    sb = _mean([s.directions[direction].speed for s in b])
+    sc = _mean([s.directions[direction].speed for s in c])
+    if math.isfinite(sb) and math.isfinite(sc) and abs(sc - sb) > max(SPEED_TOLERANCE, 0.05 * sb):
+        out.append(f"{direction}: speed differs ({sb:.2f} m/s baseline vs {sc:.2f} m/s current); "
+                   "variability and stride length depend on speed, so this alone may explain changes")
+    for label, get in (("incline setting", lambda s: s.incline_pct),
+                       ("estimated grade", lambda s: s.directions[direction].grade_pct)):
+        gb, gc = _mean([get(s) for s in b]), _mean([get(s) for s in c])
+        if math.isfinite(gb) and math.isfinite(gc) and abs(gc - gb) > GRADE_TOLERANCE:
+            out.append(f"{direction}: {label} differs ({gb:.1f}% baseline vs {gc:.1f}% current); "
+                       "this alone may explain changes")
+    bb, bc = _mean([s.belt_speed for s in b]), _mean([s.belt_speed for s in c])
+    if math.isfinite(bb) and math.isfinite(bc) and abs(bc - bb) > max(SPEED_TOLERANCE, 0.05 * bb):
+        out.append(f"belt speed setting differs ({bb:.2f} vs {bc:.2f} m/s)")
+    return out
+
+
+def compare_metric(
+    direction: str, metric: str, base: list[tuple[float, int]], cur: list[tuple[float, int]],
+    alpha: float = ALPHA,
+) -> MetricComparison:
+    """Compare one metric's baseline and current sessions, each given as ``(value, strides used)``."""
+    info = METRICS[metric]
+    base = [(v, n) for v, n in base if v is not None and math.isfinite(v)]
+    cur = [(v, n) for v, n in cur if v is not None and math.isfinite(v)]
+    b = np.asarray([v for v, _ in base], float)
+    c = np.asarray([v for v, _ in cur], float)
+    mb = float(b.mean()) if b.size else math.nan
+    mc = float(c.mean()) if c.size else math.nan
+    change = mc - mb
+    thr = change_threshold(b, c.size, info.population_mdc95(mb), alpha)
+    pct = 100.0 * change / abs(mb) if mb else math.nan
+    ver = verdict(change, thr.value, info.better) if c.size else "unknown"
+    if info.rate and is_real(ver):
+        events = [sum(v * n / 100.0 for v, n in side) for side in (base, cur)]
+        strides = [sum(n for _, n in side) for side in (base, cur)]
+        if rate_change_p(events[0], strides[0], events[1], strides[1]) >= alpha:
+            ver = "no real change"
+    return MetricComparison(
+        direction, metric, info.unit, info.better, mb, mc, change, pct, thr.value, thr.mdc95,
+        thr.source, int(b.size), int(c.size), ver, info.exploratory,
+    )
+
+
+def compare(
+    subject: str,
+    baseline: list[StoredSession],
+    current: list[StoredSession],
+    *,
+    metrics: list[str] | None = None,
+    directions: list[str] | None = None,
+    condition: str | None = None,
+    allow_mixed: bool = False,
+    confidence: float = 1.0 - ALPHA,
+) -> Comparison:
+    """Compare a person's ``current`` sessions with their ``baseline`` sessions (see module doc).
+
+    ``confidence`` 0.95 keeps false alarms of an unchanged person at 5% per metric; higher is stricter.
+    """
+    if not 0.5 <= confidence < 1.0:
+        raise UsageProblem(f"confidence {confidence}: expected a value from 0.5 to 0.999, e.g. 0.95")
+    if not baseline:
+        raise NoGaitError(f"no sessions of subject {subject!r} in the baseline period")
+    if not current:
+        raise NoGaitError(f"no sessions of subject {subject!r} in the current period")
+    if {s.id for s in baseline} == {s.id for s in current}:
+        raise UsageProblem("baseline and current are the same session(s); choose different periods")
+    warnings: list[str] = []
+    overlap = {s.id for s in baseline} & {s.id for s in current}
+    if overlap:
+        warnings.append(f"sessions {sorted(overlap)} are in both periods")
+    baseline, current, cond = like_with_like(baseline, current, condition, allow_mixed, warnings)
+    out = Comparison(subject, cond, [s.id for s in baseline], [s.id for s in current], warnings=warnings)
+    names = metrics or list(METRICS)
+    found_direction = False
+    for direction in directions or DIRECTIONS:
+        b = [s for s in baseline if direction in s.directions]
+        c = [s for s in current if direction in s.directions]
+        if not b or not c:
+            continue
+        found_direction = True
+        out.warnings.extend(_covariate_warnings(direction, b, c))
+        if len(b) < PERSONAL_MIN_BASELINE:
+            out.warnings.append(
+                f"{direction}: {len(b)} baseline session(s): using literature (population) MDCs where known; "
+                f"record >= {PERSONAL_MIN_BASELINE} baseline sessions for personal thresholds"
+            )
+        for metric in names:
+            base = [_value_n(s, direction, metric) for s in b]
+            cur = [_value_n(s, direction, metric) for s in c]
+            if all(v is None for v, _ in base) or all(v is None for v, _ in cur):
+                continue
+            out.rows.append(compare_metric(direction, metric, base, cur, 1.0 - confidence))
+    if not found_direction:
+        raise NoGaitError("no walking direction has sessions in both periods "
+                          f"(baseline: {_dirs(baseline)}; current: {_dirs(current)})")
+    return out
+
+
+def _value_n(s: StoredSession, direction: str, metric: str) -> tuple[float | None, int]:
+    m = s.directions[direction].metrics.get(metric)
+    return (None, 0) if m is None else (s.value(direction, metric), m.n)
+
+
+def _dirs(sessions: list[StoredSession]) -> str:
+    found = sorted({d for s in sessions for d in s.directions})
+    return ", ".join(found) or "no strides"

@@ -1,0 +1,143 @@
+"""Putting analyzed sessions into the history database (one transaction per session)."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from retrogait import __version__
+from retrogait.balance.metrics import SessionMetrics, session_metrics
+from retrogait.errors import InputFileError
+from retrogait.history.db import connect, write_transaction
+from retrogait.history.queries import SessionMeta
+from retrogait.recording import Recording, utc_now_iso
+
+
+def file_sha256(path: Path | str) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
+    return digest.hexdigest()
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time ('Z' allowed) as an aware UTC datetime; naive times are taken as UTC."""
+    try:
+        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputFileError(f"start time {text!r} is not an ISO 8601 time such as 2026-10-05T09:30:00Z") from None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def iso_week(dt: datetime) -> str:
+    """``YYYY-Www`` ISO week of a datetime (e.g. 2026-W40)."""
+    year, week, _ = dt.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class SessionInfo(SessionMeta):
+    """The metadata of a session to store, with the content hash of its file."""
+
+    sha256: str = ""
+
+    @property
+    def day(self) -> str:
+        return parse_time(self.start_time).date().isoformat()
+
+    @property
+    def iso_week(self) -> str:
+        return iso_week(parse_time(self.start_time))
+
+
+def session_info(recording: Recording, metrics: SessionMetrics, sha256: str, path: str,
+                 subject: str | None = None, n_strides: int = 0) -> SessionInfo:
+    """Metadata of a session from its recording (``subject`` overrides the recording's)."""
+    return SessionInfo(
+        sha256=sha256,
+        subject=(subject or recording.subject or "").strip(),
+        start_time=recording.start_time,
+        condition=metrics.condition,
+        belt_speed=metrics.belt_speed,
+        incline_pct=metrics.incline_pct,
+        duration=float(recording.duration),
+        feet=",".join(metrics.feet),
+        n_strides=int(n_strides),
+        path=str(path),
+    )
+
+
+def find_hash(conn: sqlite3.Connection, sha256: str) -> int | None:
+    """The id of the session stored from a file with this hash, or None."""
+    row = conn.execute("SELECT id FROM sessions WHERE sha256 = ?", (sha256,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or x != x else float(x)
+
+
+def store_session(conn: sqlite3.Connection, info: SessionInfo, metrics: SessionMetrics) -> tuple[int, bool]:
+    """Insert a session and its metrics in one transaction: ``(id, True)``, or ``(existing id, False)``
+    when a session with the same content hash is already stored."""
+    if not info.subject:
+        raise InputFileError(f"{info.path}: the recording names no subject; pass --subject ID")
+    parse_time(info.start_time)
+    with write_transaction(conn):
+        existing = find_hash(conn, info.sha256)
+        if existing is not None:
+            return existing, False
+        cur = conn.execute(
+            "INSERT INTO sessions (sha256, subject, start_time, day, iso_week, condition, belt_speed,"
+            " incline_pct, duration, feet, n_strides, path, added_at, retrogait_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (info.sha256, info.subject, info.start_time, info.day, info.iso_week, info.condition,
+             info.belt_speed, info.incline_pct, info.duration, info.feet, info.n_strides, info.path,
+             utc_now_iso(), __version__),
+        )
+        sid = int(cur.lastrowid)
+        for d in metrics.directions.values():
+            conn.execute(
+                "INSERT INTO direction_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (sid, d.direction, d.n_strides, d.n_steady, _num(d.speed), _num(d.grade_pct),
+                 _num(d.walking_time)),
+            )
+            conn.executemany(
+                "INSERT INTO metric_values VALUES (?, ?, ?, ?, ?, ?)",
+                [(sid, d.direction, name, _num(m.value), _num(m.se), m.n) for name, m in d.metrics.items()],
+            )
+    return sid, True
+
+
+def store_result(db: sqlite3.Connection | Path | str | None, recording: Recording, result: Any,
+                 path: Path | str, *, subject: str | None = None) -> tuple[int, bool]:
+    """Store an analyzed recording (``result`` from :func:`retrogait.analysis.analyze`) read from
+    ``path``: computes the balance metrics and writes one session. Returns ``(session id, added)``;
+    ``added`` is False when the same file (content hash) was stored before (nothing is written).
+
+    ``db`` is an open connection or a database path (None: the default location). For
+    ``analyze --save``.
+    """
+    conn = db if isinstance(db, sqlite3.Connection) else connect(db)
+    try:
+        sha = file_sha256(path)
+        existing = find_hash(conn, sha)
+        if existing is not None:
+            return existing, False
+        metrics = session_metrics(result.strides, recording)
+        table = result.strides
+        n = len(table["stride_time"] if isinstance(table, dict) else table.stride_time)
+        info = session_info(recording, metrics, sha, str(Path(path).resolve()), subject, n)
+        return store_session(conn, info, metrics)
+    finally:
+        if conn is not db:
+            conn.close()

@@ -1,0 +1,181 @@
+"""Text lines as printed by Arduino sketches: CSV or whitespace separated numbers, one sample a line.
+
+The column map (which number is what) and the units come from the user or a preset. Tokens are
+split on commas, semicolons, tabs and spaces; ``Label:`` prefixes (``AccelX:1.2``, ``a/g:``) are
+dropped; lines that are words rather than numbers (banners like "LSM6DS3 found!") are ignored; a line of
+numbers with a wrong count, a malformed number or a non-finite value counts as a bad frame. Text has no
+checksum: a digit changed on the wire cannot be detected (prefer the binary protocol).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrogait.errors import UsageProblem
+from retrogait.protocols.base import Decoder, EncodedStream, SampleBatch
+from retrogait.units import canonical_unit, parse_acc_unit, parse_gyr_unit
+
+COLUMN_NAMES = ("t", "ax", "ay", "az", "gx", "gy", "gz", "-")
+TIME_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+MAX_LINE = 512
+_LABEL = re.compile(rb"[A-Za-z_/][A-Za-z0-9_/ ]*:")
+_SPLIT = re.compile(rb"[,;\s]+")
+_DIGIT = re.compile(rb"[0-9]")
+_WORD = re.compile(rb"[A-Za-z]{2,}")
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """How to read a text line: column names (see :data:`COLUMN_NAMES`, ``-`` = ignore) and units."""
+
+    columns: tuple[str, ...] = ("t", "ax", "ay", "az", "gx", "gy", "gz")
+    acc_unit: str = "m/s^2"
+    gyr_unit: str = "rad/s"
+    time_unit: str = "us"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        for c in self.columns:
+            if c not in COLUMN_NAMES:
+                raise UsageProblem(f"unknown text column {c!r}; use names from {', '.join(COLUMN_NAMES)}")
+        missing = [c for c in ("ax", "ay", "az", "gx", "gy", "gz") if c not in self.columns]
+        if missing:
+            raise UsageProblem(f"text column map {','.join(self.columns)} lacks {','.join(missing)}")
+        object.__setattr__(self, "acc_unit", canonical_unit(self.acc_unit))
+        object.__setattr__(self, "gyr_unit", canonical_unit(self.gyr_unit))
+        parse_acc_unit(self.acc_unit)  # raises UsageProblem naming the units it knows
+        parse_gyr_unit(self.gyr_unit)
+        if self.time_unit not in TIME_UNITS:
+            raise UsageProblem(f"unknown time unit {self.time_unit!r}; use one of {', '.join(TIME_UNITS)}")
+
+
+PRESETS: dict[str, TextFormat] = {
+    "retrogait-csv": TextFormat(description="retrogait reference CSV: t_us,ax,ay,az,gx,gy,gz in m/s^2 and rad/s"),
+    "arduino-lsm6ds3": TextFormat(("ax", "ay", "az", "gx", "gy", "gz"), "g", "deg/s",
+                                  description="Arduino_LSM6DS3/LSM9DS1 style: ax ay az gx gy gz in g and deg/s"),
+    "arduino-lsm6ds3-t": TextFormat(("t", "ax", "ay", "az", "gx", "gy", "gz"), "g", "deg/s", "ms",
+                                    description="millis(), then ax ay az in g and gx gy gz in deg/s"),
+    "adafruit": TextFormat(("ax", "ay", "az", "gx", "gy", "gz"), "m/s^2", "rad/s",
+                           description="Adafruit unified sensor (e.g. MPU6050 plotter): m/s^2 and rad/s"),
+}
+
+
+def parse_columns(spec: str) -> tuple[str, ...]:
+    """``"t,ax,ay,az,gx,gy,gz"`` -> tuple of names (validated by :class:`TextFormat`)."""
+    return tuple(c.strip().lower() for c in spec.split(",") if c.strip())
+
+
+def encode(acc: np.ndarray, gyr: np.ndarray, rate: float, fmt: TextFormat = PRESETS["retrogait-csv"],
+           decimals: int = 6, t0: float = 0.0) -> EncodedStream:
+    """Print SI samples as text lines in ``fmt`` (tests, emulator, benchmarks); the expected values are
+    the printed numbers converted back to SI."""
+    n = len(acc)
+    t_s = t0 + np.arange(n) / rate
+    fa, fg = parse_acc_unit(fmt.acc_unit), parse_gyr_unit(fmt.gyr_unit)
+    cols = {"t": np.round(t_s / TIME_UNITS[fmt.time_unit]),
+            "ax": acc[:, 0] / fa, "ay": acc[:, 1] / fa, "az": acc[:, 2] / fa,
+            "gx": gyr[:, 0] / fg, "gy": gyr[:, 1] / fg, "gz": gyr[:, 2] / fg, "-": np.zeros(n)}
+    printed = {k: np.array([float(f"{x:.{0 if k == 't' else decimals}f}") for x in v]) for k, v in cols.items()}
+    lines = [",".join(f"{printed[c][i]:.{0 if c == 't' else decimals}f}" for c in fmt.columns) + "\r\n"
+             for i in range(n)]
+    acc_q = np.column_stack([printed[c] for c in ("ax", "ay", "az")]) * fa
+    gyr_q = np.column_stack([printed[c] for c in ("gx", "gy", "gz")]) * fg
+    t = printed["t"] * TIME_UNITS[fmt.time_unit] if "t" in fmt.columns else None
+    frames = [ln.encode() for ln in lines]
+    return EncodedStream(b"".join(frames), acc_q, gyr_q, t, frames)
+
+
+def parse_numbers(line: bytes) -> list[float] | None:
+    """The numbers of one text line (labels dropped), None when a token is not a number."""
+    line = _LABEL.sub(b" ", line).strip(b" ,;\t\r")
+    if not line:
+        return None
+    try:
+        return [float(tok) for tok in _SPLIT.split(line)]
+    except ValueError:
+        return None
+
+
+class TextDecoder(Decoder):
+    """Incremental decoder of numeric text lines."""
+
+    name = "text"
+    title = "text lines"
+
+    def __init__(self, fmt: TextFormat | None = None) -> None:
+        super().__init__()
+        self.fmt = fmt or PRESETS["retrogait-csv"]
+        self.has_device_time = "t" in self.fmt.columns
+        self._buf = b""
+        self._synced = False
+        cols = self.fmt.columns
+        self._idx = [cols.index(c) for c in ("ax", "ay", "az", "gx", "gy", "gz")]
+        self._ti = cols.index("t") if "t" in cols else None
+        self._acc_f = parse_acc_unit(self.fmt.acc_unit)
+        self._gyr_f = parse_gyr_unit(self.fmt.gyr_unit)
+        self._t_f = TIME_UNITS[self.fmt.time_unit]
+        self._wraps = 0
+        self._last_raw_t: float | None = None
+        self.info.update(format=",".join(cols), acc_unit=self.fmt.acc_unit, gyr_unit=self.fmt.gyr_unit)
+
+    def feed(self, data: bytes) -> list[SampleBatch]:
+        lines = (self._buf + bytes(data)).split(b"\n")
+        self._buf = lines.pop()
+        if len(self._buf) > MAX_LINE:
+            self.stats.bytes_skipped += len(self._buf)
+            self.stats.resyncs += 1
+            self._buf = b""
+            self._synced = False
+        if lines and not self._synced:  # the first piece may be the tail of a line we joined late
+            first = lines.pop(0)
+            self.stats.bytes_skipped += len(first)
+            self._synced = True
+        ncol = len(self.fmt.columns)
+        rows = []
+        for line in lines:
+            if len(line) > MAX_LINE:
+                self.stats.bad_frames += 1
+                continue
+            if line.startswith(b"{"):  # a JSON reply (some firmwares answer commands that way)
+                self.replies.append(line.strip().decode("utf-8", "replace"))
+                continue
+            if not _DIGIT.search(line):
+                self.stats.bytes_skipped += len(line) + 1
+                continue
+            nums = parse_numbers(line)
+            if nums is None and _WORD.search(_LABEL.sub(b" ", line)):  # a message, not data
+                self.stats.bytes_skipped += len(line) + 1
+                continue
+            if nums is None or len(nums) != ncol:
+                self.stats.bad_frames += 1
+                self.stats.bytes_skipped += len(line) + 1
+                continue
+            rows.append(nums)
+        if not rows:
+            return []
+        v = np.array(rows, dtype=np.float64)
+        good = np.isfinite(v).all(axis=1)
+        if not good.all():
+            self.stats.bad_frames += int((~good).sum())
+            v = v[good]
+        self.stats.frames += v.shape[0]
+        out: list[SampleBatch] = []
+        if v.shape[0] == 0:
+            return out
+        acc = v[:, self._idx[:3]] * self._acc_f
+        gyr = v[:, self._idx[3:]] * self._gyr_f
+        if self._ti is None:
+            self._emit(out, acc, gyr, None)
+            return out
+        raw_t = v[:, self._ti]
+        if self.fmt.time_unit == "us":  # Arduino micros() wraps at 2^32
+            prev = self._last_raw_t if self._last_raw_t is not None else raw_t[0]
+            wraps = self._wraps + np.cumsum(np.diff(np.concatenate([[prev], raw_t])) < -2.0 ** 31)
+            self._wraps = int(wraps[-1])
+            self._last_raw_t = float(raw_t[-1])
+            raw_t = raw_t + wraps * 2.0 ** 32
+        self._split_on_time_gaps(out, acc, gyr, raw_t * self._t_f)
+        return out

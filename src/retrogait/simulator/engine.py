@@ -1,0 +1,283 @@
+"""``simulate(scenario, seed)``: plan the footsteps, move each foot, derive the IMU signals, add errors,
+and collect the recording and its ground truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from retrogait import __version__
+from retrogait.recording import TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, TAG_NOTES, Recording, Stream
+from retrogait.simulator.footmodel import FootGeometry, Kinematics, StridePlan, relative_turn, stride_motion
+from retrogait.simulator.footsteps import FootState, StrideRecord, plan_session, resolve_speed
+from retrogait.simulator.imu import apply_errors, ideal_signals
+from retrogait.simulator.scenario import Scenario, Walk
+from retrogait.simulator.truth import COLUMNS, StrideTruth, Truth, session_totals
+
+BLOCK = 200_000  # samples evaluated at once (bounds memory at high rates)
+CLEARANCE_GRID = 64  # evaluation points per swing for the clearance truth
+
+
+@dataclass
+class Trajectory:
+    """Exact motion of one foot's sensor at every sample time (before dropouts), world/belt frame.
+
+    ``quat``: world <- sensor orientation (scipy order x, y, z, w); ``acc``/``gyr``: the noise-free
+    sensor signals (sensor frame).
+    """
+
+    t: np.ndarray
+    pos: np.ndarray
+    vel: np.ndarray
+    quat: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+
+    @property
+    def rotation(self) -> Rotation:
+        return Rotation.from_quat(self.quat)
+
+
+@dataclass
+class SimResult:
+    """What :func:`simulate` returns: the recording, its truth, and the exact per-sample trajectory
+    (``trajectory[foot]``, not stored in the sidecar)."""
+
+    recording: Recording
+    truth: Truth
+    trajectory: dict[str, Trajectory] = field(default_factory=dict)
+
+
+def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
+    """Stride arrays for one foot's stride records (in time order)."""
+    ev = np.array([r.events for r in records], dtype=float)  # t_ho, t_tc, t_ic, t_ff
+    pitch = np.array([r.pitch for r in records], dtype=float)  # tc, ext1, ext2, ic
+    t_ho, t_tc, t_ic, t_ff = ev.T
+    sw = t_ic - t_tc
+    knots = np.column_stack([t_ho, t_tc, t_tc + 0.15 * sw, t_tc + 0.88 * sw, t_ic, t_ff])
+    zeros = np.zeros(len(records))
+    values = np.column_stack([zeros, pitch[:, 0], pitch[:, 1], pitch[:, 2], pitch[:, 3], zeros])
+    # knot slopes: zero at the ends (flat foot) and at extremes, else the harmonic mean of the
+    # neighbouring secants (monotone, Fritsch-Carlson style); the pitch rate peaks around terminal
+    # contact: 2.2x the mean rate of the pre-swing roll (the roll accelerates toward toe-off; up to
+    # 2.5x keeps the quintic monotone)
+    sec = np.diff(values, axis=1) / np.diff(knots, axis=1)
+    left, right = sec[:, :-1], sec[:, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hm = np.where(left * right > 0, 2.0 * left * right / (left + right), 0.0)
+    slopes = np.column_stack([zeros, hm, zeros])
+    slopes[:, 1] = 2.2 * pitch[:, 0] / (knots[:, 1] - knots[:, 0])
+    rflat_a = np.array([r.rflat_a for r in records])
+    rflat_b = np.array([r.rflat_b for r in records])
+    heel_a = np.array([r.heel_a for r in records])
+    heel_b = np.array([r.heel_b for r in records])
+    axis, angle = relative_turn(rflat_a, rflat_b)
+    r_tc, r_ic = geom.contact_point(pitch[:, 0]), geom.contact_point(pitch[:, 3])
+    return StridePlan(
+        pitch_t=knots, pitch_y=values, pitch_dy=slopes, rflat_a=rflat_a, turn_axis=axis,
+        turn_angle=angle,
+        c_tc=heel_a + np.einsum("kij,kj->ki", rflat_a, r_tc),
+        c_ic=heel_b + np.einsum("kij,kj->ki", rflat_b, r_ic),
+        r_tc=r_tc, r_ic=r_ic,
+        lift=np.array([r.clearance for r in records], dtype=float),
+        lateral=np.array([r.lateral for r in records], dtype=float),
+        roll=np.array([r.roll for r in records], dtype=float),
+        heel_b=heel_b, rflat_b=rflat_b,
+    )
+
+
+def swing_geometry(plan: StridePlan, geom: FootGeometry, s_a: np.ndarray, s_b: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per stride: sensor-point clearance and maximum lateral excursion during the swing (see
+    :mod:`retrogait.simulator.truth`), from the exact pose on a fine grid."""
+    k_n = plan.t_tc.shape[0]
+    u = np.linspace(0.0, 1.0, CLEARANCE_GRID)
+    t = (plan.t_tc[:, None] + u * (plan.t_ic - plan.t_tc)[:, None]).ravel()
+    k = np.repeat(np.arange(k_n), CLEARANCE_GRID)
+    pos = stride_motion(t, k, plan, geom).pos.reshape(k_n, CLEARANCE_GRID, 3)
+    d = (s_b - s_a)[:, None, :2]
+    rel = pos[:, :, :2] - s_a[:, None, :2]
+    dd = (d**2).sum(axis=2)
+    ok = dd > 1e-12
+    lam = np.clip(np.where(ok, (rel * d).sum(axis=2) / np.where(ok, dd, 1.0), 0.0), 0.0, 1.0)
+    chord = s_a[:, None, 2] + lam * (s_b - s_a)[:, None, 2]
+    cross = np.abs(rel[:, :, 0] * d[:, :, 1] - rel[:, :, 1] * d[:, :, 0]) / np.sqrt(np.where(ok, dd, 1.0))
+    lateral = np.where(ok, cross, np.linalg.norm(rel, axis=2))
+    return (pos[:, :, 2] - chord).max(axis=1), lateral.max(axis=1)
+
+
+def calibrate_lift(plan: StridePlan, geom: FootGeometry, target: np.ndarray, s_a, s_b
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Adjust the anchor lift so the sensor clearance hits ``target`` (one fixed-point step: clearance
+    grows ~1:1 with the lift); returns the clearance and lateral excursion achieved (the truth)."""
+    got, _ = swing_geometry(plan, geom, s_a, s_b)
+    plan.lift = np.maximum(plan.lift + (target - got), 0.0)
+    return swing_geometry(plan, geom, s_a, s_b)
+
+
+def foot_motion(t: np.ndarray, plan: StridePlan | None, geom: FootGeometry, rest: FootState) -> Kinematics:
+    """The foot's exact motion at times ``t``. Samples in flat stance (or before any stride) are at rest
+    on their footprint; only samples inside a stride's moving part (``t_ho..t_ff``) are evaluated."""
+    n = t.shape[0]
+    rs = np.asarray(geom.r_sensor, dtype=float)
+    out = Kinematics(np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 3, 3)),
+                     np.zeros((n, 3)), np.zeros((n, 3)))
+    if plan is None:
+        out.rot[:] = rest.rflat
+        out.pos[:] = rest.heel + rest.rflat @ rs
+        return out
+    k = np.searchsorted(plan.t_ho, t, side="right") - 1
+    moving = (k >= 0) & (t <= plan.t_ff[np.maximum(k, 0)])
+    # at rest: on the initial footprint before the first stride, else on the landing footprint of k
+    rflat = np.concatenate([rest.rflat[None], plan.rflat_b])
+    heel = np.concatenate([rest.heel[None], plan.heel_b])
+    still = np.flatnonzero(~moving)
+    out.rot[still] = rflat[k[still] + 1]
+    out.pos[still] = heel[k[still] + 1] + np.einsum("nij,j->ni", out.rot[still], rs)
+    idx = np.flatnonzero(moving)
+    for i in range(0, idx.size, BLOCK):
+        sel = idx[i : i + BLOCK]
+        part = stride_motion(t[sel], k[sel], plan, geom)
+        for f in ("pos", "vel", "acc", "rot", "omega", "alpha"):
+            getattr(out, f)[sel] = getattr(part, f)
+    return out
+
+
+def _heading(r: np.ndarray) -> np.ndarray:
+    return np.arctan2(r[:, 1, 0], r[:, 0, 0])
+
+
+def _pitch(r: np.ndarray) -> np.ndarray:
+    return np.arcsin(np.clip(r[:, 2, 0], -1.0, 1.0))
+
+
+def _stride_truth(foot: str, recs: list[StrideRecord], plan: StridePlan, geom: FootGeometry,
+                  clearance: np.ndarray, excursion: np.ndarray, s_a: np.ndarray, s_b: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    ev = np.array([r.events for r in recs])
+    t_start = np.array([r.t_start for r in recs])
+    t_end = np.array([r.t_end for r in recs])
+    idx = np.arange(len(recs))
+    rot_tc = stride_motion(ev[:, 1], idx, plan, geom).rot
+    rot_ic = stride_motion(ev[:, 2], idx, plan, geom).rot
+    rflat_a = np.array([r.rflat_a for r in recs])
+    rflat_b = np.array([r.rflat_b for r in recs])
+    turn = np.angle(np.exp(1j * (_heading(rflat_b) - _heading(rflat_a))))
+    first = np.array([r.first for r in recs])
+    last = np.array([r.last for r in recs])
+    vec = (s_b - s_a)[:, :2]
+    return {
+        "foot": np.array([foot] * len(recs)),
+        "t_start": t_start, "t_end": t_end,
+        "t_ho": ev[:, 0], "t_tc": ev[:, 1], "t_ic": ev[:, 2], "t_ff": ev[:, 3],
+        "stride_time": t_end - t_start,
+        "swing_time": ev[:, 2] - ev[:, 1],
+        "stance_time": (t_end - t_start) - (ev[:, 2] - ev[:, 1]),
+        "direction": np.array([r.direction for r in recs]),
+        "stride_vector": vec,
+        "stride_length": np.linalg.norm(vec, axis=1),
+        "speed": np.linalg.norm(vec, axis=1) / (t_end - t_start),
+        "max_lateral_excursion": excursion,
+        "rise": (s_b - s_a)[:, 2],
+        "clearance": clearance,
+        "turn_angle": turn,
+        "grade_pct": np.array([r.grade_pct for r in recs]),
+        "pitch_tc": _pitch(rot_tc), "pitch_ic": _pitch(rot_ic), "pitch_ff": _pitch(rflat_b),
+        "bout": np.array([r.bout for r in recs]), "segment": np.array([r.segment for r in recs]),
+        "first": first, "last": last,
+        "steady": ~first & ~last & (np.abs(turn) < np.deg2rad(15.0)),
+    }
+
+
+def _tags(scenario: Scenario) -> dict:
+    walks = [s for s in scenario.segments if isinstance(s, Walk)]
+    env = scenario.environment
+    on_tm = [env.treadmill if w.treadmill is None else w.treadmill for w in walks]
+    grades = {env.grade_pct if w.grade_pct is None else w.grade_pct for w in walks if w}
+    tags: dict = {"simulated": True, "scenario": scenario.name}
+    if walks and all(on_tm):
+        tags[TAG_CONDITION] = "treadmill"
+        speeds = {round(resolve_speed(w.direction, w.speed, w.cadence, w.stride_length)[0], 3) for w in walks}
+        if len(speeds) == 1:
+            tags[TAG_BELT_SPEED] = speeds.pop()
+        if len(grades) == 1:
+            tags[TAG_INCLINE] = float(grades.pop())
+    elif walks and not any(on_tm):
+        tags[TAG_CONDITION] = "overground"
+    elif walks:
+        tags[TAG_CONDITION] = "mixed"
+    if scenario.notes:
+        tags[TAG_NOTES] = scenario.notes
+    return tags
+
+
+def simulate(scenario: Scenario, seed: int = 0, *, trajectory: bool = True) -> SimResult:
+    """Simulate ``scenario``; the same seed gives the same recording and truth, bit for bit.
+
+    Returns a :class:`SimResult` with ``recording`` (one stream per foot in ``scenario.feet``, sensor
+    frame, SI), ``truth`` (:class:`~retrogait.simulator.truth.Truth`) and, unless ``trajectory=False``,
+    the exact per-sample ``trajectory`` of each foot's sensor.
+    """
+    ss = np.random.SeedSequence(seed)
+    rng_plan, rng_left, rng_right = (np.random.default_rng(s) for s in ss.spawn(3))
+    plan_all = plan_session(scenario, rng_plan)
+    p = scenario.person
+    geom = FootGeometry(ball=p.ball, r_sensor=tuple(p.r_sensor))
+    spec = scenario.sensor
+    mount = np.eye(3) if spec.mount is None else np.asarray(spec.mount, dtype=float)
+    n = int(np.floor(plan_all.duration * spec.rate + 1e-9)) + 1
+    t = np.arange(n) / spec.rate
+    streams, trajs, rows, gaps, saturated = [], {}, [], {}, {}
+    for foot in scenario.feet:
+        recs = [r for r in plan_all.strides if r.foot == foot]
+        plan = None
+        if recs:
+            plan = build_plan(recs, geom)
+            heel_a = np.array([r.heel_a for r in recs])
+            heel_b = np.array([r.heel_b for r in recs])
+            rs = np.asarray(geom.r_sensor)
+            s_a = heel_a + np.einsum("kij,j->ki", np.array([r.rflat_a for r in recs]), rs)
+            s_b = heel_b + np.einsum("kij,j->ki", np.array([r.rflat_b for r in recs]), rs)
+            clearance, excursion = calibrate_lift(plan, geom, plan.lift.copy(), s_a, s_b)
+            rows.append(_stride_truth(foot, recs, plan, geom, clearance, excursion, s_a, s_b))
+        kin = foot_motion(t, plan, geom, plan_all.initial[foot])
+        acc0, gyr0 = ideal_signals(kin, mount)
+        rng = rng_left if foot == "left" else rng_right
+        acc, gyr, keep, report = apply_errors(t, acc0, gyr0, spec, rng)
+        gaps[foot] = report["gaps"]
+        saturated[foot] = {"acc": report["saturated_acc"], "gyr": report["saturated_gyr"]}
+        streams.append(Stream(
+            t=t[keep], acc=acc[keep], gyr=gyr[keep], foot=foot,
+            mount=mount.copy() if spec.store_mount else None, nominal_rate=float(spec.rate),
+            device={"model": "retrogait simulator", "id": f"sim-{foot}", "firmware": __version__,
+                    "protocol": "simulated"},
+        ))
+        if trajectory:
+            quat = Rotation.from_matrix(np.matmul(kin.rot, mount)).as_quat()
+            trajs[foot] = Trajectory(t, kin.pos, kin.vel, quat, acc0, gyr0)
+    if rows:
+        cols = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
+    else:
+        cols = {k: np.zeros((0, 2)) if k == "stride_vector" else np.zeros(0) for k in
+                COLUMNS}
+    strides = StrideTruth(cols)
+    rec = Recording(streams=streams, start_time=scenario.start_time, subject=scenario.subject,
+                    tags=_tags(scenario))
+    truth = Truth(
+        strides=strides,
+        totals=session_totals(strides, list(scenario.feet)),
+        mounts={f: mount.copy() for f in scenario.feet},
+        info={
+            "scenario": scenario.name, "seed": seed, "simulator_version": __version__,
+            "rate_hz": spec.rate, "feet": list(scenario.feet), "duration_s": float(t[-1]),
+            "samples": int(n), "mount_stored": spec.store_mount, "noise": spec.noise,
+            "condition": rec.tags.get("condition", "none"),
+            "segments": plan_all.segments, "gaps": gaps, "saturated": saturated,
+            "geometry": {"heel_to_ball_m": geom.ball, "sensor_lever_arm_m": list(geom.r_sensor)},
+            "clearance_definition": "max sensor-point height during swing above the chord joining its "
+                                    "stance positions (vertical), m",
+        },
+    )
+    return SimResult(rec, truth, trajs)

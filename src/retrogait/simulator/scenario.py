@@ -1,0 +1,203 @@
+"""Scenario description: what the simulated person does, where, and what sensor records it.
+
+A :class:`Scenario` is a list of segments run one after the other:
+
+* :class:`Walk` -- a walking bout: ``direction`` forward / backward / sideways_left / sideways_right,
+  ``n_strides`` (per foot) or ``duration``, two of ``speed`` / ``cadence`` / ``stride_length`` (the
+  third follows; with one or none the direction's speed-cadence relation fills in), a heading change
+  ``turn_deg`` spread over the bout (a curving path), and optionally its own treadmill / grade;
+* :class:`Stand` -- standing still, both feet flat;
+* :class:`Turn` -- turning on the spot (small stepping strides, direction ``in_place``);
+* :func:`SideStep` -- shorthand for a sideways :class:`Walk`.
+
+Each bout starts and ends with the feet side by side, so the leading foot's first stride and the
+trailing foot's last stride are about half a stride long (as in real gait initiation and termination).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+
+
+WALK_DIRECTIONS = ("forward", "backward", "sideways_left", "sideways_right")
+DIRECTIONS = WALK_DIRECTIONS + ("in_place",)
+
+
+@dataclass(frozen=True)
+class DirectionStyle:
+    """How a person walks in one direction (defaults; every field can be overridden per bout)."""
+
+    speed: float  # m/s, default speed
+    cadence_ref: float  # steps/min at 1 m/s (speed-cadence power law)
+    cadence_exp: float  # cadence = cadence_ref * speed ** cadence_exp
+    pitch_tc: float  # deg, sole angle at terminal contact (positive = toe up)
+    pitch_ext1: float  # deg, first swing extreme (just after take-off)
+    pitch_ext2: float  # deg, second swing extreme (just before landing)
+    pitch_ic: float  # deg, sole angle at initial contact
+    f_ff: float  # fraction of the stride (from IC) at foot flat
+    f_ho: float  # ... at the start of the pre-swing roll (heel-off forward, toe-lift backward)
+    f_tc: float  # ... at terminal contact (= stance fraction)
+    cv_stride_time: float
+    cv_stride_length: float
+    clearance: float  # m, sensor-point clearance (see Truth.clearance)
+
+
+#: Realistic defaults. Forward: heel strike toe-up, toe-off toe-down (the real gaitmap example, healthy,
+#: 1.3 m/s, shows about +19 deg at IC, -62 deg at TC, swing 33-37% of the stride). Backward (close to time-reversed
+#: forward walking, Lee 2013): toe lands first toe-down, slow lowering of the heel, the heel leaves
+#: last with the toe up; shorter strides, higher cadence at a given speed, more variable.
+STYLES: dict[str, DirectionStyle] = {
+    "forward": DirectionStyle(1.2, 102.0, 0.30, -48, -55, 22, 19, 0.10, 0.35, 0.63, 0.020, 0.025, 0.12),
+    "backward": DirectionStyle(0.6, 126.0, 0.45, 18, 25, -32, -25, 0.22, 0.52, 0.65, 0.035, 0.045, 0.09),
+    "sideways_left": DirectionStyle(0.35, 106.0, 0.30, -10, -13, -5, -3, 0.12, 0.45, 0.62, 0.04, 0.06, 0.07),
+    "sideways_right": DirectionStyle(0.35, 106.0, 0.30, -10, -13, -5, -3, 0.12, 0.45, 0.62, 0.04, 0.06, 0.07),
+    "in_place": DirectionStyle(0.0, 90.0, 0.0, -8, -11, -4, -2, 0.12, 0.45, 0.62, 0.04, 0.0, 0.06),
+}
+
+
+@dataclass
+class Walk:
+    """A walking bout. Give ``n_strides`` (per foot) or ``duration`` (s); default 20 strides."""
+
+    direction: str = "forward"
+    n_strides: int | None = None
+    duration: float | None = None
+    speed: float | None = None
+    cadence: float | None = None
+    stride_length: float | None = None
+    turn_deg: float = 0.0
+    treadmill: bool | None = None
+    grade_pct: float | None = None
+    cv_stride_time: float | None = None
+    cv_stride_length: float | None = None
+    clearance: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.direction not in WALK_DIRECTIONS:
+            raise ValueError(f"Walk direction must be one of {WALK_DIRECTIONS}, got {self.direction!r}")
+
+
+@dataclass
+class Stand:
+    """Standing still for ``seconds``."""
+
+    seconds: float = 5.0
+
+
+@dataclass
+class Turn:
+    """Turning on the spot by ``angle_deg`` (positive = to the left), ``n_strides`` per foot (default:
+    one per 90 degrees, at least one)."""
+
+    angle_deg: float = 180.0
+    n_strides: int | None = None
+    cadence: float | None = None
+
+
+def SideStep(side: str = "left", n_strides: int | None = 8, **kw) -> Walk:  # noqa: N802 (builder)
+    """A sideways bout toward ``side`` ("left" or "right"): the leading foot opens, the other closes."""
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+    return Walk(direction=f"sideways_{side}", n_strides=n_strides, **kw)
+
+
+Segment = Union[Walk, Stand, Turn]
+
+
+@dataclass
+class Environment:
+    """Where the session happens. On a treadmill everything is simulated in the (inertial) belt frame;
+    ``grade_pct`` tilts the ground plane so that it rises along the direction of travel (a backward
+    walker on an inclined treadmill faces downhill and moves up the belt)."""
+
+    treadmill: bool = False
+    grade_pct: float = 0.0
+
+
+@dataclass
+class SensorSpec:
+    """The IMU(s): rate, mounting and error model. Noise figures are for ``noise = 1`` (a typical
+    consumer MEMS IMU); ``noise`` scales all random errors (0 = ideal sensor)."""
+
+    rate: float = 100.0
+    mount: np.ndarray | None = None
+    """3x3 sensor-to-foot rotation, ``v_foot = mount @ v_sensor`` (default identity)."""
+    store_mount: bool = True
+    """Write the mount into the recording (like a calibrated recording); False = unknown mount."""
+    noise: float = 1.0
+    acc_noise_density: float = 300e-6 * 9.80665  # m/s^2/sqrt(Hz)
+    gyr_noise_density: float = np.deg2rad(0.015)  # rad/s/sqrt(Hz)
+    acc_bias_sd: float = 0.05  # m/s^2, constant per run
+    gyr_bias_sd: float = np.deg2rad(0.5)  # rad/s
+    gyr_bias_walk: float = np.deg2rad(0.002)  # rad/s/sqrt(s), slow bias drift
+    scale_sd: float = 0.005  # per-axis scale error SD
+    misalignment_sd: float = 0.003  # rad, cross-axis
+    acc_range: float = 16 * 9.80665  # saturation, m/s^2
+    gyr_range: float = np.deg2rad(2000.0)  # rad/s
+    quantize: bool = True  # 16-bit output over the range
+    dropouts: int = 0  # number of gaps (dropped sample runs)
+    dropout_max: float = 0.2  # longest gap, s
+
+    def __post_init__(self) -> None:
+        if not 10.0 <= self.rate <= 4000.0:
+            raise ValueError(f"rate must be between 10 and 4000 Hz, got {self.rate}")
+        if self.mount is not None:
+            m = np.asarray(self.mount, dtype=float)
+            if m.shape != (3, 3) or not np.allclose(m @ m.T, np.eye(3), atol=1e-6) or np.linalg.det(m) < 0:
+                raise ValueError("mount must be a 3x3 proper rotation matrix")
+            self.mount = m
+
+    @property
+    def ideal(self) -> bool:
+        """True when no error of any kind is added."""
+        return self.noise == 0.0 and not self.quantize and self.dropouts == 0
+
+
+def ideal_sensor(rate: float = 100.0, mount: np.ndarray | None = None) -> SensorSpec:
+    """A perfect sensor: no noise, bias, scale error, quantization or dropouts (saturation kept)."""
+    return SensorSpec(rate=rate, mount=mount, noise=0.0, quantize=False, dropouts=0)
+
+
+@dataclass
+class Person:
+    """The walker: geometry and stride-to-stride behaviour shared by all bouts."""
+
+    step_width: float = 0.10  # m, between the feet's centre lines
+    toe_out_deg: float = 5.0  # foot progression angle (toes out)
+    lateral_sd: float = 0.015  # m, foot placement SD across the walking line
+    heading_sd_deg: float = 1.5  # foot yaw scatter per footprint
+    fluctuation: str = "ar1"  # stride-to-stride fluctuation model: "ar1" or "power-law" (1/f-like)
+    persistence: float = 0.5  # AR(1) lag-1 correlation of stride-to-stride fluctuations
+    dfa_alpha: float = 0.8  # scaling exponent of the "power-law" model (0.5 white ... 1.0 pink)
+    clearance_cv: float = 0.06
+    pitch_sd_deg: float = 1.5
+    swing_lateral: float = 0.02  # m, lateral bulge of the swing path
+    roll_deg: float = 4.0  # roll hump during swing
+    ball: float = 0.19  # heel-to-ball length, m
+    r_sensor: tuple[float, float, float] = (0.12, 0.0, 0.07)  # heel -> sensor lever arm, m
+    lead_foot: str = "left"
+    variability_scale: float = 1.0  # multiplies every bout's stride time / length CV
+
+
+@dataclass
+class Scenario:
+    """A whole session: segments, environment, sensor(s), person and recording metadata."""
+
+    segments: list[Segment] = field(default_factory=lambda: [Stand(2.0), Walk(n_strides=20), Stand(2.0)])
+    environment: Environment = field(default_factory=Environment)
+    sensor: SensorSpec = field(default_factory=SensorSpec)
+    person: Person = field(default_factory=Person)
+    feet: tuple[str, ...] = ("left",)
+    subject: str = "sim-001"
+    start_time: str = "2026-01-05T09:00:00Z"
+    name: str = "custom"
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        feet = tuple(self.feet)
+        if not feet or any(f not in ("left", "right") for f in feet) or len(set(feet)) != len(feet):
+            raise ValueError(f"feet must be ('left',), ('right',) or ('left', 'right'), got {self.feet!r}")
+        self.feet = feet

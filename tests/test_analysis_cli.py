@@ -1,0 +1,91 @@
+"""``retrogait analyze`` and ``retrogait calibrate`` end to end (native files, device profiles)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from retrogait.analysis.calibration import DEVICES_ENV
+from retrogait.fileformat import read_recording, write_recording
+from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
+
+ODD_MOUNT = Rotation.from_euler("xyz", [170, 20, -60], degrees=True).as_matrix()
+
+
+def save(tmp_path, name, segments, seed=1, mount=None, store_mount=True):
+    sc = Scenario(segments=segments, sensor=SensorSpec(rate=100.0, mount=mount, store_mount=store_mount))
+    sim = simulate(sc, seed=seed, trajectory=False)
+    path = tmp_path / name
+    write_recording(path, sim.recording)
+    return path, sim
+
+
+def test_analyze_prints_summary_json_and_stride_csv(tmp_path, run_cli):
+    path, sim = save(tmp_path, "bw.rgt", [Stand(3), Walk("backward", n_strides=15, speed=0.6, treadmill=True,
+                                                          grade_pct=5.0), Stand(2)])
+    code, out, err = run_cli("analyze", path, "--strides", tmp_path / "s.csv")
+    assert code == 0, err
+    assert "backward" in out and "cadence" in out and "incline" in out
+    rows = list(csv.DictReader(open(tmp_path / "s.csv")))
+    assert len(rows) == len(sim.truth.strides)
+    assert {r["direction"] for r in rows} == {"backward"}
+    code, out, err = run_cli("analyze", path, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["summary"]["by_direction"]["backward"]["strides"] == len(sim.truth.strides)
+    assert abs(data["summary"]["grade_pct"] - 5.0) < 1.0
+    assert len(data["strides"]) == len(sim.truth.strides)
+
+
+def test_calibrate_profile_then_analyze_uses_it(tmp_path, run_cli, monkeypatch):
+    monkeypatch.setenv(DEVICES_ENV, str(tmp_path / "devices"))
+    cal, _ = save(tmp_path, "cal.rgt", [Stand(4), Walk("forward", n_strides=12), Stand(2)], seed=2,
+                  mount=ODD_MOUNT, store_mount=False)
+    session, sim = save(tmp_path, "session.rgt", [Stand(3), Walk("backward", n_strides=15, speed=0.5), Stand(2)],
+                        seed=3, mount=ODD_MOUNT, store_mount=False)
+    code, out, err = run_cli("calibrate", cal, "--device-id", "sim-left")
+    assert code == 0, err
+    assert (tmp_path / "devices" / "sim-left.json").is_file()
+    assert "consistent" in out
+    code, out, err = run_cli("analyze", session, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert {s["direction"] for s in data["strides"]} == {"backward"}
+    assert data["mounts"]["left"]["source"].startswith("profile")
+
+
+def test_calibrate_apply_stores_mount_in_recording(tmp_path, run_cli, monkeypatch):
+    monkeypatch.setenv(DEVICES_ENV, str(tmp_path / "none"))
+    cal, _ = save(tmp_path, "cal.rgt", [Stand(4), Walk("forward", n_strides=12), Stand(2)], seed=4,
+                  mount=ODD_MOUNT, store_mount=False)
+    session, _ = save(tmp_path, "session.rgt", [Stand(3), Walk("backward", n_strides=12, speed=0.5), Stand(2)],
+                      seed=5, mount=ODD_MOUNT, store_mount=False)
+    code, out, err = run_cli("calibrate", cal, "--no-profile", "--apply", session)
+    assert code == 0, err
+    stored = read_recording(session).streams[0].mount
+    assert np.degrees(Rotation.from_matrix(stored @ ODD_MOUNT.T).magnitude()) < 3.0
+    code, out, err = run_cli("analyze", session, "--json")
+    assert {s["direction"] for s in json.loads(out)["strides"]} == {"backward"}
+
+
+def test_mount_option_overrides_and_rejects_nonsense(tmp_path, run_cli):
+    path, _ = save(tmp_path, "fw.rgt", [Stand(2), Walk("forward", n_strides=8), Stand(2)])
+    code, out, err = run_cli("analyze", path, "--mount", "identity", "--json")
+    assert code == 0, err
+    assert json.loads(out)["mounts"]["left"]["source"] == "argument"
+    code, out, err = run_cli("analyze", path, "--mount", "1,2,3")
+    assert code == 2 and "--mount" in err
+    code, out, err = run_cli("analyze", path, "--foot", "middle")
+    assert code == 2
+
+
+def test_user_errors_have_exit_codes(tmp_path, run_cli):
+    code, out, err = run_cli("analyze", tmp_path / "missing.rgt")
+    assert code == 3 and "missing.rgt" in err
+    path, _ = save(tmp_path, "stand.rgt", [Stand(15)])
+    code, out, err = run_cli("analyze", path)
+    assert code == 4 and "no strides" in err
+    assert "Traceback" not in err

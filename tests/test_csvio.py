@@ -1,0 +1,163 @@
+"""CSV import/export: the shared gaitmap and x-io files, units, exact round trip, clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrogait.csvio import read_csv, sniff_preset, write_csv
+from retrogait.errors import InputFileError, UsageProblem
+from retrogait.fileformat import read_recording, write_recording
+from retrogait.recording import GRAVITY
+from test_fileformat import assert_same, make_recording
+
+
+def _raw_gaitmap(path):
+    """The gaitmap file's numbers as they are in the text, read independently of retrogait."""
+    with open(path) as f:
+        sensors = f.readline().strip().split(",")
+        axes = f.readline().strip().split(",")
+    data = np.genfromtxt(path, delimiter=",", skip_header=2)
+    return sensors, axes, data
+
+
+def test_gaitmap_example(shared_data):
+    path = shared_data / "gaitmap_example" / "imu_sample.csv"
+    assert sniff_preset(path) == "gaitmap"
+    rec = read_csv(path)
+    sensors, axes, raw = _raw_gaitmap(path)
+    assert rec.feet == ["left", "right"]
+    for s in rec.streams:
+        assert s.n == 7928
+        assert s.nominal_rate == 204.8
+        assert s.measured_rate == pytest.approx(204.8, rel=1e-9)
+        assert s.duration == pytest.approx(7927 / 204.8)
+        assert np.array_equal(s.mount, np.eye(3))  # already in the foot frame
+        # at rest (first 0.25 s) gravity is +9.4 m/s^2 on z (foot frame: z up)
+        rest = s.acc[:50].mean(axis=0)
+        assert rest[2] == pytest.approx(9.4, abs=0.2)
+        assert abs(rest[0]) < 3 and abs(rest[1]) < 3
+        # gyr converted deg/s -> rad/s, acc kept in m/s^2, compared with the raw text columns
+        sensor = f"{s.foot}_sensor"
+        col = {a: j for j, (sn, a) in enumerate(zip(sensors, axes)) if sn == sensor}
+        assert np.allclose(s.gyr[:, 1], raw[:, col["gyr_y"]] * np.pi / 180, rtol=0, atol=1e-12)
+        assert np.array_equal(s.acc[:, 2], raw[:, col["acc_z"]])
+        assert np.max(np.abs(s.gyr)) < 15  # rad/s: deg/s values would be hundreds
+
+
+def test_gaitmap_raw_axes_and_mount_option(shared_data):
+    path = shared_data / "gaitmap_example" / "imu_sample_not_rotated.csv"
+    assert sniff_preset(path) == "gaitmap-raw"
+    raw = read_csv(path)
+    assert all(s.mount is None for s in raw.streams)
+    rotated = read_csv(shared_data / "gaitmap_example" / "imu_sample.csv")
+    # the raw file is the same recording in other axes: same magnitudes
+    for a, b in zip(raw.streams, rotated.streams):
+        assert a.foot == b.foot
+        assert np.allclose(np.linalg.norm(a.acc, axis=1), np.linalg.norm(b.acc, axis=1), atol=1e-9)
+    assert all(s.mount is None for s in read_csv(shared_data / "gaitmap_example" / "imu_sample.csv",
+                                                  mount_known=False).streams)
+
+
+def test_gaitmap_single_foot(shared_data):
+    rec = read_csv(shared_data / "gaitmap_example" / "imu_sample_ms_left.csv")
+    assert rec.feet == ["left"]
+    s = rec.streams[0]
+    assert s.n == 7000 and s.nominal_rate == 102.4
+    assert s.measured_rate == pytest.approx(102.4, rel=1e-9)
+    # rate override changes the time axis of an index-based file
+    s2 = read_csv(shared_data / "gaitmap_example" / "imu_sample_ms_left.csv", rate=51.2).streams[0]
+    assert s2.duration == pytest.approx(2 * s.duration)
+
+
+def test_xio_drops_repeated_timestamps(shared_data):
+    path = shared_data / "xio_loop" / "short_walk.csv"
+    assert sniff_preset(path) == "xio"
+    raw = np.loadtxt(path, delimiter=",", skiprows=1)
+    repeats = int(np.sum(np.diff(raw[:, 0]) == 0))
+    assert repeats > 0
+    rec = read_csv(path)
+    s = rec.streams[0]
+    assert s.n == raw.shape[0] - repeats
+    assert np.all(np.diff(s.t) > 0)
+    assert any(f"dropped {repeats} rows" in w for w in rec.warnings)
+    # units: acc in g, gyr in deg/s -> SI; |acc| averages about 1 g over a walk
+    assert np.median(np.linalg.norm(s.acc, axis=1)) == pytest.approx(GRAVITY, rel=0.1)
+    keep = np.r_[True, np.diff(raw[:, 0]) != 0]
+    assert np.allclose(s.acc, raw[keep][:, 4:7] * GRAVITY)
+    assert np.allclose(s.gyr, np.deg2rad(raw[keep][:, 1:4]))
+    assert s.nominal_rate == pytest.approx(400, rel=0.01)
+
+
+def test_csv_round_trip_is_exact(tmp_path):
+    rec = make_recording()
+    write_recording(tmp_path / "a.rgt", rec)
+    native = read_recording(tmp_path / "a.rgt")
+    write_csv(tmp_path / "a.csv", native)
+    assert sniff_preset(tmp_path / "a.csv") == "retrogait"
+    from_csv = read_csv(tmp_path / "a.csv")
+    assert from_csv.warnings == []
+    assert_same(native, from_csv)
+    write_recording(tmp_path / "b.rgt", from_csv)
+    assert_same(native, read_recording(tmp_path / "b.rgt"))
+
+
+def test_csv_export_in_other_units(tmp_path):
+    rec = read_recording_from(make_recording(), tmp_path)
+    write_csv(tmp_path / "g.csv", rec, acc_unit="g", gyr_unit="deg/s")
+    text = (tmp_path / "g.csv").read_text()
+    assert "acc g, gyr deg/s" in text
+    back = read_csv(tmp_path / "g.csv")
+    for a, b in zip(rec.streams, back.streams):
+        assert np.allclose(b.acc, a.acc, rtol=1e-12, atol=0)
+        assert np.allclose(b.gyr, a.gyr, rtol=1e-12, atol=0)
+        assert np.array_equal(b.t, a.t)
+
+
+def read_recording_from(rec, tmp_path):
+    write_recording(tmp_path / "r.rgt", rec)
+    return read_recording(tmp_path / "r.rgt")
+
+
+def test_generic_csv_units_and_errors(tmp_path):
+    p = tmp_path / "walk_left.csv"
+    p.write_text("time (ms),ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,90\n10,0,0,1,0,0,90\n20,0,0,1,0,0,90\n")
+    rec = read_csv(p, acc_unit="g", gyr_unit="deg/s")
+    s = rec.streams[0]
+    assert s.foot == "left" and s.nominal_rate == 100.0
+    assert np.allclose(s.t, [0, 0.01, 0.02])
+    assert np.allclose(s.acc[:, 2], GRAVITY) and np.allclose(s.gyr[:, 2], np.pi / 2)
+    bad = tmp_path / "data.csv"
+    bad.write_text("t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n" + "0,1,2,3,4,5,6\n" * 15 + "1,2,3,4,5\n")
+    with pytest.raises(InputFileError, match=r"^data.csv: line 17: expected 7 numeric columns, found 5$"):
+        read_csv(bad)
+    bad.write_text("t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n0.1,1,2,x3,4,5,6\n")
+    with pytest.raises(InputFileError, match=r"^data.csv: line 3: column 4: expected a number, found 'x3'$"):
+        read_csv(bad)
+    bad.write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(InputFileError, match=r"^data.csv: line 1: no acc or gyr columns found"):
+        read_csv(bad)
+    bad.write_text("")
+    with pytest.raises(InputFileError, match="empty file"):
+        read_csv(bad)
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(InputFileError, match="not a text CSV"):
+        read_csv(bad)
+    nt = tmp_path / "nt.csv"
+    nt.write_text("acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,0,9.8,0,0,0\n")
+    with pytest.raises(UsageProblem, match="--rate"):
+        read_csv(nt)
+    assert read_csv(nt, rate=50).streams[0].nominal_rate == 50
+    with pytest.raises(UsageProblem, match="unknown accelerometer unit"):
+        read_csv(p, acc_unit="furlongs")
+
+
+def test_generic_semicolon_and_tab_separated(tmp_path):
+    rows = ["0.00;0.1;0.2;9.8;1;2;3", "0.01;0.1;0.2;9.8;1;2;3", "0.02;0.1;0.2;9.81;1;2;3"]
+    (tmp_path / "a.csv").write_text("t;acc_x;acc_y;acc_z;gyr_x;gyr_y;gyr_z\n" + "\n".join(rows) + "\n")
+    (tmp_path / "b.tsv").write_text("t\tacc_x\tacc_y\tacc_z\tgyr_x\tgyr_y\tgyr_z\n"
+                                    + "\n".join(r.replace(";", "\t") for r in rows) + "\n")
+    for name in ("a.csv", "b.tsv"):
+        s = read_csv(tmp_path / name).streams[0]
+        assert s.n == 3 and s.acc[2, 2] == 9.81 and np.array_equal(s.gyr[0], [1, 2, 3])
+        assert s.nominal_rate == 100.0

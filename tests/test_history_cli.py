@@ -1,0 +1,95 @@
+"""The history commands: listing, tables, export, compare messages and exit codes, trend plots."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+
+import pytest
+
+from retrogait.balance.synthetic import person_sessions
+from retrogait.history import connect
+from retrogait.history.simulated import add_simulated_sessions
+from retrogait.history.trend import DPI, FIG_SIZE
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "h.sqlite"
+    conn = connect(path)
+    add_simulated_sessions(conn, "anna", person_sessions(8, 2, change_after_week=4, strides=150, seed=3))
+    add_simulated_sessions(conn, "ben", person_sessions(1, 1, seed=4))
+    conn.close()
+    return path
+
+
+def test_sessions_history_export(db, run_cli, tmp_path):
+    code, out, _ = run_cli("sessions", "--subject", "ben", "--db", db)
+    assert code == 0 and "ben" in out and "anna" not in out and "2026-W40" in out
+    code, out, _ = run_cli("sessions", "--json", "--db", db)
+    assert len(json.loads(out)) == 17
+    code, out, _ = run_cli("history", "-s", "anna", "-m", "stride_time_cv", "--json", "--db", db)
+    rows = json.loads(out)["rows"]
+    assert [r["week"] for r in rows] == [f"2026-W{w}" for w in range(40, 48)]
+    assert all(r["sessions"] == 2 for r in rows)
+    assert rows[-1]["stride_time_cv"] < 0.85 * rows[0]["stride_time_cv"]
+    code, out, _ = run_cli("history", "-s", "anna", "--by", "session", "--db", db)
+    assert code == 0 and out.count("backward") == 16
+    out_csv = tmp_path / "all.csv"
+    code, out, _ = run_cli("export", "-o", out_csv, "--db", db)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text())))
+    assert {r["subject"] for r in rows} == {"anna", "ben"}
+    cv = [r for r in rows if r["metric"] == "stride_time_cv" and r["session_id"] == "1"][0]
+    assert float(cv["value"]) == pytest.approx(2.5, rel=0.3) and float(cv["se"]) > 0 and cv["unit"] == "%"
+
+
+def test_compare_text_and_exit_codes(db, run_cli):
+    code, out, err = run_cli("compare", "-s", "anna", "-b", "2026-W40..2026-W43", "-c", "2026-W47", "--db", db)
+    assert code == 0, err
+    line = next(ln for ln in out.splitlines() if " stride_time_cv " in ln)
+    assert line.split()[-1] == "improved" and "personal n=8" in line
+    code, _, err = run_cli("compare", "-s", "nobody", "--db", db)
+    assert code == 2 and err.strip() == "retrogait: error: unknown subject 'nobody'; subjects in the history: anna, ben"
+    code, _, err = run_cli("compare", "-s", "anna", "-b", "2026-W30", "-c", "2026-W47", "--db", db)
+    assert code == 4 and "no sessions of anna in the baseline period '2026-W30'" in err and err.count("\n") == 1
+    code, _, err = run_cli("compare", "-s", "ben", "--db", db)
+    assert code == 4 and "only one session" in err
+    code, _, err = run_cli("compare", "-s", "anna", "-b", "week 40", "--db", db)
+    assert code == 2 and "cannot read 'week 40'" in err
+    code, out, _ = run_cli("compare", "-s", "anna", "-b", "2026-W40..2026-W43", "-c", "2026-W47",
+                           "--confidence", "0.99", "--json", "--db", db)
+    strict = next(r for r in json.loads(out)["rows"] if r["metric"] == "stride_time_cv")
+    assert strict["detectable"] > float(line.split()[-5])  # a stricter confidence needs a bigger change
+    code, _, err = run_cli("compare", "-s", "anna", "--confidence", "2", "--db", db)
+    assert code == 2 and "confidence" in err
+    code, _, err = run_cli("compare", "-s", "anna", "-m", "no_such_metric", "--db", db)
+    assert code == 2 and "unknown metric" in err
+    code, _, err = run_cli("compare", "-s", "anna", "--db", db.parent / "missing.sqlite")
+    assert code == 3 and "no history database yet" in err
+    code, _, err = run_cli("history", "--db", db)
+    assert code == 2 and "several subjects" in err
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_trend_png_and_html(db, run_cli, tmp_path):
+    png, report = tmp_path / "t.png", tmp_path / "r.html"
+    code, out, err = run_cli("trend", "-s", "anna", "-m", "stride_time_cv", "-o", png, "--html", report, "--db", db)
+    assert code == 0, err
+    data = png.read_bytes()
+    assert _png_size(data) == (int(FIG_SIZE[0] * DPI), int(FIG_SIZE[1] * DPI))
+    assert len(data) > 20_000  # a drawn plot, not a blank canvas
+    from matplotlib.image import imread
+
+    pixels = imread(str(png))
+    assert pixels.std() > 0.05 and (pixels[..., :3] < 0.5).mean() > 0.005  # ink on the page
+    html = report.read_text()
+    assert html.count("data:image/png;base64,") >= 10 and "Stride time CV" in html and "improved" in html
+    code, _, err = run_cli("trend", "-s", "anna", "-m", "bogus", "--db", db)
+    assert code == 2 and "unknown metric" in err

@@ -1,0 +1,293 @@
+"""End to end over real pseudo-terminals: emulator -> recorder -> .rgt file -> read back.
+
+Every test checks the file against what the emulator actually put on the line: the recorded samples
+are exactly the intact samples sent, in order, with nothing lost except what the faults destroyed, and
+the recorder's counts of bad frames, dropped samples and gaps match the faults injected.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import serial
+
+from retrogait.device.emulator import Emulator, parse_faults
+from retrogait.device.recorder import DeviceSpec, Recorder
+from retrogait.errors import DeviceError, UsageProblem
+from retrogait.fileformat import read_recording
+
+RATE = 500.0
+
+
+def _source(n=20000, seed=0):
+    """Distinct random samples (so each recorded row identifies the sent sample)."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(0, 12, (n, 3)), rng.normal(0, 3, (n, 3))
+
+
+def _index_in_sent(emu: Emulator, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
+    """Session index of each recorded sample among the emulator's intact samples sent (-1: never sent)."""
+    sa, sg, _, _, glob = emu.sent()
+    key = {tuple(r): int(g) for r, g in zip(np.hstack([sa, sg]).astype(np.float32), glob)}
+    rows = np.hstack([acc, gyr]).astype(np.float32)
+    return np.array([key.get(tuple(r), -1) for r in rows])
+
+
+def _record(emu: Emulator, tmp_path, seconds: float, **kw):
+    port = emu.start()
+    out = tmp_path / "rec.rgt"
+    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, **kw)
+    rec.open()
+    summary = rec.run(seconds)
+    emu.stop()
+    return read_recording(out), summary["streams"][0]
+
+
+def _assert_contiguous(idx: np.ndarray) -> None:
+    assert (idx >= 0).all(), "a recorded sample was never sent"
+    np.testing.assert_array_equal(np.diff(idx), 1)  # in order, nothing missing in between
+
+
+@pytest.mark.parametrize("protocol", ["retrogait", "witmotion", "ximu3", "ximu3-ascii", "text"])
+def test_every_sent_sample_reaches_the_file(protocol, tmp_path):
+    acc, gyr = _source()
+    emu = Emulator(acc, gyr, RATE, protocol)
+    rec, stats = _record(emu, tmp_path, 1.2)
+    s = rec.streams[0]
+    assert not rec.warnings
+    assert s.n > 0.8 * RATE
+    _assert_contiguous(_index_in_sent(emu, s.acc, s.gyr))
+    assert stats["bad_frames"] == 0 and stats["dropped"] == 0 and stats["gaps"] == 0
+    assert s.t_host is not None and np.all(np.diff(s.t) > 0)
+    assert np.median(np.diff(s.t)) == pytest.approx(1 / RATE, rel=0.02)
+    lag = s.t_host - s.t
+    assert abs(np.median(lag)) < 0.05  # device clock mapped onto the host clock
+    assert s.device["protocol"] == protocol.split("-")[0]
+    if protocol == "retrogait":
+        assert s.device["model"] == "retrogait-emulator" and s.nominal_rate == RATE
+
+
+def test_flips_drops_garbage_are_counted_exactly(tmp_path):
+    """The device waits for START and the recorder sends STOP, so the faults in the window are known."""
+    acc, gyr = _source()
+    emu = Emulator(acc, gyr, RATE, "retrogait", faults=parse_faults("flip=0.02,drop=0.02,garbage=0.02"),
+                   autostart=False, seed=4, per_frame=2)
+    rec, stats = _record(emu, tmp_path, 1.5, protocol="retrogait")
+    es = emu.stats
+    assert es.frames_flipped > 3 and es.frames_dropped > 3 and es.garbage_bursts > 3
+    s = rec.streams[0]
+    idx = _index_in_sent(emu, s.acc, s.gyr)
+    assert (idx >= 0).all() and np.all(np.diff(idx) > 0)
+    assert len(idx) == es.samples_sent  # every intact sample sent after START, up to STOP
+    assert stats["bad_frames"] == es.frames_flipped + es.garbage_segments
+    missing_inside = int(idx[-1] - idx[0] + 1 - len(idx))
+    assert stats["dropped"] == missing_inside  # lost frames after the last good one cannot be told
+    assert 0 <= es.samples_dropped + es.samples_flipped - missing_inside <= 4
+    gaps = [e for e in rec.events if e["kind"] == "gap"]
+    assert len(gaps) == stats["gaps"]
+    assert sum(e["missing_samples"] for e in gaps) == stats["dropped"]
+    assert sum(g["t_end"] - g["t"] for g in gaps) == pytest.approx((stats["dropped"] + len(gaps)) / RATE, abs=1e-6)
+
+
+def test_witmotion_flips_are_counted(tmp_path):
+    acc, gyr = _source()
+    emu = Emulator(acc, gyr, 200.0, "witmotion", faults=parse_faults("flip=0.03"), seed=2)
+    rec, stats = _record(emu, tmp_path, 1.5)
+    s = rec.streams[0]
+    idx = _index_in_sent(emu, s.acc, s.gyr)
+    assert (idx >= 0).all() and np.all(np.diff(idx) > 0)
+    # every sample missing in the recorded window was flipped: one bad frame, one unpaired (dropped) sample
+    flipped_in_window = int(idx[-1] - idx[0] + 1 - len(idx))
+    assert stats["bad_frames"] == flipped_in_window == stats["dropped"]
+    assert stats["bad_frames"] >= 2
+
+
+@pytest.mark.parametrize("protocol", ["retrogait", "witmotion"])
+def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path):
+    acc, gyr = _source()
+    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=0.9:0.4,disconnect=1.8:0.6"))
+    rec, stats = _record(emu, tmp_path, 3.2, reconnect_timeout=3)
+    s = rec.streams[0]
+    kinds = [e["kind"] for e in rec.events]
+    assert kinds.count("disconnect") == 1 and kinds.count("reconnect") == 1
+    assert stats["disconnects"] == 1
+    gaps = [e for e in rec.events if e["kind"] == "gap"]
+    assert [g["cause"] for g in gaps][-1] == "disconnect"
+    assert len(gaps) == 2  # the stall, the unplug
+    stall = gaps[0]
+    assert stall["t_end"] - stall["t"] == pytest.approx(0.4, abs=0.08)
+    unplug = gaps[1]
+    assert unplug["t_end"] - unplug["t"] == pytest.approx(0.6, abs=0.25)
+    assert np.all(np.diff(s.t) > 0)
+    # samples: all recorded ones were sent; before the stall, between, and after the replug: contiguous
+    idx = _index_in_sent(emu, s.acc, s.gyr)
+    assert (idx >= 0).all()
+    breaks = np.flatnonzero(np.diff(idx) != 1)
+    assert len(breaks) == 2  # exactly at the stall and at the unplug
+    after = s.t > unplug["t_end"] - 1e-9
+    assert after.sum() > 0.5 * RATE  # recording went on after the replug
+
+
+def test_unplugged_for_good_ends_with_the_file_intact(tmp_path):
+    acc, gyr = _source()
+    emu = Emulator(acc, gyr, RATE, "retrogait", faults=parse_faults("disconnect=0.8:30"))
+    t0 = time.monotonic()
+    rec, stats = _record(emu, tmp_path, 10.0, reconnect_timeout=0.7)
+    assert time.monotonic() - t0 < 5
+    assert [e["kind"] for e in rec.events][:2] == ["disconnect", "device_lost"]
+    _assert_contiguous(_index_in_sent(emu, rec.streams[0].acc, rec.streams[0].gyr))
+
+
+def test_two_feet_one_session_time_aligned(tmp_path):
+    acc, gyr = _source()
+    left = Emulator(acc, gyr, RATE, "retrogait")
+    right = Emulator(acc[::-1].copy(), gyr[::-1].copy(), RATE, "witmotion")
+    pl, pr = left.start(), right.start()  # both devices boot now: device time 0 at the same instant
+    out = tmp_path / "two.rgt"
+    r = Recorder([DeviceSpec(pl, "left"), DeviceSpec(pr, "right")], str(out), live_strides=False)
+    r.open()
+    r.run(1.5)
+    left.stop()
+    right.stop()
+    rec = read_recording(out)
+    assert rec.feet == ["left", "right"]
+    sl, sr = rec.stream("left"), rec.stream("right")
+    _assert_contiguous(_index_in_sent(left, sl.acc, sl.gyr))
+    _assert_contiguous(_index_in_sent(right, sr.acc, sr.gyr))
+    # the same device time maps to the same session time on both feet (host-clock alignment)
+    il = _index_in_sent(left, sl.acc[:1], sl.gyr[:1])[0]
+    ir = _index_in_sent(right, sr.acc[:1], sr.gyr[:1])[0]
+    tl_dev = left.sent()[2][left.sent()[4] == il][0]
+    tr_dev = right.sent()[2][right.sent()[4] == ir][0]
+    assert (sl.t[0] - tl_dev) == pytest.approx(sr.t[0] - tr_dev, abs=0.03)
+
+
+def _recorder_subprocess(port: str, out, *extra: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "retrogait", "record", "--port", port, "-o", str(out), "--quiet", *extra]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait_for_samples(path, proc, timeout=8.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stderr.read().decode())
+        try:
+            if read_recording(path).streams[0].n > 0:
+                return
+        except Exception:  # noqa: BLE001 - not created yet
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the recorder wrote nothing")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_or_killed_recorder_leaves_a_readable_file(sig, tmp_path):
+    acc, gyr = _source()
+    emu = Emulator(acc, gyr, RATE, "retrogait")
+    port = emu.start()
+    out = tmp_path / "killed.rgt"
+    proc = _recorder_subprocess(port, out)
+    try:
+        _wait_for_samples(out, proc)
+        time.sleep(1.2)
+        killed_at = emu.stats.samples_sent
+        proc.send_signal(sig)
+        code = proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        emu.stop()
+    rec = read_recording(out)
+    s = rec.streams[0]
+    idx = _index_in_sent(emu, s.acc, s.gyr)
+    _assert_contiguous(idx)
+    killed_at = emu.sent()[4][killed_at - 1]
+    if sig == signal.SIGINT:
+        assert code == 0
+        assert any(e["kind"] == "recorder_stats" and "Ctrl-C" in e["stop_reason"] for e in rec.events)
+        assert idx[-1] >= killed_at - 5  # everything up to the interrupt
+    else:
+        assert code == -signal.SIGKILL
+        # flushed every second: at most ~1 s (plus the in-flight read) before the kill is missing
+        assert idx[-1] >= killed_at - 1.3 * RATE
+
+
+def test_device_errors_are_one_line(tmp_path, run_cli):
+    code, _, err = run_cli("record", "--port", "/dev/does-not-exist", "-o", tmp_path / "x.rgt")
+    assert code == 5 and "no such serial port" in err and err.count("\n") == 1
+    acc, gyr = _source(1000)
+    silent = Emulator(acc, gyr, RATE, "retrogait")
+    port = silent.open()  # the port exists but the device never talks
+    try:
+        with pytest.raises(DeviceError, match="received nothing in 0.5 s"):
+            Recorder([DeviceSpec(port)], str(tmp_path / "y.rgt"), sniff_seconds=0.5).open()
+        held = serial.Serial(port, exclusive=True)
+        try:
+            with pytest.raises(DeviceError, match="busy"):
+                Recorder([DeviceSpec(port)], str(tmp_path / "z.rgt"), sniff_seconds=0.5).open()
+        finally:
+            held.close()
+        noise = np.random.default_rng(1).integers(0, 256, 20000, dtype=np.uint8).tobytes()
+        done = threading.Event()
+
+        def babble():  # a device talking nonsense (e.g. the wrong baud rate)
+            i = 0
+            while not done.is_set() and i < len(noise):
+                os.write(silent._master, noise[i:i + 300])
+                i += 300
+                time.sleep(0.02)
+
+        th = threading.Thread(target=babble)
+        th.start()
+        try:
+            with pytest.raises(DeviceError, match="no retrogait, WitMotion, x-IMU3 or text IMU data in 0.5 s"):
+                Recorder([DeviceSpec(port)], str(tmp_path / "w.rgt"), sniff_seconds=0.5).open()
+        finally:
+            done.set()
+            th.join()
+    finally:
+        silent.stop()
+    assert not (tmp_path / "y.rgt").exists()
+
+
+def test_record_cli_with_live_view_and_json(tmp_path, run_cli):
+    import json
+
+    acc, gyr = _source()
+    with Emulator(acc, gyr, RATE, "ximu3") as emu:
+        out = tmp_path / "cli.rgt"
+        code, stdout, err = run_cli("record", "--port", emu.link, "--foot", "right", "--duration", "1.2s",
+                                    "--subject", "P01", "--tag", "incline_pct=5", "--tag", "condition=treadmill",
+                                    "--json", "-o", out)
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["streams"][0]["protocol"] == "ximu3"
+    assert "x-IMU3" in err  # what was detected, and the live table went to stderr
+    rec = read_recording(out)
+    assert rec.subject == "P01" and rec.tags == {"incline_pct": 5, "condition": "treadmill"}
+    assert rec.feet == ["right"] and rec.streams[0].n == summary["streams"][0]["samples"]
+
+
+def test_bad_options_are_usage_errors(run_cli, tmp_path):
+    from retrogait.commands.record import parse_duration, parse_tags
+
+    assert parse_duration("1h30m") == 5400 and parse_duration("90s") == 90 and parse_duration("45") == 45
+    assert parse_duration("20m") == 1200
+    with pytest.raises(UsageProblem):
+        parse_duration("soon")
+    with pytest.raises(UsageProblem):
+        parse_tags(["novalue"])
+    with pytest.raises(UsageProblem):
+        parse_faults("flip=2")
+    with pytest.raises(UsageProblem):
+        parse_faults("meteor=1")
+    code, _, err = run_cli("record", "--port", "a", "--port", "b", "--port", "c", "-o", tmp_path / "x.rgt")
+    assert code == 2 and "at most two" in err
