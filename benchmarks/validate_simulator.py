@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrogait.simulator import Environment, Scenario, SideStep, Stand, Turn, Walk, ideal_sensor, parse_mount, preset, simulate
+from retrogait.simulator import (
+    Environment,
+    Scenario,
+    SideStep,
+    Stand,
+    Turn,
+    Walk,
+    ideal_sensor,
+    parse_mount,
+    preset,
+    simulate,
+)
 from retrogait.simulator.check import stride_errors
 
 CASES = {

@@ -154,6 +154,7 @@ def _walking_recording(strides: dict, noise: float, rotation: np.ndarray | None 
 
 def test_stride_regularity_from_gyro_waveforms():
     strides = synthetic_strides(80, seed=2)
+    del strides["t_tc"], strides["t_ic"]  # the test waveforms follow the linear stride phase
     assert "stride_regularity" not in _m(strides)  # needs the recording
     clean = session_metrics(strides, _walking_recording(strides, 0.0))
     assert clean.condition == "treadmill" and clean.incline_pct == 5
@@ -174,3 +175,28 @@ def test_ar1_has_the_requested_sd():
     x = ar1(20000, 2.0, 0.5, np.random.default_rng(0))
     assert np.std(x) == pytest.approx(2.0, rel=0.05)
     assert np.corrcoef(x[:-1], x[1:])[0, 1] == pytest.approx(0.5, abs=0.03)
+
+
+def test_regularity_lines_up_swings_by_contact_events():
+    """Stance varies from stride to stride, the swing does not: aligned on the contacts the swings
+    match exactly; stretched linearly over the stride they would not."""
+    rng = np.random.default_rng(3)
+    n, rate = 60, 200.0
+    stance = 0.7 * (1 + 0.15 * rng.standard_normal(n))
+    swing = np.full(n, 0.4)
+    st = stance + swing
+    t_start = np.r_[0.0, np.cumsum(st[:-1])]
+    t_tc = t_start + 0.5 * stance  # strides run mid-stance to mid-stance
+    t_ic = t_tc + swing
+    t = np.arange(0, t_start[-1] + st[-1] + 0.5, 1 / rate)
+    k = np.clip(np.searchsorted(t_tc, t, side="right") - 1, 0, n - 1)
+    in_swing = (t >= t_tc[k]) & (t <= t_ic[k])
+    pulse = np.where(in_swing, np.sin(np.pi * (t - t_tc[k]) / swing[k]), 0.0)
+    gyr = np.stack([0.2 * pulse, 4 * pulse * np.cos(np.pi * (t - t_tc[k]) / swing[k]), 0 * t], 1)
+    rec = Recording([Stream(t, np.tile([0, 0, 9.81], (t.size, 1)), gyr, foot="left")])
+    table = _table(st, t_tc=t_tc, t_ic=t_ic, stance_time=stance, swing_time=swing)
+    aligned = _m(table, recording=rec)["stride_regularity"].value
+    del table["t_tc"], table["t_ic"]
+    stretched = _m(table, recording=rec)["stride_regularity"].value
+    assert aligned > 0.995
+    assert stretched < 0.98  # 15% stance variability blurs linearly stretched swings

@@ -294,3 +294,15 @@ def test_round_trip_property(tmp_path, sizes, mag, t_host, block_samples, seed):
     assert_same(rec, back)
     write_csv(tmp_path / f"p{seed}.csv", back)
     assert_same(back, read_csv(tmp_path / f"p{seed}.csv"))
+
+
+def test_memory_mapped_path_reads_the_same(tmp_path, monkeypatch):
+    """Large files are memory-mapped instead of read; force that path on a small file."""
+    import retrogait.fileformat as ff
+
+    rec = make_recording()
+    _write_interleaved(tmp_path / "m.rgt", rec, seed=3)
+    monkeypatch.setattr(ff, "_MMAP_THRESHOLD", 0)
+    back = read_recording(tmp_path / "m.rgt")
+    assert back.warnings == []
+    assert_same(rec, back)

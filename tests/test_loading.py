@@ -90,7 +90,8 @@ def test_info_reports_gaps_corruption_and_tail(tmp_path, run_cli):
     code, out, err = run_cli("info", path, "--json")
     assert code == 0, err
     info = json.loads(out)
-    assert info["checksum_problems"] == [{"block": 3, "byte_offset": offs[3], "problem": info["checksum_problems"][0]["problem"]}]
+    assert [(p["block"], p["byte_offset"]) for p in info["checksum_problems"]] == [(3, offs[3])]
+    assert "checksum mismatch" in info["checksum_problems"][0]["problem"]
     assert info["truncated_tail"] == {"byte_offset": offs[8], "bytes": 30}
     assert not info["closed_cleanly"]
     st = info["streams"][0]
@@ -130,6 +131,9 @@ def test_convert_round_trip_and_overrides(tmp_path, run_cli):
     assert code == 2 and "unknown output type" in err
     code, _, err = run_cli("convert", tmp_path / "a.rgt", tmp_path / "c.rgt", "--foot", "left")
     assert code == 2 and "one-foot" in err
+    for out in ("c.csv", "c.rgt"):
+        code, _, err = run_cli("convert", tmp_path / "a.rgt", tmp_path / "no_dir" / out)
+        assert code == 3 and f"{out}: cannot" in err and "Traceback" not in err
 
 
 def test_convert_units_of_csv_output(tmp_path, run_cli):

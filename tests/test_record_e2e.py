@@ -59,10 +59,10 @@ def _assert_contiguous(idx: np.ndarray) -> None:
 def test_every_sent_sample_reaches_the_file(protocol, tmp_path):
     acc, gyr = _source()
     emu = Emulator(acc, gyr, RATE, protocol)
-    rec, stats = _record(emu, tmp_path, 1.2)
+    rec, stats = _record(emu, tmp_path, 0.9)
     s = rec.streams[0]
     assert not rec.warnings
-    assert s.n > 0.8 * RATE
+    assert s.n > 0.5 * RATE
     _assert_contiguous(_index_in_sent(emu, s.acc, s.gyr))
     assert stats["bad_frames"] == 0 and stats["dropped"] == 0 and stats["gaps"] == 0
     assert s.t_host is not None and np.all(np.diff(s.t) > 0)
@@ -112,19 +112,20 @@ def test_witmotion_flips_are_counted(tmp_path):
 @pytest.mark.parametrize("protocol", ["retrogait", "witmotion"])
 def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path):
     acc, gyr = _source()
-    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=0.9:0.4,disconnect=1.8:0.6"))
-    rec, stats = _record(emu, tmp_path, 3.2, reconnect_timeout=3)
+    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=0.6:0.4,disconnect=1.3:0.6"))
+    rec, stats = _record(emu, tmp_path, 2.5, reconnect_timeout=3)
     s = rec.streams[0]
     kinds = [e["kind"] for e in rec.events]
     assert kinds.count("disconnect") == 1 and kinds.count("reconnect") == 1
     assert stats["disconnects"] == 1
+    assert stats["measured_rate_hz"] == pytest.approx(RATE, rel=0.01)  # gaps left out
     gaps = [e for e in rec.events if e["kind"] == "gap"]
     assert [g["cause"] for g in gaps][-1] == "disconnect"
     assert len(gaps) == 2  # the stall, the unplug
     stall = gaps[0]
-    assert stall["t_end"] - stall["t"] == pytest.approx(0.4, abs=0.08)
+    assert stall["t_end"] - stall["t"] == pytest.approx(0.4, abs=0.15)  # wall-clock faults: loose on a busy box
     unplug = gaps[1]
-    assert unplug["t_end"] - unplug["t"] == pytest.approx(0.6, abs=0.25)
+    assert 0.4 < unplug["t_end"] - unplug["t"] < 1.3
     assert np.all(np.diff(s.t) > 0)
     # samples: all recorded ones were sent; before the stall, between, and after the replug: contiguous
     idx = _index_in_sent(emu, s.acc, s.gyr)
@@ -145,15 +146,17 @@ def test_unplugged_for_good_ends_with_the_file_intact(tmp_path):
     _assert_contiguous(_index_in_sent(emu, rec.streams[0].acc, rec.streams[0].gyr))
 
 
-def test_two_feet_one_session_time_aligned(tmp_path):
+def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
+    """Left: retrogait protocol, clock exact. Right: x-IMU3 whose clock runs 1 % fast (its 1.01 s of
+    samples and timestamps take 1 s of host time): the drift event says -9901 ppm."""
     acc, gyr = _source()
     left = Emulator(acc, gyr, RATE, "retrogait")
-    right = Emulator(acc[::-1].copy(), gyr[::-1].copy(), RATE, "witmotion")
+    right = Emulator(acc[::-1].copy(), gyr[::-1].copy(), RATE, "ximu3", speed=1.01)
     pl, pr = left.start(), right.start()  # both devices boot now: device time 0 at the same instant
     out = tmp_path / "two.rgt"
     r = Recorder([DeviceSpec(pl, "left"), DeviceSpec(pr, "right")], str(out), live_strides=False)
     r.open()
-    r.run(1.5)
+    r.run(2.5)
     left.stop()
     right.stop()
     rec = read_recording(out)
@@ -167,6 +170,10 @@ def test_two_feet_one_session_time_aligned(tmp_path):
     tl_dev = left.sent()[2][left.sent()[4] == il][0]
     tr_dev = right.sent()[2][right.sent()[4] == ir][0]
     assert (sl.t[0] - tl_dev) == pytest.approx(sr.t[0] - tr_dev, abs=0.03)
+    drift = {rec.streams[e["stream"]].foot: e["host_minus_device_ppm"] for e in rec.events
+             if e["kind"] == "clock_drift"}
+    assert drift["left"] == pytest.approx(0, abs=1500)
+    assert drift["right"] == pytest.approx(1e6 * (1 / 1.01 - 1), abs=1500)
 
 
 def _recorder_subprocess(port: str, out, *extra: str) -> subprocess.Popen:
@@ -197,7 +204,7 @@ def test_interrupted_or_killed_recorder_leaves_a_readable_file(sig, tmp_path):
     proc = _recorder_subprocess(port, out)
     try:
         _wait_for_samples(out, proc)
-        time.sleep(1.2)
+        time.sleep(0.7)
         killed_at = emu.stats.samples_sent
         proc.send_signal(sig)
         code = proc.wait(timeout=10)
@@ -291,3 +298,49 @@ def test_bad_options_are_usage_errors(run_cli, tmp_path):
         parse_faults("meteor=1")
     code, _, err = run_cli("record", "--port", "a", "--port", "b", "--port", "c", "-o", tmp_path / "x.rgt")
     assert code == 2 and "at most two" in err
+    (tmp_path / "old.rgt").write_bytes(b"a previous session")
+    code, _, err = run_cli("record", "--port", "/dev/null", "-o", tmp_path / "old.rgt")
+    assert code == 2 and "--overwrite" in err
+    assert (tmp_path / "old.rgt").read_bytes() == b"a previous session"
+    code, _, err = run_cli("record", "--port", "/dev/null", "-o", tmp_path / "nope" / "x.rgt")
+    assert code == 2 and "does not exist" in err
+
+
+def test_permission_denied_and_other_open_errors(monkeypatch, tmp_path):
+    import errno
+
+    from retrogait.device import connection
+
+    port = tmp_path / "ttyFAKE"
+    port.write_text("")
+
+    def refuse(code, text):
+        def fake(*a, **k):
+            exc = serial.SerialException(code, text)
+            raise exc
+        return fake
+
+    monkeypatch.setattr(connection.serial, "Serial", refuse(errno.EACCES, "Permission denied"))
+    with pytest.raises(DeviceError, match="permission denied.*dialout"):
+        connection.open_serial(str(port), 115200)
+    monkeypatch.setattr(connection.serial, "Serial", refuse(errno.EBUSY, "Device or resource busy"))
+    with pytest.raises(DeviceError, match="busy"):
+        connection.open_serial(str(port), 115200)
+
+
+def test_wrong_rate_for_a_clockless_device_is_detected_not_gapped(tmp_path):
+    """An Arduino printing 6 columns at 50 Hz while the user said --rate 200: the recorder notices the
+    real rate from the host clock instead of marking a gap every 0.3 s."""
+    from retrogait.protocols import PRESETS
+
+    acc, gyr = _source()
+    fmt = PRESETS["arduino-lsm6ds3"]
+    emu = Emulator(acc, gyr, 50.0, "text", text_format=fmt)
+    rec, stats = _record(emu, tmp_path, 2.0, rate=200.0, protocol="text", text_format=fmt)
+    s = rec.streams[0]
+    kinds = [e["kind"] for e in rec.events]
+    assert kinds.count("rate_mismatch") == 1 and "gap" not in kinds
+    mismatch = next(e for e in rec.events if e["kind"] == "rate_mismatch")
+    assert mismatch["measured_hz"] == pytest.approx(50, rel=0.1)
+    assert np.median(np.diff(s.t[-50:])) == pytest.approx(1 / 50, rel=0.1)
+    _assert_contiguous(_index_in_sent(emu, s.acc, s.gyr))

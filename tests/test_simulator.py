@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,9 @@ def test_requested_speed_cadence_and_variability_come_out():
     s = res.truth.strides
     st = s.select(s.steady)
     speed, cadence, length = resolve_speed("backward", 0.7, None, None)
+    cadence *= res.truth.info["cadence_day_factor"]  # the person's cadence of the day
+    length = 120 * speed / cadence
+    assert abs(res.truth.info["cadence_day_factor"] - 1) < 0.1
     # on a treadmill the belt-frame distance per time is the belt speed (horizontal: x cos(slope))
     horiz = np.cos(np.arctan(0.05))
     assert st.stride_length.sum() / st.stride_time.sum() == pytest.approx(speed * horiz, rel=0.01)
@@ -227,6 +231,9 @@ def test_simulate_command_writes_recording_and_truth(tmp_path, run_cli):
     (("mixed", "--duration", "3q"), "--duration"),
     (("mixed", "--grade", "40"), "--grade"),
     (("mixed", "--feet", "three"), "--feet"),
+    (("forward-overground", "--grade", "5"), "--grade"),
+    (("mixed", "--start-time", "yesterday"), "--start-time"),
+    (("s.json", "--speed", "1"), "apply to presets"),
 ])
 def test_simulate_command_rejects_bad_input(tmp_path, run_cli, args, needle):
     code, _, err = run_cli("simulate", *args, "-o", tmp_path / "x.rgt")
@@ -284,3 +291,60 @@ def test_power_law_fluctuations_have_long_range_correlation():
         alphas[model] = np.mean(vals)
     assert 0.7 < alphas["power-law"] < 1.0
     assert alphas["power-law"] > alphas["ar1"] + 0.08
+
+
+def test_preferred_cadence_varies_from_day_to_day():
+    def factor(seed, cv=0.015, cadence=None):
+        sc = Scenario(segments=[Walk("backward", n_strides=4, speed=0.6, cadence=cadence)],
+                      environment=Environment(True, 0.0), person=Person(day_to_day_cv=cv), sensor=ideal_sensor(50))
+        res = simulate(sc, seed=seed, trajectory=False)
+        return res.truth.info["cadence_day_factor"], res.truth.totals["mean_stride_time_s"]
+
+    factors = np.array([factor(s)[0] for s in range(12)])
+    assert 0.005 < factors.std() < 0.03
+    assert factor(3, cv=0.0)[0] == 1.0
+    # a bout that fixes its cadence keeps it
+    assert factor(3, cadence=100.0)[1] == pytest.approx(1.2, rel=0.03)
+
+
+def test_scenario_spec_in_truth_regenerates_the_session():
+    from retrogait.simulator import scenario_from_dict
+
+    res = simulate(preset("mixed", duration=100, mount=parse_mount("random", rng_seed=4)), seed=9)
+    spec = json.loads(json.dumps(res.truth.info["scenario_spec"]))
+    again = simulate(scenario_from_dict(spec), seed=9)
+    np.testing.assert_array_equal(again.recording.streams[0].gyr, res.recording.streams[0].gyr)
+    np.testing.assert_array_equal(again.truth.strides.t_ic, res.truth.strides.t_ic)
+
+
+@pytest.mark.parametrize("spec, needle", [
+    ({}, "segments"),
+    ({"segments": [{"jump": 3}]}, "unknown segment 'jump'"),
+    ({"segments": [{"walk": {"dir": "backward"}}]}, "unknown setting(s) dir"),
+    ({"segments": [{"walk": {"direction": "upward"}}]}, "direction"),
+    ({"segments": [{"stand": -1}]}, "seconds"),
+    ({"segments": [{"stand": 1}], "sensor": {"rate": 5}}, "rate"),
+    ({"segments": [{"stand": 1}], "colour": "red"}, "unknown scenario key"),
+])
+def test_scenario_spec_errors_name_the_problem(spec, needle):
+    from retrogait.simulator import scenario_from_dict
+
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        scenario_from_dict(spec)
+
+
+def test_simulate_command_takes_a_scenario_file_or_a_truth_sidecar(tmp_path, run_cli):
+    spec = {"segments": [{"stand": 2}, {"walk": {"direction": "backward", "n_strides": 8, "treadmill": True,
+                                                 "grade_pct": 8}}, {"sidestep": {"side": "right", "n_strides": 3}}],
+            "feet": ["left", "right"], "subject": "J"}
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    code, _, err = run_cli("simulate", tmp_path / "s.json", "-o", tmp_path / "a.rgt", "--seed", "2")
+    assert code == 0, err
+    truth = read_truth(tmp_path / "a.rgt")
+    assert (truth.strides.direction == "backward").sum() == 16 and truth.info["feet"] == ["left", "right"]
+    code, _, err = run_cli("simulate", tmp_path / "a.truth.json", "-o", tmp_path / "b.rgt")  # its seed
+    assert code == 0, err
+    assert (tmp_path / "a.rgt").read_bytes() == (tmp_path / "b.rgt").read_bytes()
+    (tmp_path / "bad.json").write_text('{"segments": [{"walk": {"speed": "fast"}}]}')
+    code, _, err = run_cli("simulate", tmp_path / "bad.json", "-o", tmp_path / "c.rgt")
+    assert code == 3 and "bad.json" in err and "Traceback" not in err

@@ -31,9 +31,10 @@ CASES = {
                Walk("backward", n_strides=4, turn_deg=45)], Environment()),
 }
 
-# measured worst per-stride errors (odd mounting): 100 Hz <= 8.5 mm / 0.021 deg; 200 Hz <= 2.1 mm /
-# 0.003 deg; 1000 Hz <= 0.15 mm / 0.0001 deg. Limits leave a margin of about 1.5x.
-TOLERANCE = {100: (0.012, 0.035), 200: (0.003, 0.005), 1000: (0.0003, 0.0005)}
+# measured worst per-stride errors over many scenarios (benchmarks/validate_simulator.py, odd mounting):
+# 100 Hz <= 20 mm / 0.044 deg; 200 Hz <= 4.9 mm / 0.006 deg; 1000 Hz <= 0.19 mm / 0.0001 deg (the sharp
+# toe-off and contact transients limit low rates, as in real recordings).
+TOLERANCE = {100: (0.03, 0.07), 200: (0.007, 0.01), 1000: (0.0003, 0.0005)}
 
 
 @pytest.mark.parametrize("rate", sorted(TOLERANCE))
@@ -171,3 +172,57 @@ def test_two_feet_alternate_with_half_cycle_offset():
     y_l = res.trajectory["left"].pos[:, 1].mean()
     y_r = res.trajectory["right"].pos[:, 1].mean()
     assert 0.05 < y_l - y_r < 0.2
+
+
+def test_optional_impact_bounce_is_consistent_and_peaks_at_contact():
+    from retrogait.simulator import Person
+
+    sc = Scenario(segments=[Stand(1), Walk("forward", n_strides=5), Stand(1)], person=Person(impact_mm=0.5),
+                  sensor=ideal_sensor(1000))
+    res = simulate(sc, seed=3)
+    pos_err, ang_err = stride_errors(res, "left")
+    assert pos_err.max() < 0.0005 and ang_err.max() < 0.001
+    plain = simulate(Scenario(segments=sc.segments, sensor=ideal_sensor(1000)), seed=3)
+    st, st0 = res.recording.streams[0], plain.recording.streams[0]
+    s = res.truth.strides
+    for t_ic, t_ff in zip(s.t_ic[1:], s.t_ff[1:]):
+        win = (st.t >= t_ic - 0.01) & (st.t <= t_ic + 0.06)
+        extra = np.linalg.norm(st.acc[win] - st0.acc[win], axis=1).max()
+        assert extra > 10.0  # about 2.5 g of impact on top of the rigid-foot landing
+        after = (st.t > t_ic + 0.08) & (st.t < t_ff)
+        np.testing.assert_allclose(st.acc[after], st0.acc[after], atol=1e-9)
+
+
+def test_random_scenarios_are_physically_sane():
+    """Random mixes of bouts, stands, turns, rates, mounts: finite signals, ordered events, feet above
+    level ground, clearance > 1 cm."""
+    from retrogait.simulator import SensorSpec
+
+    rng = np.random.default_rng(0)
+    directions = ["forward", "backward", "sideways_left", "sideways_right"]
+    for trial in range(12):
+        segs = []
+        for _ in range(rng.integers(1, 5)):
+            kind = rng.choice(["walk", "stand", "turn"], p=[0.6, 0.2, 0.2])
+            if kind == "walk":
+                segs.append(Walk(str(rng.choice(directions)), n_strides=int(rng.integers(1, 6)),
+                                 speed=float(rng.uniform(0.3, 1.6)), turn_deg=float(rng.uniform(-90, 90))))
+            elif kind == "stand":
+                segs.append(Stand(float(rng.uniform(0, 2))))
+            else:
+                segs.append(Turn(float(rng.uniform(-360, 360))))
+        mount = parse_mount("random", rng_seed=trial)
+        sc = Scenario(segments=segs, sensor=SensorSpec(rate=float(rng.choice([50, 100, 1000])), mount=mount),
+                      feet=("left", "right"))
+        res = simulate(sc, seed=trial)
+        s = res.truth.strides
+        for st in res.recording.streams:
+            assert np.all(np.isfinite(st.acc)) and np.all(np.isfinite(st.gyr)) and np.all(np.diff(st.t) > 0)
+        assert np.all((s.t_start < s.t_ho) & (s.t_ho < s.t_tc) & (s.t_tc < s.t_ic) & (s.t_ic < s.t_ff)
+                      & (s.t_ff <= s.t_end + 1e-9))
+        assert np.all(s.clearance > 0.01)
+        for tr in res.trajectory.values():
+            foot_rot = tr.rotation.as_matrix() @ mount.T
+            heel = tr.pos - foot_rot @ np.array(sc.person.r_sensor)
+            toe = heel + foot_rot @ np.array([sc.person.ball, 0.0, 0.0])
+            assert min(heel[:, 2].min(), toe[:, 2].min()) > -1e-3

@@ -18,8 +18,8 @@ Presets (``preset=``; :func:`sniff_preset` guesses one from the first lines and 
 ``xio``
     x-io Gait-Tracking: ``Time (s)``, ``Gyroscope X (deg/s)`` ..., ``Accelerometer X (g)`` ...
 ``generic``
-    One foot, a header row naming the columns (separated by ``,``, ``;`` or tabs): time (``t``, ``time``, ``timestamp``; unit in
-    parentheses, default s) or a sample ``index`` (then ``rate`` is needed), ``acc_x``/``ax``/
+    One foot, a header row naming the columns (separated by ``,``, ``;`` or tabs): time (``t``,
+    ``time``, ``timestamp``; unit in parentheses, default s) or a sample ``index`` (then ``rate`` is needed), ``acc_x``/``ax``/
     ``Accelerometer X``..., ``gyr_x``/``gx``/``Gyroscope X``..., optional ``mag_*``. Units come from
     the ``(unit)`` in a column name, else from ``acc_unit``/``gyr_unit``, else SI (with a warning).
 
@@ -81,7 +81,11 @@ def write_csv(path: str | os.PathLike, rec: Recording, *, acc_unit: str = "m/s^2
         "# events " + json.dumps(rec.events, ensure_ascii=False, default=json_default),
         ",".join(cols),
     ]
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
+    try:
+        f = open(path, "w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise InputFileError(f"{Path(path).name}: cannot write: {exc.strerror or exc}") from exc
+    with f:
         f.write("\n".join(lines) + "\n")
         for i, s in enumerate(rec.streams):
             if s.n == 0:
@@ -216,7 +220,7 @@ def _read_gaitmap(path: Path, lines: list[str], raw_axes: bool, acc_unit, gyr_un
     t, (data,) = _drop_repeated_times(path, t, [data], warnings)
     streams = []
     for sensor in dict.fromkeys(s for s in sensors[1:] if s):
-        foot = "left" if sensor.lower().startswith("left") else "right" if sensor.lower().startswith("right") else "unknown"
+        foot = next((f for f in ("left", "right") if sensor.lower().startswith(f)), "unknown")
         idx = {axes[j]: j for j in range(1, len(axes)) if sensors[j] == sensor}
         try:
             acc = data[:, [idx[f"acc_{a}"] for a in AXES]] * acc_f
@@ -300,7 +304,8 @@ def _read_generic(path: Path, lines: list[str], *, acc_unit, gyr_unit, rate, foo
         col, unit = roles["t"]
         scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}.get((unit or "s").strip().lower())
         if scale is None:
-            raise UsageProblem(f"{path.name}: unknown time unit {unit!r} in column {header[col]!r} (expected s, ms, us)")
+            raise UsageProblem(f"{path.name}: unknown time unit {unit!r} in column {header[col]!r} "
+                               "(expected s, ms, us)")
         t = data[:, col] * scale
         nominal = rate
     elif "index" in roles:

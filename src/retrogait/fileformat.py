@@ -24,6 +24,7 @@ import json
 import mmap
 import os
 import struct
+import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,10 +158,13 @@ class RecordingWriter:
 
     ``template`` gives the header: its streams carry the metadata (foot, device, nominal_rate, mount;
     ``mag``/``t_host`` not None, even with zero rows, switch those channels on). Samples appended with
-    :meth:`append` are buffered per stream and written as soon as ``block_seconds`` worth of samples
-    are there, one ``os.write`` per batch of whole blocks, so a killed process leaves every complete
-    block on disk (in the OS cache). :meth:`flush` also writes the partial blocks and fsyncs.
-    Earlier bytes are never rewritten.
+    :meth:`append` are buffered per stream; a block holds ``block_seconds`` of samples at the nominal
+    rate (100 Hz assumed when unknown). Once 1.5 blocks are buffered, whole blocks are written (one
+    ``os.write`` per batch) until less than 1.5 remain: streams appended in turn give alternating
+    blocks, and a caller who flushes every ``block_seconds`` gets one block per stream per flush. A
+    killed process leaves every written block on disk (in the OS cache). :meth:`flush` writes all that
+    is buffered (a remainder under half a block joins the last block) and fsyncs. Earlier bytes are
+    never rewritten.
 
     Example::
 
@@ -188,7 +192,7 @@ class RecordingWriter:
                 self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
             )
         except OSError as exc:
-            raise InputFileError(f"{self.path}: cannot create recording: {exc.strerror}") from exc
+            raise InputFileError(f"{self.path.name}: cannot create recording: {exc.strerror or exc}") from exc
         self._write(_preamble_and_header(template))
         os.fsync(self._fd)
         _fsync_dir(self.path)
@@ -219,7 +223,8 @@ class RecordingWriter:
             self._t_first[stream_index] = float(t[0])
         self._t_last[stream_index] = float(t[-1])
         self._count[stream_index] += n
-        if self._npending[stream_index] >= self._block_n[stream_index]:
+        bn = self._block_n[stream_index]
+        if self._npending[stream_index] >= bn + bn // 2:
             self._emit(stream_index, partial=False)
 
     def add_event(self, event: dict[str, Any]) -> None:
@@ -261,9 +266,12 @@ class RecordingWriter:
         if self._fd is None:
             raise ValueError(f"{self.path}: writer is closed")
         view = memoryview(data)
-        while view:
-            done = os.write(self._fd, view)
-            view = view[done:]
+        try:
+            while view:
+                done = os.write(self._fd, view)
+                view = view[done:]
+        except OSError as exc:  # disk full, device gone: the blocks written so far stay readable
+            raise InputFileError(f"{self.path.name}: cannot write: {exc.strerror or exc}") from exc
 
     def _emit(self, i: int, partial: bool) -> None:
         pending = self._pending[i]
@@ -274,10 +282,14 @@ class RecordingWriter:
         else:
             t, acc, gyr, mag, t_host = (None if c[0] is None else np.concatenate(c) for c in zip(*pending))
         total, bn, flags = t.shape[0], self._block_n[i], self._flags[i]
-        stop = total if partial else total - total % bn
+        # appending: keep between half a block and 1.5 blocks buffered, so streams appended in turn
+        # produce alternating blocks and a flush soon after makes one block, not a full one plus a crumb
+        stop = total if partial else max(0, (total - (bn + bn // 2)) // bn + 1) * bn
+        cuts = list(range(0, stop, bn)) + [stop]
+        if partial and len(cuts) > 2 and cuts[-1] - cuts[-2] < bn // 2:
+            del cuts[-2]  # fold a short remainder into the last full block (fewer, fuller blocks)
         out = []
-        for a in range(0, stop, bn):
-            b = min(a + bn, stop)
+        for a, b in zip(cuts[:-1], cuts[1:]):
             sl = slice(a, b)
             payload = _samples_payload(b - a, flags, t[sl], acc[sl], gyr[sl],
                                        None if mag is None else mag[sl], None if t_host is None else t_host[sl])
@@ -314,7 +326,12 @@ def write_recording(path: str | os.PathLike, rec: Recording) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        with RecordingWriter(tmp, _template_of(rec), block_samples=BULK_BLOCK_SAMPLES) as w:
+        try:
+            writer = RecordingWriter(tmp, _template_of(rec), block_samples=BULK_BLOCK_SAMPLES)
+        except InputFileError as exc:
+            why = getattr(exc.__cause__, "strerror", None) or exc
+            raise InputFileError(f"{path.name}: cannot write: {why}") from exc
+        with writer as w:
             for i, s in enumerate(rec.streams):
                 w.append(i, s.t, s.acc, s.gyr, s.mag, s.t_host)
             w.flush()
@@ -473,8 +490,8 @@ def _walk(path: Path, data, start: int, stream_flags: list[int], report: FileRep
         if sync != SYNC or crc32(mv[pos:pos + 20]) != hcrc:
             nxt = _resync(data, mv, pos + 1, find)
             stop = size if nxt < 0 else nxt
-            report.problems.append(BlockProblem(block, pos, f"damaged block header; skipped {stop - pos} "
-                                                f"bytes to {'end of file' if nxt < 0 else f'next block at byte {nxt}'}"))
+            to = "end of file" if nxt < 0 else f"next block at byte {nxt}"
+            report.problems.append(BlockProblem(block, pos, f"damaged block header; skipped {stop - pos} bytes to {to}"))
             block += 1
             if nxt < 0:
                 break
@@ -550,51 +567,60 @@ def _gather(data, offs: list[int], metas: list[tuple[int, int, int, int]], count
 
     A run of equal-size blocks that follow each other in the file (a live file: 1-s blocks of the two
     feet alternating) is copied with one strided structured view per stream and channel; blocks outside
-    such runs are copied with plain slices of flat float64/float32 views of the file.
+    such runs are copied with plain slices of flat float64/float32 views of the file. When most samples
+    go the block-by-block way, acc/gyr/mag are gathered as float32 and converted once at the end (many
+    small float32->float64 casts cost more than one big one).
     """
+    nblocks = len(offs)
+    bounds: list[int] = [0, nblocks]
+    if nblocks:
+        offs_a = np.asarray(offs, np.int64)
+        meta_a = np.asarray(metas, np.int64).reshape(-1, 4)
+        same = np.all(meta_a[1:, 1:] == meta_a[:-1, 1:], axis=1)
+        contiguous = offs_a[1:] - offs_a[:-1] == meta_a[:-1, 3] + BLOCK_HEADER_SIZE
+        bounds = np.concatenate([[0], np.flatnonzero(~(same & contiguous)) + 1, [nblocks]]).tolist()
+        streams_a = meta_a[:, 0]
+        lengths = np.diff(bounds)
+        short = np.repeat(lengths < _MIN_RUN, lengths)
+        mostly_short = meta_a[short, 1].sum() * 2 > meta_a[:, 1].sum()
+    work_dtype = np.float32 if nblocks and mostly_short else float_dtype
     outs = []
     for cnt, fl in zip(counts, stream_flags):
         o = {}
         for name, _, width, need in COLUMN_ORDER:
             if not need or fl & need:
-                dt = np.float64 if width == 1 else float_dtype
-                o[name] = np.empty((cnt,) if width == 1 else (cnt, 3), dt)
+                o[name] = np.empty(cnt, np.float64) if width == 1 else np.empty((cnt, 3), work_dtype)
         outs.append(o)
-    fill = [0] * len(counts)
-    nblocks = len(offs)
     if not nblocks:
         return outs
+    fill = [0] * len(counts)
     buf = np.frombuffer(data, np.uint8)
     f8 = np.frombuffer(data, "<f8", count=len(data) // 8)
     f4 = np.frombuffer(data, "<f4", count=len(data) // 4)
-    flat = [{k: v.reshape(-1) for k, v in o.items()} for o in outs]
-    offs_a = np.asarray(offs, np.int64)
-    meta_a = np.asarray(metas, np.int64).reshape(-1, 4)
-    same = np.all(meta_a[1:, 1:] == meta_a[:-1, 1:], axis=1)
-    contiguous = offs_a[1:] - offs_a[:-1] == meta_a[:-1, 3] + BLOCK_HEADER_SIZE
-    breaks = np.flatnonzero(~(same & contiguous)) + 1
-    bounds = np.concatenate([[0], breaks, [nblocks]]).tolist()
-    streams_a = meta_a[:, 0]
+    # every column keeps its stored (little-endian) type: copy bytes (memcpy) block by block
+    raw = work_dtype == np.float32 and sys.byteorder == "little"
+    src = memoryview(data)
+    # per stream, in payload order: (destination, bytes per sample); bytes of its memory when ``raw``
+    plans = [[(memoryview(o[name].reshape(-1).view(np.uint8)) if raw else o[name].reshape(-1), 8 if width == 1 else 12)
+              for name, _, width, _ in COLUMN_ORDER if name in o] for o in outs]
     for a, b in zip(bounds[:-1], bounds[1:]):
         if b - a < _MIN_RUN:
             for k in range(a, b):
                 s, n, flags, _ = metas[k]
-                fo, p, word = flat[s], fill[s], offs[k] >> 2  # float32 word index of the payload
-                if offs[k] % 8:  # not written by retrogait (which aligns every block): go the slow way
-                    _copy_unaligned(data, offs[k], n, flags, fo, p)
-                    fill[s] += n
+                p, off = fill[s], offs[k]
+                fill[s] = p + n
+                if off & 7:  # not written by retrogait (which aligns every block): go the slow way
+                    _copy_unaligned(data, off, n, flags, outs[s], p)
                     continue
-                for name, _, width, need in COLUMN_ORDER:
-                    if need and not flags & need:
-                        continue
-                    m = width * n
-                    if width == 1:
-                        fo[name][p:p + n] = f8[word >> 1:(word >> 1) + n]
-                        word += 2 * n
+                for dst, size in plans[s]:
+                    m = size * n
+                    if raw:
+                        dst[size * p:size * p + m] = src[off:off + m]
+                    elif size == 8:
+                        dst[p:p + n] = f8[off >> 3:(off >> 3) + n]
                     else:
-                        fo[name][3 * p:3 * p + m] = f4[word:word + m]
-                        word += m
-                fill[s] += n
+                        dst[3 * p:3 * p + 3 * n] = f4[off >> 2:(off >> 2) + 3 * n]
+                    off += m
             continue
         n, flags, plen = metas[a][1], metas[a][2], metas[a][3]
         recs = np.ndarray((b - a,), dtype=_block_dtype(n, flags, plen + BLOCK_HEADER_SIZE), buffer=buf,
@@ -615,14 +641,21 @@ def _gather(data, offs: list[int], metas: list[tuple[int, int, int, int]], count
             fill[s] += m
             del sel
         del recs
-    del buf, f8, f4
+    del buf, f8, f4, plans
+    src.release()
+    if work_dtype != float_dtype:
+        for o in outs:
+            for name in ("acc", "gyr", "mag"):
+                if name in o:
+                    o[name] = o[name].astype(float_dtype)
     return outs
 
 
-def _copy_unaligned(data, offset: int, n: int, flags: int, fo: dict[str, np.ndarray], p: int) -> None:
+def _copy_unaligned(data, offset: int, n: int, flags: int, out: dict[str, np.ndarray], p: int) -> None:
+    """Copy one samples block whose payload starts at an offset that is not a multiple of 8."""
     for name, (off, dt, shape) in payload_layout(n, flags)[0].items():
-        m = n * (shape[1] if len(shape) > 1 else 1)
-        fo[name][p * m // n:p * m // n + m] = np.frombuffer(data, dt, count=m, offset=offset + off)
+        count = n * (shape[1] if len(shape) > 1 else 1)
+        out[name][p:p + n] = np.frombuffer(data, dt, count=count, offset=offset + off).reshape(shape)
 
 
 def read_report(path: str | os.PathLike, *, float_dtype=np.float64) -> tuple[Recording, FileReport]:

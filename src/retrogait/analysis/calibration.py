@@ -132,7 +132,7 @@ def calibrate_stream(stream: Stream, label: str = "recording") -> Calibration:
 
     acc = np.asarray(stream.acc, dtype=float)
     gyr = np.asarray(stream.gyr, dtype=float)
-    check_units(acc, gyr, label)
+    check_units(np.linalg.norm(acc, axis=1), np.linalg.norm(gyr, axis=1), label)
     rate = stream.rate
     up, warnings = _up_axis(acc, gyr, rate, label)
     z = up / np.linalg.norm(up)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,13 +49,46 @@ def resolve_mount(
     return np.eye(3), "default (x toes, y left, z up)"
 
 
-def foot_frame(stream: Stream, mount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """acc and gyr of ``stream`` rotated into the foot frame (float64; no copy for identity)."""
-    acc = np.asarray(stream.acc, dtype=np.float64)
-    gyr = np.asarray(stream.gyr, dtype=np.float64)
-    if np.allclose(mount, np.eye(3)):
-        return acc, gyr
-    return acc @ mount.T, gyr @ mount.T
+@dataclass
+class FootSignals:
+    """A stream's sensor-frame samples, read in the foot frame on demand.
+
+    Only the samples a computation gathers are rotated (and the gyro bias removed), so a 24-hour
+    recording is never copied whole. Norms need no rotation and use the raw arrays.
+    """
+
+    acc: np.ndarray
+    gyr: np.ndarray
+    rot: np.ndarray
+    gyr_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
+
+    def __post_init__(self) -> None:
+        self.identity = bool(np.allclose(self.rot, np.eye(3)))
+
+    def to_foot(self, v: np.ndarray) -> np.ndarray:
+        """Sensor-frame vectors (N, 3) or (3,) in the foot frame."""
+        if self.identity:
+            return v
+        if v.ndim == 1:
+            return self.rot @ v
+        r = self.rot  # explicit products: much faster than matmul for tall (N, 3) arrays
+        out = np.empty_like(v)
+        for i in range(3):
+            out[:, i] = r[i, 0] * v[:, 0] + r[i, 1] * v[:, 1] + r[i, 2] * v[:, 2]
+        return out
+
+    def foot_component(self, axis: int) -> np.ndarray:
+        """One foot-frame component of the bias-corrected angular rate for every sample."""
+        r = self.rot[axis]
+        return r[0] * self.gyr[:, 0] + r[1] * self.gyr[:, 1] + r[2] * self.gyr[:, 2] - r @ self.gyr_bias
+
+    def acc_at(self, i: np.ndarray) -> np.ndarray:
+        """Foot-frame specific force at sample indices ``i``."""
+        return self.to_foot(self.acc[i])
+
+    def gyr_at(self, i: np.ndarray) -> np.ndarray:
+        """Foot-frame, bias-corrected angular rate at sample indices ``i``."""
+        return self.to_foot(self.gyr[i]) - self.rot @ self.gyr_bias
 
 
 def split_at_gaps(t: np.ndarray, source: str = "") -> list[tuple[int, int]]:
@@ -77,21 +111,22 @@ def split_at_gaps(t: np.ndarray, source: str = "") -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b - a > 1]
 
 
-def check_units(acc: np.ndarray, gyr: np.ndarray, source: str) -> None:
-    """Raise a clear error when the signals cannot be in m/s^2 and rad/s (a declared unit is wrong)."""
-    n = acc.shape[0]
-    bad = ~(np.isfinite(acc).all(axis=1) & np.isfinite(gyr).all(axis=1))
+def check_units(acc_norm: np.ndarray, gyr_norm: np.ndarray, source: str) -> None:
+    """Raise a clear error when the signals cannot be in m/s^2 and rad/s (a declared unit is wrong).
+
+    Takes the per-sample norms of the specific force and the angular rate (sensor frame).
+    """
+    n = acc_norm.shape[0]
+    bad = ~(np.isfinite(acc_norm) & np.isfinite(gyr_norm))
     if bad.any():
         i = int(np.argmax(bad))
         raise InputFileError(f"{source}: {int(bad.sum())} sample(s) are NaN or infinity (first: sample {i})")
     step = max(1, n // 200_000)
-    a = np.linalg.norm(acc[::step], axis=1)
-    g = np.linalg.norm(gyr[::step], axis=1)
+    a = acc_norm[::step]
+    g = gyr_norm[::step]
     quiet = g <= np.percentile(g, 20)
     a_rest = float(np.median(a[quiet])) if quiet.any() else float(np.median(a))
     g_hi = float(np.percentile(g, 99))
-    if not np.isfinite(a_rest) or not np.isfinite(g_hi):
-        raise InputFileError(f"{source}: the signals contain NaN or infinity")
     if a_rest < 0.3 * GRAVITY:
         hint = " (looks like g: use --acc-unit g)" if 0.5 < a_rest < 1.5 else ""
         raise InputFileError(

@@ -12,6 +12,7 @@ from retrogait.analysis.direction import classify, direction_probabilities
 from retrogait.analysis.events import contact_events
 from retrogait.analysis.incline import stride_grade
 from retrogait.analysis.parameters import path_shape, segment_any, segment_max
+from retrogait.analysis.ranges import range_sums, row_norm
 from retrogait.analysis.result import AnalysisResult, StrideTable
 from retrogait.analysis.segmentation import Segments, segments
 from retrogait.analysis.stance import (
@@ -34,8 +35,10 @@ MIN_LIFT = 0.025  # m: ... or lifts it this high (stepping in place)
 BOUT_STANDING = 1.5  # s of standing that ends a walking bout
 TURNING = np.deg2rad(20.0)  # strides turning more than this are not steady
 BIAS_STANDING = 1.0  # s: stances this long estimate the gyro bias
+MOUNT_TILT_WARN = np.deg2rad(15.0)  # stance attitude this far from level means a wrong mounting
 BRIEF_STANCE = 0.15  # s: stances this short are checked for a moving foot
-MOVING_STANCE = 0.25  # m/s: a foot this fast is not in stance
+MOVING_STANCE = 0.15  # m/s: a foot this fast is not in stance ...
+MOVING_FRACTION = 0.22  # ... if that is also this fraction of its swing speed
 
 
 @dataclass
@@ -59,6 +62,14 @@ def _gyro_bias(gyr: np.ndarray, starts: np.ndarray, stops: np.ndarray, rate: flo
     sel = np.concatenate([np.arange(x, y) for x, y in zip(a[:200], b[:200]) if y > x])
     bias = np.median(gyr[sel], axis=0)
     return bias if np.linalg.norm(bias) < 0.2 else np.zeros(3)
+
+
+def _stance_tilt(sig: frames.FootSignals, starts: np.ndarray, stops: np.ndarray) -> float:
+    """Angle (rad) between the mean stance gravity direction in the foot frame and the foot's z axis."""
+    if starts.size == 0:
+        return 0.0
+    up = sig.to_foot(range_sums(sig.acc, starts, stops).sum(axis=0))
+    return float(np.arccos(np.clip(up[2] / np.linalg.norm(up), -1.0, 1.0)))
 
 
 def _chunks(lens: np.ndarray) -> list[slice]:
@@ -85,8 +96,12 @@ def analyze_stream(
     rate = stream.rate
     frames.require_samples(stream, label, rate)
     rot, rot_source = frames.resolve_mount(stream, mount, profile_lookup)
-    acc, gyr = frames.foot_frame(stream, rot)
-    frames.check_units(acc, gyr, label)
+    acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
+    gyr = np.asarray(stream.gyr, dtype=np.float64)
+    acc_norm = row_norm(acc)
+    gyr_norm = row_norm(gyr)
+    frames.check_units(acc_norm, gyr_norm, label)
+    sig = frames.FootSignals(acc, gyr, rot)
     t = stream.t
     warnings: list[str] = []
     blocks = frames.split_at_gaps(t, label)
@@ -94,8 +109,6 @@ def analyze_stream(
         warnings.append(f"{label}: {len(blocks) - 1} gap(s) in the data; no stride spans a gap")
 
     s = StanceSettings()
-    acc_norm = np.linalg.norm(acc, axis=1)
-    gyr_norm = np.linalg.norm(gyr, axis=1)
     energy = gyro_energy(gyr_norm, rate, s)
     still = drop_tilted(zero_velocity(acc_norm, gyr_norm, energy, rate, s), acc, rate, s)
     del acc_norm
@@ -104,7 +117,7 @@ def analyze_stream(
     bstart = np.array([b[0] for b in blocks])
     block_id = np.searchsorted(bstart, starts, side="right") - 1
     segs = segments(starts, stops, block_id, energy, rate)
-    false = _moving_stances(t, acc, gyr, segs, rate)
+    false = _moving_stances(t, sig, segs, rate)
     if false.size:
         keep = np.ones(starts.shape[0], dtype=bool)
         keep[false] = False
@@ -114,12 +127,17 @@ def analyze_stream(
     info = {"matrix": rot.tolist(), "source": rot_source}
     if len(segs) == 0:
         return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration)
-    bias = _gyro_bias(gyr, starts, stops, rate)
-    if np.any(bias):
-        gyr = gyr - bias
+    tilt = _stance_tilt(sig, starts, stops)
+    if tilt > MOUNT_TILT_WARN:
+        warnings.append(
+            f"{label}: in stance the foot frame is tilted {np.degrees(tilt):.0f} deg from level: the sensor "
+            f"mounting ({rot_source}) looks wrong; run 'retrogait calibrate' (stand, then walk forward) "
+            "or pass --mount, otherwise directions and incline are unreliable"
+        )
+    sig.gyr_bias = _gyro_bias(gyr, starts, stops, rate)
     sat = frames.saturation_mask(stream.acc) | frames.saturation_mask(stream.gyr)
 
-    per = _integrate_all(t, acc, gyr, gyr_norm, sat, segs, rate, progress)
+    per = _integrate_all(t, sig, gyr_norm, sat, segs, rate, progress)
     stride = (
         (per["swing_peak"] >= SWING_PEAK)
         & ((segs.still_from - segs.still_until) >= MIN_SWING_TIME * rate)
@@ -144,7 +162,12 @@ def analyze_stream(
         (k[1:] == k[:-1] + 1) & segs.chained[k[1:]] & (segs.standing_before[k[1:]] <= BOUT_STANDING)
     )
     bout = np.cumsum(new_bout) - 1
-    prob = direction_probabilities(d[k], per["pitch_tc"][k], per["pitch_ic"][k], per["pitch_end"][k])
+    # displacement in the stride's mean heading (start heading + half the turn): a turning stride
+    # travels along where the foot points midway, not where it pointed at the start
+    half = -0.5 * np.angle(np.exp(1j * per["yaw_end"][k]))
+    d_mid = np.column_stack([np.cos(half) * d[k, 0] - np.sin(half) * d[k, 1],
+                             np.sin(half) * d[k, 0] + np.cos(half) * d[k, 1]])
+    prob = direction_probabilities(d_mid, per["pitch_tc"][k], per["pitch_ic"][k], per["pitch_end"][k])
     direction, conf = classify(prob, bout)
 
     t_start, t_end = t[segs.start[k]], t[segs.end[k]]
@@ -190,9 +213,7 @@ def analyze_stream(
     return StreamAnalysis(table, warnings, info, stream.duration, path)
 
 
-def _moving_stances(
-    t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, segs: Segments, rate: float
-) -> np.ndarray:
+def _moving_stances(t: np.ndarray, sig: frames.FootSignals, segs: Segments, rate: float) -> np.ndarray:
     """Brief stance regions where the foot was in fact moving (a pause of the rotation mid-swing).
 
     The two segments around each brief stance are integrated as one; if the foot's velocity at the
@@ -203,13 +224,19 @@ def _moving_stances(
     if k.size == 0:
         return k
     tr = integrate(
-        t, acc, gyr, segs.start[k], segs.end[k + 1], segs.still_until[k], segs.still_from[k + 1],
+        t, sig, segs.start[k], segs.end[k + 1], segs.still_until[k], segs.still_from[k + 1],
         segs.stance0_start[k], segs.stance1_stop[k + 1], rate,
     )
     mid = tr.first + (segs.end[k] - segs.start[k])
     dt = t[tr.idx[mid + 1]] - t[tr.idx[mid - 1]]
-    v = np.linalg.norm(tr.pos[mid + 1] - tr.pos[mid - 1], axis=1) / dt
-    return segs.region[k[v > MOVING_STANCE]] + 1
+    v = row_norm(tr.pos[mid + 1] - tr.pos[mid - 1]) / dt
+    # peak speed over the merged pair: integration drift over two strides scales with it (running)
+    step = np.diff(tr.pos, axis=0, prepend=tr.pos[:1])
+    speed = row_norm(step) / np.maximum(np.diff(t[tr.idx], prepend=t[tr.idx[0]]), 1e-9)
+    speed[tr.first] = 0.0
+    v_max = np.maximum.reduceat(speed, tr.first)
+    moving = v > np.maximum(MOVING_STANCE, MOVING_FRACTION * v_max)
+    return segs.region[k[moving]] + 1
 
 
 def _chained_heading(yaw_end: np.ndarray, stand_yaw: np.ndarray) -> np.ndarray:
@@ -220,8 +247,7 @@ def _chained_heading(yaw_end: np.ndarray, stand_yaw: np.ndarray) -> np.ndarray:
 
 def _integrate_all(
     t: np.ndarray,
-    acc: np.ndarray,
-    gyr: np.ndarray,
+    sig: frames.FootSignals,
     gyr_norm: np.ndarray,
     sat: np.ndarray,
     segs: Segments,
@@ -238,7 +264,7 @@ def _integrate_all(
     chunks = _chunks(lens)
     for i, sl in enumerate(chunks):
         tr = integrate(
-            t, acc, gyr, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
+            t, sig, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
             segs.stance0_start[sl], segs.stance1_stop[sl], rate,
         )
         ev = contact_events(tr, t)
@@ -254,7 +280,7 @@ def _integrate_all(
         if progress is not None:
             progress((i + 1) / len(chunks))
     # yaw turned while standing between segments (gyro z over the standing part)
-    wz = np.concatenate([[0.0], np.cumsum(gyr[:-1, 2] * np.diff(t))])
+    wz = np.concatenate([[0.0], np.cumsum(sig.foot_component(2)[:-1] * np.diff(t))])
     out["stand_yaw"] = wz[segs.stand_end] - wz[segs.stand_start]
     return out
 

@@ -46,3 +46,18 @@ def grouped_argext(vals: np.ndarray, first: np.ndarray, grp: np.ndarray, largest
     out = np.zeros(first.shape[0], dtype=np.int64)
     out[g[keep]] = pos[keep]
     return out
+
+
+def range_sums(arr: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Sums of ``arr`` rows over the disjoint, sorted, non-empty ranges ``[starts[k], stops[k])``."""
+    if starts.size == 0:
+        return np.zeros((0,) + arr.shape[1:])
+    bounds = np.column_stack([starts, stops]).ravel()
+    tail = bounds[-1] >= arr.shape[0]
+    sums = np.add.reduceat(arr, bounds[:-1] if tail else bounds, axis=0)[::2]
+    return sums
+
+
+def row_norm(x: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row of an (N, 3) array (faster than ``np.linalg.norm(x, axis=1)``)."""
+    return np.sqrt(np.einsum("ij,ij->i", x, x))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
+from retrogait.analysis.ranges import range_sums
 from retrogait.recording import GRAVITY
 
 
@@ -128,7 +129,7 @@ def drop_tilted(
     starts, stops = runs(still)
     if starts.size < 3:
         return still
-    sums = np.add.reduceat(acc * still[:, None], starts, axis=0)  # stops..next start sums are zeros
+    sums = range_sums(acc, starts, stops)
     ref = sums.sum(axis=0)
     ref /= np.linalg.norm(ref)
     up = sums / np.linalg.norm(sums, axis=1, keepdims=True)

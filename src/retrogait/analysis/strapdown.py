@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from retrogait.analysis.ranges import range_first, range_index
+from retrogait.analysis.frames import FootSignals
+from retrogait.analysis.ranges import range_first, range_index, row_norm
 
 STANCE_MEAN_HALFWIDTH = 0.1  # s around an anchor used to level the foot from gravity
 FLAT_HALFWIDTH = 0.03  # s around an anchor for the foot-flat pitch (grade)
@@ -41,11 +42,11 @@ class Trajectory:
     pitch_end: np.ndarray  # (M,) foot pitch from gravity at the end stance
 
 
-def range_mean(arr: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Mean of ``arr`` rows over each range ``[a[k], b[k])`` (non-empty)."""
+def range_mean(sig: FootSignals, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mean foot-frame specific force over each range ``[a[k], b[k])`` (non-empty)."""
     idx, _ = range_index(a, b)
-    sums = np.add.reduceat(arr[idx], range_first(b - a), axis=0)
-    return sums / (b - a)[:, None]
+    sums = np.add.reduceat(sig.acc[idx], range_first(b - a), axis=0)
+    return sig.to_foot(sums / (b - a)[:, None])
 
 
 def level_rotation(up: np.ndarray) -> Rotation:
@@ -71,8 +72,7 @@ def _align_to_z(v: np.ndarray) -> np.ndarray:
 
 def integrate(
     t: np.ndarray,
-    acc: np.ndarray,
-    gyr: np.ndarray,
+    sig: FootSignals,
     start: np.ndarray,
     end: np.ndarray,
     still_until: np.ndarray,
@@ -86,11 +86,11 @@ def integrate(
     idx, grp = range_index(start, end + 1)
     first = range_first(lens)
     h = max(1, int(round(STANCE_MEAN_HALFWIDTH * rate)))
-    up0 = range_mean(acc, np.maximum(start - h, stance0_start), np.minimum(start + h + 1, still_until))
-    up1 = range_mean(acc, np.maximum(end - h, still_from), np.minimum(end + h + 1, stance1_stop))
+    up0 = range_mean(sig, np.maximum(start - h, stance0_start), np.minimum(start + h + 1, still_until))
+    up1 = range_mean(sig, np.maximum(end - h, still_from), np.minimum(end + h + 1, stance1_stop))
     hf = max(1, int(round(FLAT_HALFWIDTH * rate)))
-    flat0 = range_mean(acc, np.maximum(start - hf, stance0_start), np.minimum(start + hf + 1, still_until))
-    flat1 = range_mean(acc, np.maximum(end - hf, still_from), np.minimum(end + hf + 1, stance1_stop))
+    flat0 = range_mean(sig, np.maximum(start - hf, stance0_start), np.minimum(start + hf + 1, still_until))
+    flat1 = range_mean(sig, np.maximum(end - hf, still_from), np.minimum(end + hf + 1, stance1_stop))
 
     # orientation: all segments stepped together, longest first so the active ones are a prefix
     order = np.argsort(-lens, kind="stable")
@@ -98,7 +98,7 @@ def integrate(
     quat = level_rotation(up0[order]).as_quat()  # scalar last (x, y, z, w), as scipy
     # rotation increment of every sample (mid-point rate), and the orientation of every sample
     nxt = np.minimum(idx + 1, t.shape[0] - 1)
-    inc = 0.5 * (gyr[idx] + gyr[nxt]) * (t[nxt] - t[idx])[:, None]
+    inc = 0.5 * (sig.gyr_at(idx) + sig.gyr_at(nxt)) * (t[nxt] - t[idx])[:, None]
     qs = np.empty((idx.shape[0], 4))
     qs[s_first] = quat
     # counts[k] = number of segments longer than k samples (they have a sample k)
@@ -109,7 +109,8 @@ def integrate(
         quat[:n] = q
         qs[s_first[:n] + j + 1] = q
     del inc
-    aw = _rotate(qs, acc[idx])
+    acc_i = sig.acc_at(idx)
+    aw = _rotate(qs, acc_i)
     xyz = _z_row(qs)  # z components of the foot's x and y axes (sin pitch, sin roll)
     del qs
     q_end = np.empty_like(quat)
@@ -124,7 +125,8 @@ def integrate(
     # zero velocity at both anchors; the drift in between is removed in proportion to the dynamics
     # (impacts, fast rotation: where accelerometer and gyro errors enter), linear in time otherwise
     last = first + lens - 1
-    weight = 1.0 + DRIFT_DYNAMICS * np.abs(np.linalg.norm(acc[idx], axis=1) - g[grp]) / g[grp]
+    weight = 1.0 + DRIFT_DYNAMICS * np.abs(row_norm(acc_i) - g[grp]) / g[grp]
+    del acc_i
     cw = _cumtrapz(weight[:, None], tt, first)[:, 0]
     frac = cw / np.maximum(cw[last], 1e-12)[grp]
     vel -= vel[last][grp] * frac[:, None]
@@ -154,7 +156,7 @@ def integrate(
 
 def _mul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
     """``q * exp(rv)`` (body-frame increment), renormalised."""
-    ang = np.linalg.norm(rv, axis=1)
+    ang = row_norm(rv)
     half = 0.5 * ang
     k = np.where(ang > 1e-12, np.sin(half) / np.maximum(ang, 1e-12), 0.5)
     bx, by, bz, bw = rv[:, 0] * k, rv[:, 1] * k, rv[:, 2] * k, np.cos(half)
@@ -165,14 +167,21 @@ def _mul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
         aw_ * bz + ax * by - ay * bx + az * bw,
         aw_ * bw - ax * bx - ay * by - az * bz,
     ])
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.sqrt(np.einsum("ij,ij->i", out, out))[:, None]
 
 
 def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Rotate body vectors ``v`` into the world frame: ``v + 2 u x (u x v + w v)``."""
-    u, w = q[:, :3], q[:, 3:4]
-    c = np.cross(u, v) + w * v
-    return v + 2.0 * np.cross(u, c)
+    x, y, z, w = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    vx, vy, vz = v[:, 0], v[:, 1], v[:, 2]
+    cx = y * vz - z * vy + w * vx
+    cy = z * vx - x * vz + w * vy
+    cz = x * vy - y * vx + w * vz
+    out = np.empty_like(v)
+    out[:, 0] = vx + 2.0 * (y * cz - z * cy)
+    out[:, 1] = vy + 2.0 * (z * cx - x * cz)
+    out[:, 2] = vz + 2.0 * (x * cy - y * cx)
+    return out
 
 
 def _z_row(q: np.ndarray) -> np.ndarray:

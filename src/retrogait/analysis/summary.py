@@ -146,4 +146,9 @@ def summarize(
         "grade_pct": grade,
         "by_direction": by_dir,
     }
+    belt = recording.tags.get("belt_speed_m_s")
+    if isinstance(belt, (int, float)) and belt > 0 and speed_mean:
+        # on a treadmill the belt-frame speed should equal the belt speed: a free accuracy check
+        summary["belt_speed_m_s"] = float(belt)
+        summary["speed_to_belt_ratio"] = speed_mean / float(belt)
     return summary

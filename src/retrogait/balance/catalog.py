@@ -10,7 +10,13 @@ checked in the research notes: ``V`` verified, ``R`` recalled (not re-checked). 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
+
+
+#: The walking directions measured separately (other directions feed only the corrective-step count).
+DIRECTIONS = ("backward", "forward")
 
 
 @dataclass(frozen=True)
@@ -105,3 +111,14 @@ def metric_info(name: str) -> MetricInfo:
         raise UsageProblem(
             f"unknown metric {name!r}; known metrics: {', '.join(METRICS)}"
         ) from None
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with NaN / infinite floats replaced by None, recursively (for ``json.dumps``)."""
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

@@ -17,7 +17,7 @@ import numpy as np
 
 from retrogait.balance import strideseries as ss
 from retrogait.balance.bootstrap import block_bootstrap_indices, standard_error
-from retrogait.balance.catalog import METRICS
+from retrogait.balance.catalog import DIRECTIONS, METRICS, json_ready
 from retrogait.balance.dfa import DFA_MIN_STRIDES, dfa_alpha
 from retrogait.balance.selection import (
     EDGE_STRIDES, MAX_TURN_DEG, foot_order, next_is_consecutive, run_positions, steady_candidates,
@@ -25,7 +25,6 @@ from retrogait.balance.selection import (
 )
 from retrogait.recording import TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, Recording
 
-DIRECTIONS = ("backward", "forward")
 MIN_STRIDES = 10
 N_BOOT = 200
 
@@ -67,17 +66,7 @@ class SessionMetrics:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
-        return _json_clean(asdict(self))
-
-
-def _json_clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _json_clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_clean(v) for v in obj]
-    if isinstance(obj, float) and obj != obj:
-        return None
-    return obj
+        return json_ready(asdict(self))
 
 
 # --- row statistics: (R, n) -> (R,) ignoring NaN --------------------------------------------------
@@ -133,31 +122,35 @@ def _foot_series(
     """The steady and bout series of one foot's time-ordered strides for ``direction``."""
     cand = steady_candidates(seq, direction)
     rows = np.flatnonzero(cand)
-    st = seq["stride_time"]
-    ok = np.zeros(st.size, bool)
-    ok[rows] = uninterrupted(st[rows])
+    cycle = ss.cycle_times(seq, next_is_consecutive(seq))
+    finite = np.isfinite(cycle)
+    ok = np.zeros(cycle.size, bool)
+    keep = rows[finite[rows]]
+    ok[keep] = uninterrupted(cycle[keep])
+    interrupted = cand & finite & ~ok
     used = cand & ok
     pair_ok = next_is_consecutive(seq) & used & np.r_[used[1:], False]
 
     steady: dict[str, np.ndarray] = {}
-    for name in ("stride_time", "stride_length", "stance_time", "swing_time", "lateral_deviation",
+    for name in ("stride_length", "stance_time", "swing_time", "lateral_deviation",
                  "max_lateral_excursion", "clearance", "step_time"):
         steady[name] = np.where(ok, seq[name], np.nan)[rows]
+    steady["stride_time"] = np.where(ok, cycle, np.nan)[rows]
     steady["speed"] = np.where(ok, np.abs(seq["speed"]), np.nan)[rows]
-    steady["stance_fraction"] = 100.0 * steady["stance_time"] / steady["stride_time"]
-    steady["succ_diff"] = (ss.successor_values(st, pair_ok) - st)[rows]
+    steady["stance_fraction"] = 100.0 * steady["stance_time"] / (steady["stance_time"] + steady["swing_time"])
+    steady["succ_diff"] = (ss.successor_values(cycle, pair_ok) - cycle)[rows]
     steady["regularity"] = ss.regularity_pairs(stream, seq, pair_ok)[rows]
-    steady["irregular"] = ss.irregular_flags(st[rows], seq["stride_length"][rows], ok[rows])
+    steady["irregular"] = ss.irregular_flags(cycle[rows], seq["stride_length"][rows], ~interrupted[rows])
     steady["grade_pct"] = seq["grade_pct"][rows]
 
     # bouts walked mainly in this direction, without their first/last strides and turning strides
-    in_bout = np.zeros(st.size, bool)
+    in_bout = np.zeros(cycle.size, bool)
     for b in np.unique(seq["bout"]):
         member = seq["bout"] == b
         dirs, counts = np.unique(seq["direction"][member], return_counts=True)
         if dirs[np.argmax(counts)] == direction:
             in_bout |= member
-    from_start, from_end = run_positions(seq["bout"], np.zeros(st.size, int))
+    from_start, from_end = run_positions(seq["bout"], np.zeros(cycle.size, int))
     in_bout &= (from_start >= EDGE_STRIDES) & (from_end >= EDGE_STRIDES)
     in_bout &= ~(np.abs(seq["turn_angle"]) > np.deg2rad(MAX_TURN_DEG))
     b_rows = np.flatnonzero(in_bout)

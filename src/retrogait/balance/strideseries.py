@@ -22,6 +22,22 @@ def successor_values(x: np.ndarray, pair_ok: np.ndarray) -> np.ndarray:
     return out
 
 
+def cycle_times(seq: dict[str, np.ndarray], next_ok: np.ndarray) -> np.ndarray:
+    """Gait-cycle time of each stride of a time-ordered foot sequence: from the previous stride's
+    initial contact to this stride's (the standard "stride time"), NaN for the first stride of a run
+    of consecutive strides. Tables without contact times fall back to ``stride_time``.
+
+    Initial contacts are sharp events; mid-stance (where the table's strides start and end) is not,
+    so mid-stance-to-mid-stance times carry timing jitter that inflates variability.
+    """
+    t_ic = seq["t_ic"]
+    if t_ic.size == 0 or np.isfinite(t_ic).mean() < 0.5:
+        return seq["stride_time"].astype(float)
+    cycle = np.full(t_ic.size, np.nan)
+    cycle[1:] = np.where(next_ok[:-1], t_ic[1:] - t_ic[:-1], np.nan)
+    return np.where(cycle > 0, cycle, np.nan)
+
+
 def foot_stream(recording: Recording | None, foot: str) -> Stream | None:
     """The stream of ``foot``; for ``unknown`` feet, the only stream of a one-stream recording."""
     if recording is None or not recording.streams:

@@ -55,8 +55,10 @@ def synthetic_strides(
             "foot": np.full(n, foot),
             "t_start": t_start,
             "t_end": t_start + st,
-            "t_tc": t_start + 0.5 * stance,
-            "t_ic": t_start + st - 0.5 * stance,
+            # contacts at fixed offsets from the stride's start and end, so that the cycle time from
+            # initial contact to initial contact equals the stride time
+            "t_tc": t_start + 0.5 * stance_fraction * stride_time,
+            "t_ic": t_start + st - 0.5 * stance_fraction * stride_time,
             "stride_time": st,
             "stance_time": stance,
             "swing_time": st - stance,

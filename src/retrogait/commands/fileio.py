@@ -77,7 +77,7 @@ def summarize(rec: Recording, report: FileReport | None) -> dict[str, Any]:
 
 
 def _fmt_rate(x: float | None) -> str:
-    return "unknown" if not x else f"{x:.4g} Hz"
+    return "unknown" if not x else f"{x:.6g} Hz"
 
 
 def _print_summary(d: dict[str, Any]) -> None:
@@ -103,7 +103,7 @@ def _print_summary(d: dict[str, Any]) -> None:
         echo(f"  gaps in timestamps: {s['gaps']} (about {s['dropped_samples']:,} dropped samples, longest "
              f"{s['longest_gap_s']:.3f} s); gap events: {s['gap_events']} ({s['gap_event_seconds']:.3f} s, about "
              f"{s['gap_event_samples']:,} samples)"
-             + (f"; {s['non_increasing_timestamps']} non-increasing timestamps" if s["non_increasing_timestamps"] else ""))
+             + (f"; {n} non-increasing timestamps" if (n := s["non_increasing_timestamps"]) else ""))
     echo(f"events:      {d['events']}" + (f" ({', '.join(d['event_kinds'])})" if d["events"] else ""))
     if "checksum_problems" in d:
         probs = d["checksum_problems"]
@@ -160,7 +160,8 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(..., help="A recording: native .rgt, or any file convert can import."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
         preset: Optional[str] = typer.Option(None, "--preset", help=PRESET_HELP),
-        rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) for imports without a time column."),
+        rate: Optional[float] = typer.Option(
+            None, "--rate", help="Sample rate (Hz) for imports without a time column."),
     ) -> None:
         """Show what a recording holds and what is wrong with it: header (device, feet, subject, tags),
         duration, sample rate nominal vs measured, gaps and dropped samples (from the timestamps and

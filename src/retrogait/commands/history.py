@@ -12,12 +12,13 @@ from typing import Optional
 
 import typer
 
-from retrogait.balance.catalog import DEFAULT_TABLE_METRICS, METRICS, metric_info
-from retrogait.balance.metrics import DIRECTIONS
+from retrogait.balance.catalog import DEFAULT_TABLE_METRICS, DIRECTIONS, METRICS, json_ready, metric_info
 from retrogait.errors import InputFileError, NoGaitError, RetrogaitError, UsageProblem
-from retrogait.history import compare as cmp
 from retrogait.history import db as hdb
-from retrogait.history import periods, queries, store, trend
+from retrogait.history import periods, queries
+
+# numpy/scipy/matplotlib-heavy modules (store, compare, trend) are imported inside the commands, so
+# that `retrogait --help` and other commands start fast.
 
 DB_HELP = (
     "History database file. Default: $RETROGAIT_DB, else $XDG_DATA_HOME/retrogait/history.sqlite "
@@ -74,9 +75,10 @@ def _print_table(headers: list[str], rows: list[list[str]]) -> None:
 
 # --- add ------------------------------------------------------------------------------------------
 
-def _add_one(conn, path: Path, subject: Optional[str]) -> str:
+def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = None) -> str:
     """Analyze and store one file; returns the message line."""
     from retrogait.analysis import analyze
+    from retrogait.history import store
     from retrogait.loading import load_recording
 
     if not path.is_file():
@@ -85,7 +87,7 @@ def _add_one(conn, path: Path, subject: Optional[str]) -> str:
     existing = store.find_hash(conn, sha)
     if existing is not None:
         return f"{path}: already in the history as session {existing} (nothing added)"
-    rec = load_recording(path)
+    rec = load_recording(path, preset=preset)
     if not (subject or rec.subject):
         raise UsageProblem(f"{path}: the recording names no subject; pass --subject ID")
     result = analyze(rec)
@@ -103,11 +105,16 @@ def add(
     subject: Optional[str] = typer.Option(
         None, "--subject", "-s", help="Subject id to file the sessions under (default: the id in the recording)."
     ),
+    preset: Optional[str] = typer.Option(
+        None, "--preset", help="CSV layout of other tools' files, as for 'retrogait info' (e.g. gaitmap, xio)."
+    ),
     db: Optional[Path] = _db_option(),
 ) -> None:
     """Analyze recordings and keep their balance metrics in the history.
 
     Adding the same file twice does nothing (files are recognised by a SHA-256 of their bytes).
+    Sessions are dated by the recording's start time, or by the file's modification time when the
+    file has none (plain CSV).
 
     Example: retrogait add week40/*.rgt --subject anna
     """
@@ -126,7 +133,7 @@ def add(
     try:
         for path in files:
             try:
-                message, is_error = _add_one(conn, path, subject), False
+                message, is_error = _add_one(conn, path, subject, preset), False
             except RetrogaitError as exc:
                 first_error = first_error or exc
                 message, is_error = f"retrogait: error: {exc}", True
@@ -178,9 +185,9 @@ def sessions(
     _, found = _sessions(db, subject)
     if as_json:
         out = [{k: v for k, v in vars(s).items() if k != "directions"}
-               | {"directions": {d: {"n_strides": x.n_strides, "n_steady": x.n_steady, "speed": _clean(x.speed)}
+               | {"directions": {d: {"n_strides": x.n_strides, "n_steady": x.n_steady, "speed": x.speed}
                                  for d, x in s.directions.items()}} for s in found]
-        typer.echo(json.dumps(out, indent=1))
+        typer.echo(json.dumps(json_ready(out), indent=1))
         return
     rows = []
     for s in found:
@@ -190,10 +197,6 @@ def sessions(
                      walked, Path(s.path).name])
     _print_table(["id", "subject", "start (UTC)", "week", "condition", "belt m/s", "incline %",
                   "min", "strides", "file"], rows)
-
-
-def _clean(x: Optional[float]) -> Optional[float]:
-    return None if x is None or not math.isfinite(x) else x
 
 
 def _metric_list(metric: Optional[list[str]]) -> list[str]:
@@ -233,7 +236,7 @@ def history(
                 row[n] = float(sum(v) / len(v)) if v else None
             out.append(row)
     if as_json:
-        typer.echo(json.dumps({"subject": subject, "by": by, "rows": out}, indent=1))
+        typer.echo(json.dumps(json_ready({"subject": subject, "by": by, "rows": out}), indent=1))
         return
     if not out:
         typer.echo(f"no walking sessions for {subject}")
@@ -319,7 +322,7 @@ def compare(
     MDC, flagged), and a verdict: improved / worse / no real change.
 
     Exit codes: 0 compared; 2 bad option, unknown subject or mixed conditions; 3 bad database;
-    4 a period has no sessions.
+    4 a period has no sessions, or the subject has only one session.
 
     Example: retrogait compare --subject anna --baseline 2026-W40..2026-W42 --current 2026-W47
     """
@@ -333,7 +336,9 @@ def compare(
                           "and a current session")
     b = _pick(found, baseline, "first", subject, "baseline")
     c = _pick(found, current, "last", subject, "current")
-    result = cmp.compare(subject, b, c, metrics=metric, directions=directions, condition=condition,
+    from retrogait.history.compare import compare as compare_periods
+
+    result = compare_periods(subject, b, c, metrics=metric, directions=directions, condition=condition,
                          allow_mixed=allow_mixed, confidence=confidence)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=1))
@@ -362,13 +367,17 @@ def _ids(ids: list[int]) -> str:
 
 def trend_cmd(
     subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Whose sessions (default: the only subject)."),
-    metric: str = typer.Option("stride_time_cv", "--metric", "-m", help=f"Metric to plot. Known: {', '.join(METRICS)}."),
+    metric: str = typer.Option(
+        "stride_time_cv", "--metric", "-m", help=f"Metric to plot. Known: {', '.join(METRICS)}."
+    ),
     direction: Optional[str] = typer.Option(None, "--direction", "-d",
                                             help="backward or forward (default: the one with more sessions)."),
     baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline period for the band. "
                                            + PERIOD_HELP + " Default: the first two ISO weeks (at least 3 sessions)."),
     output: Path = typer.Option(Path("trend.png"), "--output", "-o", help="PNG file to write."),
-    html_out: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report of all metrics."),
+    html_out: Optional[Path] = typer.Option(
+        None, "--html", help="Also write a self-contained HTML report of all metrics."
+    ),
     db: Optional[Path] = _db_option(),
 ) -> None:
     """Plot a metric across weeks with the baseline mean and the detectable-change band (PNG), and
@@ -376,6 +385,8 @@ def trend_cmd(
 
     Example: retrogait trend --subject anna --metric stride_time_cv -o cv.png --html report.html
     """
+    from retrogait.history import trend
+
     metric_info(metric)
     subject, found = _subject_sessions(db, subject)
     if direction is None:

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
@@ -83,7 +84,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List serial ports with their USB vendor:product id, and name the devices retrogait knows.
 
-        Example: retrogait ports
+        Example: retrogait ports --json
         """
         from retrogait.device.ports import port_dicts
 
@@ -116,12 +117,19 @@ def register(app: typer.Typer) -> None:
         units: Optional[str] = typer.Option(None, "--units", help="Text units ACC,GYR, e.g. g,deg/s or m/s^2,rad/s."),
         time_unit: Optional[str] = typer.Option(None, "--time-unit", help="Unit of the text time column: us, ms or s."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No live view."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT if it exists (default: refuse, so no session is lost)."),
         as_json: bool = typer.Option(False, "--json", help="Print the final summary as JSON."),
     ) -> None:
         """Record one or two shoe IMUs over USB into a crash-safe .rgt file, with a live view.
 
-        Example: retrogait record --port /dev/ttyACM0 --foot left --duration 20m --subject P01 --tag condition=treadmill -o walk.rgt
-        Two feet: retrogait record --port /dev/ttyACM0 --port-right /dev/ttyACM1 -o both.rgt
+        The protocol is recognised from the first second of bytes (and said); data reaches the file every
+        second; Ctrl-C stops cleanly; an unplugged device is waited for (--reconnect-timeout) and the gap
+        is marked.
+
+        \b
+        Examples:
+          retrogait record --port /dev/ttyACM0 --foot left --duration 20m --subject P01 --tag condition=treadmill -o walk.rgt
+          retrogait record --port /dev/ttyACM0 --port-right /dev/ttyACM1 -o both.rgt
         """
         from retrogait.device.recorder import DeviceSpec, Recorder
 
@@ -139,6 +147,11 @@ def register(app: typer.Typer) -> None:
                 raise UsageProblem("--port-right is the right foot; --foot right for the other port contradicts it")
         if len({s.port for s in specs}) != len(specs):
             raise UsageProblem("the two --port values are the same port")
+        out_path = Path(output)
+        if out_path.exists() and not overwrite:
+            raise UsageProblem(f"{output} exists; choose another name or add --overwrite")
+        if not out_path.parent.is_dir():
+            raise UsageProblem(f"{output}: folder {out_path.parent} does not exist")
         fmt = text_format_from(text_preset, columns, units, time_unit)
         seconds = parse_duration(duration)
         rec = Recorder(specs, output, protocol=protocol, baud=baud, rate=rate, text_format=fmt, subject=subject,
@@ -169,7 +182,7 @@ def register(app: typer.Typer) -> None:
         from_file: Optional[str] = typer.Option(None, "--from", help="Play this recording (any file `retrogait info` reads)."),
         simulate_preset: Optional[str] = typer.Option(None, "--simulate", help="Play a simulated session: a simulator preset (backward-treadmill, forward-treadmill, mixed, two-feet ...; backward = backward-treadmill)."),
         foot: Optional[str] = typer.Option(None, "--foot", help="Which stream of a two-foot source to play: left or right."),
-        rate: Optional[float] = typer.Option(None, "--rate", help="Output rate, Hz (the source is resampled)."),
+        rate: Optional[float] = typer.Option(None, "--rate", help="Output rate, Hz (a file is resampled; --simulate defaults to 200 Hz)."),
         faults: Optional[str] = typer.Option(None, "--faults", help="Inject faults: garbage=P,flip=P,drop=P (per frame), stall=AT:DUR, disconnect=AT:DOWN (s)."),
         link: Optional[str] = typer.Option(None, "--link", help="Port path to create (a symlink to the pty); default /tmp/retrogait-emu-PID-..."),
         speed: float = typer.Option(1.0, "--speed", help="Device seconds per real second (>1: accelerated session)."),
@@ -179,9 +192,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Pretend to be a shoe IMU on a pseudo-terminal, so `record` can be tried without hardware.
 
-        Prints the port path, then streams in real time until Ctrl-C.
-        Example: retrogait emulate --simulate backward --protocol witmotion --faults drop=0.01
-        then, in another terminal: retrogait record --port /tmp/retrogait-emu-1234-... -o test.rgt
+        Prints the port path, then streams in real time (answering the protocol's commands) until
+        Ctrl-C or --duration.
+
+        \b
+        Examples:
+          retrogait emulate --simulate backward --link /tmp/shoe
+          retrogait record --port /tmp/shoe -o try.rgt          (in another terminal)
+          retrogait emulate --from walk.rgt --protocol witmotion --faults drop=0.01,disconnect=20:3
         """
         from retrogait.device.emulator import Emulator, parse_faults
         from retrogait.device.sources import load_source, resample
@@ -189,7 +207,8 @@ def register(app: typer.Typer) -> None:
         if speed <= 0:
             raise UsageProblem("--speed must be more than 0")
         fmt = text_format_from(text_preset, None, None, None)
-        acc, gyr, src_rate, desc = load_source(from_file, simulate_preset, foot, seed, rate)
+        sim_rate = rate or 200.0  # the reference firmware's rate when simulating
+        acc, gyr, src_rate, desc = load_source(from_file, simulate_preset, foot, seed, sim_rate)
         if rate and abs(rate - src_rate) > 1e-6 * rate:
             acc, gyr, src_rate = resample(acc, gyr, src_rate, rate)
         emu = Emulator(acc, gyr, src_rate, protocol, faults=parse_faults(faults), link=link, seed=seed,

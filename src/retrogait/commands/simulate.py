@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -11,6 +12,7 @@ import typer
 
 from retrogait.errors import UsageProblem
 
+GRADE_PRESETS = ("backward-treadmill", "forward-treadmill", "two-feet", "mixed")
 FEET_CHOICES = {"left": ("left",), "right": ("right",), "both": ("left", "right")}
 
 
@@ -24,6 +26,28 @@ def parse_duration(text: str) -> float:
         raise UsageProblem(f"--duration {text!r}: expected seconds or a time like 90s, 3m, 1h30m")
     h, mi, se = (float(x) if x else 0.0 for x in m.groups())
     return h * 3600 + mi * 60 + se
+
+
+def _scenario_file(path: Path):
+    """(scenario, stored seed or None) from a JSON scenario file or truth sidecar; InputFileError naming
+    the file and the problem."""
+    from retrogait.errors import InputFileError
+    from retrogait.simulator import scenario_from_dict
+
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such scenario file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputFileError(f"{path}: not a readable JSON scenario ({exc})") from None
+    seed = None
+    if isinstance(data, dict) and "format" in data and "info" in data:  # a truth sidecar: reuse its scenario
+        seed = data["info"].get("seed")
+        data = data["info"].get("scenario_spec", data)
+    try:
+        return scenario_from_dict(data), seed
+    except ValueError as exc:
+        raise InputFileError(f"{path}: {exc}") from None
 
 
 def _summary(path: Path, truth_file: Path, res) -> dict:
@@ -53,7 +77,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("simulate")
     def simulate_cmd(
-        preset: str = typer.Argument(..., help=f"Scenario to simulate. {preset_help}."),
+        preset: str = typer.Argument(..., help=f"Scenario to simulate: a preset, or a JSON scenario file "
+                                     f"(see docs/simulator.md; every truth sidecar holds one under "
+                                     f"info.scenario_spec). Presets: {preset_help}."),
         output: Path = typer.Option(..., "--output", "-o", help="Recording file to write (.rgt). The ground "
                                     "truth goes next to it as NAME.truth.json."),
         duration: Optional[str] = typer.Option(None, "--duration", "-d", help="Session length: seconds or "
@@ -64,7 +90,8 @@ def register(app: typer.Typer) -> None:
                                               "speed-cadence relation for the direction."),
         grade: Optional[float] = typer.Option(None, help="Treadmill incline, percent (-10 to 20). A backward "
                                               "walker faces downhill and climbs the belt."),
-        rate: float = typer.Option(100.0, help="Sample rate, Hz (50-1000 typical)."),
+        rate: Optional[float] = typer.Option(None, help="Sample rate, Hz (50-1000 typical; default 100, or "
+                                             "the scenario file's)."),
         feet: str = typer.Option("", help="Which feet carry a sensor: left, right or both (default: left; "
                                  "both for the two-feet preset)."),
         mount: Optional[str] = typer.Option(None, help=f"How the IMU sits on the shoe: {mount_help}; or "
@@ -72,18 +99,24 @@ def register(app: typer.Typer) -> None:
                                             "v_foot = M v_sensor). Default identity."),
         no_store_mount: bool = typer.Option(False, "--no-store-mount", help="Do not write the mount into "
                                             "the file (as an uncalibrated device would); the truth keeps it."),
-        noise: float = typer.Option(1.0, help="Sensor error level: 0 = ideal sensor, 1 = typical MEMS IMU "
-                                    "(noise, bias, scale errors, 16-bit output), 3 = poor."),
+        noise: Optional[float] = typer.Option(None, help="Sensor error level: 0 = ideal sensor, 1 = typical "
+                                              "MEMS IMU (noise, bias, scale errors, 16-bit output; the "
+                                              "default), 3 = poor."),
         dropouts: int = typer.Option(0, help="Number of gaps of dropped samples to put in each stream."),
         subject: str = typer.Option("sim-001", help="Subject id written into the recording."),
         start_time: Optional[str] = typer.Option(None, help="Recording start, ISO 8601 UTC (e.g. "
                                                  "2026-03-02T09:00:00Z); default fixed for reproducibility."),
-        seed: int = typer.Option(0, help="Random seed; the same seed gives the same file, bit for bit."),
+        seed: Optional[int] = typer.Option(None, help="Random seed (default 0, or the seed stored in a truth "
+                                           "sidecar given as the scenario); the same seed gives the same "
+                                           "file, bit for bit."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ) -> None:
         """Simulate a foot-mounted IMU session and write it with its ground truth.
 
         Example: retrogait simulate backward-treadmill -o bw.rgt --duration 3m --grade 5 --speed 0.6
+
+        Your own session: retrogait simulate my_session.json -o mine.rgt (format in docs/simulator.md).
+        Again, bit for bit: retrogait simulate bw.truth.json -o bw_again.rgt
 
         The simulator moves a rigid foot (heel/toe rolling, swing) and derives the accelerometer and
         gyroscope signals from that motion, so the truth file's strides, events, lengths, clearance and
@@ -93,34 +126,71 @@ def register(app: typer.Typer) -> None:
         from retrogait.simulator import parse_mount, simulate, write_truth
         from retrogait.simulator import preset as make_preset
 
-        if preset not in PRESETS:
-            raise UsageProblem(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+        from_file = preset.lower().endswith(".json")
+        if not from_file and preset not in PRESETS:
+            raise UsageProblem(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)} "
+                               "(or give a .json scenario file)")
+        if from_file and (duration or speed is not None or grade is not None):
+            raise UsageProblem("--duration, --speed and --grade apply to presets; a scenario file sets them "
+                               "per segment")
         if feet and feet not in FEET_CHOICES:
             raise UsageProblem(f"--feet {feet!r}: expected left, right or both")
-        if not 10 <= rate <= 4000:
+        if rate is not None and not 10 <= rate <= 4000:
             raise UsageProblem(f"--rate {rate:g}: expected 10 to 4000 Hz")
         if grade is not None and not -10 <= grade <= 20:
             raise UsageProblem(f"--grade {grade:g}: expected -10 to 20 (percent)")
+        if grade is not None and not from_file and preset not in GRADE_PRESETS:
+            raise UsageProblem(f"--grade applies to the treadmill presets ({', '.join(GRADE_PRESETS)}), "
+                               f"not to {preset}")
         if speed is not None and not 0.05 <= speed <= 3.0:
             raise UsageProblem(f"--speed {speed:g}: expected 0.05 to 3 m/s")
-        if noise < 0 or dropouts < 0:
+        if (noise is not None and noise < 0) or dropouts < 0:
             raise UsageProblem("--noise and --dropouts must be >= 0")
         try:
-            m = parse_mount(mount, rng_seed=seed)
+            m = parse_mount(mount, rng_seed=seed or 0)
         except ValueError as exc:
             raise UsageProblem(str(exc)) from None
         if not output.parent.exists():
             raise UsageProblem(f"-o {output}: folder {output.parent} does not exist")
+        if start_time:
+            try:
+                datetime.fromisoformat(start_time.replace("Z", "+00:00"))
+            except ValueError:
+                raise UsageProblem(f"--start-time {start_time!r}: expected ISO 8601 such as "
+                                   "2026-03-02T09:00:00Z") from None
         secs = parse_duration(duration) if duration else None
         if secs is not None and not 1 <= secs <= 48 * 3600:
             raise UsageProblem(f"--duration {duration}: expected 1 s to 48 h")
-        sc = make_preset(preset, duration=secs, speed=speed, grade_pct=grade, rate=rate,
-                         feet=FEET_CHOICES[feet] if feet else None, mount=m, noise=noise,
-                         store_mount=not no_store_mount, subject=subject, start_time=start_time)
-        sc.sensor.dropouts = dropouts
-        res = simulate(sc, seed=seed, trajectory=False)
-        write_recording(output, res.recording)
-        truth_file = write_truth(output, res.truth)
+        if from_file:
+            sc, stored_seed = _scenario_file(Path(preset))
+            if seed is None:
+                seed = stored_seed
+            if rate is not None:
+                sc.sensor.rate = rate
+            if noise is not None:
+                sc.sensor.noise = noise
+            if no_store_mount:
+                sc.sensor.store_mount = False
+            if m is not None:
+                sc.sensor.mount = m
+            if feet:
+                sc.feet = FEET_CHOICES[feet]
+            if subject != "sim-001":
+                sc.subject = subject
+            if start_time:
+                sc.start_time = start_time
+        else:
+            sc = make_preset(preset, duration=secs, speed=speed, grade_pct=grade, rate=rate,
+                             feet=FEET_CHOICES[feet] if feet else None, mount=m, noise=noise,
+                             store_mount=not no_store_mount, subject=subject, start_time=start_time)
+        if dropouts or not from_file:
+            sc.sensor.dropouts = dropouts
+        res = simulate(sc, seed=0 if seed is None else seed, trajectory=False)
+        try:
+            write_recording(output, res.recording)
+            truth_file = write_truth(output, res.truth)
+        except OSError as exc:
+            raise UsageProblem(f"-o {output}: cannot write ({exc.strerror or exc})") from None
         summary = _summary(output, truth_file, res)
         if as_json:
             typer.echo(json.dumps(summary, indent=1))

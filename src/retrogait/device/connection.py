@@ -20,7 +20,8 @@ from retrogait.protocols import retrogait_binary as rb
 from retrogait.protocols.sniff import sniff
 
 SNIFF_SECONDS = 2.0
-READ_TIMEOUT = 0.05
+READ_TIMEOUT = 0.02  # s: a read returns what arrived in this time (decoding in batches saves CPU)
+READ_SIZE = 1 << 16
 
 
 @dataclass
@@ -109,8 +110,9 @@ def connect(port: str, baud: int = 115200, protocol: str = "auto", *, text_forma
                                       dict(probe.info))
         n = sum(len(c) for _, c in chunks)
         ser.close()
+        hint = "--protocol, --baud and --columns/--units" if protocol == "text" else "--protocol and --baud"
         raise DeviceError(f"{port}: no {dec.title} data in {sniff_seconds:g} s ({n} bytes received at "
-                          f"{baud} baud); check --protocol and --baud")
+                          f"{baud} baud); check {hint}")
     result = None
     while clock() - start < sniff_seconds:
         data = _read(ser, port)
@@ -132,8 +134,9 @@ def connect(port: str, baud: int = 115200, protocol: str = "auto", *, text_forma
         if not total:
             raise DeviceError(f"{port}: received nothing in {sniff_seconds:g} s at {baud} baud; is the device "
                               "on and streaming? (check --baud)")
+        why = f" ({result.reason})" if result is not None else ""
         raise DeviceError(f"{port}: no retrogait, WitMotion, x-IMU3 or text IMU data in {sniff_seconds:g} s of "
-                          f"bytes ({len(total)} bytes) at {baud} baud; check --baud")
+                          f"bytes at {baud} baud; check --baud{why}")
     dec = make_decoder(result.protocol, result.text_format)
     probe = make_decoder(result.protocol, result.text_format)
     for _, data in chunks:

@@ -263,7 +263,6 @@ class Emulator:
     def _boot(self, now: float) -> None:
         self._seg_wall, self._seg_k0, self._seg_us0 = now, 0, 0.0
         self.boots += 1
-        self._seq = 0
         self._streaming = self.autostart or self.protocol != "retrogait"
         self.acc, self.gyr, self.rate = self.src_acc, self.src_gyr, self.src_rate
         self._seg_rate = self.rate

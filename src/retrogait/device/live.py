@@ -3,7 +3,7 @@
 Strides come from the analysis core (:func:`retrogait.analysis.analyze`) run on the last
 :data:`WINDOW` seconds every :data:`EVERY` seconds in a background thread; each stride is counted once,
 when its end (mid-stance) is inside a window. If the analysis is not available or fails on a window,
-a simple swing-peak counter (:class:`SwingPeakCounter`, no direction) is used instead, and the view
+a simple stance counter (:class:`StancePhaseCounter`, no direction) is used instead, and the view
 says so.
 """
 
@@ -18,34 +18,38 @@ import numpy as np
 from retrogait.recording import Recording, Stream
 
 WINDOW = 12.0
-EVERY = 2.0
+EVERY = 1.0
 CADENCE_WINDOW = 30.0
 
 
-class SwingPeakCounter:
-    """Fallback stride counter: one stride per swing, i.e. per peak of the smoothed angular-rate norm
-    above 2.5 rad/s, at least 0.6 s after the previous one. No direction."""
+class StancePhaseCounter:
+    """Fallback stride counter: one stride per stance, counted when the foot starts moving after being
+    still (smoothed angular-rate norm below 0.6 rad/s) for at least 0.15 s. No direction."""
 
-    THRESHOLD = 2.5
-    MIN_INTERVAL = 0.6
+    STILL = 0.6
+    MIN_STILL = 0.15
+    MIN_INTERVAL = 0.5
 
     def __init__(self) -> None:
-        self.last_peak = -np.inf
+        self.last = -np.inf
         self.times: list[float] = []
 
     def update(self, t: np.ndarray, gyr: np.ndarray) -> None:
         if len(t) < 5:
             return
-        g = np.linalg.norm(gyr, axis=1)
-        k = max(1, int(round(0.05 / max(np.median(np.diff(t)), 1e-4))))
-        g = np.convolve(g, np.ones(k) / k, mode="same")
-        # local maxima above threshold, away from the window's last 0.3 s (may still rise)
-        mid = (g[1:-1] > self.THRESHOLD) & (g[1:-1] >= g[:-2]) & (g[1:-1] > g[2:])
-        for i in np.flatnonzero(mid) + 1:
-            if t[i] > t[-1] - 0.3 or t[i] - self.last_peak < self.MIN_INTERVAL:
+        dt = max(float(np.median(np.diff(t))), 1e-4)
+        k = max(1, int(round(0.05 / dt)))
+        g = np.convolve(np.linalg.norm(gyr, axis=1), np.ones(k) / k, mode="same")
+        still = np.concatenate([[0], (g < self.STILL).astype(np.int8), [0]])
+        d = np.diff(still)
+        for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):  # still runs [a, b)
+            if b >= len(t) or (b - a) * dt < self.MIN_STILL:
                 continue
-            self.last_peak = float(t[i])
-            self.times.append(float(t[i]))
+            tb = float(t[b])
+            if tb > t[-1] - 0.3 or tb - self.last < self.MIN_INTERVAL:
+                continue
+            self.last = tb
+            self.times.append(tb)
 
 
 class LiveStrides:
@@ -59,7 +63,7 @@ class LiveStrides:
         self.stride_ends: list[tuple[str, float]] = []  # (foot, t_end)
         self.method = "analysis"
         self._last_end = {f: -np.inf for f in feet}
-        self._fallback = [SwingPeakCounter() for _ in feet]
+        self._fallback = [StancePhaseCounter() for _ in feet]
         self._analyze = None
         if use_analysis:
             try:
@@ -68,9 +72,10 @@ class LiveStrides:
             except Exception:  # noqa: BLE001 - the analysis core is optional for recording
                 self._analyze = None
         if self._analyze is None:
-            self.method = "swing peaks (no direction)"
+            self.method = "stance counter (no direction)"
         self._busy = False
         self._last_run = 0.0
+        self._every = EVERY
 
     def add(self, i: int, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> None:
         with self._lock:
@@ -80,9 +85,10 @@ class LiveStrides:
                 buf.popleft()
 
     def maybe_update(self) -> None:
-        """Start a background update every EVERY seconds (never two at once)."""
+        """Start a background update every EVERY seconds, or less often when an update takes more than
+        a tenth of that (never two at once)."""
         now = time.monotonic()
-        if self._busy or now - self._last_run < EVERY:
+        if self._busy or now - self._last_run < self._every:
             return
         self._last_run = now
         self._busy = True
@@ -100,12 +106,13 @@ class LiveStrides:
             return out
 
     def _update(self) -> None:
+        t0 = time.thread_time()
         try:
             win = self._window()
             if self._analyze is not None and self._update_analysis(win):
                 return
             if self._analyze is not None:
-                self.method = "swing peaks (analysis failed on the live window)"
+                self.method = "stance counter (analysis failed on the live window)"
             for f, counter, (t, _, g) in zip(self.feet, self._fallback, win):
                 before = len(counter.times)
                 counter.update(t, g)
@@ -113,13 +120,20 @@ class LiveStrides:
                     self.stride_ends.append((f, te))
                     self.counts["strides"] = self.counts.get("strides", 0) + 1
         finally:
+            # at high rates the window is large: keep the live analysis under ~10 % of a core
+            self._every = max(EVERY, 10.0 * (time.thread_time() - t0))
             self._busy = False
 
+    def update_now(self) -> None:
+        """Count the strides of the current window now (in this thread)."""
+        self._busy = True
+        self._update()
+
     def _update_analysis(self, win) -> bool:
-        streams = [Stream(t, a, g, foot=f) for f, (t, a, g) in zip(self.feet, win) if len(t) > 50]
-        if not streams:
-            return True
         try:
+            streams = [Stream(t, a, g, foot=f) for f, (t, a, g) in zip(self.feet, win) if len(t) > 50]
+            if not streams:
+                return True
             res = self._analyze(Recording(streams=streams))
         except Exception:  # noqa: BLE001 - too little data, standing still ...: not an error while live
             return False

@@ -16,8 +16,8 @@ def render(rec: Recorder):
     for col in ("foot", "port", "protocol", "samples", "rate Hz", "dropped", "gaps", "bad frames", "state"):
         tab.add_column(col, justify="right" if col not in ("foot", "port", "protocol", "state") else "left")
     for st in rec.states:
-        span = (st.last_t or 0) - (st.first_t or 0)
-        rate = f"{(st.samples - 1) / span:.1f}" if st.samples > 1 and span > 0 else "-"
+        hz = rec.measured_rate(st)
+        rate = f"{hz:.1f}" if hz else "-"
         state = "lost" if st.lost else ("ok" if st.connected else "unplugged, waiting")
         tab.add_row(st.spec.foot, st.spec.port, st.conn.protocol, str(st.samples), rate,
                     str(st.stat("dropped")), str(st.stat("gaps")), str(st.stat("bad_frames")), state)

@@ -7,10 +7,14 @@ draws the live view and stops on ``--duration``, Ctrl-C or SIGTERM.
 
 Time: ``Stream.t`` is the device clock shifted onto the session's host clock (t = 0 at ``start_time``),
 anchored when the device starts or restarts (the first batch's receive time minus its device time);
-``t_host`` is the host receive time of every sample. Protocols without a device clock get evenly
-spaced times at the device's rate (announced, given with ``--rate`` or measured), re-anchored on the
-host clock when more than :data:`HOST_GAP` s of samples went missing. The device-vs-host clock drift
-(a linear fit of receive lag against time) is stored as a ``clock_drift`` event per stream.
+``t_host`` is the host receive time of every sample (the time the read returned: reads return every
+20 ms with what arrived, except while identifying a device, when they return at once). Protocols
+without a device clock get evenly spaced times at the device's rate (announced, given with ``--rate``
+or measured; a measured rate far from the assumed one wins and is noted as a ``rate_mismatch``
+event), re-anchored on the host clock when more than :data:`HOST_GAP` s of samples went missing. The device-vs-host clock drift
+(a straight line through the smallest receive lag of every half second, i.e. the lower envelope that
+transport latency only ever adds to) is stored as a ``clock_drift`` event per stream and clock segment:
+``host_minus_device_ppm`` > 0 means the host clock runs faster than the device's.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 import numpy as np
 import serial
 
-from retrogait.device.connection import Connection, connect, open_serial, wake_commands
+from retrogait.device.connection import READ_SIZE, Connection, connect, open_serial, wake_commands
 from retrogait.device.live import LiveStrides
 from retrogait.errors import DeviceError
 from retrogait.protocols import Decoder, TextFormat, make_decoder
@@ -38,7 +42,7 @@ from retrogait.recording import Recording, Stream, utc_now_iso
 
 FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
 HOST_GAP = 0.3  # s: a synthetic clock this far behind the host clock means samples were lost
-DRIFT_EVERY = 0.1  # s between receive-lag points kept for the drift fit
+DRIFT_BIN = 0.5  # s: the drift fit uses the smallest receive lag of each bin (the lower envelope)
 
 
 @dataclass
@@ -76,6 +80,9 @@ class StreamState:
     # drift fit points of the current segment (device clock segment)
     drift_t: list[float] = field(default_factory=list)
     drift_lag: list[float] = field(default_factory=list)
+    drift_bin0: float = 0.0
+    gap_events: int = 0
+    gap_time: float = 0.0  # s spanned by gap events (each from the last sample before to the first after)
     drift_results: list[dict] = field(default_factory=list)
     serial: Any = None  # the port the reader uses now (replaced after a reconnect)
 
@@ -96,23 +103,23 @@ class _Reader(threading.Thread):
         rec, st = self.rec, self.st
         conn = st.conn
         dec = st.decoder
-        for t_recv, data in conn.preamble:  # bytes read while identifying the device
-            batches = dec.feed(data)
-            if batches:
-                rec.q.put(("data", st.index, rec.session_time(t_recv), batches))
+        pre = [(rec.session_time(t_recv), dec.feed(data)) for t_recv, data in conn.preamble]
+        rec.q.put(("preamble", st.index, [(t, b) for t, b in pre if b]))  # bytes read while identifying
         ser = conn.serial
         st.serial = ser
+        precise_until = 0.0  # after a reconnect, read byte-exact for a while: the clock anchor is precise
         while not rec.stop_event.is_set():
             try:
-                data = ser.read(max(1, ser.in_waiting))
+                data = ser.read(READ_SIZE if time.monotonic() > precise_until else max(1, ser.in_waiting))
             except (serial.SerialException, OSError, TypeError):
                 data = None
             if data is None:
-                ser = self._reconnect(ser)
-                if ser is None:
+                back = self._reconnect(ser)
+                if back is None:
                     return
+                ser, dec = back
                 st.serial = ser
-                dec = self.st_decoder
+                precise_until = time.monotonic() + 0.5
                 continue
             if data:
                 batches = dec.feed(data)
@@ -123,7 +130,9 @@ class _Reader(threading.Thread):
         except (serial.SerialException, OSError):
             pass
 
-    def _reconnect(self, ser: serial.Serial) -> serial.Serial | None:
+    def _reconnect(self, ser: serial.Serial) -> tuple[serial.Serial, Decoder] | None:
+        """Wait for the port to come back (up to --reconnect-timeout); the reopened port and a fresh
+        decoder, or None when the device stayed away."""
         rec, st = self.rec, self.st
         rec.q.put(("disconnect", st.index, rec.session_time(time.monotonic())))
         try:
@@ -144,10 +153,10 @@ class _Reader(threading.Thread):
                 new.write(wake_commands(dec, rec.rate))
             except (serial.SerialException, OSError):
                 pass
-            self.st_decoder = dec
             rec.q.put(("reconnect", st.index, rec.session_time(time.monotonic()), dec))
-            return new
-        rec.q.put(("lost", st.index, rec.session_time(time.monotonic())))
+            return new, dec
+        if not rec.stop_event.is_set():
+            rec.q.put(("lost", st.index, rec.session_time(time.monotonic())))
         return None
 
 
@@ -209,12 +218,18 @@ class Recorder:
                 c.serial.close()
             raise errors[0]
         streams = []
+        early_events: list[dict] = []
         for i, (d, c) in enumerate(zip(self.devices, conns)):
             announced = c.info.get("rate_hz")
             rate = self.rate or (float(announced) if announced else None)
             trusted = rate is not None
+            measured = None if c.decoder.has_device_time else _measure_rate(c)
             if rate is None:
-                rate = _measure_rate(c)
+                rate = measured
+            elif measured and abs(measured / rate - 1) > 0.2:  # e.g. a WitMotion that ignored --rate
+                early_events.append({"kind": "rate_mismatch", "t": 0.0, "stream": i, "assumed_hz": rate,
+                                     "measured_hz": measured})
+                rate, trusted = measured, False
             st = StreamState(i, d, c, c.decoder, rate, trusted)
             self.states.append(st)
             streams.append(Stream(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), t_host=np.zeros(0),
@@ -223,9 +238,16 @@ class Recorder:
         template = Recording(streams=streams, start_time=self.start_time, subject=self.subject, tags=self.tags)
         from retrogait.fileformat import RecordingWriter
 
-        self.writer = RecordingWriter(self.path, template, block_seconds=FLUSH_EVERY)
+        try:
+            self.writer = RecordingWriter(self.path, template, block_seconds=FLUSH_EVERY)
+        except Exception:
+            for c in conns:
+                c.serial.close()
+            raise
+        for ev in early_events:
+            self.writer.add_event(ev)
         if self.live_strides:
-            self.live = LiveStrides([d.foot if d.foot != "unknown" else f"dev{i}" for i, d in enumerate(self.devices)])
+            self.live = LiveStrides([d.foot for d in self.devices])
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, duration: float | None = None, on_tick=None) -> dict:
@@ -315,6 +337,11 @@ class Recorder:
         if kind == "data":
             for b in msg[3]:
                 self._append(st, msg[2], b)
+        elif kind == "preamble":
+            self._anchor_on_preamble(st, msg[2])
+            for t_recv, batches in msg[2]:
+                for b in batches:
+                    self._append(st, t_recv, b)
         elif kind == "disconnect":
             st.connected = False
             st.disconnects += 1
@@ -345,15 +372,38 @@ class Recorder:
         st.last_t = float(t[-1])
         st.last_t_host = t_recv
         st.samples += n
-        if not st.drift_t or t[-1] - st.drift_t[-1] >= DRIFT_EVERY:
+        lag = t_recv - float(t[-1])  # transport latency + read batching + clock offset and drift
+        if not st.drift_t or t[-1] - st.drift_bin0 >= DRIFT_BIN:
+            st.drift_bin0 = float(t[-1])
             st.drift_t.append(float(t[-1]))
-            st.drift_lag.append(t_recv - float(t[-1]))
+            st.drift_lag.append(lag)
+        elif lag < st.drift_lag[-1]:
+            st.drift_t[-1], st.drift_lag[-1] = float(t[-1]), lag
         if self.live is not None:
             self.live.add(st.index, t, b.acc, b.gyr)
+
+    def _anchor_on_preamble(self, st: StreamState, chunks: list) -> None:
+        """Anchor the clock on the lower envelope of the first reads: the first chunk may hold a backlog
+        that waited in the device or the OS, but later ones arrive within a millisecond or two."""
+        batches = [(t, b) for t, bs in chunks for b in bs]
+        if not batches or any(b.reset or b.gap_before < 0 for _, b in batches[1:]):
+            return  # too little to improve on, or a restart inside: anchor batch by batch
+        if all(b.t_device is not None for _, b in batches):
+            st.offset = min(t - float(b.t_device[-1]) for t, b in batches)
+        elif st.rate:
+            ends = np.cumsum([b.n + max(b.gap_before, 0) for _, b in batches])
+            st.anchor_t = min(t - (e - 1) / st.rate for (t, _), e in zip(batches, ends))
+            st.anchor_host = batches[-1][0] - (ends[-1] - 1) / st.rate
+            st.k = 0
+        else:
+            return
+        st.need_anchor = False
 
     def _gap_event(self, st: StreamState, t_end: float, missing: int | None, cause: str) -> None:
         if st.last_t is None:
             return
+        st.gap_events += 1
+        st.gap_time += float(t_end) - st.last_t
         self.writer.add_event({"kind": "gap", "t": st.last_t, "t_end": float(t_end), "stream": st.index,
                                "missing_samples": missing, "cause": cause})
 
@@ -378,12 +428,23 @@ class Recorder:
     def _synthetic_times(self, st: StreamState, t_recv: float, b) -> np.ndarray:
         n = b.n
         rate = st.rate or 100.0
-        restart = st.last_t is None or st.need_anchor
+        restart = st.need_anchor
         if not restart:
             st.k += max(b.gap_before, 0)
             expected_last = st.anchor_t + (st.k + n - 1) / rate
-            if t_recv - expected_last > HOST_GAP:  # the host clock says samples went missing
-                restart = True
+            if t_recv - expected_last > HOST_GAP:  # the host clock says samples went missing ...
+                span = (st.last_t_host or t_recv) - st.anchor_host
+                measured = (st.k - 1) / span if st.k > 5 and span > 0.2 else None
+                if measured and abs(measured / rate - 1) > 0.2:  # ... or the device is not at that rate
+                    self.writer.add_event({"kind": "rate_mismatch", "t": st.last_t, "stream": st.index,
+                                           "assumed_hz": rate, "measured_hz": measured})
+                    st.anchor_t = st.anchor_t + (st.k - 1) / rate
+                    st.anchor_host = st.last_t_host or t_recv
+                    st.rate = rate = measured
+                    st.rate_trusted = False
+                    st.k = 1
+                else:
+                    restart = True
             elif b.gap_before > 0:
                 self._gap_event(st, st.anchor_t + st.k / rate, b.gap_before, "unpaired frames")
             elif not st.rate_trusted and t_recv - st.anchor_host > 5.0:
@@ -408,7 +469,7 @@ class Recorder:
     def _close_drift_segment(self, st: StreamState) -> None:
         x, y = np.asarray(st.drift_t), np.asarray(st.drift_lag)
         st.drift_t, st.drift_lag = [], []
-        if len(x) < 10 or x[-1] - x[0] < 2.0:
+        if len(x) < 4 or x[-1] - x[0] < 1.5:
             return
         slope, icpt = np.polyfit(x - x[0], y, 1)
         resid = y - (icpt + slope * (x - x[0]))
@@ -436,11 +497,17 @@ class Recorder:
                     pass
 
     # -- reporting -----------------------------------------------------------------------------
+    @staticmethod
+    def measured_rate(st: StreamState) -> float | None:
+        """Samples per second over the time with data (gaps left out), None before two samples."""
+        if st.samples > 1 and st.last_t is not None and st.first_t is not None:
+            span = st.last_t - st.first_t - st.gap_time
+            if span > 0 and st.samples - 1 - st.gap_events > 0:
+                return (st.samples - 1 - st.gap_events) / span
+        return None
+
     def _stats_of(self, st: StreamState) -> dict:
-        rate = None
-        if st.samples > 1 and st.last_t is not None and st.first_t is not None and st.last_t > st.first_t:
-            rate = (st.samples - 1) / (st.last_t - st.first_t)
-        return {"samples": st.samples, "measured_rate_hz": rate, "bad_frames": st.stat("bad_frames"),
+        return {"samples": st.samples, "measured_rate_hz": self.measured_rate(st), "bad_frames": st.stat("bad_frames"),
                 "dropped": st.stat("dropped"), "gaps": st.stat("gaps"), "resyncs": st.stat("resyncs"),
                 "bytes_skipped": st.stat("bytes_skipped"), "disconnects": st.disconnects}
 

@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from retrogait.balance.catalog import METRICS
-from retrogait.balance.metrics import DIRECTIONS
+from retrogait.balance.catalog import DIRECTIONS, METRICS, json_ready
 from retrogait.errors import NoGaitError, UsageProblem
 from retrogait.history.queries import StoredSession
 from retrogait.history.reliable_change import (
@@ -60,13 +59,7 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
-        def clean(x: Any) -> Any:
-            if isinstance(x, dict):
-                return {k: clean(v) for k, v in x.items()}
-            if isinstance(x, list):
-                return [clean(v) for v in x]
-            return None if isinstance(x, float) and not math.isfinite(x) else x
-        return clean(asdict(self))
+        return json_ready(asdict(self))
 
 
 def _conditions(sessions: list[StoredSession]) -> set[str]:
@@ -196,8 +189,8 @@ def compare(
                 f"record >= {PERSONAL_MIN_BASELINE} baseline sessions for personal thresholds"
             )
         for metric in names:
-            base = [_value_n(s, direction, metric) for s in b]
-            cur = [_value_n(s, direction, metric) for s in c]
+            base = [value_n(s, direction, metric) for s in b]
+            cur = [value_n(s, direction, metric) for s in c]
             if all(v is None for v, _ in base) or all(v is None for v, _ in cur):
                 continue
             out.rows.append(compare_metric(direction, metric, base, cur, 1.0 - confidence))
@@ -207,7 +200,8 @@ def compare(
     return out
 
 
-def _value_n(s: StoredSession, direction: str, metric: str) -> tuple[float | None, int]:
+def value_n(s: StoredSession, direction: str, metric: str) -> tuple[float | None, int]:
+    """A session's ``(value, strides used)`` of a metric (``(None, 0)`` when missing)."""
     m = s.directions[direction].metrics.get(metric)
     return (None, 0) if m is None else (s.value(direction, metric), m.n)
 

@@ -59,13 +59,26 @@ class SessionInfo(SessionMeta):
         return iso_week(parse_time(self.start_time))
 
 
+def recording_start(recording: Recording, path: Path | str) -> str:
+    """The recording's start time, or the file's modification time (UTC) when it has no valid one."""
+    try:
+        return parse_time(recording.start_time).isoformat().replace("+00:00", "Z")
+    except (InputFileError, AttributeError):
+        try:
+            mtime = Path(path).stat().st_mtime
+        except OSError as exc:
+            raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
+        dt = datetime.fromtimestamp(mtime, timezone.utc).replace(microsecond=0)
+        return dt.isoformat().replace("+00:00", "Z")
+
+
 def session_info(recording: Recording, metrics: SessionMetrics, sha256: str, path: str,
                  subject: str | None = None, n_strides: int = 0) -> SessionInfo:
     """Metadata of a session from its recording (``subject`` overrides the recording's)."""
     return SessionInfo(
         sha256=sha256,
         subject=(subject or recording.subject or "").strip(),
-        start_time=recording.start_time,
+        start_time=recording_start(recording, path),
         condition=metrics.condition,
         belt_speed=metrics.belt_speed,
         incline_pct=metrics.incline_pct,

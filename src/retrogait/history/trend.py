@@ -13,11 +13,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from retrogait.balance.catalog import METRICS
-from retrogait.balance.metrics import DIRECTIONS
+from retrogait.balance.catalog import DIRECTIONS, METRICS
 from retrogait.history import periods
 from retrogait.history.queries import StoredSession
-from retrogait.history.reliable_change import change_threshold, verdict
+from retrogait.history.compare import compare_metric, value_n as _value_n
+from retrogait.history.reliable_change import change_threshold
 
 FIG_SIZE = (8.0, 4.5)  # inches
 DPI = 100  # -> 800 x 450 pixels
@@ -28,7 +28,9 @@ def default_baseline(sessions: list[StoredSession], direction: str) -> list[Stor
     return periods.default_baseline([s for s in sessions if direction in s.directions])
 
 
-def _points(sessions: list[StoredSession], direction: str, metric: str) -> tuple[list[StoredSession], np.ndarray, np.ndarray]:
+def _points(
+    sessions: list[StoredSession], direction: str, metric: str
+) -> tuple[list[StoredSession], np.ndarray, np.ndarray]:
     keep = [s for s in sessions if s.value(direction, metric) is not None]
     values = np.array([s.value(direction, metric) for s in keep], float)
     ses = np.array([s.directions[direction].metrics[metric].se for s in keep], float)
@@ -99,8 +101,9 @@ def _fmt(info_name: str, x: float) -> str:
 def html_report(
     sessions: list[StoredSession], subject: str, baseline_by_direction: dict[str, list[StoredSession]] | None = None
 ) -> str:
-    """A self-contained HTML page: per direction, a summary table (latest session vs baseline) and a
-    trend plot of every metric with data (PNG embedded as base64)."""
+    """A self-contained HTML page: per direction, a summary table (the latest ISO week's sessions vs
+    the baseline, as `retrogait compare` judges them) and a trend plot of every metric with data (PNG
+    embedded as base64)."""
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>retrogait trends: {html.escape(subject)}</title>",
@@ -118,26 +121,28 @@ def html_report(
         if not have:
             continue
         baseline = (baseline_by_direction or {}).get(direction) or default_baseline(sessions, direction)
-        latest = have[-1]
+        latest_week = have[-1].iso_week
+        current = [s for s in have if s.iso_week == latest_week and s not in baseline]
         parts.append(f"<h2>{direction.capitalize()} walking</h2>")
-        parts.append("<table><tr><th>metric</th><th>unit</th><th>baseline</th><th>latest</th>"
+        parts.append(f"<p>Baseline: {len(baseline)} sessions ({html.escape(baseline[0].iso_week)} to "
+                     f"{html.escape(baseline[-1].iso_week)}); current: the {len(current)} session(s) of "
+                     f"{html.escape(latest_week)}.</p>")
+        parts.append("<table><tr><th>metric</th><th>unit</th><th>baseline</th><th>current</th>"
                      "<th>change</th><th>detectable</th><th>verdict</th></tr>")
         figures = []
         for name, info in METRICS.items():
-            keep, values, _ = _points(sessions, direction, name)
+            keep, _, _ = _points(sessions, direction, name)
             if not keep:
                 continue
-            base = [s.value(direction, name) for s in baseline if s.value(direction, name) is not None]
-            mb = float(np.mean(base)) if base else math.nan
-            lv = latest.value(direction, name)
-            lv = math.nan if lv is None else lv
-            thr = change_threshold(base, 1, info.population_mdc95(mb))
-            ver = verdict(lv - mb, thr.value, info.better) if latest not in baseline else "baseline"
-            parts.append(
-                f"<tr><td>{html.escape(info.label)}</td><td>{html.escape(info.shown_unit)}</td>"
-                f"<td>{_fmt(name, mb)}</td><td>{_fmt(name, lv)}</td><td>{_fmt(name, lv - mb)}</td>"
-                f"<td>{_fmt(name, thr.value)}</td><td>{html.escape(ver)}</td></tr>"
-            )
+            if current:
+                r = compare_metric(direction, name, [_value_n(s, direction, name) for s in baseline],
+                                   [_value_n(s, direction, name) for s in current])
+                parts.append(
+                    f"<tr><td>{html.escape(info.label)}</td><td>{html.escape(info.shown_unit)}</td>"
+                    f"<td>{_fmt(name, r.baseline)}</td><td>{_fmt(name, r.current)}</td>"
+                    f"<td>{_fmt(name, r.change)}</td><td>{_fmt(name, r.detectable)}</td>"
+                    f"<td>{html.escape(r.verdict)}</td></tr>"
+                )
             png = figure_png(trend_figure(sessions, name, direction, baseline, subject))
             figures.append(f"<h3>{html.escape(info.label)}</h3><img alt='{html.escape(name)}' "
                            f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")

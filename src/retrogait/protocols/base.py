@@ -74,16 +74,13 @@ class Decoder:
         self._last_t: float | None = None
         self._dt: float | None = None
         self._dt_seen: list[np.ndarray] = []
+        self._buf = b""
+        self._synced = False  # a terminator was seen: the next piece starts at a frame boundary
 
     # -- the interface ---------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[SampleBatch]:
         """Decode ``data`` (the next bytes of the stream); return the complete samples found."""
         raise NotImplementedError
-
-    def __getattr__(self, name: str) -> Any:  # stats counters readable as decoder attributes
-        if name in DecoderStats.__dataclass_fields__:
-            return getattr(self.__dict__["stats"], name)
-        raise AttributeError(name)
 
     def cmd_start(self) -> bytes | None:
         """Bytes that ask the device to start streaming (None: it always streams)."""
@@ -107,6 +104,31 @@ class Decoder:
         return float(rate) if rate else None
 
     # -- helpers for subclasses -------------------------------------------------------------------
+    def _segments(self, data: bytes, end: bytes, max_len: int, keep_first: bool = False) -> list[bytes]:
+        """Split the stream on the terminator ``end``: the complete pieces (possibly empty) so far.
+
+        The piece before the first terminator ever seen may be the tail of a frame joined late: it is
+        skipped, unless ``keep_first`` (for protocols whose messages are recognisable from their first
+        byte and length, so a tail cannot pass); a run longer than ``max_len`` without a terminator is
+        dropped as garbage.
+        """
+        parts = (self._buf + bytes(data)).split(end)
+        self._buf = parts.pop()
+        if len(self._buf) > max_len:
+            self.stats.bytes_skipped += len(self._buf)
+            self.stats.resyncs += 1
+            self._buf = b""
+            self._synced = False
+        if parts and not self._synced and keep_first:
+            self._synced = True
+        if parts and not self._synced:
+            lead = parts.pop(0)
+            if lead:
+                self.stats.bytes_skipped += len(lead)
+                self.stats.resyncs += 1
+            self._synced = True
+        return parts
+
     def _emit(self, out: list[SampleBatch], acc: np.ndarray, gyr: np.ndarray, t: np.ndarray | None,
               gap_before: int = 0, reset: bool = False) -> None:
         if acc.shape[0] == 0:

@@ -105,8 +105,6 @@ class RetrogaitDecoder(Decoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._buf = b""
-        self._synced = False  # an END byte has been seen: the next segment starts at a frame boundary
         self._next_seq: int | None = None
         self._t_wraps = 0
         self._last_raw_t: int | None = None
@@ -126,22 +124,9 @@ class RetrogaitDecoder(Decoder):
         return command(C_IDENTIFY)
 
     def feed(self, data: bytes) -> list[SampleBatch]:
-        buf = self._buf + bytes(data)
-        parts = buf.split(_END_B)
-        self._buf = parts.pop()
-        if len(self._buf) > 2 * MAX_FRAME + 4:  # no END for too long: garbage
-            self.stats.bytes_skipped += len(self._buf)
-            self.stats.resyncs += 1
-            self._buf = b""
-            self._synced = False
+        parts = self._segments(data, _END_B, 2 * MAX_FRAME + 4)
         if not parts:
             return []
-        if not self._synced:  # bytes before the first END: the tail of a frame we joined late
-            lead = parts.pop(0)
-            if lead:
-                self.stats.bytes_skipped += len(lead)
-                self.stats.resyncs += 1
-            self._synced = True
         out: list[SampleBatch] = []
         run: list[tuple[int, bytes]] = []  # (seq, sample records) of consecutive SAMPLES frames
         for seg in parts:

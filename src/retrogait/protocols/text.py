@@ -109,8 +109,6 @@ class TextDecoder(Decoder):
         super().__init__()
         self.fmt = fmt or PRESETS["retrogait-csv"]
         self.has_device_time = "t" in self.fmt.columns
-        self._buf = b""
-        self._synced = False
         cols = self.fmt.columns
         self._idx = [cols.index(c) for c in ("ax", "ay", "az", "gx", "gy", "gz")]
         self._ti = cols.index("t") if "t" in cols else None
@@ -122,20 +120,12 @@ class TextDecoder(Decoder):
         self.info.update(format=",".join(cols), acc_unit=self.fmt.acc_unit, gyr_unit=self.fmt.gyr_unit)
 
     def feed(self, data: bytes) -> list[SampleBatch]:
-        lines = (self._buf + bytes(data)).split(b"\n")
-        self._buf = lines.pop()
-        if len(self._buf) > MAX_LINE:
-            self.stats.bytes_skipped += len(self._buf)
-            self.stats.resyncs += 1
-            self._buf = b""
-            self._synced = False
-        if lines and not self._synced:  # the first piece may be the tail of a line we joined late
-            first = lines.pop(0)
-            self.stats.bytes_skipped += len(first)
-            self._synced = True
+        lines = self._segments(data, b"\n", MAX_LINE)
         ncol = len(self.fmt.columns)
         rows = []
         for line in lines:
+            if not line:
+                continue
             if len(line) > MAX_LINE:
                 self.stats.bad_frames += 1
                 continue

@@ -86,7 +86,6 @@ class WitMotionDecoder(Decoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._buf = b""
         self._pos0 = 0  # absolute stream offset of _buf[0]
         self._locked = False
         self._pending: tuple[int, np.ndarray] | None = None  # (abs start, raw values) of a 0x51 frame

@@ -66,8 +66,6 @@ class XIMU3Decoder(Decoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._buf = b""
-        self._synced = False
         self.info.update(model="x-IMU3")
 
     def cmd_identify(self) -> bytes:
@@ -80,32 +78,26 @@ class XIMU3Decoder(Decoder):
         return None
 
     def feed(self, data: bytes) -> list[SampleBatch]:
-        msgs = (self._buf + bytes(data)).split(_LF)
-        self._buf = msgs.pop()
-        if len(self._buf) > MAX_MESSAGE:
-            self.stats.bytes_skipped += len(self._buf)
-            self.stats.resyncs += 1
-            self._buf = b""
-            self._synced = False
-        if msgs and not self._synced:
-            lead = msgs.pop(0)
-            if lead:
-                self.stats.bytes_skipped += len(lead)
-                self.stats.resyncs += 1
-            self._synced = True
+        maybe_tail = not self._synced  # the first message may be the tail of one we joined late
+        msgs = self._segments(data, _LF, MAX_MESSAGE, keep_first=True)
         bins: list[bytes] = []
         rows: list[list[float]] = []
         pieces: list[np.ndarray] = []  # (k, 7) t_us, gx, gy, gz, ax, ay, az in stream order
         st = self.stats
-        for m in msgs:
+
+        def reject(m: bytes, i: int) -> None:
+            if not (i == 0 and maybe_tail):
+                st.bad_frames += 1
+            st.bytes_skipped += len(m) + 1
+
+        for i, m in enumerate(msgs):
             if not m:
                 continue
             head = m[0]
             if head == BIN_INERTIAL:
                 body = unstuff(m, END)
                 if body is None or len(body) != BIN_DTYPE.itemsize:
-                    st.bad_frames += 1
-                    st.bytes_skipped += len(m) + 1
+                    reject(m, i)
                     continue
                 if rows:
                     pieces.append(np.array(rows, dtype=np.float64))
@@ -114,8 +106,7 @@ class XIMU3Decoder(Decoder):
             elif m.startswith(b"I,"):
                 nums = parse_numbers(m[2:])
                 if nums is None or len(nums) != 7 or not all(np.isfinite(nums)) or nums[0] < 0:
-                    st.bad_frames += 1
-                    st.bytes_skipped += len(m) + 1
+                    reject(m, i)
                     continue
                 if bins:  # keep stream order when ASCII and binary are mixed
                     pieces.append(self._bin_rows(bins))
@@ -127,8 +118,7 @@ class XIMU3Decoder(Decoder):
             elif head in BIN_IDS or (head in ASCII_IDS and m[1:2] == b","):
                 st.frames += 1  # another data message (magnetometer, quaternion ...)
             else:
-                st.bad_frames += 1
-                st.bytes_skipped += len(m) + 1
+                reject(m, i)
         if bins:
             pieces.append(self._bin_rows(bins))
         if rows:

@@ -33,10 +33,12 @@ from retrogait.simulator.scenario import (
     Walk,
     ideal_sensor,
 )
+from retrogait.simulator.scenario_io import scenario_from_dict, scenario_to_dict
 from retrogait.simulator.truth import StrideTruth, Truth, read_truth, truth_path, write_truth
 
 __all__ = [
-    "DIRECTIONS", "PRESETS", "Environment", "parse_mount", "preset", "preset_names", "Person", "Scenario", "SensorSpec", "SideStep", "SimResult", "Stand",
-    "StrideTruth", "Trajectory", "Truth", "Turn", "Walk", "ideal_sensor", "read_truth", "simulate",
-    "truth_path", "write_truth",
+    "DIRECTIONS", "PRESETS", "Environment", "Person", "Scenario", "SensorSpec", "SideStep", "SimResult",
+    "Stand", "StrideTruth", "Trajectory", "Truth", "Turn", "Walk", "ideal_sensor", "parse_mount", "preset",
+    "preset_names", "read_truth", "scenario_from_dict", "scenario_to_dict", "simulate", "truth_path",
+    "write_truth",
 ]

@@ -10,10 +10,18 @@ from scipy.spatial.transform import Rotation
 
 from retrogait import __version__
 from retrogait.recording import TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, TAG_NOTES, Recording, Stream
-from retrogait.simulator.footmodel import FootGeometry, Kinematics, StridePlan, relative_turn, stride_motion
+from retrogait.simulator.footmodel import (
+    IMPACT_LEAD,
+    FootGeometry,
+    Kinematics,
+    StridePlan,
+    relative_turn,
+    stride_motion,
+)
 from retrogait.simulator.footsteps import FootState, StrideRecord, plan_session, resolve_speed
 from retrogait.simulator.imu import apply_errors, ideal_signals
 from retrogait.simulator.scenario import Scenario, Walk
+from retrogait.simulator.scenario_io import scenario_to_dict
 from retrogait.simulator.truth import COLUMNS, StrideTruth, Truth, session_totals
 
 BLOCK = 200_000  # samples evaluated at once (bounds memory at high rates)
@@ -59,15 +67,22 @@ def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
     knots = np.column_stack([t_ho, t_tc, t_tc + 0.15 * sw, t_tc + 0.88 * sw, t_ic, t_ff])
     zeros = np.zeros(len(records))
     values = np.column_stack([zeros, pitch[:, 0], pitch[:, 1], pitch[:, 2], pitch[:, 3], zeros])
-    # knot slopes: zero at the ends (flat foot) and at extremes, else the harmonic mean of the
-    # neighbouring secants (monotone, Fritsch-Carlson style); the pitch rate peaks around terminal
-    # contact: 2.2x the mean rate of the pre-swing roll (the roll accelerates toward toe-off; up to
-    # 2.5x keeps the quintic monotone)
-    sec = np.diff(values, axis=1) / np.diff(knots, axis=1)
-    left, right = sec[:, :-1], sec[:, 1:]
+    # knot slopes and curvatures: zero at the ends (flat foot); at the two swing extremes those of the
+    # parabola through the neighbouring knots (a natural turn-around, no flat spot); at initial contact
+    # the harmonic mean of the neighbouring secants (monotone loading roll, Fritsch-Carlson style); at
+    # terminal contact 2.2x the mean rate of the pre-swing roll (the roll accelerates toward toe-off; up
+    # to 2.5x keeps the quintic monotone)
+    h = np.diff(knots, axis=1)
+    sec = np.diff(values, axis=1) / h
+    slopes = np.zeros_like(values)
+    curv = np.zeros_like(values)
+    for i in (2, 3):
+        hl, hr, sl, sr = h[:, i - 1], h[:, i], sec[:, i - 1], sec[:, i]
+        slopes[:, i] = (sl * hr + sr * hl) / (hl + hr)
+        curv[:, i] = 2.0 * (sr - sl) / (hl + hr)
+    sl, sr = sec[:, 3], sec[:, 4]
     with np.errstate(divide="ignore", invalid="ignore"):
-        hm = np.where(left * right > 0, 2.0 * left * right / (left + right), 0.0)
-    slopes = np.column_stack([zeros, hm, zeros])
+        slopes[:, 4] = np.where(sl * sr > 0, 2.0 * sl * sr / (sl + sr), 0.0)
     slopes[:, 1] = 2.2 * pitch[:, 0] / (knots[:, 1] - knots[:, 0])
     rflat_a = np.array([r.rflat_a for r in records])
     rflat_b = np.array([r.rflat_b for r in records])
@@ -76,7 +91,7 @@ def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
     axis, angle = relative_turn(rflat_a, rflat_b)
     r_tc, r_ic = geom.contact_point(pitch[:, 0]), geom.contact_point(pitch[:, 3])
     return StridePlan(
-        pitch_t=knots, pitch_y=values, pitch_dy=slopes, rflat_a=rflat_a, turn_axis=axis,
+        pitch_t=knots, pitch_y=values, pitch_dy=slopes, pitch_ddy=curv, rflat_a=rflat_a, turn_axis=axis,
         turn_angle=angle,
         c_tc=heel_a + np.einsum("kij,kj->ki", rflat_a, r_tc),
         c_ic=heel_b + np.einsum("kij,kj->ki", rflat_b, r_ic),
@@ -84,19 +99,51 @@ def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
         lift=np.array([r.clearance for r in records], dtype=float),
         lateral=np.array([r.lateral for r in records], dtype=float),
         roll=np.array([r.roll for r in records], dtype=float),
+        impact=np.array([r.impact for r in records], dtype=float),
+        impact_time=np.minimum(np.array([r.impact_time for r in records], dtype=float),
+                               IMPACT_LEAD + 0.6 * (t_ff - t_ic)),
         heel_b=heel_b, rflat_b=rflat_b,
     )
 
 
-def swing_geometry(plan: StridePlan, geom: FootGeometry, s_a: np.ndarray, s_b: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Per stride: sensor-point clearance and maximum lateral excursion during the swing (see
-    :mod:`retrogait.simulator.truth`), from the exact pose on a fine grid."""
+@dataclass
+class SwingTruth:
+    """Per-stride truth measured on the exact swing motion."""
+
+    clearance: np.ndarray
+    excursion: np.ndarray
+    t_off: np.ndarray  # terminal contact: the take-off contact point rises above the sole compression
+    t_on: np.ndarray  # initial contact: the landing contact point comes within the sole compression
+
+
+def _crossing(t: np.ndarray, h: np.ndarray, level: float, first: bool, default: np.ndarray) -> np.ndarray:
+    """Per row, the time where ``h`` crosses ``level``: the first upward crossing (``first``) or the last
+    downward one, linearly interpolated on the grid; ``default`` where it never crosses."""
+    above = h > level
+    n = h.shape[1]
+    if first:
+        i = np.where(above.any(axis=1), above.argmax(axis=1), 0)
+        i0, i1 = np.maximum(i - 1, 0), i
+    else:
+        i = np.where(above.any(axis=1), n - 1 - above[:, ::-1].argmax(axis=1), n - 1)
+        i0, i1 = i, np.minimum(i + 1, n - 1)
+    rows = np.arange(h.shape[0])
+    h0, h1 = h[rows, i0], h[rows, i1]
+    frac = np.where(h1 != h0, (level - h0) / np.where(h1 != h0, h1 - h0, 1.0), 0.0)
+    out = t[rows, i0] + np.clip(frac, 0.0, 1.0) * (t[rows, i1] - t[rows, i0])
+    return np.where(above.any(axis=1), out, default)
+
+
+def swing_geometry(plan: StridePlan, geom: FootGeometry, s_a: np.ndarray, s_b: np.ndarray,
+                   sole: float = 0.0) -> SwingTruth:
+    """Sensor-point clearance, maximum lateral excursion and the contact events of every stride (see
+    :mod:`retrogait.simulator.truth`), from the exact pose on a fine grid over the swing."""
     k_n = plan.t_tc.shape[0]
     u = np.linspace(0.0, 1.0, CLEARANCE_GRID)
-    t = (plan.t_tc[:, None] + u * (plan.t_ic - plan.t_tc)[:, None]).ravel()
+    t = plan.t_tc[:, None] + u * (plan.t_ic - plan.t_tc)[:, None]
     k = np.repeat(np.arange(k_n), CLEARANCE_GRID)
-    pos = stride_motion(t, k, plan, geom).pos.reshape(k_n, CLEARANCE_GRID, 3)
+    kin = stride_motion(t.ravel(), k, plan, geom)
+    pos = kin.pos.reshape(k_n, CLEARANCE_GRID, 3)
     d = (s_b - s_a)[:, None, :2]
     rel = pos[:, :, :2] - s_a[:, None, :2]
     dd = (d**2).sum(axis=2)
@@ -105,16 +152,26 @@ def swing_geometry(plan: StridePlan, geom: FootGeometry, s_a: np.ndarray, s_b: n
     chord = s_a[:, None, 2] + lam * (s_b - s_a)[:, None, 2]
     cross = np.abs(rel[:, :, 0] * d[:, :, 1] - rel[:, :, 1] * d[:, :, 0]) / np.sqrt(np.where(ok, dd, 1.0))
     lateral = np.where(ok, cross, np.linalg.norm(rel, axis=2))
-    return (pos[:, :, 2] - chord).max(axis=1), lateral.max(axis=1)
+    out = SwingTruth((pos[:, :, 2] - chord).max(axis=1), lateral.max(axis=1), plan.t_tc.copy(),
+                     plan.t_ic.copy())
+    if sole > 0.0:
+        rot = kin.rot.reshape(k_n, CLEARANCE_GRID, 3, 3)
+        rs = np.asarray(geom.r_sensor, dtype=float)
+        for r_c, c_w, rflat, attr, first in ((plan.r_tc, plan.c_tc, plan.rflat_a, "t_off", True),
+                                             (plan.r_ic, plan.c_ic, plan.rflat_b, "t_on", False)):
+            point = pos + np.einsum("kgij,kj->kgi", rot, r_c - rs)
+            height = np.einsum("kgi,ki->kg", point - c_w[:, None, :], rflat[:, :, 2])
+            setattr(out, attr, _crossing(t, height, sole, first, getattr(out, attr)))
+    return out
 
 
-def calibrate_lift(plan: StridePlan, geom: FootGeometry, target: np.ndarray, s_a, s_b
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def calibrate_lift(plan: StridePlan, geom: FootGeometry, target: np.ndarray, s_a, s_b, sole: float
+                   ) -> SwingTruth:
     """Adjust the anchor lift so the sensor clearance hits ``target`` (one fixed-point step: clearance
-    grows ~1:1 with the lift); returns the clearance and lateral excursion achieved (the truth)."""
-    got, _ = swing_geometry(plan, geom, s_a, s_b)
+    grows ~1:1 with the lift); returns what was achieved (the truth)."""
+    got = swing_geometry(plan, geom, s_a, s_b).clearance
     plan.lift = np.maximum(plan.lift + (target - got), 0.0)
-    return swing_geometry(plan, geom, s_a, s_b)
+    return swing_geometry(plan, geom, s_a, s_b, sole)
 
 
 def foot_motion(t: np.ndarray, plan: StridePlan | None, geom: FootGeometry, rest: FootState) -> Kinematics:
@@ -154,9 +211,9 @@ def _pitch(r: np.ndarray) -> np.ndarray:
 
 
 def _stride_truth(foot: str, recs: list[StrideRecord], plan: StridePlan, geom: FootGeometry,
-                  clearance: np.ndarray, excursion: np.ndarray, s_a: np.ndarray, s_b: np.ndarray
-                  ) -> dict[str, np.ndarray]:
+                  swing: SwingTruth, s_a: np.ndarray, s_b: np.ndarray) -> dict[str, np.ndarray]:
     ev = np.array([r.events for r in recs])
+    ev[:, 1], ev[:, 2] = swing.t_off, swing.t_on
     t_start = np.array([r.t_start for r in recs])
     t_end = np.array([r.t_end for r in recs])
     idx = np.arange(len(recs))
@@ -179,9 +236,9 @@ def _stride_truth(foot: str, recs: list[StrideRecord], plan: StridePlan, geom: F
         "stride_vector": vec,
         "stride_length": np.linalg.norm(vec, axis=1),
         "speed": np.linalg.norm(vec, axis=1) / (t_end - t_start),
-        "max_lateral_excursion": excursion,
+        "max_lateral_excursion": swing.excursion,
         "rise": (s_b - s_a)[:, 2],
-        "clearance": clearance,
+        "clearance": swing.clearance,
         "turn_angle": turn,
         "grade_pct": np.array([r.grade_pct for r in recs]),
         "pitch_tc": _pitch(rot_tc), "pitch_ic": _pitch(rot_ic), "pitch_ff": _pitch(rflat_b),
@@ -213,17 +270,23 @@ def _tags(scenario: Scenario) -> dict:
     return tags
 
 
-def simulate(scenario: Scenario, seed: int = 0, *, trajectory: bool = True) -> SimResult:
-    """Simulate ``scenario``; the same seed gives the same recording and truth, bit for bit.
+def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True) -> SimResult:
+    """Simulate ``scenario`` (a :class:`Scenario` or a preset name); the same seed gives the same
+    recording and truth, bit for bit.
 
     Returns a :class:`SimResult` with ``recording`` (one stream per foot in ``scenario.feet``, sensor
     frame, SI), ``truth`` (:class:`~retrogait.simulator.truth.Truth`) and, unless ``trajectory=False``,
     the exact per-sample ``trajectory`` of each foot's sensor.
     """
+    if isinstance(scenario, str):
+        from retrogait.simulator.presets import preset
+
+        scenario = preset(scenario)
     ss = np.random.SeedSequence(seed)
-    rng_plan, rng_left, rng_right = (np.random.default_rng(s) for s in ss.spawn(3))
-    plan_all = plan_session(scenario, rng_plan)
+    rng_plan, rng_left, rng_right, rng_day = (np.random.default_rng(s) for s in ss.spawn(4))
     p = scenario.person
+    day_factor = float(np.clip(1.0 + p.day_to_day_cv * rng_day.standard_normal(), 0.8, 1.2))
+    plan_all = plan_session(scenario, rng_plan, day_factor)
     geom = FootGeometry(ball=p.ball, r_sensor=tuple(p.r_sensor))
     spec = scenario.sensor
     mount = np.eye(3) if spec.mount is None else np.asarray(spec.mount, dtype=float)
@@ -240,8 +303,8 @@ def simulate(scenario: Scenario, seed: int = 0, *, trajectory: bool = True) -> S
             rs = np.asarray(geom.r_sensor)
             s_a = heel_a + np.einsum("kij,j->ki", np.array([r.rflat_a for r in recs]), rs)
             s_b = heel_b + np.einsum("kij,j->ki", np.array([r.rflat_b for r in recs]), rs)
-            clearance, excursion = calibrate_lift(plan, geom, plan.lift.copy(), s_a, s_b)
-            rows.append(_stride_truth(foot, recs, plan, geom, clearance, excursion, s_a, s_b))
+            swing = calibrate_lift(plan, geom, plan.lift.copy(), s_a, s_b, p.sole_compression)
+            rows.append(_stride_truth(foot, recs, plan, geom, swing, s_a, s_b))
         kin = foot_motion(t, plan, geom, plan_all.initial[foot])
         acc0, gyr0 = ideal_signals(kin, mount)
         rng = rng_left if foot == "left" else rng_right
@@ -255,7 +318,7 @@ def simulate(scenario: Scenario, seed: int = 0, *, trajectory: bool = True) -> S
                     "protocol": "simulated"},
         ))
         if trajectory:
-            quat = Rotation.from_matrix(np.matmul(kin.rot, mount)).as_quat()
+            quat = Rotation.from_matrix(np.einsum("nij,jk->nik", kin.rot, mount)).as_quat()
             trajs[foot] = Trajectory(t, kin.pos, kin.vel, quat, acc0, gyr0)
     if rows:
         cols = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
@@ -271,8 +334,10 @@ def simulate(scenario: Scenario, seed: int = 0, *, trajectory: bool = True) -> S
         mounts={f: mount.copy() for f in scenario.feet},
         info={
             "scenario": scenario.name, "seed": seed, "simulator_version": __version__,
+            "scenario_spec": scenario_to_dict(scenario),
             "rate_hz": spec.rate, "feet": list(scenario.feet), "duration_s": float(t[-1]),
             "samples": int(n), "mount_stored": spec.store_mount, "noise": spec.noise,
+            "cadence_day_factor": day_factor,
             "condition": rec.tags.get("condition", "none"),
             "segments": plan_all.segments, "gaps": gaps, "saturated": saturated,
             "geometry": {"heel_to_ball_m": geom.ball, "sensor_lever_arm_m": list(geom.r_sensor)},

@@ -18,7 +18,9 @@ One stride of one foot (from the flat stance on footprint *a* to the flat stance
    axis; pitch follows a C2 quintic-Hermite profile through the take-off angle, two swing extremes and
    the landing angle; a small roll hump;
 4. loading roll, ``t_ic .. t_ff``: the foot pitches back to flat about its first contact point (heel
-   when landing toe up: forward; toe when landing toe down: backward);
+   when landing toe up: forward; toe when landing toe down: backward); optionally, right after contact,
+   the sensor bounces on the shoe (a C2 down-up wobble of a fraction of a mm along the foot's z axis,
+   tens of ms: the short impact peak of real recordings; ``Person.impact_mm``);
 5. flat stance on *b*.
 
 Sensor position ``p = A(t) + R(t) (r_sensor - r_contact(t))`` where ``A`` is the anchor and
@@ -32,12 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrogait.simulator.profiles import bump, quintic_hermite, smoothstep
-from retrogait.simulator.rotations import AxisFactor, ConstFactor, axis_matrix, chain, rotate
+from retrogait.simulator.profiles import bump, quintic_hermite, smoothstep, wobble
+from retrogait.simulator.rotations import AxisFactor, ConstFactor, axis_matrix, chain, cross, rotate
 
 Y_AXIS = np.array([0.0, 1.0, 0.0])
 X_AXIS = np.array([1.0, 0.0, 0.0])
 Z_AXIS = np.array([0.0, 0.0, 1.0])
+IMPACT_LEAD = 0.035  # s, the impact bounce starts this long before the anchor lands
 
 
 @dataclass
@@ -68,6 +71,7 @@ class StridePlan:
     pitch_t: np.ndarray  # (K, 6) knot times: t_ho, t_tc, t_ext1, t_ext2, t_ic, t_ff
     pitch_y: np.ndarray  # (K, 6) knot values: 0, pitch_tc, ext1, ext2, pitch_ic, 0
     pitch_dy: np.ndarray  # (K, 6) knot slopes, rad/s
+    pitch_ddy: np.ndarray  # (K, 6) knot curvatures, rad/s^2
     rflat_a: np.ndarray  # (K, 3, 3) flat orientation on footprint a (world <- foot)
     turn_axis: np.ndarray  # (K, 3) world axis of rflat_b @ rflat_a.T
     turn_angle: np.ndarray  # (K,) its angle
@@ -78,6 +82,8 @@ class StridePlan:
     lift: np.ndarray  # (K,) anchor lift height, m
     lateral: np.ndarray  # (K,) lateral swing excursion, m (along the foot's y axis at take-off)
     roll: np.ndarray  # (K,) roll hump amplitude, rad
+    impact: np.ndarray  # (K,) sensor bounce at initial contact (along foot z), m
+    impact_time: np.ndarray  # (K,) its duration, s (shorter than the loading roll)
     heel_b: np.ndarray  # (K, 3) heel point of the landing footprint, world
     rflat_b: np.ndarray  # (K, 3, 3) flat orientation on the landing footprint
 
@@ -128,7 +134,7 @@ def stride_motion(
     side1, side2 = side1 / dur, side2 / dur**2
 
     pitch, pitch1, pitch2 = quintic_hermite(
-        t, plan.pitch_t[k], plan.pitch_y[k], plan.pitch_dy[k], np.zeros_like(plan.pitch_y[k])
+        t, plan.pitch_t[k], plan.pitch_y[k], plan.pitch_dy[k], plan.pitch_ddy[k]
     )
     roll = plan.roll[k]
     rot, omega, alpha = chain(
@@ -156,10 +162,18 @@ def stride_motion(
     q0 = rs - plan.r_tc[k] - dr * sig[:, None]
     q1 = -dr * sig1[:, None]
     q2 = -dr * sig2[:, None]
+    # the sensor bounces on the shoe for a few tens of ms from the first touch of the ground (the sole
+    # is compressed during the last ~35 ms before the anchor arrives)
+    dur_i = plan.impact_time[k]
+    w0, w1, w2 = wobble((t - t_ic + IMPACT_LEAD) / dur_i)
+    amp = plan.impact[k]
+    q0[:, 2] += amp * w0
+    q1[:, 2] += amp * w1 / dur_i
+    q2[:, 2] += amp * w2 / dur_i**2
 
-    wq = np.cross(omega, q0)
+    wq = cross(omega, q0)
     vel_body = wq + q1
-    acc_body = np.cross(alpha, q0) + np.cross(omega, wq) + 2.0 * np.cross(omega, q1) + q2
+    acc_body = cross(alpha, q0) + cross(omega, wq) + 2.0 * cross(omega, q1) + q2
     pos = a0 + rotate(rot, q0)
     vel = a1 + rotate(rot, vel_body)
     acc = a2 + rotate(rot, acc_body)

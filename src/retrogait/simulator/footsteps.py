@@ -67,6 +67,12 @@ def _rz(yaw: float) -> np.ndarray:
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
+def _turn_progress(n_steps: int) -> np.ndarray:
+    """Fraction of a bout's heading change reached at each step (0 at the start; the last two steps,
+    one per foot, both reach the full turn so the feet end side by side facing the new way)."""
+    return np.minimum(np.arange(n_steps + 1) / (n_steps - 1), 1.0)
+
+
 def tilt_matrix(travel_yaw: float, grade_pct: float) -> np.ndarray:
     """Rotation tilting the level ground so it rises by ``grade_pct`` % along ``travel_yaw``."""
     if grade_pct == 0.0:
@@ -100,6 +106,8 @@ class StrideRecord:
     clearance: float
     lateral: float
     roll: float
+    impact: float
+    impact_time: float
     direction: str
     segment: int
     bout: int
@@ -121,10 +129,11 @@ class Plan:
 class Planner:
     """Turns scenario segments into a :class:`Plan` (one pass, seeded)."""
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator) -> None:
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, day_factor: float = 1.0) -> None:
         self.sc = scenario
         self.p = scenario.person
         self.rng = rng
+        self.day_factor = day_factor
         self.geom = FootGeometry(ball=self.p.ball, r_sensor=tuple(self.p.r_sensor))
         self.t = 0.0
         self.heading = 0.0
@@ -170,6 +179,13 @@ class Planner:
     def _walk(self, index: int, seg: Walk) -> None:
         st = STYLES[seg.direction]
         speed, cadence, length = resolve_speed(seg.direction, seg.speed, seg.cadence, seg.stride_length)
+        if seg.cadence is None and (seg.speed is None or seg.stride_length is None):
+            # the person's preferred cadence of the day (not when the bout fixes it)
+            cadence *= self.day_factor
+            if seg.stride_length is not None:
+                speed = length * cadence / 120.0
+            else:
+                length = 120.0 * speed / cadence
         t_stride = 120.0 / cadence
         if seg.n_strides is not None:
             n = int(seg.n_strides)
@@ -216,7 +232,7 @@ class Planner:
             x = np.concatenate([[0.0], np.cumsum(lengths)])
         if not sideways:
             x[-1] = x[-2]  # the closing step brings the feet side by side
-        headings = self.heading + np.deg2rad(seg.turn_deg) * np.minimum(np.arange(n_steps + 1) / (n_steps - 1), 1.0)
+        headings = self.heading + np.deg2rad(seg.turn_deg) * _turn_progress(n_steps)
         self._steps(index, seg.direction, st, m, x, headings, tilt, lead, other, t_stride, grade,
                     seg.clearance)
 
@@ -239,7 +255,7 @@ class Planner:
         m[0], m[1] = self.t, self.t + t_stride
         m[2:] = m[1] + np.cumsum(tau[1:])
         x = np.zeros(n_steps + 1)
-        headings = self.heading + np.deg2rad(seg.angle_deg) * np.minimum(np.arange(n_steps + 1) / (n_steps - 1), 1.0)
+        headings = self.heading + np.deg2rad(seg.angle_deg) * _turn_progress(n_steps)
         lead = "left" if seg.angle_deg >= 0 else "right"
         other = "right" if lead == "left" else "left"
         self._steps(index, "in_place", st, m, x, headings, np.eye(3), lead, other, t_stride, 0.0, None)
@@ -281,13 +297,16 @@ class Planner:
             nominal = np.deg2rad([st.pitch_tc, st.pitch_ext1, st.pitch_ext2, st.pitch_ic])
             jittered = nominal + np.array([jit[0], jit[0], jit[1], jit[1]])
             # keep each angle's sign (it decides the contact point: toe when toe-down, else heel)
-            pitch = tuple(np.where(nominal < 0, np.minimum(jittered, -MIN_PITCH), np.maximum(jittered, MIN_PITCH)))
+            pitch = tuple(np.where(nominal < 0, np.minimum(jittered, -MIN_PITCH),
+                                   np.maximum(jittered, MIN_PITCH)))
             rec = StrideRecord(
                 foot=foot, t_start=m[j] - big_t, t_end=m[j], events=(t_ho, t_tc, t_ic, t_ff),
                 pitch=pitch, heel_a=fs.heel.copy(), rflat_a=fs.rflat.copy(), heel_b=heel, rflat_b=rflat,
                 clearance=max(clear_mean * (1.0 + p.clearance_cv * rng.standard_normal()), 0.0),
                 lateral=p.swing_lateral * side * (1.0 + 0.2 * rng.standard_normal()),
                 roll=np.deg2rad(p.roll_deg) * side * (1.0 + 0.2 * rng.standard_normal()),
+                impact=p.impact_mm / 1000.0 * st.impact * max(1.0 + 0.2 * rng.standard_normal(), 0.2),
+                impact_time=p.impact_s,
                 direction=direction, segment=index, bout=self.bout, grade_pct=float(grade), first=first,
             )
             self.plan.strides.append(rec)
@@ -305,6 +324,7 @@ class Planner:
         self.t = float(m[-1])
 
 
-def plan_session(scenario: Scenario, rng: np.random.Generator) -> Plan:
-    """Plan every stride of ``scenario`` (both feet; the caller picks the recorded ones)."""
-    return Planner(scenario, rng).run()
+def plan_session(scenario: Scenario, rng: np.random.Generator, day_factor: float = 1.0) -> Plan:
+    """Plan every stride of ``scenario`` (both feet; the caller picks the recorded ones);
+    ``day_factor`` multiplies the preferred cadence of every bout that does not fix it."""
+    return Planner(scenario, rng, day_factor).run()

@@ -26,7 +26,8 @@ def ideal_signals(kin: Kinematics, mount: np.ndarray) -> tuple[np.ndarray, np.nd
     f_world = kin.acc.copy()
     f_world[:, 2] += GRAVITY
     f_foot = rotate_t(kin.rot, f_world)
-    return f_foot @ mount, kin.omega @ mount
+    # row vectors: (mount^T v)^T = v^T mount; einsum avoids a slow threaded BLAS call on (N, 3) arrays
+    return np.einsum("ni,ij->nj", f_foot, mount), np.einsum("ni,ij->nj", kin.omega, mount)
 
 
 def _error_matrix(rng: np.random.Generator, spec: SensorSpec) -> np.ndarray:
@@ -45,8 +46,8 @@ def apply_errors(
     n = t.shape[0]
     report: dict = {"gaps": [], "saturated_acc": 0, "saturated_gyr": 0}
     if spec.noise > 0.0:
-        acc = acc @ _error_matrix(rng, spec).T
-        gyr = gyr @ _error_matrix(rng, spec).T
+        acc = np.einsum("nj,ij->ni", acc, _error_matrix(rng, spec))
+        gyr = np.einsum("nj,ij->ni", gyr, _error_matrix(rng, spec))
         ba = spec.noise * spec.acc_bias_sd * rng.standard_normal(3)
         bg = spec.noise * spec.gyr_bias_sd * rng.standard_normal(3)
         # slow bias random walk: drawn at 10 Hz and interpolated

@@ -40,7 +40,8 @@ def _treadmill(direction: str, default_grade: float) -> Callable[..., tuple[list
         walk_s = max(duration - 10.0, 5.0)
         segs = [Stand(5.0), *_bouts(direction, walk_s, speed, 20.0), Stand(5.0)]
         g = default_grade if grade is None else grade
-        return segs, Environment(treadmill=True, grade_pct=g), f"{direction} walking on a treadmill at {g:g}% grade"
+        notes = f"{direction} walking on a treadmill at {g:g}% grade"
+        return segs, Environment(treadmill=True, grade_pct=g), notes
 
     return make
 
@@ -76,7 +77,8 @@ def _two_feet(duration: float, speed: float | None, grade: float | None):
     walk_s = max(duration - 25.0, 20.0)
     segs = [Stand(5.0), Walk("forward", duration=walk_s / 2, speed=speed), Stand(10.0),
             Walk("backward", duration=walk_s / 2, speed=None if speed is None else speed * 0.6), Stand(5.0)]
-    return segs, Environment(treadmill=True, grade_pct=g), "two feet on a treadmill: forward bout, rest, backward bout"
+    notes = "two feet on a treadmill: forward bout, rest, backward bout"
+    return segs, Environment(treadmill=True, grade_pct=g), notes
 
 
 def _calibration(duration: float, speed: float | None, grade: float | None):
@@ -89,7 +91,8 @@ def _turns(duration: float, speed: float | None, grade: float | None):
     segs = [Stand(3.0), Walk("forward", n_strides=10, speed=speed, turn_deg=90.0), Turn(-180.0),
             Walk("forward", n_strides=10, speed=speed, turn_deg=-90.0), Stand(2.0), Turn(360.0),
             Walk("backward", n_strides=10, turn_deg=45.0), Stand(3.0)]
-    return segs, Environment(), "overground turns: curved forward walks, turns on the spot, a curved backward walk"
+    notes = "overground turns: curved forward walks, turns on the spot, a curved backward walk"
+    return segs, Environment(), notes
 
 
 def _sideways(duration: float, speed: float | None, grade: float | None):
@@ -103,7 +106,8 @@ def _standing(duration: float, speed: float | None, grade: float | None):
 
 
 PRESETS: dict[str, tuple[Callable, float, str]] = {
-    "backward-treadmill": (_treadmill("backward", 5.0), 180.0, "backward walking on a treadmill (default 5% grade)"),
+    "backward-treadmill": (_treadmill("backward", 5.0), 180.0,
+                           "backward walking on a treadmill (default 5% grade)"),
     "forward-treadmill": (_treadmill("forward", 0.0), 180.0, "forward walking on a treadmill (default level)"),
     "backward-overground": (_overground("backward"), 60.0, "backward walking overground, out and back"),
     "forward-overground": (_overground("forward"), 60.0, "forward walking overground, out and back"),

@@ -33,6 +33,26 @@ def bump(s: np.ndarray, skew: float = 0.0) -> Triple:
     return tuple(np.where(inside, p(sc), zero) for p in (poly, poly.deriv(1), poly.deriv(2)))
 
 
+def wobble(s: np.ndarray) -> Triple:
+    """A damped down-up oscillation on [0, 1] (minimum -1, then a smaller rebound), zero and C2 at both
+    ends: the sensor's small bounce on the shoe at initial contact. Derivatives are with respect to
+    ``s``."""
+    poly = _wobble_poly()
+    inside = (s > 0.0) & (s < 1.0)
+    sc = np.clip(s, 0.0, 1.0)
+    zero = np.zeros_like(sc)
+    return tuple(np.where(inside, p(sc), zero) for p in (poly, poly.deriv(1), poly.deriv(2)))
+
+
+def _wobble_poly() -> np.polynomial.Polynomial:
+    if "wobble" not in _WOBBLE:
+        P = np.polynomial.Polynomial
+        poly = P([0, 0, 0, 1]) * P([1, -1]) ** 3 * P([-1.0, 2.5])
+        _WOBBLE["wobble"] = poly / -poly(np.linspace(0.0, 1.0, 2001)).min()
+    return _WOBBLE["wobble"]
+
+
+_WOBBLE: dict[str, np.polynomial.Polynomial] = {}
 _BUMPS: dict[float, np.polynomial.Polynomial] = {}
 
 

@@ -37,12 +37,42 @@ class ConstFactor:
 def axis_matrix(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """Rotation matrices (N, 3, 3) for rotations by ``angle`` (N,) about ``axis`` ((3,) or (N, 3))."""
     n = angle.shape[0]
-    a = np.broadcast_to(np.asarray(axis, dtype=float), (n, 3))
-    c, s = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
-    k = np.zeros((n, 3, 3))
-    k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -a[:, 2], a[:, 1], -a[:, 0]
-    k[:, 1, 0], k[:, 2, 0], k[:, 2, 1] = a[:, 2], -a[:, 1], a[:, 0]
-    return c * np.eye(3) + s * k + (1.0 - c) * a[:, :, None] * a[:, None, :]  # Rodrigues
+    c, s = np.cos(angle), np.sin(angle)
+    axis = np.asarray(axis, dtype=float)
+    out = np.empty((n, 3, 3))
+    if axis.ndim == 1 and np.count_nonzero(axis) == 1 and abs(axis).max() == 1.0:  # a coordinate axis
+        i = int(np.flatnonzero(axis)[0])
+        j, k = (i + 1) % 3, (i + 2) % 3
+        s = s * axis[i]
+        out[:] = 0.0
+        out[:, i, i] = 1.0
+        out[:, j, j] = c
+        out[:, k, k] = c
+        out[:, k, j] = s
+        out[:, j, k] = -s
+        return out
+    a = np.broadcast_to(axis, (n, 3))
+    cc = 1.0 - c
+    for r in range(3):
+        for q in range(3):
+            out[:, r, q] = cc * a[:, r] * a[:, q]
+        out[:, r, r] += c
+    out[:, 0, 1] -= s * a[:, 2]
+    out[:, 1, 0] += s * a[:, 2]
+    out[:, 0, 2] += s * a[:, 1]
+    out[:, 2, 0] -= s * a[:, 1]
+    out[:, 1, 2] -= s * a[:, 0]
+    out[:, 2, 1] += s * a[:, 0]
+    return out
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (N, 3) arrays (faster than np.cross for many short vectors)."""
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
+    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
+    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return out
 
 
 def rotate(r: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -57,16 +87,20 @@ def rotate_t(r: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def chain(factors: list[AxisFactor | ConstFactor], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate a rotation chain at ``n`` samples: ``(R (n,3,3), omega_body (n,3), alpha_body (n,3))``."""
-    tail = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()  # F_{i+1} ... F_n, built from the right
+    tail: np.ndarray | None = None  # F_{i+1} ... F_n, built from the right (None = identity)
     omega_tail = np.zeros((n, 3))
     alpha = np.zeros((n, 3))
     for f in reversed(factors):
         if isinstance(f, ConstFactor):
-            tail = np.matmul(f.matrix, tail)
+            m = np.broadcast_to(f.matrix, (n, 3, 3))
+            tail = m.copy() if tail is None else np.matmul(m, tail)
             continue
         axis = np.broadcast_to(np.asarray(f.axis, dtype=float), (n, 3))
-        b = rotate_t(tail, axis)  # tail^T a
-        alpha += f.accel[:, None] * b - f.rate[:, None] * np.cross(omega_tail, b)
+        b = axis.copy() if tail is None else rotate_t(tail, axis)  # tail^T a
+        alpha += f.accel[:, None] * b - f.rate[:, None] * cross(omega_tail, b)
         omega_tail = omega_tail + f.rate[:, None] * b
-        tail = np.matmul(axis_matrix(axis, f.angle), tail)
+        m = axis_matrix(f.axis, f.angle)
+        tail = m if tail is None else np.matmul(m, tail)
+    if tail is None:
+        tail = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
     return tail, omega_tail, alpha

@@ -37,24 +37,29 @@ class DirectionStyle:
     pitch_ext1: float  # deg, first swing extreme (just after take-off)
     pitch_ext2: float  # deg, second swing extreme (just before landing)
     pitch_ic: float  # deg, sole angle at initial contact
-    f_ff: float  # fraction of the stride (from IC) at foot flat
+    f_ff: float  # fraction of the stride (from the model's contact) at foot flat
     f_ho: float  # ... at the start of the pre-swing roll (heel-off forward, toe-lift backward)
-    f_tc: float  # ... at terminal contact (= stance fraction)
+    f_tc: float  # ... where the contact point starts to rise (the sole leaves the ground a few tens of
+    # ms later, at the truth's t_tc; likewise the truth's t_ic is the first touch, a few tens of ms
+    # before the foot is loaded: the resulting stance fractions are ~0.63 forward, ~0.65 backward)
     cv_stride_time: float
     cv_stride_length: float
     clearance: float  # m, sensor-point clearance (see Truth.clearance)
+    impact: float = 1.0  # relative strength of the contact impact (heel strike 1, softer landings less)
 
 
 #: Realistic defaults. Forward: heel strike toe-up, toe-off toe-down (the real gaitmap example, healthy,
-#: 1.3 m/s, shows about +19 deg at IC, -62 deg at TC, swing 33-37% of the stride). Backward (close to time-reversed
-#: forward walking, Lee 2013): toe lands first toe-down, slow lowering of the heel, the heel leaves
-#: last with the toe up; shorter strides, higher cadence at a given speed, more variable.
+#: 1.3 m/s, shows about +19 deg at IC, -62 deg at TC, swing 33-37% of the stride). Backward (close to
+#: time-reversed forward walking, Lee 2013): toe lands first toe-down, slow lowering of the heel, the
+#: heel leaves last with the toe up; shorter strides, higher cadence at a given speed, more variable.
 STYLES: dict[str, DirectionStyle] = {
-    "forward": DirectionStyle(1.2, 102.0, 0.30, -48, -55, 22, 19, 0.10, 0.35, 0.63, 0.020, 0.025, 0.12),
-    "backward": DirectionStyle(0.6, 126.0, 0.45, 18, 25, -32, -25, 0.22, 0.52, 0.65, 0.035, 0.045, 0.09),
-    "sideways_left": DirectionStyle(0.35, 106.0, 0.30, -10, -13, -5, -3, 0.12, 0.45, 0.62, 0.04, 0.06, 0.07),
-    "sideways_right": DirectionStyle(0.35, 106.0, 0.30, -10, -13, -5, -3, 0.12, 0.45, 0.62, 0.04, 0.06, 0.07),
-    "in_place": DirectionStyle(0.0, 90.0, 0.0, -8, -11, -4, -2, 0.12, 0.45, 0.62, 0.04, 0.0, 0.06),
+    "forward": DirectionStyle(1.2, 102.0, 0.30, -48, -55, 22, 19, 0.10, 0.33, 0.56, 0.020, 0.025, 0.12),
+    "backward": DirectionStyle(0.6, 126.0, 0.45, 18, 25, -32, -25, 0.22, 0.46, 0.57, 0.035, 0.045, 0.09, 0.6),
+    "sideways_left": DirectionStyle(0.35, 106.0, 0.30, -10, -13, -5, -3, 0.12, 0.40, 0.56, 0.04, 0.06, 0.07,
+                                    0.4),
+    "sideways_right": DirectionStyle(0.35, 106.0, 0.30, -10, -13, -5, -3, 0.12, 0.40, 0.56, 0.04, 0.06, 0.07,
+                                     0.4),
+    "in_place": DirectionStyle(0.0, 90.0, 0.0, -8, -11, -4, -2, 0.12, 0.40, 0.56, 0.04, 0.0, 0.06, 0.3),
 }
 
 
@@ -78,6 +83,18 @@ class Walk:
     def __post_init__(self) -> None:
         if self.direction not in WALK_DIRECTIONS:
             raise ValueError(f"Walk direction must be one of {WALK_DIRECTIONS}, got {self.direction!r}")
+        _numbers(self, "speed", "cadence", "stride_length", "duration", "turn_deg", "grade_pct",
+                 "cv_stride_time", "cv_stride_length", "clearance", "n_strides")
+        if self.treadmill is not None and not isinstance(self.treadmill, bool):
+            raise ValueError(f"Walk treadmill must be true or false, got {self.treadmill!r}")
+
+
+def _numbers(obj: object, *names: str) -> None:
+    """ValueError unless each named attribute is None or a real number (not a bool or string)."""
+    for name in names:
+        v = getattr(obj, name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))):
+            raise ValueError(f"{type(obj).__name__} {name} must be a number, got {v!r}")
 
 
 @dataclass
@@ -85,6 +102,9 @@ class Stand:
     """Standing still for ``seconds``."""
 
     seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        _numbers(self, "seconds")
 
 
 @dataclass
@@ -95,6 +115,9 @@ class Turn:
     angle_deg: float = 180.0
     n_strides: int | None = None
     cadence: float | None = None
+
+    def __post_init__(self) -> None:
+        _numbers(self, "angle_deg", "n_strides", "cadence")
 
 
 def SideStep(side: str = "left", n_strides: int | None = 8, **kw) -> Walk:  # noqa: N802 (builder)
@@ -115,6 +138,11 @@ class Environment:
 
     treadmill: bool = False
     grade_pct: float = 0.0
+
+    def __post_init__(self) -> None:
+        _numbers(self, "grade_pct")
+        if not isinstance(self.treadmill, bool):
+            raise ValueError(f"Environment treadmill must be true or false, got {self.treadmill!r}")
 
 
 @dataclass
@@ -142,6 +170,7 @@ class SensorSpec:
     dropout_max: float = 0.2  # longest gap, s
 
     def __post_init__(self) -> None:
+        _numbers(self, "rate", "noise", "acc_range", "gyr_range", "dropouts", "dropout_max")
         if not 10.0 <= self.rate <= 4000.0:
             raise ValueError(f"rate must be between 10 and 4000 Hz, got {self.rate}")
         if self.mount is not None:
@@ -176,10 +205,17 @@ class Person:
     pitch_sd_deg: float = 1.5
     swing_lateral: float = 0.02  # m, lateral bulge of the swing path
     roll_deg: float = 4.0  # roll hump during swing
+    sole_compression: float = 0.004  # m: heel pad + shoe sole; contact events are when the contact
+    # point is this close to its loaded stance position (first touch / last touch of the ground)
+    impact_mm: float = 0.0  # sensor bounce on the shoe at a heel strike, mm (0 = none; 0.5 gives ~2.5 g
+    # peaks; off by default because below ~200 Hz such a short transient is under-sampled)
+    impact_s: float = 0.05  # its duration, s
     ball: float = 0.19  # heel-to-ball length, m
     r_sensor: tuple[float, float, float] = (0.12, 0.0, 0.07)  # heel -> sensor lever arm, m
     lead_foot: str = "left"
     variability_scale: float = 1.0  # multiplies every bout's stride time / length CV
+    day_to_day_cv: float = 0.015  # session-to-session SD of the preferred cadence (one factor per
+    # simulated session, for bouts that do not fix the cadence; on a treadmill the stride length follows)
 
 
 @dataclass

@@ -9,8 +9,10 @@ foot, ordered by foot then time):
                     stride of a bout, one nominal stride time before ``t_end``)
 ``t_end``           mid-stance after the stride, s
 ``t_ho``            start of the pre-swing roll (heel-off forward; toe-lift about the heel backward)
-``t_tc``            terminal contact (the foot leaves the ground; starts the swing), s
-``t_ic``            initial contact (ends the swing), s
+``t_tc``            terminal contact, s: the last contact point (toe forward, heel backward) rises
+                    more than the sole compression (4 mm) above its loaded stance position
+``t_ic``            initial contact, s: the first contact point (heel forward, toe backward) comes
+                    within the sole compression of its loaded stance position (first touch)
 ``t_ff``            foot flat after the loading roll, s
 ``stride_time``     ``t_end - t_start``, s
 ``swing_time``      ``t_ic - t_tc``, s
@@ -188,7 +190,8 @@ def session_totals(strides: StrideTruth, feet: list[str]) -> dict[str, Any]:
     distance / walking time; ``grade_pct`` (stride-time weighted mean over walking strides).
     """
     nf = max(len(feet), 1)
-    out: dict[str, Any] = {"feet": list(feet), "by_direction": {}}
+    out: dict[str, Any] = {"feet": list(feet), "by_direction": {}, "strides": 0, "distance_m": 0.0,
+                           "walking_time_s": 0.0, "cadence_steps_per_min": 0.0, "mean_speed_m_s": 0.0}
     walking = strides.direction != "in_place"
     for name, mask in [("all", walking)] + [(d, strides.direction == d) for d in np.unique(strides.direction)]:
         sel = strides.select(mask)
@@ -221,17 +224,18 @@ def truth_path(path: str | Path) -> Path:
     return p.with_name(p.name[: -len(p.suffix)] + ".truth.json" if p.suffix else p.name + ".truth.json")
 
 
-def _clean(x: Any) -> Any:
+def _clean(x: Any, digits: int | None = 7) -> Any:
+    """JSON-ready copy; floats rounded to ``digits`` decimals (None: kept exactly)."""
     if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
+        return {str(k): _clean(v, digits) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
+        return [_clean(v, digits) for v in x]
     if isinstance(x, np.ndarray):
-        return _clean(x.tolist())
+        return _clean(x.tolist(), digits)
     if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, float):
-        return round(x, 7)
+        return _clean(x.item(), digits)
+    if isinstance(x, float) and digits is not None:
+        return round(x, digits)
     return x
 
 
@@ -239,7 +243,9 @@ def write_truth(path: str | Path, truth: Truth) -> Path:
     """Write the truth sidecar for recording ``path`` (or to ``path`` if it ends in .truth.json);
     returns the path written."""
     p = truth_path(path)
-    d = _clean(truth.to_dict())
+    d = truth.to_dict()
+    # stride and total figures to 0.1 um / 0.1 us; the scenario and mounts exactly (to regenerate)
+    d = {k: _clean(v, 7 if k in ("strides", "totals") else None) for k, v in d.items()}
     strides = d.pop("strides")
     head = json.dumps(d, indent=1)[:-2]  # without the closing brace
     rows = ",\n  ".join(json.dumps(r, separators=(",", ":")) for r in strides)
