@@ -32,17 +32,19 @@ DATA = HERE.parents[0].parent / "shared" / "data" / "gaitmap_example"
 RATE = 204.8
 
 RETRO_CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 from retrogait.loading import load_recording
 from retrogait.analysis import analyze
 rec = load_recording(sys.argv[1])  # (numpy code needs no warm-up run)
-loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries the parent's ru_maxrss across fork/exec
+hwm = lambda: int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+loaded = hwm()
 t0, c0 = time.perf_counter(), time.process_time()
 res = analyze(rec)
 el, cpu = time.perf_counter() - t0, time.process_time() - c0
 s = res.strides
-out = {"elapsed_s": el, "cpu_s": cpu, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+out = {"elapsed_s": el, "cpu_s": cpu, "peak_rss_mb": hwm(),
        "loaded_rss_mb": loaded, "feet": {}}
 for foot in ("left", "right"):
     m = s.foot == foot

@@ -10,7 +10,6 @@ usage: python gaitmap_side.py DATA.csv RATE_HZ [--stride-level]
 """
 
 import json
-import resource
 import sys
 import time
 
@@ -54,7 +53,9 @@ def main() -> None:
     t0 = time.perf_counter()
     strides, params = run(data, rate, stride_level)
     elapsed = time.perf_counter() - t0
-    out = {"elapsed_s": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "feet": {}}
+    # VmHWM (this process's own peak): ru_maxrss would include the parent's, carried over fork/exec
+    peak_kb = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+    out = {"elapsed_s": elapsed, "peak_rss_mb": peak_kb / 1024, "feet": {}}
     for sensor, table in strides.items():
         p = params.parameters_[sensor]
         out["feet"][sensor.split("_")[0]] = {

@@ -29,12 +29,13 @@ from retrogait.analysis import analyze
 d = sys.argv[1]
 t = np.load(d + "/t.npy"); acc = np.load(d + "/acc.npy"); gyr = np.load(d + "/gyr.npy")
 raw = t.nbytes + acc.nbytes + gyr.nbytes
-rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+hwm = lambda: int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024  # VmHWM: ru_maxrss would include the parent's (fork/exec)
+rss_loaded = hwm()
 rec = Recording(streams=[Stream(t=t, acc=acc, gyr=gyr, foot="left", mount=np.diag([1.0, -1.0, -1.0]), nominal_rate=200.0)])
 t0, c0 = time.perf_counter(), time.process_time()
 res = analyze(rec)
 el, cpu = time.perf_counter() - t0, time.process_time() - c0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = hwm()
 print(f"{t.size} {raw} {rss_loaded} {peak} {el} {len(res.strides)} {res.summary['walking_time_s']} {cpu}")
 """
 

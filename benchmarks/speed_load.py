@@ -71,7 +71,6 @@ def write_bulk(path: str, seconds: int, rate: float) -> None:
 
 def read_child(path: str, repeats: int) -> None:
     """(In the subprocess) time raw byte reads and read_recording; print one JSON line."""
-    import resource
 
     size = os.path.getsize(path)
     raw = float("inf")
@@ -90,7 +89,7 @@ def read_child(path: str, repeats: int) -> None:
         cpu = min(cpu, time.process_time() - c0)
         n, warnings = sum(s.n for s in rec.streams), rec.warnings
         del rec
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    rss = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024.0  # VmHWM: ru_maxrss would include the parent's (fork/exec)
     print(json.dumps({"raw": raw, "best": best, "cpu": cpu, "n": n, "rss_mb": rss, "warnings": warnings}))
 
 

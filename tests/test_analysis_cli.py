@@ -40,6 +40,25 @@ def test_analyze_prints_summary_json_and_stride_csv(tmp_path, run_cli):
     assert len(data["strides"]) == len(sim.truth.strides)
 
 
+def test_analyze_plot_is_a_png_of_the_expected_size(tmp_path, run_cli):
+    import matplotlib.image
+
+    from retrogait.session_plot import DPI, FIG_SIZE
+
+    path, _ = save(tmp_path, "mix.rgt", [Stand(2), Walk("forward", n_strides=8), Stand(2),
+                                         Walk("backward", n_strides=8, speed=0.6), Stand(2)])
+    code, out, err = run_cli("analyze", path, "--plot", tmp_path / "s.png")
+    assert code == 0, err
+    assert "session plot" in out
+    img = matplotlib.image.imread(tmp_path / "s.png")
+    assert img.shape[:2] == (int(FIG_SIZE[1] * DPI), int(FIG_SIZE[0] * DPI))
+    rgb = img[..., :3]
+    # both direction colours are drawn (forward blue, backward vermilion), not an empty canvas
+    blue = np.all(np.abs(rgb - np.array([0x00, 0x72, 0xB2]) / 255) < 0.05, axis=-1).sum()
+    vermilion = np.all(np.abs(rgb - np.array([0xD5, 0x5E, 0x00]) / 255) < 0.05, axis=-1).sum()
+    assert blue > 100 and vermilion > 100
+
+
 def test_calibrate_profile_then_analyze_uses_it(tmp_path, run_cli, monkeypatch):
     monkeypatch.setenv(DEVICES_ENV, str(tmp_path / "devices"))
     cal, _ = save(tmp_path, "cal.rgt", [Stand(4), Walk("forward", n_strides=12), Stand(2)], seed=2,

@@ -1,6 +1,6 @@
 """Cross-check of our x-IMU3 decoder against x-io's own library (``ximu3`` on PyPI) on the same bytes.
 
-Skipped when ``ximu3`` is not installed (it is not a dependency: ``pip install ximu3`` to run this).
+``ximu3`` is in the test extras only (never a runtime dependency); the test is skipped where it cannot be installed.
 """
 
 from __future__ import annotations

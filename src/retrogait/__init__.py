@@ -10,10 +10,31 @@ Frame conventions (used everywhere inside the package, SI units):
 * Accelerometers measure specific force ``f = a - g`` with ``g = (0, 0, -9.80665)`` m/s^2 in the world
   frame, so a sensor at rest reads +9.81 m/s^2 along its up axis.
 * Angular rate in rad/s, right-handed about the sensor axes. Time in seconds, lengths in metres.
+
+Python API for researchers::
+
+    import retrogait
+    rec = retrogait.load_recording("walk.rgt")      # .rgt, or CSV / .mat with preset=...
+    res = retrogait.analyze(rec)                    # AnalysisResult
+    res.strides.stride_length, res.strides.direction  # per-stride numpy arrays
+    res.summary                                     # session summary (dict, JSON-ready)
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "analyze", "load_recording"]
+
+
+def __getattr__(name: str):
+    """Import the heavy parts lazily, so ``import retrogait`` (and the CLI's --help) stays fast."""
+    if name == "analyze":
+        from retrogait.analysis import analyze
+
+        return analyze
+    if name == "load_recording":
+        from retrogait.loading import load_recording
+
+        return load_recording
+    raise AttributeError(f"module 'retrogait' has no attribute {name!r}")

@@ -155,10 +155,16 @@ def register(app: typer.Typer) -> None:
         acc_unit: Optional[str] = typer.Option(None, "--acc-unit", help="Accelerometer unit of a CSV: g, mg, m/s^2."),
         gyr_unit: Optional[str] = typer.Option(None, "--gyr-unit", help="Gyroscope unit of a CSV: deg/s, rad/s."),
         rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) of a CSV without timestamps."),
+        plot: Optional[Path] = typer.Option(
+            None, "--plot", help="Also draw the session as a PNG: foot path from above, stride length "
+                                 "(backward < 0) and cadence over time, coloured by direction."),
     ) -> None:
         """Find every stride, its direction (forward/backward/sideways) and its parameters; print a summary.
 
-        Example: retrogait analyze sample_data/backward_treadmill_5pct.rgt --strides strides.csv
+        \b
+        Examples:
+          retrogait analyze sample_data/backward_treadmill_5pct.rgt --strides strides.csv
+          retrogait analyze sample_data/mixed_session.rgt --plot session.png
         """
         if foot is not None and foot not in ("left", "right"):
             raise UsageProblem(f"--foot {foot!r}: expected left or right")
@@ -168,12 +174,18 @@ def register(app: typer.Typer) -> None:
         result = _run_with_progress(rec, m, long_file)
         if strides is not None:
             result.strides.to_csv(strides)
+        if plot is not None:
+            from retrogait.session_plot import save_session_plot
+
+            save_session_plot(result, plot, title=f"retrogait: {file.name}")
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=1, allow_nan=False, default=_json_default))
         else:
             print_summary(result)
             if strides is not None:
                 typer.echo(f"per-stride table: {strides} ({len(result.strides)} rows)")
+            if plot is not None:
+                typer.echo(f"session plot: {plot}")
 
     @app.command("calibrate")
     def calibrate_cmd(
