@@ -266,6 +266,11 @@ def test_sample_data_is_current_and_labelled():
     np.testing.assert_allclose(again.truth.strides.t_ic, stored.strides.t_ic, atol=1e-6)
     np.testing.assert_allclose(again.recording.streams[0].acc, read_recording(
         root / "weekly" / f"p01_{date}.rgt").streams[0].acc, atol=1e-5)
+    np.testing.assert_allclose(again.recording.streams[0].mount, read_recording(
+        root / "weekly" / f"p01_{date}.rgt").streams[0].mount, atol=1e-9)
+    cal = simulate(mod.calibration_scenario(), seed=mod.CALIBRATION_SEED, trajectory=False)
+    np.testing.assert_allclose(cal.recording.streams[0].acc, read_recording(root / mod.CALIBRATION).streams[0].acc,
+                               atol=1e-5)
 
 
 def test_power_law_fluctuations_have_long_range_correlation():

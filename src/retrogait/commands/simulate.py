@@ -103,6 +103,12 @@ def register(app: typer.Typer) -> None:
                                               "MEMS IMU (noise, bias, scale errors, 16-bit output; the "
                                               "default), 3 = poor."),
         dropouts: int = typer.Option(0, help="Number of gaps of dropped samples to put in each stream."),
+        device_id: Optional[str] = typer.Option(None, "--device-id", help="Simulate this physical sensor "
+                                                "(kit): its scale, misalignment and constant accelerometer "
+                                                "bias are the same in every session with this id, as for a "
+                                                "real device (so 'retrogait calibrate' absorbs them); only "
+                                                "a small turn-on bias, the gyro bias and the noise change. "
+                                                "Default: an anonymous sensor, all errors drawn per session."),
         subject: str = typer.Option("sim-001", help="Subject id written into the recording."),
         start_time: Optional[str] = typer.Option(None, help="Recording start, ISO 8601 UTC (e.g. "
                                                  "2026-03-02T09:00:00Z); default fixed for reproducibility."),
@@ -146,6 +152,8 @@ def register(app: typer.Typer) -> None:
             raise UsageProblem(f"--speed {speed:g}: expected 0.05 to 3 m/s")
         if (noise is not None and noise < 0) or dropouts < 0:
             raise UsageProblem("--noise and --dropouts must be >= 0")
+        if device_id is not None and not device_id.strip():
+            raise UsageProblem("--device-id must not be empty")
         try:
             m = parse_mount(mount, rng_seed=seed or 0)
         except ValueError as exc:
@@ -173,8 +181,11 @@ def register(app: typer.Typer) -> None:
                 sc.sensor.store_mount = False
             if m is not None:
                 sc.sensor.mount = m
+                sc.sensor.stored_mount = None  # a stored (calibrated) mount belonged to the old mounting
             if feet:
                 sc.feet = FEET_CHOICES[feet]
+            if device_id is not None:
+                sc.sensor.device_id = device_id
             if subject != "sim-001":
                 sc.subject = subject
             if start_time:
@@ -182,7 +193,8 @@ def register(app: typer.Typer) -> None:
         else:
             sc = make_preset(preset, duration=secs, speed=speed, grade_pct=grade, rate=rate,
                              feet=FEET_CHOICES[feet] if feet else None, mount=m, noise=noise,
-                             store_mount=not no_store_mount, subject=subject, start_time=start_time)
+                             store_mount=not no_store_mount, device_id=device_id, subject=subject,
+                             start_time=start_time)
         if dropouts or not from_file:
             sc.sensor.dropouts = dropouts
         res = simulate(sc, seed=0 if seed is None else seed, trajectory=False)

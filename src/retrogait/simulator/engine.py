@@ -19,7 +19,7 @@ from retrogait.simulator.footmodel import (
     stride_motion,
 )
 from retrogait.simulator.footsteps import FootState, StrideRecord, plan_session, resolve_speed
-from retrogait.simulator.imu import apply_errors, ideal_signals
+from retrogait.simulator.imu import apply_errors, ideal_signals, unit_name
 from retrogait.simulator.scenario import Scenario, Walk
 from retrogait.simulator.scenario_io import scenario_to_dict
 from retrogait.simulator.truth import COLUMNS, StrideTruth, Truth, session_totals
@@ -292,7 +292,8 @@ def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True
     mount = np.eye(3) if spec.mount is None else np.asarray(spec.mount, dtype=float)
     n = int(np.floor(plan_all.duration * spec.rate + 1e-9)) + 1
     t = np.arange(n) / spec.rate
-    streams, trajs, rows, gaps, saturated = [], {}, [], {}, {}
+    stored = mount if spec.stored_mount is None else np.asarray(spec.stored_mount, dtype=float)
+    streams, trajs, rows, gaps, saturated, errors = [], {}, [], {}, {}, {}
     for foot in scenario.feet:
         recs = [r for r in plan_all.strides if r.foot == foot]
         plan = None
@@ -308,13 +309,18 @@ def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True
         kin = foot_motion(t, plan, geom, plan_all.initial[foot])
         acc0, gyr0 = ideal_signals(kin, mount)
         rng = rng_left if foot == "left" else rng_right
-        acc, gyr, keep, report = apply_errors(t, acc0, gyr0, spec, rng)
+        unit = unit_name(spec.device_id, foot)
+        acc, gyr, keep, report = apply_errors(t, acc0, gyr0, spec, rng, unit)
         gaps[foot] = report["gaps"]
+        if "errors" in report:
+            errors[foot] = report["errors"].to_dict()
         saturated[foot] = {"acc": report["saturated_acc"], "gyr": report["saturated_gyr"]}
         streams.append(Stream(
             t=t[keep], acc=acc[keep], gyr=gyr[keep], foot=foot,
-            mount=mount.copy() if spec.store_mount else None, nominal_rate=float(spec.rate),
-            device={"model": "retrogait simulator", "id": f"sim-{foot}", "firmware": __version__,
+            mount=stored.copy() if spec.store_mount else None, nominal_rate=float(spec.rate),
+            device={"model": "retrogait simulator",
+                    "id": f"sim-{foot}" if spec.device_id is None else f"{spec.device_id}-{foot}",
+                    "firmware": __version__,
                     "protocol": "simulated"},
         ))
         if trajectory:
@@ -337,6 +343,8 @@ def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True
             "scenario_spec": scenario_to_dict(scenario),
             "rate_hz": spec.rate, "feet": list(scenario.feet), "duration_s": float(t[-1]),
             "samples": int(n), "mount_stored": spec.store_mount, "noise": spec.noise,
+            "stored_mount": stored.tolist() if spec.store_mount else None,
+            "device_id": spec.device_id, "sensor_errors": errors,
             "cadence_day_factor": day_factor,
             "condition": rec.tags.get("condition", "none"),
             "segments": plan_all.segments, "gaps": gaps, "saturated": saturated,

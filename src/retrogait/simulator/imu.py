@@ -9,9 +9,22 @@ Errors (``SensorSpec``; all random ones scaled by ``noise``): per-axis scale fac
 cross-axis misalignment, constant bias plus a slow gyro bias random walk, white noise with the given
 densities (``sd = density * sqrt(rate / 2)``), saturation at the ranges, 16-bit quantization, and
 dropped runs of samples (removed, so the timestamps show the gap).
+
+Where the errors come from (:func:`draw_errors`):
+
+* no ``device_id`` (an anonymous sensor): everything is drawn from the session's random stream, so two
+  sessions share nothing (this is the original model; the same seed gives the same bytes);
+* with a ``device_id``: each foot's sensor is one physical unit, ``unit_name(device_id, foot)``. Its
+  constants -- accelerometer and gyroscope scale / misalignment matrices and the constant part of the
+  accelerometer bias -- are drawn from a generator seeded by a hash of the unit name, identical in every
+  session of that device. Each session (session seed) adds the accelerometer turn-on bias
+  (``acc_turnon_bias_sd``), the gyroscope bias, its random walk and the white noise.
 """
 
 from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,19 +50,78 @@ def _error_matrix(rng: np.random.Generator, spec: SensorSpec) -> np.ndarray:
     return e + off
 
 
+def unit_name(device_id: str | None, foot: str) -> str | None:
+    """The physical unit worn on ``foot`` by device ``device_id`` (None for an anonymous sensor). A device
+    is a kit with one unit per foot, so the left unit is the same in one-foot and two-feet sessions."""
+    return None if device_id is None else f"{device_id}:{foot}"
+
+
+def unit_rng(unit: str) -> np.random.Generator:
+    """The generator of a unit's constant errors: seeded by a hash of its name (stable across runs,
+    platforms and Python versions, unlike ``hash()``)."""
+    digest = hashlib.sha256(f"retrogait-sensor-unit:{unit}".encode()).digest()
+    return np.random.default_rng(np.random.SeedSequence(int.from_bytes(digest[:16], "little")))
+
+
+@dataclass
+class SensorErrors:
+    """The deterministic errors of one sensor in one session: ``measured = matrix @ true + bias``.
+
+    With a device identity ``acc_bias = acc_bias_unit + acc_bias_turnon`` (the unit's constant part plus
+    this session's turn-on part); an anonymous sensor draws its whole bias per session (both None).
+    """
+
+    acc_matrix: np.ndarray
+    gyr_matrix: np.ndarray
+    acc_bias: np.ndarray
+    gyr_bias: np.ndarray
+    unit: str | None = None
+    acc_bias_unit: np.ndarray | None = None
+    acc_bias_turnon: np.ndarray | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready (for the truth sidecar)."""
+        out: dict = {"unit": self.unit, "acc_matrix": self.acc_matrix.tolist(),
+                     "gyr_matrix": self.gyr_matrix.tolist(), "acc_bias": self.acc_bias.tolist(),
+                     "gyr_bias": self.gyr_bias.tolist()}
+        if self.acc_bias_unit is not None and self.acc_bias_turnon is not None:
+            out["acc_bias_unit"] = self.acc_bias_unit.tolist()
+            out["acc_bias_turnon"] = self.acc_bias_turnon.tolist()
+        return out
+
+
+def draw_errors(spec: SensorSpec, rng: np.random.Generator, unit: str | None = None) -> SensorErrors:
+    """Scale/misalignment matrices and biases (see the module docstring). ``rng`` is the session's
+    stream; without a ``unit`` the draws from it are in the original order (same bytes as before)."""
+    if unit is None:
+        acc_m, gyr_m = _error_matrix(rng, spec), _error_matrix(rng, spec)
+        ba = spec.noise * spec.acc_bias_sd * rng.standard_normal(3)
+        bg = spec.noise * spec.gyr_bias_sd * rng.standard_normal(3)
+        return SensorErrors(acc_m, gyr_m, ba, bg)
+    dev = unit_rng(unit)
+    acc_m, gyr_m = _error_matrix(dev, spec), _error_matrix(dev, spec)
+    ba_unit = spec.noise * spec.acc_bias_sd * dev.standard_normal(3)
+    ba_on = spec.noise * spec.acc_turnon_bias_sd * rng.standard_normal(3)
+    bg = spec.noise * spec.gyr_bias_sd * rng.standard_normal(3)
+    return SensorErrors(acc_m, gyr_m, ba_unit + ba_on, bg, unit, ba_unit, ba_on)
+
+
 def apply_errors(
-    t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, spec: SensorSpec, rng: np.random.Generator
+    t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, spec: SensorSpec, rng: np.random.Generator,
+    unit: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """Add the sensor errors. Returns ``(acc, gyr, keep, report)``: ``keep`` indexes the samples that
-    survive the dropouts; ``report`` has ``gaps`` ([t_first_missing, t_last_missing] each), the
-    ``saturated`` sample counts and the biases drawn."""
+    """Add the sensor errors (``unit``: the physical unit, see :func:`unit_name`; None = anonymous).
+    Returns ``(acc, gyr, keep, report)``: ``keep`` indexes the samples that survive the dropouts;
+    ``report`` has ``gaps`` ([t_first_missing, t_last_missing] each), the ``saturated`` sample counts
+    and, with ``noise > 0``, the biases and the ``errors`` drawn (:class:`SensorErrors`)."""
     n = t.shape[0]
     report: dict = {"gaps": [], "saturated_acc": 0, "saturated_gyr": 0}
     if spec.noise > 0.0:
-        acc = np.einsum("nj,ij->ni", acc, _error_matrix(rng, spec))
-        gyr = np.einsum("nj,ij->ni", gyr, _error_matrix(rng, spec))
-        ba = spec.noise * spec.acc_bias_sd * rng.standard_normal(3)
-        bg = spec.noise * spec.gyr_bias_sd * rng.standard_normal(3)
+        err = draw_errors(spec, rng, unit)
+        acc = np.einsum("nj,ij->ni", acc, err.acc_matrix)
+        gyr = np.einsum("nj,ij->ni", gyr, err.gyr_matrix)
+        ba, bg = err.acc_bias, err.gyr_bias
+        report["errors"] = err
         # slow bias random walk: drawn at 10 Hz and interpolated
         tk = np.arange(0.0, t[-1] + 0.2, 0.1)
         steps = rng.standard_normal((tk.size, 3)) * (spec.noise * spec.gyr_bias_walk * np.sqrt(0.1))

@@ -2,7 +2,8 @@
 
 Every preset takes the same overrides: ``duration`` (s, the walking part is scaled to fit), ``speed``
 (m/s), ``grade_pct`` (treadmill presets), ``rate`` (Hz), ``feet``, ``mount`` (3x3), ``noise``
-(multiplier, 0 = ideal sensor), ``store_mount``, ``subject``.
+(multiplier, 0 = ideal sensor), ``store_mount``, ``device_id`` (the sensor kit, see
+:class:`~retrogait.simulator.scenario.SensorSpec`), ``subject``.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def preset(
     mount: np.ndarray | None = None,
     noise: float | None = None,
     store_mount: bool = True,
+    device_id: str | None = None,
     subject: str = "sim-001",
     start_time: str | None = None,
 ) -> Scenario:
@@ -144,7 +146,7 @@ def preset(
     make, default_duration, _ = PRESETS[name]
     segs, env, notes = make(default_duration if duration is None else float(duration), speed, grade_pct)
     sensor = SensorSpec(rate=100.0 if rate is None else float(rate), mount=mount, store_mount=store_mount,
-                        noise=1.0 if noise is None else float(noise))
+                        noise=1.0 if noise is None else float(noise), device_id=device_id)
     default_feet = ("left", "right") if name == "two-feet" else ("left",)
     sc = Scenario(segments=segs, environment=env, sensor=sensor, feet=tuple(feet or default_feet),
                   subject=subject, name=name, notes=notes)

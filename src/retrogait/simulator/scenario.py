@@ -148,17 +148,28 @@ class Environment:
 @dataclass
 class SensorSpec:
     """The IMU(s): rate, mounting and error model. Noise figures are for ``noise = 1`` (a typical
-    consumer MEMS IMU); ``noise`` scales all random errors (0 = ideal sensor)."""
+    consumer MEMS IMU); ``noise`` scales all random errors (0 = ideal sensor).
+
+    ``device_id`` makes the sensor a physical device whose constant errors repeat from session to
+    session (see :mod:`retrogait.simulator.imu`): scale, misalignment and the constant accelerometer
+    bias (``acc_bias_sd``) belong to the unit; each session adds a turn-on accelerometer bias
+    (``acc_turnon_bias_sd``) and its own gyro bias. Without it every error is drawn per session."""
 
     rate: float = 100.0
     mount: np.ndarray | None = None
     """3x3 sensor-to-foot rotation, ``v_foot = mount @ v_sensor`` (default identity)."""
     store_mount: bool = True
     """Write the mount into the recording (like a calibrated recording); False = unknown mount."""
+    stored_mount: np.ndarray | None = None
+    """The mount written into the recording when ``store_mount`` (default: the true ``mount``), e.g. the
+    one ``retrogait calibrate`` learned for this device; the truth keeps the true one."""
+    device_id: str | None = None
+    """Identity of the sensor kit (one unit per foot, ``"<device_id>:<foot>"``); None = anonymous."""
     noise: float = 1.0
     acc_noise_density: float = 300e-6 * 9.80665  # m/s^2/sqrt(Hz)
     gyr_noise_density: float = np.deg2rad(0.015)  # rad/s/sqrt(Hz)
-    acc_bias_sd: float = 0.05  # m/s^2, constant per run
+    acc_bias_sd: float = 0.05  # m/s^2: per session (anonymous sensor), or the unit's constant part
+    acc_turnon_bias_sd: float = 0.02  # m/s^2 (~2 mg): session-to-session change of a device's bias
     gyr_bias_sd: float = np.deg2rad(0.5)  # rad/s
     gyr_bias_walk: float = np.deg2rad(0.002)  # rad/s/sqrt(s), slow bias drift
     scale_sd: float = 0.005  # per-axis scale error SD
@@ -170,14 +181,18 @@ class SensorSpec:
     dropout_max: float = 0.2  # longest gap, s
 
     def __post_init__(self) -> None:
-        _numbers(self, "rate", "noise", "acc_range", "gyr_range", "dropouts", "dropout_max")
+        _numbers(self, "rate", "noise", "acc_range", "gyr_range", "dropouts", "dropout_max", "acc_bias_sd",
+                 "acc_turnon_bias_sd")
         if not 10.0 <= self.rate <= 4000.0:
             raise ValueError(f"rate must be between 10 and 4000 Hz, got {self.rate}")
-        if self.mount is not None:
-            m = np.asarray(self.mount, dtype=float)
-            if m.shape != (3, 3) or not np.allclose(m @ m.T, np.eye(3), atol=1e-6) or np.linalg.det(m) < 0:
-                raise ValueError("mount must be a 3x3 proper rotation matrix")
-            self.mount = m
+        if self.device_id is not None and (not isinstance(self.device_id, str) or not self.device_id.strip()):
+            raise ValueError(f"device_id must be a non-empty string, got {self.device_id!r}")
+        for name in ("mount", "stored_mount"):
+            if getattr(self, name) is not None:
+                m = np.asarray(getattr(self, name), dtype=float)
+                if m.shape != (3, 3) or not np.allclose(m @ m.T, np.eye(3), atol=1e-6) or np.linalg.det(m) < 0:
+                    raise ValueError(f"{name} must be a 3x3 proper rotation matrix")
+                setattr(self, name, m)
 
     @property
     def ideal(self) -> bool:

@@ -12,7 +12,8 @@ Format (every key optional except ``segments``; units SI, angles in degrees as i
         {"sidestep": {"side": "left", "n_strides": 6}}
       ],
       "environment": {"treadmill": false, "grade_pct": 0},
-      "sensor": {"rate": 100, "noise": 1, "mount": [[1,0,0],[0,1,0],[0,0,1]], "dropouts": 0},
+      "sensor": {"rate": 100, "noise": 1, "mount": [[1,0,0],[0,1,0],[0,0,1]], "dropouts": 0,
+                 "device_id": "imu-7", "stored_mount": null},
       "person": {"step_width": 0.1, "variability_scale": 1.0, "fluctuation": "ar1"},
       "feet": ["left"], "subject": "P01", "start_time": "2026-03-02T09:00:00Z", "name": "my session"
     }
@@ -114,9 +115,13 @@ def scenario_from_dict(d: dict[str, Any]) -> Scenario:
             segs.append(_build(SEGMENT_KINDS[kind], args, where))
         else:
             raise ValueError(f"{where}: unknown segment {kind!r}; use stand, walk, turn or sidestep")
-    sensor_args = dict(d.get("sensor", {}))
-    if "mount" in sensor_args and sensor_args["mount"] is not None:
-        sensor_args["mount"] = np.asarray(sensor_args["mount"], dtype=float)
+    sensor_args = dict(d.get("sensor", {})) if isinstance(d.get("sensor", {}), dict) else d.get("sensor")
+    for key in ("mount", "stored_mount"):
+        if isinstance(sensor_args, dict) and sensor_args.get(key) is not None:
+            try:
+                sensor_args[key] = np.asarray(sensor_args[key], dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"sensor: {key} must be a 3x3 matrix (list of 3 rows of 3 numbers)") from None
     known = {"segments", "environment", "sensor", "person", "feet", "subject", "start_time", "name", "notes"}
     unknown = sorted(set(d) - known)
     if unknown:
