@@ -62,8 +62,9 @@ def test_gaitmap_strides_direction_and_length(gaitmap):
                 errors.append(s.stride_length[sel][j] - ref)
     errors = np.array(errors)
     assert errors.size >= 45
-    assert np.mean(np.abs(errors)) < 0.045
-    assert abs(np.mean(errors)) < 0.02
+    # 1.3 cm MAE, bias -0.4 cm now (3.4 cm before the heel-strike step was de-drifted where it happens)
+    assert np.mean(np.abs(errors)) < 0.02
+    assert abs(np.mean(errors)) < 0.01
 
 
 def test_gaitmap_raw_axes_after_calibration_match(gaitmap):
@@ -77,9 +78,10 @@ def test_gaitmap_raw_axes_after_calibration_match(gaitmap):
     assert np.mean(res_raw.strides.direction == res.strides.direction) > 0.95
 
 
-def test_xio_loop_closes(shared_data):
-    res = analyze(load_recording(shared_data / "xio_loop" / "short_walk.csv"))
+@pytest.mark.parametrize("name, distance", [("short_walk", 20), ("long_walk", 50)])
+def test_xio_loop_closes(shared_data, name, distance):
+    res = analyze(load_recording(shared_data / "xio_loop" / f"{name}.csv"))
     path = next(iter(res.paths.values()))[:, 1:3]
     walked = np.linalg.norm(np.diff(path, axis=0), axis=1).sum()
-    assert walked > 20
-    assert np.linalg.norm(path[-1] - path[0]) / walked < 0.01
+    assert walked > distance
+    assert np.linalg.norm(path[-1] - path[0]) / walked < 0.007  # 0.24 % and 0.34 % now

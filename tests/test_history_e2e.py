@@ -49,7 +49,9 @@ def test_a_real_drop_in_variability_is_reported_as_improved(person_files, tmp_pa
                            "--json", "--db", db)
     rows = {r["metric"]: r for r in json.loads(out)["rows"]}
     assert rows["stride_time_cv"]["verdict"] == "no real change"
-    assert rows["stride_length_mean"]["verdict"] == "no real change"
+    # the belt speed is the same in every session (stride length is not: this person's simulated
+    # stride length is 1.6 % shorter in weeks 42-43 than in 40-41, which the analysis now resolves)
+    assert rows["speed_mean"]["verdict"] == "no real change"
 
 
 def test_add_bad_input_gives_one_line_messages(tmp_path, run_cli):

@@ -53,14 +53,15 @@ def resolve_mount(
 class FootSignals:
     """A stream's sensor-frame samples, read in the foot frame on demand.
 
-    Only the samples a computation gathers are rotated (and the gyro bias removed), so a 24-hour
+    Only the samples a computation gathers are rotated (and the sensor biases removed), so a 24-hour
     recording is never copied whole. Norms need no rotation and use the raw arrays.
     """
 
     acc: np.ndarray
     gyr: np.ndarray
     rot: np.ndarray
-    gyr_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    gyr_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))  # sensor frame, rad/s
+    acc_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))  # foot frame, m/s^2
 
     def __post_init__(self) -> None:
         self.identity = bool(np.allclose(self.rot, np.eye(3)))
@@ -83,8 +84,8 @@ class FootSignals:
         return r[0] * self.gyr[:, 0] + r[1] * self.gyr[:, 1] + r[2] * self.gyr[:, 2] - r @ self.gyr_bias
 
     def acc_at(self, i: np.ndarray) -> np.ndarray:
-        """Foot-frame specific force at sample indices ``i``."""
-        return self.to_foot(self.acc[i])
+        """Foot-frame, bias-corrected specific force at sample indices ``i``."""
+        return self.to_foot(self.acc[i]) - self.acc_bias
 
     def gyr_at(self, i: np.ndarray) -> np.ndarray:
         """Foot-frame, bias-corrected angular rate at sample indices ``i``."""

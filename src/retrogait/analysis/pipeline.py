@@ -25,7 +25,7 @@ from retrogait.analysis.stance import (
 from retrogait.analysis.strapdown import integrate
 from retrogait.analysis.summary import bouts_of, summarize
 from retrogait.errors import NoGaitError
-from retrogait.recording import Recording, Stream
+from retrogait.recording import GRAVITY, Recording, Stream
 
 CHUNK_SAMPLES = 1_500_000  # samples of segments integrated together (bounds memory)
 SWING_PEAK = 1.0  # rad/s: a stride's swing must rotate the foot at least this fast
@@ -34,7 +34,10 @@ MIN_DISPLACEMENT = 0.08  # m: a stride moves the foot this far ...
 MIN_LIFT = 0.025  # m: ... or lifts it this high (stepping in place)
 BOUT_STANDING = 1.5  # s of standing that ends a walking bout
 TURNING = np.deg2rad(20.0)  # strides turning more than this are not steady
-BIAS_STANDING = 1.0  # s: stances this long estimate the gyro bias
+BIAS_STANDING = 1.0  # s: stances this long estimate the gyro bias and the accelerometer's rest error
+BIAS_TRIM = 0.2  # fraction cut from each end before averaging the rest gyro
+MAX_REST_SAMPLES = 200_000  # rest samples used for the sensor error estimates
+MAX_ACC_EXCESS = 0.5  # m/s^2: a larger rest error than this is not corrected (not a sensor error)
 MOUNT_TILT_WARN = np.deg2rad(15.0)  # stance attitude this far from level means a wrong mounting
 BRIEF_STANCE = 0.15  # s: stances this short are checked for a moving foot
 MOVING_STANCE = 0.15  # m/s: a foot this fast is not in stance ...
@@ -52,16 +55,56 @@ class StreamAnalysis:
     path: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
 
 
-def _gyro_bias(gyr: np.ndarray, starts: np.ndarray, stops: np.ndarray, rate: float) -> np.ndarray:
-    """Median gyro over long stances (the foot really is still there); zero if there are none."""
+def _rest_samples(starts: np.ndarray, stops: np.ndarray, rate: float) -> np.ndarray:
+    """Sample indices inside long stances (standing: the foot really is still), ends trimmed."""
     long_ = (stops - starts) > BIAS_STANDING * rate
-    if not long_.any():
-        return np.zeros(3)
     trim = int(0.2 * rate)
     a, b = starts[long_] + trim, stops[long_] - trim
-    sel = np.concatenate([np.arange(x, y) for x, y in zip(a[:200], b[:200]) if y > x])
-    bias = np.median(gyr[sel], axis=0)
+    ranges = [np.arange(x, y) for x, y in zip(a[:200], b[:200]) if y > x]
+    if not ranges:
+        return np.zeros(0, dtype=np.int64)
+    rest = np.concatenate(ranges)
+    step = -(-rest.shape[0] // MAX_REST_SAMPLES)  # thin out hours of standing (memory, time)
+    return rest[::step]
+
+
+def _gyro_bias(gyr: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """Gyro bias: trimmed mean over the rest samples (zero if there are none).
+
+    Trimmed (robust to a fidget while standing) but a mean, not the median: the output is quantized
+    (0.06 deg/s per step at 16 bits over +-2000 deg/s) and a median snaps to a step, leaving up to half
+    a step of bias however long the rest; the noise dithers the steps, so the mean resolves it.
+    """
+    if rest.size == 0:
+        return np.zeros(3)
+    srt = np.sort(gyr[rest], axis=0)
+    cut = int(BIAS_TRIM * srt.shape[0])
+    bias = srt[cut : srt.shape[0] - cut].mean(axis=0)
     return bias if np.linalg.norm(bias) < 0.2 else np.zeros(3)
+
+
+def _acc_bias(sig: frames.FootSignals, acc_norm: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """Accelerometer error along the rest vertical (foot frame, m/s^2): a still foot must read g.
+
+    An excess of the rest magnitude over g is a bias or scale error of the sensor axis that points up
+    in stance. Fixed to the sensor, it turns with the foot in the swing and leaks ``excess * sin(pitch)``
+    into the horizontal acceleration, which the zero-velocity de-drift cannot separate from the real
+    motion. Tilt errors along the other axes are absorbed by levelling from gravity at each stance.
+    Local gravity differs from the standard value by at most ~0.03 m/s^2, well below typical errors.
+    """
+    if rest.size == 0:
+        return np.zeros(3)
+    excess = float(np.median(acc_norm[rest])) - GRAVITY
+    if abs(excess) > MAX_ACC_EXCESS:
+        return np.zeros(3)
+    up = sig.to_foot(sig.acc[rest].sum(axis=0))
+    return excess * up / np.linalg.norm(up)
+
+
+def _unbiased_norm(gyr: np.ndarray, gyr_norm: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Norm of ``gyr - bias`` per row, from the raw norms (no (N, 3) copy of a long recording)."""
+    dot = gyr[:, 0] * bias[0] + gyr[:, 1] * bias[1] + gyr[:, 2] * bias[2]
+    return np.sqrt(np.maximum(gyr_norm * gyr_norm - 2.0 * dot + float(bias @ bias), 0.0))
 
 
 def _stance_tilt(sig: frames.FootSignals, starts: np.ndarray, stops: np.ndarray) -> float:
@@ -111,11 +154,19 @@ def analyze_stream(
     s = StanceSettings()
     energy = gyro_energy(gyr_norm, rate, s)
     still = drop_tilted(zero_velocity(acc_norm, gyr_norm, energy, rate, s), acc, rate, s)
-    del acc_norm
     starts, stops = stance_regions(still, blocks)
     del still
     bstart = np.array([b[0] for b in blocks])
     block_id = np.searchsorted(bstart, starts, side="right") - 1
+    # sensor errors first, from standing: the anchors go where the foot rotates least, measured
+    # without the gyro bias (with it, a slow roll at minus the bias looks quieter than rest)
+    rest = _rest_samples(starts, stops, rate)
+    sig.gyr_bias = _gyro_bias(gyr, rest)
+    sig.acc_bias = _acc_bias(sig, acc_norm, rest)
+    del acc_norm, rest
+    unbiased = _unbiased_norm(gyr, gyr_norm, sig.gyr_bias) if sig.gyr_bias.any() else gyr_norm
+    energy = gyro_energy(unbiased, rate, s)
+    del unbiased
     segs = segments(starts, stops, block_id, energy, rate)
     false = _moving_stances(t, sig, segs, rate)
     if false.size:
@@ -134,7 +185,6 @@ def analyze_stream(
             f"mounting ({rot_source}) looks wrong; run 'retrogait calibrate' (stand, then walk forward) "
             "or pass --mount, otherwise directions and incline are unreliable"
         )
-    sig.gyr_bias = _gyro_bias(gyr, starts, stops, rate)
     sat = frames.saturation_mask(stream.acc) | frames.saturation_mask(stream.gyr)
 
     per = _integrate_all(t, sig, gyr_norm, sat, segs, rate, progress)

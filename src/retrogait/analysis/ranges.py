@@ -36,6 +36,25 @@ def range_argmin(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return idx[pos[keep]]
 
 
+def range_quiet_middle(x: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+    """Index (into ``x``) of the middle one of the samples within ``tol`` of each range's minimum.
+
+    Unlike the argmin, the middle of a flat-bottomed minimum does not jump across it when noise or a
+    small offset changes which sample is lowest.
+    """
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    idx, grp = range_index(a, b)
+    vals = x[idx]
+    first = range_first(np.asarray(b) - np.asarray(a))
+    mins = np.minimum.reduceat(vals, first)
+    pos = np.flatnonzero(vals <= mins[grp] + tol)  # sorted, every range has at least its minimum
+    g = grp[pos]
+    counts = np.bincount(g, minlength=first.shape[0])
+    start = np.cumsum(counts) - counts
+    return idx[pos[start + counts // 2]]
+
+
 def grouped_argext(vals: np.ndarray, first: np.ndarray, grp: np.ndarray, largest: bool) -> np.ndarray:
     """Position (in ``vals``) of the max (``largest``) or min of each group laid out contiguously."""
     red = np.maximum if largest else np.minimum

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrogait.analysis.ranges import range_argmin
+from retrogait.analysis.ranges import range_quiet_middle
 
 LONG_STANCE = 1.0  # s: a stance longer than this is standing; anchors sit within ANCHOR_WINDOW of its ends
 ANCHOR_WINDOW = 0.4  # s
+ANCHOR_TOL = 0.05  # rad/s: an anchor sits mid-way through the samples this close to the least rotation
 MAX_MOTION = 4.0  # s: longer movement between two stances is not gait (not integrated, breaks heading)
 
 
@@ -47,13 +48,19 @@ class Segments:
 def anchors(
     starts: np.ndarray, stops: np.ndarray, energy: np.ndarray, rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Entry and exit anchor of each stance region (the same mid-stance sample for short stances)."""
+    """Entry and exit anchor of each stance region (the same mid-stance sample for short stances).
+
+    An anchor is the middle of the quietest samples (gyro energy within ANCHOR_TOL of its minimum), not
+    the single lowest one: at rest the energy is a flat floor of noise, whose lowest sample jumps from
+    one end of the foot-flat phase to the other with any change of noise or gyro bias; the middle
+    stays put, as far as possible from the rolling phases on either side.
+    """
     win = max(1, int(round(ANCHOR_WINDOW * rate)))
     long_ = (stops - starts) > LONG_STANCE * rate
     entry_stop = np.where(long_, np.minimum(starts + win, stops), stops)
     exit_start = np.where(long_, np.maximum(stops - win, starts), starts)
-    entry = range_argmin(energy, starts, entry_stop)
-    exit_ = range_argmin(energy, exit_start, stops)
+    entry = range_quiet_middle(energy, starts, entry_stop, ANCHOR_TOL)
+    exit_ = range_quiet_middle(energy, exit_start, stops, ANCHOR_TOL)
     return entry, exit_
 
 
