@@ -127,6 +127,21 @@ def test_irregular_and_corrective_counts():
     assert m["corrective_per_100"].value == pytest.approx(100 * 5 / 196)
 
 
+def test_synthetic_tables_vary_stance_fraction_and_have_corrective_steps():
+    """The simulated people must not make stance fraction or corrective steps constant (their
+    false-alarm rates would then say nothing about the comparison rule)."""
+    t = synthetic_strides(400, stance_fraction_sd=0.01, corrective_per_100=5.0, seed=4)
+    fraction = 100 * t["stance_time"] / t["stride_time"]
+    assert 0.8 < fraction.std() < 1.2 and fraction.mean() == pytest.approx(62.0, abs=0.3)
+    m = _m(t)
+    assert m["stance_time_cv"].value > 1.1 * m["stride_time_cv"].value  # not just scaled stride times
+    in_place = t["direction"] == "in_place"
+    assert 8 < in_place.sum() < 35
+    assert m["corrective_per_100"].value == pytest.approx(100 * in_place[2:-2].sum() / 396)
+    assert "corrective_per_100" in _m(synthetic_strides(200, seed=4))  # rate 0 by default: 0.0, not missing
+    assert _m(synthetic_strides(200, seed=4))["corrective_per_100"].value == 0.0
+
+
 def test_block_bootstrap_indices():
     rng = np.random.default_rng(0)
     idx = block_bootstrap_indices(100, 50, rng, block=10)

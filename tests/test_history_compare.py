@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from retrogait.balance import METRICS, session_metrics
 from retrogait.balance.synthetic import person_sessions
@@ -14,7 +15,9 @@ from retrogait.history import connect
 from retrogait.history.compare import compare, compare_metric
 from retrogait.history.periods import select
 from retrogait.history.queries import load_sessions
-from retrogait.history.reliable_change import Z95, change_threshold, is_real, rate_change_p, verdict
+from retrogait.history.reliable_change import (
+    Z95, change_threshold, is_real, permutation_p, permutation_usable, rate_change_p, verdict,
+)
 from retrogait.history.simulated import add_simulated_sessions
 
 
@@ -60,6 +63,57 @@ def test_rate_metrics_need_more_than_one_event():
     assert r.verdict == "worse"
 
 
+def test_log_scale_threshold_is_a_ratio():
+    b = [2.0, 2.4, 2.2, 2.6]
+    thr = change_threshold(b, 2, log=True)
+    s = np.std(np.log(b), ddof=1)
+    assert thr.log and thr.value == pytest.approx(3.182446 * s * math.sqrt(1 / 4 + 1 / 2), rel=1e-5)
+    gm = float(np.exp(np.mean(np.log(b))))
+    lo, hi = thr.band(gm)
+    assert lo == pytest.approx(gm * math.exp(-thr.value)) and hi == pytest.approx(gm * math.exp(thr.value))
+    down, up = thr.detectable(gm, -1.0), thr.detectable(gm, +1.0)
+    assert down == pytest.approx(gm - lo) and up == pytest.approx(hi - gm) and down < up
+    assert not change_threshold([2.0, -0.1, 2.2], 1, log=True).log  # not all positive: linear scale
+    # compare_metric judges CVs on the log scale: baseline/current are geometric means, and the
+    # verdict agrees with |log ratio| > threshold
+    base = [(v, 200) for v in (2.5, 2.7, 2.3, 2.6, 2.4, 2.5, 2.8, 2.2)]
+    r = compare_metric("backward", "stride_time_cv", base, [(1.9, 200), (1.8, 200)])
+    assert r.log_scale and r.baseline == pytest.approx(np.exp(np.mean(np.log([v for v, _ in base]))))
+    assert r.verdict == "improved" and abs(r.change) > r.detectable
+    assert r.p_permutation == pytest.approx(1 / 45)  # the two lowest of ten sessions: most extreme split
+
+
+def test_permutation_p_exact_and_sampled():
+    assert permutation_usable(8, 2) and not permutation_usable(7, 2) and not permutation_usable(8, 1)
+    assert permutation_usable(5, 5) and not permutation_usable(4, 4)  # mirrored splits tie when n_b == n_c
+    b = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    assert permutation_p(b, [12.0, 15.0]) == pytest.approx(1 / 45)
+    assert permutation_p(b, [9.0, 10.0]) == pytest.approx(2 / 45)  # ties with the split {1, 2}
+    assert permutation_p(b, [4.5, 4.5]) == pytest.approx(1.0)  # no difference at all
+    assert permutation_p([0.0] * 8, [0.0, 0.0]) == 1.0  # ties count as at least as extreme
+    # many sessions: sampled arrangements; for normal data it agrees with Student's t-test
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(0, 1, 30), rng.normal(0.6, 1, 10)
+    assert permutation_p(x, y) == pytest.approx(stats.ttest_ind(x, y).pvalue, abs=0.02)
+
+
+def test_permutation_guard_keeps_false_alarms_with_outlier_sessions():
+    """Session values with occasional outlier sessions (an analysis glitch, a bad day): Student's t
+    alone alarms too often when 2 current sessions face 8 baseline ones; with the permutation guard
+    the rule stays at or below 5% (exchangeable sessions, whatever their distribution)."""
+    rng = np.random.default_rng(11)
+    reps, t_only, rule = 3000, 0, 0
+    for _ in range(reps):
+        v = 100.0 + rng.normal(0.0, 1.0, 10) + 6.0 * (rng.random(10) < 0.08)  # cadence, 8% outlier sessions
+        thr = change_threshold(v[:8], 2)
+        t_only += is_real(verdict(v[8:].mean() - v[:8].mean(), thr.value, "none"))
+        r = compare_metric("backward", "cadence", [(x, 200) for x in v[:8]], [(x, 200) for x in v[8:]])
+        rule += is_real(r.verdict)
+    se = math.sqrt(0.05 * 0.95 / reps)
+    assert t_only / reps > 0.05 + 2 * se  # the problem is real
+    assert rule / reps < 0.05  # and the guard removes it
+
+
 def _session_values(tables):
     out = []
     for _, table in tables:
@@ -69,10 +123,13 @@ def _session_values(tables):
 
 
 def test_simulated_people_false_alarms_and_power():
-    """Stride tables of simulated people (AR(1) strides, day-to-day wobble) through the metrics and the
-    comparison: 4 baseline weeks vs week 8, two sessions a week."""
-    seeds = 50
+    """Stride tables of simulated people (AR(1) strides, day-to-day wobble of every parameter)
+    through the metrics and the comparison: 4 baseline weeks vs week 8, two sessions a week.
+    The benchmark measures the rates on 2000+ people; here 150 people with bounds that a rule at or
+    below 5% passes and an inflated or blind rule fails."""
+    seeds = 150
     alarms = {k: 0 for k in METRICS}
+    spread = {k: 0.0 for k in METRICS}
     found = 0
     for seed in range(seeds):
         for change in (None, 4):
@@ -85,12 +142,18 @@ def test_simulated_people_false_alarms_and_power():
                 r = compare_metric("backward", name, [v[name] for v in base], [v[name] for v in cur])
                 if change is None:
                     alarms[name] += is_real(r.verdict)
+                    spread[name] = max(spread[name], float(np.ptp([v[name][0] for v in base + cur])))
                 elif name == "stride_time_cv":
                     found += r.verdict == "improved"
-    # a real 30% drop of stride-time CV is reported as improved (power ~0.94 on 100 seeds)
-    assert found / seeds >= 0.85
-    for name, count in alarms.items():
-        assert count / seeds <= 0.14, name  # nominal 5%; the benchmark measures it on many seeds
+    # a real 30% drop of stride-time CV is reported as improved (~96% on 2000 people)
+    assert found / seeds >= 0.88
+    judged = [k for k in METRICS if k in _session_values(person_sessions(1, 1, seed=0))[0]]
+    assert {"stance_fraction", "corrective_per_100", "irregular_stride_pct"} <= set(judged)
+    for name in judged:
+        assert spread[name] > 0, f"{name} is constant in the simulation: its false-alarm rate means nothing"
+        assert alarms[name] / seeds <= 0.10, name  # P(> 10% | true rate 5%, 150 people) < 0.5%
+    pooled = sum(alarms[k] for k in judged) / (seeds * len(judged))
+    assert 0.015 < pooled < 0.055  # at or below the nominal 5% (~4% measured), but not blind
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ One :class:`MetricInfo` per metric, keyed by name in :data:`METRICS`. Values are
 for tables and plots. ``better`` is ``"lower"``, ``"higher"`` or ``"none"`` (a change is reported as
 higher / lower, never as improved / worse). Literature minimal detectable changes (MDC95) seed the
 comparison when a person has fewer than three baseline sessions; the tag says how the value was
-checked in the research notes: ``V`` verified, ``R`` recalled (not re-checked). See docs/metrics.md.
+checked in the research notes: ``V`` verified, ``R`` recalled (not re-checked). ``log_scale`` metrics
+(variability: CVs, SDs, RMSSD) are compared on the log scale (their noise is proportional to their
+level). See docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class MetricInfo:
     mdc95_pct: float | None = None  # relative to the baseline mean, percent
     mdc_source: str = ""
     rate: bool = False  # a percentage of strides with an event: also tested as counts (reliable_change)
+    log_scale: bool = False  # compared on the log scale (geometric means, ratio thresholds)
 
     @property
     def shown_unit(self) -> str:
@@ -69,18 +72,18 @@ METRICS: dict[str, MetricInfo] = {
         ),
         MetricInfo(
             "stride_time_cv", "Stride time CV", "%", "lower", mdc95_pct=117.0,
-            mdc_source="step-time variability 117% in the " + _CLINICAL,
+            mdc_source="step-time variability 117% in the " + _CLINICAL, log_scale=True,
         ),
-        MetricInfo("stride_time_rmssd", "Stride time RMSSD", "s", "lower", "ms", 1000.0),
-        MetricInfo("stride_length_cv", "Stride length CV", "%", "lower"),
-        MetricInfo("stance_time_cv", "Stance time CV", "%", "lower"),
-        MetricInfo("swing_time_cv", "Swing time CV", "%", "lower"),
+        MetricInfo("stride_time_rmssd", "Stride time RMSSD", "s", "lower", "ms", 1000.0, log_scale=True),
+        MetricInfo("stride_length_cv", "Stride length CV", "%", "lower", log_scale=True),
+        MetricInfo("stance_time_cv", "Stance time CV", "%", "lower", log_scale=True),
+        MetricInfo("swing_time_cv", "Swing time CV", "%", "lower", log_scale=True),
         MetricInfo("stance_fraction", "Stance fraction", "%", "none"),
         MetricInfo("stride_regularity", "Stride regularity", "", "higher", "r"),
-        MetricInfo("lateral_deviation_sd", "Lateral deviation SD", "m", "lower", "cm", 100.0),
+        MetricInfo("lateral_deviation_sd", "Lateral deviation SD", "m", "lower", "cm", 100.0, log_scale=True),
         MetricInfo("lateral_excursion_mean", "Swing lateral excursion", "m", "lower", "cm", 100.0),
         MetricInfo("clearance_mean", "Foot clearance", "m", "higher", "cm", 100.0),
-        MetricInfo("clearance_cv", "Foot clearance CV", "%", "lower"),
+        MetricInfo("clearance_cv", "Foot clearance CV", "%", "lower", log_scale=True),
         MetricInfo("swing_time_sr", "Swing time symmetry ratio", "", "lower", "ratio"),
         MetricInfo("stance_time_sr", "Stance time symmetry ratio", "", "lower", "ratio"),
         MetricInfo(

@@ -18,7 +18,8 @@ from retrogait.balance.catalog import DIRECTIONS, METRICS, json_ready
 from retrogait.errors import NoGaitError, UsageProblem
 from retrogait.history.queries import StoredSession
 from retrogait.history.reliable_change import (
-    ALPHA, PERSONAL_MIN_BASELINE, change_threshold, is_real, rate_change_p, verdict,
+    ALPHA, PERSONAL_MIN_BASELINE, Threshold, change_threshold, is_real, permutation_p, permutation_usable,
+    rate_change_p, verdict,
 )
 
 SPEED_TOLERANCE = 0.05  # m/s, or 5% of the baseline speed, whichever is larger
@@ -33,17 +34,19 @@ class MetricComparison:
     metric: str
     unit: str
     better: str
-    baseline: float
-    current: float
+    baseline: float  # mean of the baseline sessions (geometric mean when log_scale)
+    current: float  # mean of the current sessions (geometric mean when log_scale)
     change: float
     pct_change: float
-    detectable: float  # the change needed to call it real for these session counts
-    mdc95: float  # single-session MDC95
+    detectable: float  # the change (in the observed direction) needed to be real for these session counts
+    mdc95: float  # single-session MDC95 (in the observed direction)
     mdc_source: str  # "personal" | "population" | "none"
     n_baseline: int
     n_current: int
     verdict: str
     exploratory: bool
+    log_scale: bool = False  # judged on the log scale (ratio threshold)
+    p_permutation: float = math.nan  # permutation-test p (NaN when the design is too small for it)
 
 
 @dataclass
@@ -118,30 +121,47 @@ def _covariate_warnings(direction: str, b: list[StoredSession], c: list[StoredSe
     return out
 
 
+def _centre(values: np.ndarray, log: bool) -> float:
+    if not values.size:
+        return math.nan
+    return float(np.exp(np.mean(np.log(values)))) if log else float(values.mean())
+
+
 def compare_metric(
     direction: str, metric: str, base: list[tuple[float, int]], cur: list[tuple[float, int]],
     alpha: float = ALPHA,
 ) -> MetricComparison:
-    """Compare one metric's baseline and current sessions, each given as ``(value, strides used)``."""
+    """Compare one metric's baseline and current sessions, each given as ``(value, strides used)``.
+
+    Real when the change passes the threshold, the permutation test (when the design allows it) and,
+    for event rates, the exact count test (see :mod:`retrogait.history.reliable_change`).
+    """
     info = METRICS[metric]
     base = [(v, n) for v, n in base if v is not None and math.isfinite(v)]
     cur = [(v, n) for v, n in cur if v is not None and math.isfinite(v)]
     b = np.asarray([v for v, _ in base], float)
     c = np.asarray([v for v, _ in cur], float)
-    mb = float(b.mean()) if b.size else math.nan
-    mc = float(c.mean()) if c.size else math.nan
+    log = info.log_scale and bool(np.all(b > 0) and np.all(c > 0))
+    thr = change_threshold(b, c.size, info.population_mdc95(_centre(b, False)), alpha, log)
+    mb, mc = _centre(b, thr.log), _centre(c, thr.log)
     change = mc - mb
-    thr = change_threshold(b, c.size, info.population_mdc95(mb), alpha)
+    detectable = thr.detectable(mb, change)
+    mdc95 = Threshold(thr.mdc95, thr.mdc95, thr.sem, thr.source, log=thr.log).detectable(mb, change)
     pct = 100.0 * change / abs(mb) if mb else math.nan
-    ver = verdict(change, thr.value, info.better) if c.size else "unknown"
+    ver = verdict(change, detectable, info.better) if c.size else "unknown"
+    p_perm = math.nan
+    if thr.source == "personal" and permutation_usable(b.size, c.size, alpha):
+        p_perm = permutation_p(np.log(b), np.log(c)) if thr.log else permutation_p(b, c)
+        if is_real(ver) and p_perm > alpha * (1.0 + 1e-9):
+            ver = "no real change"
     if info.rate and is_real(ver):
         events = [sum(v * n / 100.0 for v, n in side) for side in (base, cur)]
         strides = [sum(n for _, n in side) for side in (base, cur)]
         if rate_change_p(events[0], strides[0], events[1], strides[1]) >= alpha:
             ver = "no real change"
     return MetricComparison(
-        direction, metric, info.unit, info.better, mb, mc, change, pct, thr.value, thr.mdc95,
-        thr.source, int(b.size), int(c.size), ver, info.exploratory,
+        direction, metric, info.unit, info.better, mb, mc, change, pct, detectable, mdc95,
+        thr.source, int(b.size), int(c.size), ver, info.exploratory, thr.log, p_perm,
     )
 
 

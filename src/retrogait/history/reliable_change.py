@@ -3,29 +3,42 @@
 Personal rule (>= 3 baseline sessions). With n_b baseline session values (SD s between sessions) and
 n_c current session values, the change of the means is real when
 
-    |mean_c - mean_b| > t_{0.975, n_b - 1} * s * sqrt(1/n_b + 1/n_c).
+    |mean_c - mean_b| > t_{1 - alpha/2, n_b - 1} * s * sqrt(1/n_b + 1/n_c)                    (1)
 
-If sessions of an unchanged person scatter independently and normally around the same mean,
-(mean_c - mean_b) / (s * sqrt(1/n_b + 1/n_c)) follows Student's t with n_b - 1 degrees of freedom, so
-false alarms happen at the nominal 5% whatever n_b (s comes from the baseline only, so current
-sessions that are truly different cannot inflate it). With one session on each side and a known SEM
-this is the classic MDC95 = 1.96 * sqrt(2) * SEM; here s plays the SEM and t replaces 1.96 to pay for
-estimating it from few sessions.
+and, when the design allows it, an exact permutation test agrees (2). If sessions of an unchanged
+person scatter independently and normally around the same mean, (mean_c - mean_b) /
+(s * sqrt(1/n_b + 1/n_c)) is Student's t with n_b - 1 degrees of freedom, so (1) alone alarms at the
+nominal alpha whatever n_b; s comes from the baseline only, so current sessions that are truly
+different cannot inflate it. With one session on each side and a known SEM this is the classic
+MDC95 = 1.96 * sqrt(2) * SEM; s plays the SEM and t replaces 1.96 to pay for estimating it.
+
+Variability metrics (CVs, SDs, RMSSD) are judged on the log scale: their day-to-day wobble and their
+sampling error are proportional to their level, so log values scatter symmetrically with a constant
+SD and (1) applies to them; the means are then geometric means and the threshold is a ratio.
+
+(2) Permutation guard. Without a change, the n_b + n_c session values are exchangeable, so the
+observed |mean_c - mean_b| is compared with its value over all C(n_b + n_c, n_c) ways to choose the
+current sessions; p = the share at least as large. Its false-alarm rate is <= alpha for any
+distribution of session values (skewed, heavy-tailed, an outlier session), which (1) cannot promise
+when n_b and n_c differ. It is used when its smallest attainable p is <= alpha / 2 (e.g. 8 vs 2
+sessions: 45 arrangements), so that its discreteness never makes it much stricter than alpha.
 
 Event rates (irregular strides, corrective steps) are mostly zero, where a between-session SD of 0
 would call any single event a change. For them the change must also pass an exact test on the event
 counts: given k_b events in N_b baseline strides and k_c in N_c current strides, k_c is
-Binomial(k_b + k_c, N_c / (N_b + N_c)) when the rate did not change; two-sided p < 0.05 is required.
+Binomial(k_b + k_c, N_c / (N_b + N_c)) when the rate did not change; two-sided p < alpha is required.
 
 Population rule (< 3 baseline sessions): SEM = MDC95_lit / (1.96 * sqrt(2)) from the literature MDC
-of the metric, threshold 1.96 * SEM * sqrt(1/n_b + 1/n_c). Flagged "population MDC". Metrics without
-a literature MDC get the verdict "unknown" until three baseline sessions exist.
+of the metric, threshold z_{1 - alpha/2} * SEM * sqrt(1/n_b + 1/n_c), on the metric's own scale.
+Flagged "population MDC". Metrics without a literature MDC get the verdict "unknown" until three
+baseline sessions exist.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 from scipy import stats
@@ -33,39 +46,112 @@ from scipy import stats
 ALPHA = 0.05
 PERSONAL_MIN_BASELINE = 3
 Z95 = 1.959963984540054
+PERM_EXACT_MAX = 20_000  # enumerate every arrangement up to this many, else sample
+PERM_SAMPLES = 9_999
 
 
 @dataclass
 class Threshold:
-    """The smallest change of the means that counts as real, and where it came from."""
+    """The smallest change of the means that counts as real, and where it came from.
 
-    value: float  # detectable change for this comparison (metric units)
-    mdc95: float  # single-session MDC95 = 1.96 * sqrt(2) * SEM (metric units)
+    ``value``, ``mdc95`` and ``sem`` are on the test scale: metric units, or natural-log units when
+    ``log`` (a log threshold T means a ratio exp(T) up or exp(-T) down). Use :meth:`band` and
+    :meth:`detectable` for metric units.
+    """
+
+    value: float  # detectable change of the means for this comparison
+    mdc95: float  # single-session MDC95 = 1.96 * sqrt(2) * SEM
     sem: float  # SEM used: between-session SD (personal) or from the literature MDC (population)
     source: str  # "personal" | "population" | "none"
     df: int | None = None
+    log: bool = False
+
+    def band(self, centre: float) -> tuple[float, float]:
+        """The values (metric units) around baseline mean ``centre`` that are no real change."""
+        if not (math.isfinite(self.value) and math.isfinite(centre)):
+            return math.nan, math.nan
+        if self.log:
+            return centre * math.exp(-self.value), centre * math.exp(self.value)
+        return centre - self.value, centre + self.value
+
+    def detectable(self, centre: float, change: float = 1.0) -> float:
+        """The change (metric units) from ``centre`` needed to be real, in the direction of ``change``."""
+        lo, hi = self.band(centre)
+        return hi - centre if not change < 0 else centre - lo
+
+
+def _finite(values: np.ndarray | list[float]) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    return v[np.isfinite(v)]
+
+
+def use_log(values: np.ndarray, log: bool) -> bool:
+    """Whether to judge ``values`` on the log scale: asked for and all strictly positive."""
+    return bool(log) and values.size > 0 and bool(np.all(values > 0))
 
 
 def change_threshold(
     baseline: np.ndarray | list[float], n_current: int, population_mdc95: float | None = None,
-    alpha: float = ALPHA,
+    alpha: float = ALPHA, log: bool = False,
 ) -> Threshold:
-    """The detectable change for ``baseline`` session values vs ``n_current`` current sessions."""
-    b = np.asarray(baseline, dtype=float)
-    b = b[np.isfinite(b)]
+    """The detectable change for ``baseline`` session values vs ``n_current`` current sessions.
+
+    ``log`` judges a personal threshold on the log scale (when every baseline value is positive).
+    """
+    b = _finite(baseline)
     nb, nc = b.size, max(1, int(n_current))
     if nb == 0:
         return Threshold(math.nan, math.nan, math.nan, "none")
     scale = math.sqrt(1.0 / nb + 1.0 / nc)
     if nb >= PERSONAL_MIN_BASELINE:
-        s = float(np.std(b, ddof=1))
+        on_log = use_log(b, log)
+        s = float(np.std(np.log(b) if on_log else b, ddof=1))
         q = float(stats.t.ppf(1.0 - alpha / 2.0, nb - 1))
-        return Threshold(q * s * scale, Z95 * math.sqrt(2.0) * s, s, "personal", nb - 1)
+        return Threshold(q * s * scale, Z95 * math.sqrt(2.0) * s, s, "personal", nb - 1, on_log)
     if population_mdc95 is not None and math.isfinite(population_mdc95):
         sem = population_mdc95 / (Z95 * math.sqrt(2.0))
         q = float(stats.norm.ppf(1.0 - alpha / 2.0))
         return Threshold(q * sem * scale, population_mdc95, sem, "population")
     return Threshold(math.nan, math.nan, math.nan, "none")
+
+
+def permutation_usable(n_baseline: int, n_current: int, alpha: float = ALPHA) -> bool:
+    """True when the permutation test's smallest attainable p-value is <= ``alpha`` / 2.
+
+    There are C(n_b + n_c, n_c) arrangements; the observed one can be the single most extreme, or
+    one of a mirrored pair when n_b == n_c (then |difference| ties with its complement).
+    """
+    if n_baseline < 1 or n_current < 1:
+        return False
+    k = math.comb(n_baseline + n_current, n_current)
+    return (2 if n_baseline == n_current else 1) / k <= alpha / 2.0
+
+
+def permutation_p(baseline: np.ndarray | list[float], current: np.ndarray | list[float], seed: int = 0) -> float:
+    """Two-sided permutation p-value of |mean(current) - mean(baseline)| (exchangeable sessions).
+
+    Every arrangement is enumerated up to :data:`PERM_EXACT_MAX` (exact p), else
+    :data:`PERM_SAMPLES` random ones are drawn (seeded; p = (1 + hits) / (1 + samples)).
+    """
+    b, c = _finite(baseline), _finite(current)
+    nb, nc = b.size, c.size
+    if nb == 0 or nc == 0:
+        return math.nan
+    pooled = np.r_[b, c]
+    n = pooled.size
+    if math.comb(n, nc) <= PERM_EXACT_MAX:
+        idx = np.fromiter((i for combo in combinations(range(n), nc) for i in combo), np.intp).reshape(-1, nc)
+        sampled = False
+    else:
+        rng = np.random.default_rng(seed)
+        idx = np.argsort(rng.random((PERM_SAMPLES, n)), axis=1)[:, :nc]
+        sampled = True
+    cur_sum = pooled[idx].sum(axis=1)
+    diff = np.abs(cur_sum / nc - (pooled.sum() - cur_sum) / nb)
+    observed = abs(c.mean() - b.mean())
+    tol = 1e-9 * (observed + float(np.max(np.abs(pooled))))  # sums in another order: same value
+    hits = int(np.count_nonzero(diff >= observed - tol))
+    return (1 + hits) / (1 + idx.shape[0]) if sampled else hits / idx.shape[0]
 
 
 def rate_change_p(k_baseline: float, n_baseline: float, k_current: float, n_current: float) -> float:

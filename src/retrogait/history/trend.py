@@ -53,11 +53,14 @@ def trend_figure(
     base_vals = np.array([s.value(direction, metric) for s in baseline
                           if s.value(direction, metric) is not None], float)
     if base_vals.size:
-        mean = float(base_vals.mean())
-        thr = change_threshold(base_vals, 1, info.population_mdc95(mean))
-        ax.axhline(mean * scale, color="0.3", lw=1.2, label=f"baseline mean ({base_vals.size} sessions)")
-        if math.isfinite(thr.value):
-            ax.axhspan((mean - thr.value) * scale, (mean + thr.value) * scale, color="tab:green", alpha=0.15,
+        log = info.log_scale and bool(np.all(base_vals > 0))
+        thr = change_threshold(base_vals, 1, info.population_mdc95(float(base_vals.mean())), log=log)
+        mean = float(np.exp(np.mean(np.log(base_vals)))) if thr.log else float(base_vals.mean())
+        kind = "geometric mean" if thr.log else "mean"
+        ax.axhline(mean * scale, color="0.3", lw=1.2, label=f"baseline {kind} ({base_vals.size} sessions)")
+        lo, hi = thr.band(mean)
+        if math.isfinite(lo) and math.isfinite(hi):
+            ax.axhspan(lo * scale, hi * scale, color="tab:green", alpha=0.15,
                        label=f"no detectable change ({thr.source} threshold)")
     if keep:
         weeks = sorted({s.iso_week for s in keep})
