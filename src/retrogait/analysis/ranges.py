@@ -22,20 +22,6 @@ def range_first(lens: np.ndarray) -> np.ndarray:
     return np.cumsum(lens) - lens
 
 
-def range_argmin(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Index (into ``x``) of the minimum of ``x`` in each range ``[a[k], b[k])`` (first one on ties)."""
-    if len(a) == 0:
-        return np.zeros(0, dtype=np.int64)
-    idx, grp = range_index(a, b)
-    vals = x[idx]
-    first = range_first(np.asarray(b) - np.asarray(a))
-    mins = np.minimum.reduceat(vals, first)
-    pos = np.flatnonzero(vals == mins[grp])
-    g = grp[pos]
-    keep = np.concatenate([[True], g[1:] != g[:-1]])
-    return idx[pos[keep]]
-
-
 def range_quiet_middle(x: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
     """Index (into ``x``) of the middle one of the samples within ``tol`` of each range's minimum.
 
