@@ -161,3 +161,49 @@ def test_generic_semicolon_and_tab_separated(tmp_path):
         s = read_csv(tmp_path / name).streams[0]
         assert s.n == 3 and s.acc[2, 2] == 9.81 and np.array_equal(s.gyr[0], [1, 2, 3])
         assert s.nominal_rate == 100.0
+
+
+def test_unit_suffixes_in_column_names(tmp_path):
+    p = tmp_path / "walk.csv"
+    p.write_text("time_ms,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps\n"
+                 "0,0,0,1,0,0,90\n20,0,0,1,0,0,90\n40,0.5,0,1,0,0,90\n")
+    s = read_csv(p).streams[0]
+    assert np.allclose(s.t, [0, 0.02, 0.04]) and s.nominal_rate == 50.0
+    assert np.allclose(s.acc[:, 2], GRAVITY) and np.isclose(s.acc[2, 0], 0.5 * GRAVITY)
+    assert np.allclose(s.gyr[:, 2], np.pi / 2)
+    assert not read_csv(p).warnings  # the units were given, nothing assumed
+    q = tmp_path / "camel.csv"
+    q.write_text("timestamp,accX,accY,accZ,gyroX,gyroY,gyroZ\n0,0,0,9.8,0,0,1\n0.01,0,0,9.8,0,0,1\n")
+    s = read_csv(q, acc_unit="m/s^2", gyr_unit="rad/s").streams[0]
+    assert s.n == 2 and s.acc[0, 2] == pytest.approx(9.8) and s.gyr[0, 2] == 1.0
+
+
+def test_columns_name_a_headerless_or_odd_file(tmp_path):
+    body = "0,7,0,0,1,0,0,90\n10,7,0,0,1,0,0,90\n20,7,0,0,1,0,0,90\n"
+    p = tmp_path / "arduino.csv"
+    p.write_text(body)
+    cols = "t[ms],-,ax,ay,az,gx,gy,gz"
+    s = read_csv(p, columns=cols, acc_unit="g", gyr_unit="deg/s").streams[0]
+    assert np.allclose(s.t, [0, 0.01, 0.02]) and np.allclose(s.acc[:, 2], GRAVITY)
+    assert np.allclose(s.gyr[:, 2], np.pi / 2)
+    q = tmp_path / "odd.csv"  # a header row with names we do not know is replaced, not read as data
+    q.write_text("ms,temp,A1,A2,A3,G1,G2,G3\n" + body)
+    assert np.array_equal(read_csv(q, columns=cols, acc_unit="g", gyr_unit="deg/s").streams[0].t, s.t)
+    with pytest.raises(InputFileError, match=r"^arduino.csv: --columns: found gyr columns for axes"):
+        read_csv(p, columns="t,-,ax,ay,az,gx,gy,-")
+    with pytest.raises(InputFileError, match=r"^arduino.csv: line 1: expected 7 numeric columns, found 8$"):
+        read_csv(p, columns="t,ax,ay,az,gx,gy,gz")
+    with pytest.raises(UsageProblem, match="generic"):
+        read_csv(p, columns=cols, preset="xio")
+
+
+def test_columns_option_on_the_command_line(tmp_path, run_cli):
+    p = tmp_path / "raw.csv"
+    p.write_text("".join(f"{i * 10},0,0,1,0,0,0\n" for i in range(50)))
+    code, _, err = run_cli("convert", p, tmp_path / "raw.rgt", "--columns", "t[ms],ax,ay,az,gx,gy,gz",
+                           "--acc-unit", "g", "--gyr-unit", "deg/s")
+    assert code == 0, err
+    s = read_recording(tmp_path / "raw.rgt").streams[0]
+    assert s.n == 50 and s.nominal_rate == 100.0 and np.allclose(s.acc[:, 2], GRAVITY)
+    code, _, err = run_cli("analyze", p, "--columns", "t,ax,ay")
+    assert code == 3 and "--columns" in err and err.count("\n") == 1

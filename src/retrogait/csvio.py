@@ -19,9 +19,11 @@ Presets (``preset=``; :func:`sniff_preset` guesses one from the first lines and 
     x-io Gait-Tracking: ``Time (s)``, ``Gyroscope X (deg/s)`` ..., ``Accelerometer X (g)`` ...
 ``generic``
     One foot, a header row naming the columns (separated by ``,``, ``;`` or tabs): time (``t``,
-    ``time``, ``timestamp``; unit in parentheses, default s) or a sample ``index`` (then ``rate`` is needed), ``acc_x``/``ax``/
-    ``Accelerometer X``..., ``gyr_x``/``gx``/``Gyroscope X``..., optional ``mag_*``. Units come from
-    the ``(unit)`` in a column name, else from ``acc_unit``/``gyr_unit``, else SI (with a warning).
+    ``time``, ``timestamp``; unit in parentheses, default s) or a sample ``index`` (then ``rate`` is
+    needed), ``acc_x``/``ax``/``accX``/``Accelerometer X``..., ``gyr_x``/``gx``/``Gyroscope X``...,
+    optional ``mag_*``. Units come from ``acc_unit``/``gyr_unit``, else the ``(unit)``/``[unit]`` or
+    a suffix (``acc_x_g``, ``gyr_x_dps``, ``time_ms``) in a column name, else SI (with a warning).
+    ``columns=`` names the columns for a file without a header row (or with unusable names).
 
 For every preset, rows that repeat the previous row's timestamp are dropped (x-io files have them) and
 counted in ``rec.warnings``.
@@ -44,6 +46,10 @@ from retrogait.units import canonical_unit, parse_acc_unit, parse_gyr_unit
 
 PRESETS = ("retrogait", "gaitmap", "gaitmap-raw", "gaitmap-single", "xio", "generic")
 CSV_MAGIC = "# retrogait-csv"
+#: The CLI's help for ``--columns`` (analyze, calibrate, convert).
+COLUMNS_HELP = ("Name the CSV's columns (for a file without a header row, or with names retrogait does not "
+                "know), e.g. t,ax,ay,az,gx,gy,gz or 't[ms],-,ax,ay,az,gx,gy,gz' (- skips a column; "
+                "[unit] for the time). Units: --acc-unit, --gyr-unit.")
 CSV_VERSION = 1
 GAITMAP_RATE = 204.8
 GAITMAP_SINGLE_RATE = 102.4
@@ -247,8 +253,38 @@ _ROLE_PATTERNS = [
 ]
 
 
-def _column_roles(path: Path, header: list[str]) -> dict[str, Any]:
-    """Map header names to roles: {'t': (col, unit), 'acc': ([cx, cy, cz], unit), ...}."""
+#: Unit suffixes people put at the end of column names (``acc_x_g``, ``gyr_x_dps``, ``time_ms``).
+_SUFFIX_UNITS = {
+    "acc": {"g": "g", "mg": "mg", "ms2": "m/s^2", "mps2": "m/s^2", "m_s2": "m/s^2", "m_s_2": "m/s^2"},
+    "gyr": {"dps": "deg/s", "degs": "deg/s", "deg_s": "deg/s", "rads": "rad/s", "rad_s": "rad/s"},
+    "t": {"s": "s", "sec": "s", "ms": "ms", "us": "us", "ns": "ns"},
+}
+_SUFFIX = re.compile(r"^(.+?)_(" + "|".join(sorted({u for d in _SUFFIX_UNITS.values() for u in d}, key=len,
+                                                       reverse=True)) + r")$")
+
+
+def _match_role(key: str) -> tuple[str, re.Match, str | None] | None:
+    """(role, match, unit from a name suffix) for a normalised column name, or None."""
+    for role, pat in _ROLE_PATTERNS:
+        mm = pat.match(key)
+        if mm:
+            return role, mm, None
+    sm = _SUFFIX.match(key)
+    if sm:
+        found = _match_role(sm.group(1))
+        if found and found[2] is None:
+            role, mm, _ = found
+            unit = _SUFFIX_UNITS.get(role, {}).get(sm.group(2))
+            if unit:
+                return role, mm, unit
+    return None
+
+
+def _column_roles(path: Path, header: list[str], where: str = "line 1") -> dict[str, Any]:
+    """Map header names to roles: {'t': (col, unit), 'acc': ([cx, cy, cz], unit), ...}.
+
+    A unit comes from ``(unit)`` or ``[unit]`` after the name, or from a known suffix (``acc_x_g``).
+    """
     roles: dict[str, Any] = {}
     axes_cols: dict[str, dict[str, int]] = {}
     units: dict[str, str | None] = {}
@@ -256,18 +292,19 @@ def _column_roles(path: Path, header: list[str]) -> dict[str, Any]:
         m = re.match(r"^\s*(.*?)\s*(?:\(([^)]*)\)|\[([^\]]*)\])?\s*$", name)
         base, unit = (m.group(1), m.group(2) or m.group(3)) if m else (name, None)
         key = re.sub(r"[\s\-]+", "_", base.strip().lower())
-        for role, pat in _ROLE_PATTERNS:
-            mm = pat.match(key)
-            if mm:
-                if role in ("acc", "gyr", "mag"):
-                    axes_cols.setdefault(role, {})[mm.group(2)] = j
-                    units[role] = units.get(role) or unit
-                elif role not in roles:
-                    roles[role] = (j, unit)
-                break
+        found = _match_role(key)
+        if not found:
+            continue
+        role, mm, suffix_unit = found
+        unit = unit or suffix_unit
+        if role in ("acc", "gyr", "mag"):
+            axes_cols.setdefault(role, {})[mm.group(2)] = j
+            units[role] = units.get(role) or unit
+        elif role not in roles:
+            roles[role] = (j, unit)
     for role, cols in axes_cols.items():
         if set(cols) != set(AXES):
-            raise InputFileError(f"{path.name}: line 1: found {role} columns for axes {sorted(cols)}, "
+            raise InputFileError(f"{path.name}: {where}: found {role} columns for axes {sorted(cols)}, "
                                  "expected x, y and z")
         roles[role] = ([cols[a] for a in AXES], units.get(role))
     return roles
@@ -280,16 +317,33 @@ def _delimiter(header_line: str) -> str:
     return ";" if ";" in header_line else "\t" if "\t" in header_line else ","
 
 
-def _read_generic(path: Path, lines: list[str], *, acc_unit, gyr_unit, rate, foot, preset: str) -> Recording:
+def _is_numeric_row(cells: list[str]) -> bool:
+    try:
+        [float(c) for c in cells if c.strip()]
+    except ValueError:
+        return False
+    return True
+
+
+def _read_generic(path: Path, lines: list[str], *, acc_unit, gyr_unit, rate, foot, preset: str,
+                  columns: str | None = None) -> Recording:
     delimiter = _delimiter(lines[0])
-    header = [c.strip() for c in lines[0].split(delimiter)]
-    roles = _column_roles(path, header)
+    first = [c.strip() for c in lines[0].split(delimiter)]
+    if columns:
+        # the user's names replace the file's header row (if it has one): "t[ms],ax,ay,az,gx,gy,gz,-"
+        header = [c.strip() for c in columns.split(",")]
+        body_start = 0 if _is_numeric_row(first) else 1
+    else:
+        header, body_start = first, 1
+    where = "--columns" if columns else "line 1"
+    roles = _column_roles(path, header, where)
     missing = [r for r in ("acc", "gyr") if r not in roles]
     if missing:
         raise InputFileError(
-            f"{path.name}: line 1: no {' or '.join(missing)} columns found (expected names like acc_x, "
-            f"gyr_x or 'Accelerometer X (g)'; found {', '.join(header[:10])})")
-    data = _numeric(path, lines, 1, len(header), delimiter)
+            f"{path.name}: {where}: no {' or '.join(missing)} columns found (expected names like acc_x, "
+            f"gyr_x or 'Accelerometer X (g)', or give them: --columns t,ax,ay,az,gx,gy,gz; found "
+            f"{', '.join(header[:10])})")
+    data = _numeric(path, lines, body_start, len(header), delimiter)
     warnings: list[str] = []
     acc_cols, acc_u = roles["acc"]
     gyr_cols, gyr_u = roles["gyr"]
@@ -401,16 +455,20 @@ def _pick(rows: np.ndarray, col: dict[str, int], name: str, factor: float) -> np
 
 def read_csv(path: str | os.PathLike, *, preset: str | None = None, acc_unit: str | None = None,
              gyr_unit: str | None = None, rate: float | None = None, foot: str | None = None,
-             mount_known: bool | None = None) -> Recording:
+             mount_known: bool | None = None, columns: str | None = None) -> Recording:
     """Import a CSV recording (see the module docstring for the presets; ``None`` = sniff).
 
     ``acc_unit``/``gyr_unit`` override the units the preset or the column names imply; ``rate`` sets the
     sample rate for files without a time column; ``foot`` names the foot of a one-foot file;
-    ``mount_known=False`` drops a preset's mounting rotation (sensor axes not the foot frame).
+    ``mount_known=False`` drops a preset's mounting rotation (sensor axes not the foot frame);
+    ``columns`` names the columns (``"t[ms],ax,ay,az,gx,gy,gz"``, ``-`` skips one) instead of the file's
+    header row, or for a file without one (implies the ``generic`` layout).
     """
     path = Path(path)
     lines = _read_lines(path)
-    preset = (preset or sniff_preset(path, lines[:3])).lower()
+    if columns and preset not in (None, "generic"):
+        raise UsageProblem(f"--columns applies to the generic CSV layout, not to preset {preset!r}")
+    preset = "generic" if columns else (preset or sniff_preset(path, lines[:3])).lower()
     if preset not in PRESETS:
         raise UsageProblem(f"unknown CSV preset {preset!r} (expected one of: {', '.join(PRESETS)})")
     if rate is not None and not rate > 0:
@@ -425,7 +483,8 @@ def read_csv(path: str | os.PathLike, *, preset: str | None = None, acc_unit: st
         if foot and len(rec.streams) == 1:
             rec.streams[0].foot = foot
     else:
-        rec = _read_generic(path, lines, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, foot=foot, preset=preset)
+        rec = _read_generic(path, lines, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, foot=foot, preset=preset,
+                            columns=columns)
     if mount_known is False:
         for s in rec.streams:
             s.mount = None

@@ -24,13 +24,14 @@ LOAD_PRESETS = PRESETS + ("openshoe",)
 
 def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_unit: str | None = None,
                    gyr_unit: str | None = None, rate: float | None = None, foot: str | None = None,
-                   mount_known: bool | None = None) -> Recording:
+                   mount_known: bool | None = None, columns: str | None = None) -> Recording:
     """Read any supported file into a :class:`Recording` (SI units).
 
     The native format is recognised by its magic bytes whatever the name; ``.mat`` is read as an
     OpenShoe recording; anything else as CSV (``preset`` = ``retrogait``, ``gaitmap``, ``gaitmap-raw``,
     ``gaitmap-single``, ``xio``, ``generic``; ``None`` sniffs the header). ``acc_unit``/``gyr_unit``/
-    ``rate``/``foot``/``mount_known`` apply to imported files (see :func:`retrogait.csvio.read_csv`).
+    ``rate``/``foot``/``mount_known``/``columns`` apply to imported files (see
+    :func:`retrogait.csvio.read_csv`).
     """
     path = Path(path)
     if preset is not None and preset.lower() not in LOAD_PRESETS:
@@ -44,7 +45,7 @@ def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_un
     if path.suffix.lower() == NATIVE_SUFFIX:
         return read_recording(path)  # raises the native reader's clear message
     return read_csv(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, foot=foot,
-                    mount_known=mount_known)
+                    mount_known=mount_known, columns=columns)
 
 
 def _head(path: Path) -> bytes:

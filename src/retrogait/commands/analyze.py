@@ -12,6 +12,7 @@ from typing import Any, Optional
 import numpy as np
 import typer
 
+from retrogait.csvio import COLUMNS_HELP
 from retrogait.errors import UsageProblem
 
 
@@ -38,14 +39,14 @@ def parse_mount(value: str) -> np.ndarray:
     )
 
 
-def _load(path: Path, preset, acc_unit, gyr_unit, rate, foot):
+def _load(path: Path, preset, acc_unit, gyr_unit, rate, foot, columns=None):
     from retrogait.loading import load_recording
 
     if not path.exists():
         from retrogait.errors import InputFileError
 
         raise InputFileError(f"{path}: no such file")
-    rec = load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate)
+    rec = load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns)
     if not rec.source:
         rec.source = str(path)
     if foot:
@@ -155,6 +156,7 @@ def register(app: typer.Typer) -> None:
         acc_unit: Optional[str] = typer.Option(None, "--acc-unit", help="Accelerometer unit of a CSV: g, mg, m/s^2."),
         gyr_unit: Optional[str] = typer.Option(None, "--gyr-unit", help="Gyroscope unit of a CSV: deg/s, rad/s."),
         rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) of a CSV without timestamps."),
+        columns: Optional[str] = typer.Option(None, "--columns", help=COLUMNS_HELP),
         plot: Optional[Path] = typer.Option(
             None, "--plot", help="Also draw the session as a PNG: foot path from above, stride length "
                                  "(backward < 0) and cadence over time, coloured by direction."),
@@ -169,7 +171,7 @@ def register(app: typer.Typer) -> None:
         if foot is not None and foot not in ("left", "right"):
             raise UsageProblem(f"--foot {foot!r}: expected left or right")
         m = parse_mount(mount) if mount else None
-        rec = _load(file, preset, acc_unit, gyr_unit, rate, foot)
+        rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         long_file = sum(s.n for s in rec.streams) > 2_000_000 and not as_json
         result = _run_with_progress(rec, m, long_file)
         if strides is not None:
@@ -203,6 +205,7 @@ def register(app: typer.Typer) -> None:
         acc_unit: Optional[str] = typer.Option(None, "--acc-unit", help="Accelerometer unit of a CSV."),
         gyr_unit: Optional[str] = typer.Option(None, "--gyr-unit", help="Gyroscope unit of a CSV."),
         rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) of a CSV without timestamps."),
+        columns: Optional[str] = typer.Option(None, "--columns", help=COLUMNS_HELP),
     ) -> None:
         """Learn how the IMU is clipped to the shoe, from standing still then walking forward.
 
@@ -214,7 +217,7 @@ def register(app: typer.Typer) -> None:
         """
         from retrogait.analysis.calibration import calibrate_recording, device_id as dev_of, save_profile
 
-        rec = _load(file, preset, acc_unit, gyr_unit, rate, foot)
+        rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         cals = calibrate_recording(rec)
         saved: dict[str, str] = {}
         if not no_profile:

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import numpy as np
 import typer
 
-from retrogait.csvio import write_csv
+from retrogait.csvio import COLUMNS_HELP, write_csv
 from retrogait.errors import InputFileError, UsageProblem
 from retrogait.fileformat import FileReport, MAGIC, read_report, write_recording
 from retrogait.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
@@ -118,7 +118,7 @@ def _print_summary(d: dict[str, Any]) -> None:
             echo(f"warning:     {w}")
 
 
-def _open(path: Path, preset, acc_unit, gyr_unit, rate, foot) -> tuple[Recording, FileReport | None]:
+def _open(path: Path, preset, acc_unit, gyr_unit, rate, foot, columns=None) -> tuple[Recording, FileReport | None]:
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
     try:
@@ -128,7 +128,9 @@ def _open(path: Path, preset, acc_unit, gyr_unit, rate, foot) -> tuple[Recording
         native = False
     if native or (path.suffix.lower() == NATIVE_SUFFIX and not preset):
         return read_report(path)
-    return load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, foot=foot), None
+    rec = load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, foot=foot,
+                         columns=columns)
+    return rec, None
 
 
 def _parse_tag(text: str) -> tuple[str, Any]:
@@ -194,6 +196,7 @@ def register(app: typer.Typer) -> None:
             None, "--rate", help="Sample rate in Hz: for files without a time column (gaitmap index, "
             "OpenShoe) this sets the time axis; otherwise it sets the nominal rate in the header."),
         foot: Optional[str] = typer.Option(None, "--foot", help="Foot of a one-foot input: left or right."),
+        columns: Optional[str] = typer.Option(None, "--columns", help=COLUMNS_HELP),
         subject: Optional[str] = typer.Option(None, "--subject", help="Subject id to store in the header."),
         tag: Optional[list[str]] = typer.Option(
             None, "--tag", help="KEY=VALUE tag to add (repeatable), e.g. --tag condition=treadmill "
@@ -215,6 +218,7 @@ def register(app: typer.Typer) -> None:
           retrogait convert imu_sample.csv walk.rgt --preset gaitmap --subject S01 --tag condition=overground
           retrogait convert short_walk.csv walk.rgt --preset xio --foot right
           retrogait convert walk.rgt walk.csv --acc-unit g --gyr-unit deg/s
+          retrogait convert arduino.csv walk.rgt --columns 't[ms],ax,ay,az,gx,gy,gz' --acc-unit g --gyr-unit deg/s
         """
         if foot is not None and foot not in FEET:
             raise UsageProblem(f"--foot {foot!r}: expected one of {', '.join(FEET)}")
@@ -230,7 +234,8 @@ def register(app: typer.Typer) -> None:
         if dst.resolve() == src.resolve():
             raise UsageProblem(f"{dst}: output is the input file")
         imported = _is_text(src)  # units then describe the input; for a native input, the CSV output
-        rec, _ = _open(src, preset, acc_unit if imported else None, gyr_unit if imported else None, rate, foot)
+        rec, _ = _open(src, preset, acc_unit if imported else None, gyr_unit if imported else None, rate, foot,
+                       columns)
         _apply_overrides(rec, rate=rate, foot=foot, subject=subject, tags=tag or [], start_time=start_time, mount=mount)
         for w in rec.warnings:
             typer.echo(f"retrogait: warning: {w}", err=True)
