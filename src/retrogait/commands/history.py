@@ -351,6 +351,8 @@ def compare(
     for r in result.rows:
         info = METRICS[r.metric]
         src = {"personal": f"personal n={r.n_baseline}", "population": "population MDC", "none": "-"}[r.mdc_source]
+        if info.rate:
+            src += " + count test"
         rows.append([r.direction, r.metric + (" *" if r.exploratory else ""), info.shown_unit,
                      _num(info.show(r.baseline)), _num(info.show(r.current)), _num(info.show(r.change)),
                      _num(r.pct_change, "+.1f"), _num(info.show(r.detectable)), src,
@@ -359,6 +361,9 @@ def compare(
                   "n b/c", "verdict"], rows)
     if any(r.exploratory for r in result.rows):
         typer.echo("* exploratory metric")
+    if any(METRICS[r.metric].rate for r in result.rows):
+        typer.echo("count test: an event rate (irregular, corrective strides) must also differ beyond chance "
+                   "given the strides counted (exact test), whatever the detectable change")
 
 
 def _ids(ids: list[int]) -> str:
