@@ -179,11 +179,12 @@ def analyze_stream(
     if len(segs) == 0:
         return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration)
     tilt = _stance_tilt(sig, starts, stops)
-    if tilt > MOUNT_TILT_WARN:
+    wrong_mount = bool(tilt > MOUNT_TILT_WARN)  # steeper than any treadmill (20 % = 11 deg)
+    if wrong_mount:
         warnings.append(
             f"{label}: in stance the foot frame is tilted {np.degrees(tilt):.0f} deg from level: the sensor "
             f"mounting ({rot_source}) looks wrong; run 'retrogait calibrate' (stand, then walk forward) "
-            "or pass --mount, otherwise directions and incline are unreliable"
+            "or pass --mount; until then directions are unreliable and no incline is reported"
         )
     sat = frames.saturation_mask(stream.acc) | frames.saturation_mask(stream.gyr)
 
@@ -253,7 +254,7 @@ def analyze_stream(
         speed=length / np.maximum(t_end - t_start, 1e-9),
         bout=bout.astype(np.int64),
         steady=steady,
-        grade_pct=stride_grade(pitch_ff, direction),
+        grade_pct=np.full(k.size, np.nan) if wrong_mount else stride_grade(pitch_ff, direction),
         saturated=per["saturated"][k],
         position=position[k],
     )
