@@ -73,6 +73,7 @@ def case(direction: str, speed: float, grade: float | None, turn: float, rate: f
         "cad_err": (cad_est - cad_true) / cad_true,
         "grade_err": None if grade_est is None else grade_est - float(grade),
         "ic_med_ms": float(np.median(np.abs(c["ic_error"]))) * 1000,
+        "ic_mean_ms": float(np.mean(c["ic_error"])) * 1000,
         "mount_err_deg": float(np.degrees(Rotation.from_matrix(cal.mount @ mount.T).magnitude())),
         "wrong": list(zip(s.direction[di][~c["direction_correct"]].tolist(),
                           tt.direction[c["truth_index"]][~c["direction_correct"]].tolist())),
@@ -123,6 +124,13 @@ def main() -> int:
           f"{np.mean(np.abs(grade)):.2f} pp, cases within 1 pp: {np.mean(np.abs(grade) <= 1.0):.0%}   "
           "(target within 1 pp)")
     print(f"calibrated mounting error: worst {max(r['mount_err_deg'] for r in rows):.1f} deg")
+    for d in ("forward", "backward"):
+        sel = [r for (dd, *_), r in zip(cases, rows) if dd == d]
+        print(f"initial contact vs the simulator's contact ({d}): mean error "
+              f"{np.mean([r['ic_mean_ms'] for r in sel]):+.0f} ms, median |error| per case "
+              f"{np.min([r['ic_med_ms'] for r in sel]):.0f}-{np.max([r['ic_med_ms'] for r in sel]):.0f} ms "
+              "(information: the simulator's contact is a modelling choice; timing is validated on motion "
+              "capture in validate_gaitmap.py)")
     return 0
 
 
