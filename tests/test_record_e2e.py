@@ -21,6 +21,7 @@ import serial
 from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.recorder import DeviceSpec, Recorder
 from retrogait.errors import DeviceError, UsageProblem
+from retrogait.protocols import retrogait_binary as rb
 from retrogait.fileformat import read_recording
 
 RATE = 500.0
@@ -225,6 +226,26 @@ def test_interrupted_or_killed_recorder_leaves_a_readable_file(sig, tmp_path):
         assert code == -signal.SIGKILL
         # flushed every second: at most ~1 s (plus the in-flight read) before the kill is missing
         assert idx[-1] >= killed_at - 1.3 * RATE
+
+
+def test_a_stop_asks_the_device_to_stop_and_keeps_every_sample_in_flight(tmp_path):
+    """A stop (as Ctrl-C) must reach the device before the readers let go of the port: the device
+    gets the stop command, and every sample it sent before stopping is in the file."""
+    acc, gyr = _source()
+    emu = Emulator(acc, gyr, RATE, "retrogait")
+    port = emu.start()
+    out = tmp_path / "stopped.rgt"
+    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False)
+    rec.open()
+    threading.Timer(1.0, rec.stop, args=("interrupted (Ctrl-C)",)).start()
+    rec.run(10)
+    time.sleep(0.2)
+    emu.stop()
+    assert f"0x{rb.C_STOP:02x}" in emu.stats.commands  # the stop command reached the device
+    s = read_recording(out).streams[0]
+    idx = _index_in_sent(emu, s.acc, s.gyr)
+    _assert_contiguous(idx)
+    assert idx[-1] == emu.sent()[4][-1]  # nothing the device sent before it stopped is missing
 
 
 def test_device_errors_are_one_line(tmp_path, run_cli):

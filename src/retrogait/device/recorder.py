@@ -108,7 +108,7 @@ class _Reader(threading.Thread):
         ser = conn.serial
         st.serial = ser
         precise_until = 0.0  # after a reconnect, read byte-exact for a while: the clock anchor is precise
-        while not rec.stop_event.is_set():
+        while not rec.readers_stop.is_set():
             try:
                 data = ser.read(READ_SIZE if time.monotonic() > precise_until else max(1, ser.in_waiting))
             except (serial.SerialException, OSError, TypeError):
@@ -140,7 +140,7 @@ class _Reader(threading.Thread):
         except (serial.SerialException, OSError):
             pass
         deadline = time.monotonic() + rec.reconnect_timeout
-        while not rec.stop_event.is_set() and time.monotonic() < deadline:
+        while not rec.readers_stop.is_set() and time.monotonic() < deadline:
             time.sleep(0.1)
             if not os.path.exists(st.spec.port):
                 continue
@@ -155,7 +155,7 @@ class _Reader(threading.Thread):
                 pass
             rec.q.put(("reconnect", st.index, rec.session_time(time.monotonic()), dec))
             return new, dec
-        if not rec.stop_event.is_set():
+        if not rec.readers_stop.is_set():
             rec.q.put(("lost", st.index, rec.session_time(time.monotonic())))
         return None
 
@@ -178,7 +178,10 @@ class Recorder:
         self.reconnect_timeout = reconnect_timeout
         self.sniff_seconds = sniff_seconds
         self.q: queue.Queue = queue.Queue()
-        self.stop_event = threading.Event()
+        self.stop_event = threading.Event()  # a stop was asked for (duration, Ctrl-C, stop())
+        # The readers stop on their own event, set only after the devices were asked to stop and
+        # the bytes in flight drained, so no reader closes a port the main thread still writes to.
+        self.readers_stop = threading.Event()
         self.states: list[StreamState] = []
         self.writer = None
         self.start_time = ""
@@ -298,6 +301,7 @@ class Recorder:
                 signal.signal(signal.SIGINT, old_sigint)
             self._stop_devices()
             self.stop_event.set()
+            self.readers_stop.set()
             for r in readers:
                 r.join(timeout=2)
             try:
@@ -313,11 +317,12 @@ class Recorder:
         asked = False
         for st in self.states:
             cmd = st.decoder.cmd_stop()
-            if cmd and st.connected and st.serial is not None:
+            ser = st.serial
+            if cmd and st.connected and ser is not None and ser.is_open:
                 try:
-                    st.serial.write(cmd)
+                    ser.write(cmd)
                     asked = True
-                except (serial.SerialException, OSError):
+                except (serial.SerialException, OSError, TypeError):  # unplugged under our feet
                     pass
         until = time.monotonic() + (drain if asked else 0.0)
         while time.monotonic() < until:
