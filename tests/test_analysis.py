@@ -12,6 +12,7 @@ from retrogait.analysis import DIRECTIONS, analyze
 from retrogait.analysis.calibration import calibrate_stream
 from retrogait.analysis.evaluation import compare
 from retrogait.simulator import Scenario, SensorSpec, Stand, Turn, Walk, simulate
+from retrogait.simulator.check import landing_pitch_extremes
 
 
 def sim(segments, seed=1, rate=100.0, feet=("left",), mount=None, store_mount=True, **sensor):
@@ -55,6 +56,20 @@ def test_backward_treadmill_with_grade_is_all_backward_and_grade_is_measured():
     assert res.summary["time_backward_s"] > 20
     # backward landing is toe first: pitch at IC below foot-flat
     assert np.mean(res.strides.pitch_ic < res.strides.pitch_ff) > 0.95
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_initial_contact_is_where_the_landing_rotation_turns(direction):
+    """IC is defined as the instant the ground halts the landing rotation (heel-first forward, toe-first
+    backward): against the simulated foot's exact pitch extreme it is within one 200 Hz sample."""
+    sc = Scenario(segments=[Stand(3), Walk(direction, n_strides=20, speed=0.9, treadmill=True), Stand(2)],
+                  sensor=SensorSpec(rate=200.0, mount=Rotation.random(random_state=5).as_matrix()))
+    s = simulate(sc, seed=4, trajectory=True)
+    res = analyze(s.recording)
+    c, tr = scored(res, s.truth.strides)
+    off = res.strides.t_ic[c["det_index"]] - landing_pitch_extremes(s, "left")[c["truth_index"]]
+    assert c["matched"] == len(tr)
+    assert np.max(np.abs(off)) < 0.005 and abs(np.median(off)) < 0.0015
 
 
 def test_mixed_session_directions_and_bouts():

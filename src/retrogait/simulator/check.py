@@ -54,3 +54,20 @@ def stride_errors(result, foot: str) -> tuple[np.ndarray, np.ndarray]:
         pos_err[i] = np.abs(pos - tr.pos[lo:hi]).max()
         ang_err[i] = np.degrees(np.linalg.norm(diff.as_rotvec(), axis=1).max())
     return pos_err, ang_err
+
+
+def landing_pitch_extremes(result, foot: str) -> np.ndarray:
+    """Per stride of ``foot``: time (s) of the foot's landing pitch extreme, the instant the landing
+    rotation turns (toe-up extreme before a heel landing, toe-down before a toe landing), read from the
+    exact trajectory of ``result`` (a SimResult with its trajectory). This is the instant retrogait's
+    initial-contact detector looks for; the simulator's own contact (``t_ic``) follows it by 15-35 ms."""
+    tr = result.trajectory[foot]
+    s = result.truth.strides.of_foot(foot)
+    foot_to_sensor = np.asarray(result.truth.mounts[foot]).T  # v_sensor = mount.T @ v_foot
+    toes = tr.rotation.apply(foot_to_sensor @ np.array([1.0, 0.0, 0.0]))  # world
+    pitch = np.arctan2(toes[:, 2], np.hypot(toes[:, 0], toes[:, 1]))
+    out = np.empty(len(s))
+    for i, (a, b, p_ic) in enumerate(zip(s.t_tc, s.t_ic, s.pitch_ic)):  # loop over strides
+        lo, hi = np.searchsorted(tr.t, [0.5 * (a + b), b + 0.15])
+        out[i] = tr.t[lo + int(np.argmax(pitch[lo:hi] * np.sign(p_ic)))]
+    return out
