@@ -16,7 +16,7 @@ import typer
 from retrogait import __version__
 from retrogait.errors import RetrogaitError
 
-COMMAND_MODULES = ("fileio", "simulate", "analyze", "record", "history")
+COMMAND_MODULES = ("fileio", "simulate", "analyze", "record", "history", "batch")
 
 app = typer.Typer(
     name="retrogait",

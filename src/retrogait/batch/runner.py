@@ -1,0 +1,276 @@
+"""Running a batch on Dask distributed: local worker processes or an existing cluster.
+
+The client (this process) finds the files, skips those already done, submits one task per file,
+and writes every result as it arrives (:class:`~retrogait.batch.outdir.OutputDir`), so its memory
+holds at most one file's tables at a time, never samples. Dask re-runs the task of a worker that dies
+mid-file on another worker; a file whose task kills workers repeatedly is reported as a failure.
+Only the client writes: the output folder and, with ``add_to_history``, the history database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from retrogait import __version__
+from retrogait.batch.discovery import find_files
+from retrogait.batch.outdir import OutputDir
+from retrogait.batch.settings import BatchSettings
+from retrogait.batch.task import FileResult, analyze_file
+from retrogait.errors import UsageProblem
+
+CONNECT_TIMEOUT_S = 10.0
+DASK_CONFIG = "dask-config"
+
+
+class Progress(Protocol):
+    """What the runner reports progress to (the CLI's progress bar; None from Python)."""
+
+    def start(self, total: int, skipped: int) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class BatchReport:
+    """What a batch run did (``--json`` prints it)."""
+
+    outdir: str
+    files: int = 0
+    analyzed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    strides: int = 0
+    samples: int = 0
+    seconds: float = 0.0
+    engine: str = ""
+    workers: int = 0
+    history: dict[str, int] | None = None
+    client_peak_rss_bytes: int = 0
+    worker_peak_rss_bytes: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dict(vars(self))
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (VmHWM; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _worker_version() -> str:
+    import retrogait
+
+    return retrogait.__version__
+
+
+def connect(workers: int | None, scheduler: str | None) -> tuple[Any, Any, str]:
+    """A Dask client: ``(client, local cluster or None, engine description)``.
+
+    ``scheduler`` None starts a LocalCluster of ``workers`` processes (default: the number of cores);
+    ``"dask-config"`` uses the address in Dask's configuration; otherwise it is the scheduler's
+    address. UsageProblem when the scheduler cannot be reached or its workers run another retrogait.
+    """
+    from dask import config as dask_config
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        return Client(cluster, set_as_default=False), cluster, f"local: {n} worker process(es)"
+    address = scheduler
+    if scheduler == DASK_CONFIG:
+        address = dask_config.get("scheduler-address", None) or dask_config.get("scheduler_address", None)
+        if not address:
+            raise UsageProblem("--scheduler dask-config: the Dask configuration names no scheduler-address "
+                               "(set DASK_SCHEDULER_ADDRESS or scheduler-address in ~/.config/dask/*.yaml)")
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UsageProblem(f"--scheduler {scheduler}: cannot reach a Dask scheduler at {address} ({first})") from None
+    try:
+        versions = client.run(_worker_version)
+    except Exception:  # noqa: BLE001 - workers without retrogait cannot even unpickle the function
+        versions = {}
+    bad = {w: v for w, v in versions.items() if v != __version__}
+    if bad or not versions:
+        client.close()
+        what = "no workers" if not versions else f"workers run retrogait {sorted(set(bad.values()))}"
+        raise UsageProblem(f"--scheduler {scheduler}: {what}; every worker needs retrogait {__version__} "
+                           "with the [batch] extra installed")
+    return client, None, f"cluster {address}: {len(versions)} worker(s)"
+
+
+def _peak_worker_rss(client: Any) -> dict[str, int]:
+    try:
+        return {str(k): int(v) for k, v in client.run(peak_rss).items()}
+    except Exception:  # noqa: BLE001 - a figure for the report only
+        return {}
+
+
+def run_batch(
+    paths: list[str | os.PathLike],
+    outdir: str | os.PathLike,
+    settings: BatchSettings,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    add_to_history: bool = False,
+    db: str | os.PathLike | None = None,
+    fresh: bool = False,
+    progress: Progress | None = None,
+    on_message: Callable[[str], None] | None = None,
+) -> BatchReport:
+    """Analyze every recording in ``paths`` into ``outdir`` (see :mod:`retrogait.batch.outdir`).
+
+    Already-finished recordings (same content hash and settings) are skipped. Raises
+    KeyboardInterrupt after leaving ``outdir`` consistent when interrupted.
+    """
+    if workers is not None and workers < 1:
+        raise UsageProblem(f"--workers {workers}: expected 1 or more")
+    if workers is not None and scheduler is not None:
+        raise UsageProblem("--workers applies to local workers; with --scheduler the cluster has its own")
+    t0 = time.perf_counter()
+    out_root = Path(outdir).expanduser()
+    files = find_files(paths, exclude=[out_root])
+    conn = None
+    if add_to_history:
+        from retrogait.history import db as hdb
+
+        conn = hdb.connect(Path(db) if db is not None else None, must_exist=False)
+    out = OutputDir(out_root, settings, fresh=fresh)
+    report = BatchReport(outdir=str(out.root), files=len(files))
+    failures: list[tuple[str, str, int]] = []
+    history = {"added": 0, "already": 0, "failed": 0} if conn is not None else None
+    client = cluster = None
+    try:
+        todo, skipped = [], []
+        for f in files:
+            rid = out.is_done(f)
+            (skipped if rid else todo).append(rid or f)
+        report.skipped = len(skipped)
+        if conn is not None:
+            for rid in skipped:
+                _store_history(conn, out.history_payload(rid), out.done[rid]["path"], history, failures)
+        if progress is not None:
+            progress.start(len(files), len(skipped))
+        if todo:
+            client, cluster, report.engine = connect(workers, scheduler)
+            report.workers = len(client.scheduler_info().get("workers", {})) or (workers or 0)
+            _run(client, todo, settings, out, report, failures, conn, history, progress)
+            report.worker_peak_rss_bytes = _peak_worker_rss(client)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        raise
+    finally:
+        if progress is not None:
+            progress.stop()
+        try:
+            out.finalize(failures)
+        finally:
+            out.close()
+            if conn is not None:
+                conn.close()
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+    report.failed = len(failures)
+    report.failures = [{"file": f, "reason": r, "exit_code": c} for f, r, c in sorted(failures)]
+    report.history = history
+    report.seconds = time.perf_counter() - t0
+    report.client_peak_rss_bytes = peak_rss()
+    report.outputs = {k: str(out.root / v) for k, v in (
+        ("sessions_parquet", "sessions.parquet"), ("sessions_csv", "sessions.csv"),
+        ("strides_parquet", "strides.parquet"), ("failures_csv", "failures.csv"))}
+    return report
+
+
+def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir, report: BatchReport,
+         failures: list[tuple[str, str, int]], conn: Any, history: dict[str, int] | None,
+         progress: Progress | None) -> None:
+    """Submit one task per file and write each result as it arrives."""
+    from distributed import as_completed
+
+    run = uuid.uuid4().hex[:12]  # keys unique on a cluster shared with other clients
+    futures = [client.submit(analyze_file, str(p), settings, key=f"retrogait-{run}-{i}", pure=False)
+               for i, p in enumerate(todo)]
+    paths = {f.key: str(p) for f, p in zip(futures, todo)}
+    written: dict[str, str] = {}  # recording id -> path, this run
+    try:
+        for fut in as_completed(futures, loop=client.loop):
+            try:
+                res: FileResult = fut.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost cluster...
+                first = (str(exc).splitlines() or [""])[0]
+                res = FileResult(path=paths[fut.key], error=_task_error(exc, first), exit_code=1)
+            finally:
+                fut.release()
+            _handle(res, out, report, failures, written, conn, history)
+            if progress is not None:
+                progress.file_done(res)
+    except BaseException:
+        client.cancel(futures)
+        raise
+
+
+def _task_error(exc: BaseException, first: str) -> str:
+    if type(exc).__name__ == "KilledWorker":
+        return "the worker analyzing this file died repeatedly (out of memory? a crash?); not retried again"
+    return f"task failed: {type(exc).__name__}: {first}"
+
+
+def _handle(res: FileResult, out: OutputDir, report: BatchReport, failures: list[tuple[str, str, int]],
+            written: dict[str, str], conn: Any, history: dict[str, int] | None) -> None:
+    if res.error is not None:
+        failures.append((res.path, res.error, res.exit_code))
+        return
+    first = written.get(res.recording_id) or (
+        out.done[res.recording_id]["path"] if res.recording_id in out.done else None)
+    if first is not None and first != res.path:  # same bytes as another file: analyzed once
+        report.duplicates.append({"file": res.path, "same_as": first})
+        return
+    out.add(res)
+    written[res.recording_id] = res.path
+    report.analyzed += 1
+    report.strides += res.n_strides
+    report.samples += res.samples
+    if conn is not None:
+        _store_history(conn, res.history, res.path, history, failures)
+
+
+def _store_history(conn: Any, payload: Any, path: str, history: dict[str, int] | None,
+                   failures: list[tuple[str, str, int]]) -> None:
+    """Store one session in the history (``retrogait add``'s rules: one per content hash)."""
+    from retrogait.errors import RetrogaitError
+    from retrogait.history.store import store_session
+
+    if payload is None or history is None:
+        return
+    info, metrics = payload
+    try:
+        _, added = store_session(conn, info, metrics)
+    except RetrogaitError as exc:
+        history["failed"] += 1
+        failures.append((path, f"not added to the history: {exc}", exc.exit_code))
+        return
+    history["added" if added else "already"] += 1

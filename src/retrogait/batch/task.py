@@ -1,0 +1,125 @@
+"""The work done for one file on a worker: hash, load, analyze, balance metrics, rows.
+
+:func:`analyze_file` never raises for a bad file: it returns a :class:`FileResult` with ``error``
+set to the one-line reason, so one bad file never stops a batch. It runs in a worker process (local or
+on a cluster node) and returns only tables (stride columns, session rows), never the samples.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrogait.batch.settings import BatchSettings
+
+#: Fault injection for the tests: ``kill:<marker file>``: the first task to run (on any worker) creates
+#: the marker and kills its own worker process mid-file; Dask must run that file again elsewhere.
+FAULT_ENV = "RETROGAIT_BATCH_FAULT"
+
+
+@dataclass
+class FileResult:
+    """What a worker sends back for one file (small: tables only)."""
+
+    path: str
+    sha256: str = ""
+    recording_id: str = ""
+    subject: str = ""
+    error: str | None = None
+    exit_code: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    strides: dict[str, np.ndarray] = field(default_factory=dict)
+    history: Any = None  # (SessionInfo, SessionMetrics) for the history, or None
+    samples: int = 0
+    seconds: float = 0.0
+    worker: str = ""
+
+    @property
+    def n_strides(self) -> int:
+        """Number of stride rows."""
+        col = self.strides.get("recording_id")
+        return 0 if col is None else int(col.shape[0])
+
+
+def _profile_lookup(settings: BatchSettings):
+    """A device-profile lookup answering from the profiles the client shipped in ``settings``."""
+    from retrogait.analysis.calibration import device_id, profile_path
+
+    def lookup(stream: Any) -> tuple[np.ndarray, str] | None:
+        dev = device_id(stream)
+        found = settings.profiles.get(profile_path(dev).stem) if dev is not None else None
+        return None if found is None else (np.asarray(found[0], dtype=float), str(found[1]))
+
+    return lookup
+
+
+def _maybe_fault() -> None:
+    spec = os.environ.get(FAULT_ENV, "")
+    if spec.startswith("kill:"):
+        marker = Path(spec[5:])
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def analyze_file(path: str, settings: BatchSettings) -> FileResult:
+    """Analyze one recording with ``settings``; errors become ``FileResult.error`` (one line)."""
+    from retrogait.errors import RetrogaitError
+
+    t0 = time.perf_counter()
+    out = FileResult(path=path, worker=socket.gethostname())
+    try:
+        _run(out, settings)
+    except RetrogaitError as exc:
+        out.error, out.exit_code = str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code
+    except MemoryError:
+        out.error, out.exit_code = "out of memory while analyzing this file", 1
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the batch; it is reported per file
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        out.error, out.exit_code = f"internal error: {type(exc).__name__}: {first}", 1
+    if out.error is not None:
+        out.rows, out.strides, out.history = [], {}, None
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def _run(out: FileResult, settings: BatchSettings) -> None:
+    from retrogait.analysis import analyze
+    from retrogait.balance.metrics import session_metrics
+    from retrogait.batch.rows import session_rows, stride_columns
+    from retrogait.commands.analyze import _load
+    from retrogait.errors import InputFileError
+    from retrogait.history.store import file_sha256, session_info
+
+    path = Path(out.path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file on worker {out.worker} (cluster workers must see the "
+                             "files at the same path)")
+    out.sha256 = file_sha256(path)
+    out.recording_id = settings.recording_id(out.sha256)
+    _maybe_fault()
+    rec = _load(path, settings.preset, settings.acc_unit, settings.gyr_unit, settings.rate, settings.foot,
+                settings.columns)
+    rec.source = str(path)
+    out.samples = int(sum(s.n for s in rec.streams))
+    out.subject = rec.subject or ""
+    result = analyze(rec, mount=settings.mount_array(), profile_lookup=_profile_lookup(settings))
+    metrics = session_metrics(result.strides, rec)
+    meta = {"recording_id": out.recording_id, "file": str(path), "file_sha256": out.sha256,
+            "file_bytes": path.stat().st_size, "samples": out.samples, "settings_id": settings.settings_id,
+            "retrogait_version": settings.retrogait_version}
+    out.rows = session_rows(result, metrics, meta)
+    out.strides = stride_columns(result.strides, out.recording_id)
+    # what `retrogait add` stores; the client writes it (one writer) when asked to
+    out.history = (session_info(rec, metrics, out.sha256, str(path), None, len(result.strides)), metrics)
