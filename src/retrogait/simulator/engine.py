@@ -9,13 +9,14 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from retrogait import __version__
-from retrogait.recording import TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, TAG_NOTES, Recording, Stream
+from retrogait.recording import GRAVITY, TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, TAG_NOTES, Recording, Stream
 from retrogait.simulator.footmodel import (
     IMPACT_LEAD,
     FootGeometry,
     Kinematics,
     StridePlan,
     relative_turn,
+    rolling_flat,
     stride_motion,
 )
 from retrogait.simulator.footsteps import FootState, StrideRecord, plan_session, resolve_speed
@@ -26,6 +27,8 @@ from retrogait.simulator.truth import COLUMNS, StrideTruth, Truth, session_total
 
 BLOCK = 200_000  # samples evaluated at once (bounds memory at high rates)
 CLEARANCE_GRID = 64  # evaluation points per swing for the clearance truth
+IMPACT_WINDOW = (-0.010, 0.050)  # s around the truth's t_ic where the peak impact is looked for
+IMPACT_STEP = 0.0005  # s, its evaluation grid (continuous-time truth, independent of the sample rate)
 
 
 @dataclass
@@ -56,6 +59,9 @@ class SimResult:
     recording: Recording
     truth: Truth
     trajectory: dict[str, Trajectory] = field(default_factory=dict)
+    packets: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per foot, the packet counter of every recorded sample (uint8 / uint16, wrapping) when the sensor
+    sends one (``SensorSpec.packet_counter`` or ``packet_loss``); empty otherwise."""
 
 
 def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
@@ -102,8 +108,31 @@ def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
         impact=np.array([r.impact for r in records], dtype=float),
         impact_time=np.minimum(np.array([r.impact_time for r in records], dtype=float),
                                IMPACT_LEAD + 0.6 * (t_ff - t_ic)),
-        heel_b=heel_b, rflat_b=rflat_b,
+        heel_b=heel_b, rflat_b=rflat_b, **_rolling_stance(records, knots),
     )
+
+
+def _rolling_stance(records: list[StrideRecord], knots: np.ndarray) -> dict[str, np.ndarray]:
+    """Stance-roll profiles (see :class:`~retrogait.simulator.footmodel.StridePlan`) when any stride of
+    the foot has a rolling stance; {} otherwise (walking: every stance still, arrays untouched)."""
+    w = np.array([r.stance_roll for r in records], dtype=float)
+    if not np.any(w):
+        return {}
+    k_n = len(records)
+    bout = np.array([r.bout for r in records])
+    roll_t = np.tile(np.arange(4.0), (k_n + 1, 1))  # rows without a profile: zero everywhere
+    roll_y = np.zeros((k_n + 1, 4))
+    roll_dy = np.zeros((k_n + 1, 4))
+    # the stance after stride k's landing rolls when the foot takes off again in the same bout
+    k = np.flatnonzero((w[:-1] != 0.0) & (bout[:-1] == bout[1:]))
+    t0, t1 = knots[k, 4], knots[k, 5]  # landing (model) and foot flat of stride k
+    t2, t3 = knots[k + 1, 0], knots[k + 1, 1]  # push-off roll and take-off of stride k + 1
+    phi1 = w[k] * (t1 - t0) / 2.0
+    roll_t[k + 1] = np.column_stack([t0, t1, t2, t3])
+    roll_y[k + 1] = np.column_stack([np.zeros_like(t0), phi1, phi1 + w[k] * (t2 - t1), np.zeros_like(t0)])
+    roll_dy[k + 1, 1] = w[k]
+    roll_dy[k + 1, 2] = w[k]
+    return {"roll_t": roll_t, "roll_y": roll_y, "roll_dy": roll_dy, "roll_ddy": np.zeros((k_n + 1, 4))}
 
 
 @dataclass
@@ -191,8 +220,14 @@ def foot_motion(t: np.ndarray, plan: StridePlan | None, geom: FootGeometry, rest
     rflat = np.concatenate([rest.rflat[None], plan.rflat_b])
     heel = np.concatenate([rest.heel[None], plan.heel_b])
     still = np.flatnonzero(~moving)
-    out.rot[still] = rflat[k[still] + 1]
-    out.pos[still] = heel[k[still] + 1] + np.einsum("nij,j->ni", out.rot[still], rs)
+    if plan.roll_t is not None:  # rolling stance: the flat phase turns about the heel-ball line
+        row = k[still] + 1
+        part = rolling_flat(t[still], row, plan, heel[row], rflat[row], geom)
+        for f in ("pos", "vel", "acc", "rot", "omega", "alpha"):
+            getattr(out, f)[still] = getattr(part, f)
+    else:
+        out.rot[still] = rflat[k[still] + 1]
+        out.pos[still] = heel[k[still] + 1] + np.einsum("nij,j->ni", out.rot[still], rs)
     idx = np.flatnonzero(moving)
     for i in range(0, idx.size, BLOCK):
         sel = idx[i : i + BLOCK]
@@ -200,6 +235,56 @@ def foot_motion(t: np.ndarray, plan: StridePlan | None, geom: FootGeometry, rest
         for f in ("pos", "vel", "acc", "rot", "omega", "alpha"):
             getattr(out, f)[sel] = getattr(part, f)
     return out
+
+
+def _prepare_foot(recs: list[StrideRecord], geom: FootGeometry, rest: FootState, sole: float
+                  ) -> tuple[StridePlan, np.ndarray, np.ndarray, SwingTruth]:
+    """One foot's stride plan, its sensor positions at the mid-stance instants (``t_start`` / ``t_end``)
+    and its swing truth (clearance calibrated; contact events; running: the landing bounce starts at the
+    first touch)."""
+    plan = build_plan(recs, geom)
+    if plan.roll_t is None:  # still stance: the sensor rests on the footprint
+        rs = np.asarray(geom.r_sensor)
+        s_a = np.array([r.heel_a for r in recs]) + np.einsum("kij,j->ki", np.array([r.rflat_a for r in recs]), rs)
+        s_b = np.array([r.heel_b for r in recs]) + np.einsum("kij,j->ki", np.array([r.rflat_b for r in recs]), rs)
+    else:  # rolling stance: where the sensor is at the mid-stance instants
+        s_a = foot_motion(np.array([r.t_start for r in recs]), plan, geom, rest).pos
+        s_b = foot_motion(np.array([r.t_end for r in recs]), plan, geom, rest).pos
+    run = np.array([r.gait == "run" for r in recs])
+    if not run.any():
+        return plan, s_a, s_b, calibrate_lift(plan, geom, plan.lift.copy(), s_a, s_b, sole)
+    impact = plan.impact.copy()
+    plan.impact = np.where(run, 0.0, impact)  # find the first touch without the bounce
+    first = calibrate_lift(plan, geom, plan.lift.copy(), s_a, s_b, sole)
+    plan.impact = impact
+    plan.impact_lead = np.where(run, np.maximum(plan.t_ic - first.t_on, 0.002), IMPACT_LEAD)
+    return plan, s_a, s_b, swing_geometry(plan, geom, s_a, s_b, sole)
+
+
+def _flight(t_off: np.ndarray, t_on: np.ndarray, other: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per swing ``[t_off, t_on]``: the time during which the other foot is in its swing too (both feet
+    off the ground), s. The other foot's swings are disjoint and in time order."""
+    o_off, o_on = other
+    out = np.zeros(t_off.shape[0])
+    if o_off.size == 0:
+        return out
+    j0 = np.searchsorted(o_on, t_off, side="right")  # first other swing ending after this take-off
+    for d in range(4):  # a swing overlaps at most a few of the other foot's swings
+        j = np.minimum(j0 + d, o_off.size - 1)
+        ok = (j0 + d) < o_off.size
+        out += np.where(ok, np.clip(np.minimum(t_on, o_on[j]) - np.maximum(t_off, o_off[j]), 0.0, None), 0.0)
+    return out
+
+
+def _peak_impact(t_on: np.ndarray, plan: StridePlan, geom: FootGeometry, rest: FootState) -> np.ndarray:
+    """Per stride: the largest specific-force magnitude at the sensor, g, from 10 ms before to 50 ms after
+    the first touch (exact motion on a 0.5 ms grid, before the sensor's range and errors)."""
+    offs = np.arange(IMPACT_WINDOW[0], IMPACT_WINDOW[1] + 1e-12, IMPACT_STEP)
+    tt = (t_on[:, None] + offs).ravel()
+    kin = foot_motion(tt, plan, geom, rest)
+    f = kin.acc.copy()
+    f[:, 2] += GRAVITY
+    return (np.linalg.norm(f, axis=1) / GRAVITY).reshape(t_on.shape[0], offs.size).max(axis=1)
 
 
 def _heading(r: np.ndarray) -> np.ndarray:
@@ -211,7 +296,8 @@ def _pitch(r: np.ndarray) -> np.ndarray:
 
 
 def _stride_truth(foot: str, recs: list[StrideRecord], plan: StridePlan, geom: FootGeometry,
-                  swing: SwingTruth, s_a: np.ndarray, s_b: np.ndarray) -> dict[str, np.ndarray]:
+                  swing: SwingTruth, s_a: np.ndarray, s_b: np.ndarray, rest: FootState,
+                  other_swings: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
     ev = np.array([r.events for r in recs])
     ev[:, 1], ev[:, 2] = swing.t_off, swing.t_on
     t_start = np.array([r.t_start for r in recs])
@@ -245,6 +331,37 @@ def _stride_truth(foot: str, recs: list[StrideRecord], plan: StridePlan, geom: F
         "bout": np.array([r.bout for r in recs]), "segment": np.array([r.segment for r in recs]),
         "first": first, "last": last,
         "steady": ~first & ~last & (np.abs(turn) < np.deg2rad(15.0)),
+        **_gait_truth(recs, plan, geom, swing, t_start, t_end, rest, other_swings),
+    }
+
+
+DEFAULT_STRIKE = {"forward": "rearfoot", "backward": "forefoot"}
+
+
+def _gait_truth(recs: list[StrideRecord], plan: StridePlan, geom: FootGeometry, swing: SwingTruth,
+                t_start: np.ndarray, t_end: np.ndarray, rest: FootState,
+                other_swings: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """The gait columns of the truth (see :mod:`retrogait.simulator.truth`)."""
+    bout = np.array([r.bout for r in recs])
+    t_on, t_off = swing.t_on, swing.t_off
+    same = bout[1:] == bout[:-1]  # the foot takes off again in the same bout
+    contact = np.full(len(recs), np.nan)
+    cycle = np.full(len(recs), np.nan)
+    contact[:-1] = np.where(same, t_off[1:] - t_on[:-1], np.nan)
+    cycle[:-1] = np.where(same, t_on[1:] - t_on[:-1], np.nan)
+    if plan.roll_t is None:
+        rate = np.zeros(len(recs))
+    else:
+        rate = np.linalg.norm(foot_motion(t_end, plan, geom, rest).omega, axis=1)
+    return {
+        "gait": np.array([r.gait for r in recs]),
+        "strike": np.array([r.strike or DEFAULT_STRIKE.get(r.direction, "midfoot") for r in recs]),
+        "contact_time": contact,
+        "duty_factor": contact / cycle,
+        "flight_time": np.zeros(len(recs)) if other_swings is None else _flight(t_off, t_on, other_swings),
+        "peak_impact_g": _peak_impact(t_on, plan, geom, rest),
+        "mid_stance_rate": rate,
+        "saturated": np.zeros(len(recs), dtype=bool),
     }
 
 
@@ -256,7 +373,8 @@ def _tags(scenario: Scenario) -> dict:
     tags: dict = {"simulated": True, "scenario": scenario.name}
     if walks and all(on_tm):
         tags[TAG_CONDITION] = "treadmill"
-        speeds = {round(resolve_speed(w.direction, w.speed, w.cadence, w.stride_length)[0], 3) for w in walks}
+        speeds = {round(resolve_speed(w.direction, w.speed, w.cadence, w.stride_length, w.gait)[0], 3)
+                  for w in walks}
         if len(speeds) == 1:
             tags[TAG_BELT_SPEED] = speeds.pop()
         if len(grades) == 1:
@@ -293,19 +411,30 @@ def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True
     n = int(np.floor(plan_all.duration * spec.rate + 1e-9)) + 1
     t = np.arange(n) / spec.rate
     stored = mount if spec.stored_mount is None else np.asarray(spec.stored_mount, dtype=float)
-    streams, trajs, rows, gaps, saturated, errors = [], {}, [], {}, {}, {}
+    streams, trajs, rows, gaps, saturated, errors, packets = [], {}, [], {}, {}, {}, {}
+    running = any(r.gait == "run" for r in plan_all.strides)
+    prepared: dict[str, tuple] = {}
     for foot in scenario.feet:
         recs = [r for r in plan_all.strides if r.foot == foot]
         plan = None
         if recs:
-            plan = build_plan(recs, geom)
-            heel_a = np.array([r.heel_a for r in recs])
-            heel_b = np.array([r.heel_b for r in recs])
-            rs = np.asarray(geom.r_sensor)
-            s_a = heel_a + np.einsum("kij,j->ki", np.array([r.rflat_a for r in recs]), rs)
-            s_b = heel_b + np.einsum("kij,j->ki", np.array([r.rflat_b for r in recs]), rs)
-            swing = calibrate_lift(plan, geom, plan.lift.copy(), s_a, s_b, p.sole_compression)
-            rows.append(_stride_truth(foot, recs, plan, geom, swing, s_a, s_b))
+            plan, s_a, s_b, swing = _prepare_foot(recs, geom, plan_all.initial[foot], p.sole_compression)
+            prepared[foot] = (recs, plan, s_a, s_b, swing)
+    for foot in scenario.feet:
+        plan = None
+        if foot in prepared:
+            recs, plan, s_a, s_b, swing = prepared[foot]
+            other = "right" if foot == "left" else "left"
+            other_swings = None
+            if running:  # the flight phases need the other foot's contacts (recorded or not)
+                if other not in prepared:
+                    o_recs = [r for r in plan_all.strides if r.foot == other]
+                    prepared[other] = ((o_recs, *_prepare_foot(o_recs, geom, plan_all.initial[other],
+                                                               p.sole_compression)) if o_recs else None)
+                o = prepared[other]
+                other_swings = (o[4].t_off, o[4].t_on) if o else (np.zeros(0), np.zeros(0))
+            rows.append(_stride_truth(foot, recs, plan, geom, swing, s_a, s_b, plan_all.initial[foot],
+                                      other_swings))
         kin = foot_motion(t, plan, geom, plan_all.initial[foot])
         acc0, gyr0 = ideal_signals(kin, mount)
         rng = rng_left if foot == "left" else rng_right
@@ -315,13 +444,24 @@ def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True
         if "errors" in report:
             errors[foot] = report["errors"].to_dict()
         saturated[foot] = {"acc": report["saturated_acc"], "gyr": report["saturated_gyr"]}
+        if foot in prepared:  # which strides had a clipped sample among the recorded ones
+            clipped = np.zeros(n, dtype=bool)
+            clipped[keep] = report["saturated_mask"][keep]
+            count = np.concatenate([[0], np.cumsum(clipped)])
+            lo = np.searchsorted(t, rows[-1]["t_start"], side="left")
+            hi = np.searchsorted(t, rows[-1]["t_end"], side="right")
+            rows[-1]["saturated"] = count[hi] > count[lo]
+        bits = spec.counter_bits
+        if bits:
+            packets[foot] = (np.arange(n)[keep] % (1 << bits)).astype(np.uint8 if bits == 8 else np.uint16)
         streams.append(Stream(
             t=t[keep], acc=acc[keep], gyr=gyr[keep], foot=foot,
             mount=stored.copy() if spec.store_mount else None, nominal_rate=float(spec.rate),
             device={"model": "retrogait simulator",
                     "id": f"sim-{foot}" if spec.device_id is None else f"{spec.device_id}-{foot}",
                     "firmware": __version__,
-                    "protocol": "simulated"},
+                    "protocol": "simulated",
+                    **({"packet_counter_bits": bits} if bits else {})},
         ))
         if trajectory:
             quat = Rotation.from_matrix(np.einsum("nij,jk->nik", kin.rot, mount)).as_quat()
@@ -353,4 +493,4 @@ def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True
                                     "stance positions (vertical), m",
         },
     )
-    return SimResult(rec, truth, trajs)
+    return SimResult(rec, truth, trajs, packets)

@@ -23,6 +23,13 @@ One stride of one foot (from the flat stance on footprint *a* to the flat stance
    tens of ms: the short impact peak of real recordings; ``Person.impact_mm``);
 5. flat stance on *b*.
 
+Rolling stance (running, fast walking; ``StridePlan.roll_t`` set): the flat phase is not at rest. Each
+stance has a roll profile ``phi(t)`` about the foot's heel-ball line (its x axis through both contact
+points, so heel and ball stay on the ground: eversion, then inversion before the push-off), a C2
+quintic Hermite with knots at the model's landing ``t_ic`` (0), foot flat ``t_ff`` (rate ``w``), the next
+``t_ho`` (rate ``w``, linear in between) and the next ``t_tc`` (0). The foot's angular rate through the
+flat phase is then ``w`` (the requested ``stance_roll``), never zero.
+
 Sensor position ``p = A(t) + R(t) (r_sensor - r_contact(t))`` where ``A`` is the anchor and
 ``r_contact`` blends from the take-off to the landing contact point. Every piece is C2 and has analytic
 derivatives, so ``p``, ``p_dot``, ``p_ddot``, ``R``, ``omega`` and ``alpha`` are exact at any time.
@@ -86,6 +93,22 @@ class StridePlan:
     impact_time: np.ndarray  # (K,) its duration, s (shorter than the loading roll)
     heel_b: np.ndarray  # (K, 3) heel point of the landing footprint, world
     rflat_b: np.ndarray  # (K, 3, 3) flat orientation on the landing footprint
+    impact_lead: np.ndarray | None = None  # (K,) the bounce starts this long before t_ic (None: IMPACT_LEAD)
+    # rolling stance: (K + 1, 4) knot times / values / slopes / curvatures of the stance roll profile
+    # (row 0: none, the foot at rest before the first stride; row k + 1: the stance after stride k's
+    # landing); None = every stance is still (walking)
+    roll_t: np.ndarray | None = None
+    roll_y: np.ndarray | None = None
+    roll_dy: np.ndarray | None = None
+    roll_ddy: np.ndarray | None = None
+
+    def stance_roll(self, t: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stance roll angle (rad, about the foot x axis), rate and acceleration of profile ``row[i]`` at
+        ``t[i]`` (zero where the plan has no rolling stance)."""
+        if self.roll_t is None:
+            z = np.zeros(t.shape[0])
+            return z, z.copy(), z.copy()
+        return quintic_hermite(t, self.roll_t[row], self.roll_y[row], self.roll_dy[row], self.roll_ddy[row])
 
     @property
     def t_ho(self) -> np.ndarray:
@@ -137,13 +160,18 @@ def stride_motion(
         t, plan.pitch_t[k], plan.pitch_y[k], plan.pitch_dy[k], plan.pitch_ddy[k]
     )
     roll = plan.roll[k]
+    roll0, roll1, roll2 = roll * side, roll * side1, roll * side2
+    if plan.roll_t is not None:  # rolling stance: the end of stance a and the start of stance b
+        for row in (k, k + 1):
+            v0, v1, v2 = plan.stance_roll(t, row)
+            roll0, roll1, roll2 = roll0 + v0, roll1 + v1, roll2 + v2
     rot, omega, alpha = chain(
         [
             AxisFactor(plan.turn_axis[k], plan.turn_angle[k] * sig, plan.turn_angle[k] * sig1,
                        plan.turn_angle[k] * sig2),
             ConstFactor(plan.rflat_a[k]),
             AxisFactor(Y_AXIS, -pitch, -pitch1, -pitch2),
-            AxisFactor(X_AXIS, roll * side, roll * side1, roll * side2),
+            AxisFactor(X_AXIS, roll0, roll1, roll2),
         ],
         n,
     )
@@ -165,7 +193,8 @@ def stride_motion(
     # the sensor bounces on the shoe for a few tens of ms from the first touch of the ground (the sole
     # is compressed during the last ~35 ms before the anchor arrives)
     dur_i = plan.impact_time[k]
-    w0, w1, w2 = wobble((t - t_ic + IMPACT_LEAD) / dur_i)
+    lead = IMPACT_LEAD if plan.impact_lead is None else plan.impact_lead[k]
+    w0, w1, w2 = wobble((t - t_ic + lead) / dur_i)
     amp = plan.impact[k]
     q0[:, 2] += amp * w0
     q1[:, 2] += amp * w1 / dur_i
@@ -178,6 +207,22 @@ def stride_motion(
     vel = a1 + rotate(rot, vel_body)
     acc = a2 + rotate(rot, acc_body)
     return Kinematics(pos, vel, acc, rot, omega, alpha)
+
+
+def rolling_flat(t: np.ndarray, row: np.ndarray, plan: StridePlan, heel: np.ndarray, rflat: np.ndarray,
+                 geom: FootGeometry) -> Kinematics:
+    """The foot in the flat phase of a rolling stance: heel and ball fixed on the footprint (``heel``,
+    ``rflat``, per sample), rolling about the heel-ball line by the profile ``row[i]``."""
+    n = t.shape[0]
+    phi, phi1, phi2 = plan.stance_roll(t, row)
+    rot = np.matmul(rflat, axis_matrix(X_AXIS, phi))
+    omega = np.zeros((n, 3))
+    alpha = np.zeros((n, 3))
+    omega[:, 0], alpha[:, 0] = phi1, phi2
+    rs = np.broadcast_to(np.asarray(geom.r_sensor, dtype=float), (n, 3))
+    wr = cross(omega, rs)
+    return Kinematics(heel + rotate(rot, rs), rotate(rot, wr), rotate(rot, cross(alpha, rs) + cross(omega, wr)),
+                      rot, omega, alpha)
 
 
 def footprint_pose(rflat: np.ndarray, heel: np.ndarray, geom: FootGeometry) -> np.ndarray:
@@ -195,5 +240,5 @@ def relative_turn(rflat_a: np.ndarray, rflat_b: np.ndarray) -> tuple[np.ndarray,
     return axis, ang
 
 
-__all__ = ["FootGeometry", "StridePlan", "Kinematics", "stride_motion", "footprint_pose",
+__all__ = ["FootGeometry", "StridePlan", "Kinematics", "stride_motion", "rolling_flat", "footprint_pose",
            "relative_turn", "axis_matrix"]

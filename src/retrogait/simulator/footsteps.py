@@ -21,6 +21,7 @@ from scipy.spatial.transform import Rotation
 
 from retrogait.simulator.footmodel import FootGeometry
 from retrogait.simulator.profiles import ar1, power_law_noise
+from retrogait.simulator.running import RUN_BASE, run_style
 from retrogait.simulator.scenario import STYLES, Scenario, Stand, Turn, Walk
 
 TRAVEL_OFFSET = {"forward": 0.0, "backward": np.pi, "sideways_left": np.pi / 2,
@@ -30,9 +31,10 @@ MIN_PITCH = np.deg2rad(1.0)
 
 
 def resolve_speed(direction: str, speed: float | None, cadence: float | None,
-                  stride_length: float | None) -> tuple[float, float, float]:
-    """(speed m/s, cadence steps/min, stride length m) from any two, one or none of them."""
-    st = STYLES[direction]
+                  stride_length: float | None, gait: str | None = None) -> tuple[float, float, float]:
+    """(speed m/s, cadence steps/min, stride length m) from any two, one or none of them (``gait="run"``:
+    running's speed-cadence relation)."""
+    st = RUN_BASE[direction] if gait == "run" else STYLES[direction]
     given = sum(x is not None for x in (speed, cadence, stride_length))
     for name, x in (("speed", speed), ("cadence", cadence), ("stride_length", stride_length)):
         if x is not None and x <= 0:
@@ -114,6 +116,10 @@ class StrideRecord:
     grade_pct: float
     first: bool = False
     last: bool = False
+    gait: str = "walk"
+    strike: str = ""  # running strides: rearfoot / midfoot / forefoot ("" = from the direction)
+    stance_roll: float = 0.0  # rad/s, roll rate through the flat phase of the stance after the landing
+    impact_lead: float | None = None  # s before the model's landing at which the bounce starts
 
 
 @dataclass
@@ -178,7 +184,8 @@ class Planner:
 
     def _walk(self, index: int, seg: Walk) -> None:
         st = STYLES[seg.direction]
-        speed, cadence, length = resolve_speed(seg.direction, seg.speed, seg.cadence, seg.stride_length)
+        speed, cadence, length = resolve_speed(seg.direction, seg.speed, seg.cadence, seg.stride_length,
+                                               seg.gait)
         if seg.cadence is None and (seg.speed is None or seg.stride_length is None):
             # the person's preferred cadence of the day (not when the bout fixes it)
             cadence *= self.day_factor
@@ -186,6 +193,9 @@ class Planner:
                 speed = length * cadence / 120.0
             else:
                 length = 120.0 * speed / cadence
+        if seg.running:
+            st = run_style(seg.direction, speed, cadence, seg.strike)
+        roll_rate = st.stance_roll if seg.stance_roll is None else float(seg.stance_roll)
         t_stride = 120.0 / cadence
         if seg.n_strides is not None:
             n = int(seg.n_strides)
@@ -234,7 +244,7 @@ class Planner:
             x[-1] = x[-2]  # the closing step brings the feet side by side
         headings = self.heading + np.deg2rad(seg.turn_deg) * _turn_progress(n_steps)
         self._steps(index, seg.direction, st, m, x, headings, tilt, lead, other, t_stride, grade,
-                    seg.clearance)
+                    seg.clearance, "run" if seg.running else "walk", roll_rate)
 
     def _fluctuations(self, n: int) -> np.ndarray:
         """Unit-variance stride-to-stride fluctuations: AR(1) or 1/f-like (DFA exponent ``dfa_alpha``)."""
@@ -262,7 +272,7 @@ class Planner:
 
     # ------------------------------------------------------------------ steps -> strides
     def _steps(self, index, direction, st, m, x, headings, tilt, lead, other, t_stride, grade,
-               clearance) -> None:
+               clearance, gait: str = "walk", roll_rate: float = 0.0) -> None:
         p, rng = self.p, self.rng
         self.bout += 1
         body0 = self.body.copy()
@@ -299,16 +309,27 @@ class Planner:
             # keep each angle's sign (it decides the contact point: toe when toe-down, else heel)
             pitch = tuple(np.where(nominal < 0, np.minimum(jittered, -MIN_PITCH),
                                    np.maximum(jittered, MIN_PITCH)))
+            # the per-step draws, in their original order (walking output stays bit-identical)
+            z_clear, z_lat, z_roll, z_imp = (rng.standard_normal() for _ in range(4))
+            if st.impact_mm is None:
+                impact = p.impact_mm / 1000.0 * st.impact * max(1.0 + 0.2 * z_imp, 0.2)
+                impact_time = p.impact_s
+            else:  # running: the landing's own shock on the sensor
+                impact = st.impact_mm / 1000.0 * max(1.0 + 0.2 * z_imp, 0.2)
+                impact_time = float(st.impact_s)
             rec = StrideRecord(
                 foot=foot, t_start=m[j] - big_t, t_end=m[j], events=(t_ho, t_tc, t_ic, t_ff),
                 pitch=pitch, heel_a=fs.heel.copy(), rflat_a=fs.rflat.copy(), heel_b=heel, rflat_b=rflat,
-                clearance=max(clear_mean * (1.0 + p.clearance_cv * rng.standard_normal()), 0.0),
-                lateral=p.swing_lateral * side * (1.0 + 0.2 * rng.standard_normal()),
-                roll=np.deg2rad(p.roll_deg) * side * (1.0 + 0.2 * rng.standard_normal()),
-                impact=p.impact_mm / 1000.0 * st.impact * max(1.0 + 0.2 * rng.standard_normal(), 0.2),
-                impact_time=p.impact_s,
+                clearance=max(clear_mean * (1.0 + p.clearance_cv * z_clear), 0.0),
+                lateral=p.swing_lateral * side * (1.0 + 0.2 * z_lat),
+                roll=np.deg2rad(p.roll_deg) * side * (1.0 + 0.2 * z_roll),
+                impact=impact, impact_time=impact_time,
                 direction=direction, segment=index, bout=self.bout, grade_pct=float(grade), first=first,
+                gait=gait, strike=st.strike or "",
             )
+            if roll_rate > 0.0:  # extra draws only for rolling stances
+                # eversion is a positive roll about +x for the left foot, negative for the right
+                rec.stance_roll = side * roll_rate * float(np.clip(1.0 + 0.1 * rng.standard_normal(), 0.75, 1.25))
             self.plan.strides.append(rec)
             self.feet[foot] = FootState(heel, rflat, grade, m[j])
         # mark each foot's last stride of the bout

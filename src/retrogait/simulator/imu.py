@@ -8,7 +8,9 @@ Ideal signals (sensor frame; ``R_sensor = R_foot @ mount``):
 Errors (``SensorSpec``; all random ones scaled by ``noise``): per-axis scale factors and small
 cross-axis misalignment, constant bias plus a slow gyro bias random walk, white noise with the given
 densities (``sd = density * sqrt(rate / 2)``), saturation at the ranges, 16-bit quantization, and
-dropped runs of samples (removed, so the timestamps show the gap).
+dropped runs of samples (removed, so the timestamps show the gap): a few long ``dropouts`` and/or
+wireless-style ``packet_loss``, short bursts (2-11 samples by default) dropped all through the recording
+(:func:`packet_bursts`).
 
 Where the errors come from (:func:`draw_errors`):
 
@@ -133,8 +135,11 @@ def apply_errors(
         gyr = gyr + bg + walk + sd_g * rng.standard_normal((n, 3))
         report["acc_bias"] = ba.tolist()
         report["gyr_bias"] = bg.tolist()
-    report["saturated_acc"] = int((np.abs(acc) > spec.acc_range).any(axis=1).sum())
-    report["saturated_gyr"] = int((np.abs(gyr) > spec.gyr_range).any(axis=1).sum())
+    sat_acc = (np.abs(acc) > spec.acc_range).any(axis=1)
+    sat_gyr = (np.abs(gyr) > spec.gyr_range).any(axis=1)
+    report["saturated_acc"] = int(sat_acc.sum())
+    report["saturated_gyr"] = int(sat_gyr.sum())
+    report["saturated_mask"] = sat_acc | sat_gyr
     acc = np.clip(acc, -spec.acc_range, spec.acc_range)
     gyr = np.clip(gyr, -spec.gyr_range, spec.gyr_range)
     if spec.quantize:
@@ -155,4 +160,42 @@ def apply_errors(
             first = np.concatenate([[idx[0]], idx[breaks + 1]])
             last = np.concatenate([idx[breaks], [idx[-1]]])
             report["gaps"] = [[float(t[a]), float(t[b])] for a, b in zip(first, last)]
+    if spec.packet_loss:
+        keep &= ~packet_bursts(n, float(spec.packet_loss), spec.packet_burst or (2, 11), rng)
+        report["gaps"] = gap_list(t, keep)
     return acc, gyr, np.flatnonzero(keep), report
+
+
+def gap_list(t: np.ndarray, keep: np.ndarray) -> list[list[float]]:
+    """``[t_first_missing, t_last_missing]`` of every run of dropped samples (``keep`` false)."""
+    idx = np.flatnonzero(~keep)
+    if not idx.size:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    first = np.concatenate([[idx[0]], idx[breaks + 1]])
+    last = np.concatenate([idx[breaks], [idx[-1]]])
+    return [[float(t[a]), float(t[b])] for a, b in zip(first, last)]
+
+
+def packet_bursts(n: int, fraction: float, burst: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Mask of the samples lost by a wireless link: bursts of ``burst[0]..burst[1]`` consecutive samples
+    (uniform lengths) that add up to ``fraction`` of ``n`` (within one burst), at random places, never
+    adjacent (at least one sample arrives between two bursts) and never at the first or last sample."""
+    lo, hi = burst
+    target = int(round(fraction * n))
+    lost = np.zeros(n, dtype=bool)
+    if target <= 0 or n < 3:
+        return lost
+    lengths = rng.integers(lo, hi + 1, target // lo + 1)
+    nb = int(np.searchsorted(np.cumsum(lengths), target)) + 1
+    lengths = lengths[:nb]
+    n_keep = n - int(lengths.sum())
+    if n_keep < nb + 1:
+        raise ValueError(f"packet_loss {fraction} leaves too few samples for bursts of {lo}-{hi}")
+    cuts = np.sort(rng.choice(n_keep - 1, nb, replace=False)) + 1
+    runs = np.diff(np.concatenate([[0], cuts, [n_keep]]))
+    sizes = np.empty(2 * nb + 1, dtype=np.int64)
+    sizes[0::2], sizes[1::2] = runs, lengths
+    flags = np.zeros(2 * nb + 1, dtype=bool)
+    flags[1::2] = True
+    return np.repeat(flags, sizes)

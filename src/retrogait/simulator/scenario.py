@@ -2,10 +2,13 @@
 
 A :class:`Scenario` is a list of segments run one after the other:
 
-* :class:`Walk` -- a walking bout: ``direction`` forward / backward / sideways_left / sideways_right,
+* :class:`Walk` -- a walking (or, with ``gait="run"``, running) bout: ``direction`` forward / backward /
+  sideways_left / sideways_right (running: forward / backward),
   ``n_strides`` (per foot) or ``duration``, two of ``speed`` / ``cadence`` / ``stride_length`` (the
   third follows; with one or none the direction's speed-cadence relation fills in), a heading change
-  ``turn_deg`` spread over the bout (a curving path), and optionally its own treadmill / grade;
+  ``turn_deg`` spread over the bout (a curving path), and optionally its own treadmill / grade; a running
+  bout has a foot-strike pattern ``strike`` (rearfoot / midfoot / forefoot) and a flight phase, and any
+  bout can have a rolling stance (``stance_roll``, rad/s: the foot keeps rotating through mid-stance);
 * :class:`Stand` -- standing still, both feet flat;
 * :class:`Turn` -- turning on the spot (small stepping strides, direction ``in_place``);
 * :func:`SideStep` -- shorthand for a sideways :class:`Walk`.
@@ -24,6 +27,9 @@ import numpy as np
 
 WALK_DIRECTIONS = ("forward", "backward", "sideways_left", "sideways_right")
 DIRECTIONS = WALK_DIRECTIONS + ("in_place",)
+GAITS = ("walk", "run")
+RUN_DIRECTIONS = ("forward", "backward")
+STRIKES = ("rearfoot", "midfoot", "forefoot")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,12 @@ class DirectionStyle:
     cv_stride_length: float
     clearance: float  # m, sensor-point clearance (see Truth.clearance)
     impact: float = 1.0  # relative strength of the contact impact (heel strike 1, softer landings less)
+    # running styles only (see retrogait.simulator.running): the landing's shock on the sensor, which
+    # does not depend on Person.impact_mm, and the default residual rotation through mid-stance
+    impact_mm: float | None = None  # amplitude of the sensor's bounce at the landing, mm
+    impact_s: float | None = None  # its duration, s
+    stance_roll: float = 0.0  # rad/s, default residual roll rate through mid-stance
+    strike: str | None = None  # rearfoot / midfoot / forefoot (running styles)
 
 
 #: Realistic defaults. Forward: heel strike toe-up, toe-off toe-down (the real gaitmap example, healthy,
@@ -65,7 +77,15 @@ STYLES: dict[str, DirectionStyle] = {
 
 @dataclass
 class Walk:
-    """A walking bout. Give ``n_strides`` (per foot) or ``duration`` (s); default 20 strides."""
+    """A walking bout. Give ``n_strides`` (per foot) or ``duration`` (s); default 20 strides.
+
+    ``gait="run"`` makes it a running bout (forward or backward, 2-5 m/s typical; flight phase, short
+    contact, see :mod:`retrogait.simulator.running`) with the foot-strike pattern ``strike``
+    (``rearfoot`` / ``midfoot`` / ``forefoot``; default rearfoot forward, forefoot backward).
+    ``stance_roll`` (rad/s, e.g. 0.1-0.4 for fast walking): the foot never comes to rest in stance but
+    keeps rolling (eversion then inversion about its heel-ball line) at about this rate through the
+    flat phase; running bouts default to 0.8 rad/s, walking bouts to 0 (still stance).
+    """
 
     direction: str = "forward"
     n_strides: int | None = None
@@ -79,12 +99,36 @@ class Walk:
     cv_stride_time: float | None = None
     cv_stride_length: float | None = None
     clearance: float | None = None
+    gait: str | None = None
+    """``walk`` (default) or ``run``."""
+    strike: str | None = None
+    """Running foot strike: ``rearfoot``, ``midfoot`` or ``forefoot`` (running bouts only)."""
+    stance_roll: float | None = None
+    """Residual foot rotation through mid-stance, rad/s (0 = the foot rests flat)."""
 
     def __post_init__(self) -> None:
         if self.direction not in WALK_DIRECTIONS:
             raise ValueError(f"Walk direction must be one of {WALK_DIRECTIONS}, got {self.direction!r}")
         _numbers(self, "speed", "cadence", "stride_length", "duration", "turn_deg", "grade_pct",
-                 "cv_stride_time", "cv_stride_length", "clearance", "n_strides")
+                 "cv_stride_time", "cv_stride_length", "clearance", "n_strides", "stance_roll")
+        if self.gait is not None and self.gait not in GAITS:
+            raise ValueError(f"Walk gait must be one of {GAITS}, got {self.gait!r}")
+        if self.gait == "run" and self.direction not in RUN_DIRECTIONS:
+            raise ValueError(f"running bouts go forward or backward, not {self.direction!r}")
+        if self.strike is not None:
+            if self.strike not in STRIKES:
+                raise ValueError(f"Walk strike must be one of {STRIKES}, got {self.strike!r}")
+            if self.gait != "run":
+                raise ValueError("Walk strike applies to running bouts (gait='run')")
+            if self.direction == "backward" and self.strike != "forefoot":
+                raise ValueError("backward running lands on the forefoot (strike='forefoot')")
+        if self.stance_roll is not None and not 0.0 <= self.stance_roll <= 3.0:
+            raise ValueError(f"Walk stance_roll must be between 0 and 3 rad/s, got {self.stance_roll}")
+
+    @property
+    def running(self) -> bool:
+        """True for a running bout."""
+        return self.gait == "run"
         if self.treadmill is not None and not isinstance(self.treadmill, bool):
             raise ValueError(f"Walk treadmill must be true or false, got {self.treadmill!r}")
 
@@ -179,12 +223,31 @@ class SensorSpec:
     quantize: bool = True  # 16-bit output over the range
     dropouts: int = 0  # number of gaps (dropped sample runs)
     dropout_max: float = 0.2  # longest gap, s
+    packet_loss: float | None = None
+    """Wireless-style packet loss: the fraction of samples lost (e.g. 0.05-0.10) in bursts of
+    ``packet_burst`` consecutive samples; None or 0 = none."""
+    packet_burst: tuple[int, int] | None = None
+    """Shortest and longest burst of lost samples (default (2, 11))."""
+    packet_counter: int | None = None
+    """Width of the per-sample packet counter in bits, 8 or 16 (wrapping); None = no counter. With
+    ``packet_loss`` the counter defaults to 16 bits. The counter of sample ``i`` (of the uninterrupted
+    sequence at ``rate``) is ``i mod 2**bits``; see :attr:`SimResult.packets`."""
 
     def __post_init__(self) -> None:
         _numbers(self, "rate", "noise", "acc_range", "gyr_range", "dropouts", "dropout_max", "acc_bias_sd",
-                 "acc_turnon_bias_sd")
+                 "acc_turnon_bias_sd", "packet_loss", "packet_counter")
         if not 10.0 <= self.rate <= 4000.0:
             raise ValueError(f"rate must be between 10 and 4000 Hz, got {self.rate}")
+        if self.packet_loss is not None and not 0.0 <= self.packet_loss <= 0.5:
+            raise ValueError(f"packet_loss must be a fraction between 0 and 0.5, got {self.packet_loss}")
+        if self.packet_counter is not None and self.packet_counter not in (8, 16):
+            raise ValueError(f"packet_counter must be 8 or 16 (bits), got {self.packet_counter}")
+        if self.packet_burst is not None:
+            b = tuple(self.packet_burst)
+            if (len(b) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) for x in b)
+                    or not 1 <= b[0] <= b[1]):
+                raise ValueError(f"packet_burst must be two whole numbers 1 <= shortest <= longest, got {b!r}")
+            self.packet_burst = (int(b[0]), int(b[1]))
         if self.device_id is not None and (not isinstance(self.device_id, str) or not self.device_id.strip()):
             raise ValueError(f"device_id must be a non-empty string, got {self.device_id!r}")
         for name in ("mount", "stored_mount"):
@@ -197,7 +260,14 @@ class SensorSpec:
     @property
     def ideal(self) -> bool:
         """True when no error of any kind is added."""
-        return self.noise == 0.0 and not self.quantize and self.dropouts == 0
+        return self.noise == 0.0 and not self.quantize and self.dropouts == 0 and not self.packet_loss
+
+    @property
+    def counter_bits(self) -> int | None:
+        """Bits of the packet counter the sensor sends (None: no counter)."""
+        if self.packet_counter is not None:
+            return int(self.packet_counter)
+        return 16 if self.packet_loss else None
 
 
 def ideal_sensor(rate: float = 100.0, mount: np.ndarray | None = None) -> SensorSpec:

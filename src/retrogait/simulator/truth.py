@@ -38,7 +38,24 @@ foot, ordered by foot then time):
 ``segment``         index of the scenario segment
 ``first``, ``last`` first / last stride of this foot in its bout (bool)
 ``steady``          not first or last and ``|turn_angle| < 15 deg`` (bool)
+``gait``            "walk" or "run" (the bout's gait)
+``strike``          foot-strike pattern of the landing: rearfoot / midfoot / forefoot (running: as
+                    simulated; walking: rearfoot forward, forefoot backward, midfoot otherwise)
+``contact_time``    ground contact of the stance that starts at this stride's landing: from this
+                    stride's ``t_ic`` to the ``t_tc`` of the foot's next stride, s (NaN when the foot
+                    does not take off again in the bout)
+``duty_factor``     ``contact_time`` / the IC-to-IC cycle containing it (this ``t_ic`` to the next
+                    stride's ``t_ic``); < 0.5 in running
+``flight_time``     time within this stride's swing (``t_tc..t_ic``) during which the other foot is
+                    off the ground too, s (both flight phases of the stride; 0 in walking)
+``peak_impact_g``   largest specific-force magnitude at the sensor from 10 ms before to 50 ms after
+                    ``t_ic``, g (exact motion on a 0.5 ms grid, before range and sensor errors)
+``mid_stance_rate`` the foot's angular rate at ``t_end`` (mid-stance), rad/s (0: still stance)
+``saturated``       a recorded sample of ``t_start..t_end`` was clipped at the sensor's range (bool)
 ==================  ==========================================================================
+
+Truth files written before these last eight columns existed read with ``gait`` "walk", the strike from
+the direction, NaN for the numbers and False for ``saturated``.
 """
 
 from __future__ import annotations
@@ -55,26 +72,43 @@ from retrogait.errors import InputFileError
 TRUTH_FORMAT = "retrogait-truth"
 TRUTH_VERSION = 1
 
-STRING_COLUMNS = ("foot", "direction")
-BOOL_COLUMNS = ("first", "last", "steady")
+STRING_COLUMNS = ("foot", "direction", "gait", "strike")
+BOOL_COLUMNS = ("first", "last", "steady", "saturated")
 INT_COLUMNS = ("bout", "segment")
 FLOAT_COLUMNS = (
     "t_start", "t_end", "t_ho", "t_tc", "t_ic", "t_ff", "stride_time", "stance_time", "swing_time",
     "stride_length", "speed", "rise", "clearance", "max_lateral_excursion", "turn_angle", "grade_pct",
-    "pitch_tc", "pitch_ic", "pitch_ff",
+    "pitch_tc", "pitch_ic", "pitch_ff", "contact_time", "duty_factor", "flight_time", "peak_impact_g",
+    "mid_stance_rate",
 )
 VECTOR_COLUMNS = ("stride_vector",)
 COLUMNS = STRING_COLUMNS + FLOAT_COLUMNS + VECTOR_COLUMNS + INT_COLUMNS + BOOL_COLUMNS
+#: columns added with running (absent from older truth files: filled by :func:`_default_column`)
+GAIT_COLUMNS = ("gait", "strike", "contact_time", "duty_factor", "flight_time", "peak_impact_g",
+                "mid_stance_rate", "saturated")
+_DIRECTION_STRIKE = {"forward": "rearfoot", "backward": "forefoot"}
+
+
+def _default_column(name: str, columns: dict[str, Any], n: int) -> np.ndarray:
+    """The value of a gait column for a truth written before it existed."""
+    if name == "gait":
+        return np.array(["walk"] * n)
+    if name == "strike":
+        return np.array([_DIRECTION_STRIKE.get(str(d), "midfoot") for d in columns["direction"]])
+    if name == "saturated":
+        return np.zeros(n, dtype=bool)
+    return np.full(n, np.nan)
 
 
 class StrideTruth:
     """Per-stride truth as equal-length numpy arrays (attribute access: ``truth.strides.t_ic``)."""
 
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
-        missing = [c for c in COLUMNS if c not in columns]
+        missing = [c for c in COLUMNS if c not in columns and c not in GAIT_COLUMNS]
         if missing:
             raise ValueError(f"stride truth is missing columns {missing}")
         n = len(columns["foot"])
+        columns = {**{c: _default_column(c, columns, n) for c in GAIT_COLUMNS if c not in columns}, **columns}
         self.columns: dict[str, np.ndarray] = {}
         for name in COLUMNS:
             arr = np.asarray(columns[name])
@@ -117,6 +151,8 @@ class StrideTruth:
             for k, v in self.columns.items():
                 x = v[i]
                 rec[k] = x.tolist() if isinstance(x, np.ndarray) else x.item()
+                if isinstance(rec[k], float) and np.isnan(rec[k]):
+                    rec[k] = None  # JSON null (NaN is not JSON)
             out.append(rec)
         return out
 
@@ -124,7 +160,11 @@ class StrideTruth:
     def from_records(cls, records: list[dict[str, Any]]) -> "StrideTruth":
         cols = {}
         for name in COLUMNS:
+            if name in GAIT_COLUMNS and records and name not in records[0]:
+                continue  # an older truth file: filled with defaults
             vals = [r[name] for r in records]
+            if name in FLOAT_COLUMNS:
+                vals = [np.nan if v is None else v for v in vals]
             cols[name] = np.asarray(vals, dtype=float).reshape(-1, 2) if name in VECTOR_COLUMNS else vals
         return cls(cols)
 
