@@ -207,3 +207,72 @@ def test_columns_option_on_the_command_line(tmp_path, run_cli):
     assert s.n == 50 and s.nominal_rate == 100.0 and np.allclose(s.acc[:, 2], GRAVITY)
     code, _, err = run_cli("analyze", p, "--columns", "t,ax,ay")
     assert code == 3 and "--columns" in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------- packet counter
+
+
+def _counter_csv(path, counter, extra_header=""):
+    rows = "\n".join(f"{c},0,0,9.81,0,0,0" for c in counter)
+    path.write_text(f"{extra_header}packet,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n{rows}\n")
+    return path
+
+
+def test_packet_counter_without_time_gives_the_gaps(tmp_path):
+    counter = [10, 11, 12, 15, 16, 20]  # 2 then 3 samples lost
+    rec = read_csv(_counter_csv(tmp_path / "p.csv", counter), rate=50)
+    np.testing.assert_allclose(rec.streams[0].t, (np.array(counter) - 10) / 50)
+    assert rec.streams[0].nominal_rate == 50
+    assert any("5 lost samples in 2 gaps" in w for w in rec.warnings)
+
+
+@pytest.mark.parametrize("counter,expect", [
+    ([253, 254, 255, 0, 1, 4], [0, 1, 2, 3, 4, 7]),  # 8-bit wrap (max < 256)
+    ([65534, 65535, 0, 3, 4], [0, 1, 2, 5, 6]),  # 16-bit wrap
+    ([70000, 70001, 70005], [0, 1, 5]),  # wider: no wrap
+])
+def test_packet_counter_wraps(tmp_path, counter, expect):
+    rec = read_csv(_counter_csv(tmp_path / "w.csv", counter), rate=100)
+    np.testing.assert_allclose(rec.streams[0].t, np.array(expect) / 100)
+
+
+@pytest.mark.parametrize("counter,needle", [
+    ([5, 6, 4, 7], "line 4: the packet counter goes back from 6 to 4"),
+    ([5, 6, 7.5, 8], "line 4: packet counter 7.5 is not a whole number"),
+    ([5, -1, 7], "line 3: packet counter -1"),
+    ([70000, 70001, 69000], "line 4: the packet counter goes back from 70001 to 69000"),
+])
+def test_bad_packet_counter_is_a_one_line_error(tmp_path, counter, needle):
+    with pytest.raises(InputFileError, match=needle) as exc:
+        read_csv(_counter_csv(tmp_path / "bad.csv", counter), rate=100)
+    assert "\n" not in str(exc.value)
+
+
+def test_packet_counter_needs_a_rate(tmp_path):
+    with pytest.raises(UsageProblem, match="--rate"):
+        read_csv(_counter_csv(tmp_path / "r.csv", [1, 2, 3]))
+
+
+def test_simulated_packet_loss_round_trips_through_csv(tmp_path):
+    from retrogait.simulator import preset, simulate
+
+    res = simulate(preset("fast-walking", duration=12, packet_loss=0.1), seed=3, trajectory=False)
+    s = res.recording.streams[0]
+    write_csv(tmp_path / "sim.csv", res.recording)
+    text = (tmp_path / "sim.csv").read_text().splitlines()
+    names = next(ln for ln in text if not ln.startswith("#")).split(",")
+    assert names[-1] == "packet"
+    back = read_csv(tmp_path / "sim.csv")
+    np.testing.assert_array_equal(back.streams[0].t, s.t)
+    # without its time column the counter and the header's rate give the same timestamps
+    j = names.index("t")
+    lines = [ln if ln.startswith("#") else ",".join(c for i, c in enumerate(ln.split(",")) if i != j) for ln in text]
+    (tmp_path / "no_t.csv").write_text("\n".join(lines) + "\n")
+    np.testing.assert_allclose(read_csv(tmp_path / "no_t.csv").streams[0].t, s.t, atol=1e-9)
+    # a generic file: packet counter and samples only
+    cols = [names.index(c) for c in ("packet", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")]
+    body = [",".join(ln.split(",")[i] for i in cols) for ln in text if ln and not ln.startswith("#")]
+    (tmp_path / "generic.csv").write_text("\n".join(body) + "\n")
+    gen = read_csv(tmp_path / "generic.csv", rate=100)
+    np.testing.assert_allclose(gen.streams[0].t, s.t - s.t[0], atol=1e-9)
+    assert np.count_nonzero(np.diff(gen.streams[0].t) > 0.015) == len(res.truth.info["gaps"]["left"])

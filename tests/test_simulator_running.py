@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,35 @@ def test_bad_running_settings_are_one_line_errors(kw, needle):
     with pytest.raises(ValueError, match=needle) as exc:
         Walk(**kw)
     assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("name,gaits,direction", [("running", {"run"}, "forward"),
+                                                  ("backward-running", {"run"}, "backward"),
+                                                  ("walk-run", {"walk", "run"}, "forward"),
+                                                  ("fast-walking", {"walk"}, "forward")])
+def test_running_presets(name, gaits, direction):
+    from retrogait.simulator import preset
+
+    res = simulate(preset(name, duration=70, rate=100), seed=1, trajectory=False)
+    s = res.truth.strides
+    assert set(s.gait) == gaits and set(s.direction) == {direction}
+    if name == "fast-walking":
+        assert np.all(s.mid_stance_rate[s.steady] > 0.15) and 1.4 < s.stride_length[s.steady].mean() < 1.6
+    if name == "backward-running":
+        assert res.recording.tags["condition"] == "treadmill" and res.recording.tags["belt_speed_m_s"] == 2.2
+    fast = simulate(preset("running", duration=20, speed=4.5), seed=1, trajectory=False).truth.strides
+    assert fast.speed[fast.steady].mean() == pytest.approx(4.5, rel=0.05)
+
+
+def test_simulate_command_running_and_packet_loss(tmp_path, run_cli):
+    out = tmp_path / "fw.rgt"
+    code, stdout, err = run_cli("simulate", "fast-walking", "-o", out, "--duration", "20s", "--packet-loss", "0.07",
+                                "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["gaps"]["left"] > 5
+    code, stdout, err = run_cli("simulate", "running", "-o", tmp_path / "r.rgt", "--speed", "4", "--duration", "15s")
+    assert code == 0 and "running" in stdout, err
+    code, _, err = run_cli("simulate", "running", "-o", tmp_path / "r.rgt", "--speed", "7")
+    assert code == 2 and "0.05 to 6 m/s" in err
+    code, _, err = run_cli("simulate", "running", "-o", tmp_path / "r.rgt", "--packet-loss", "0.9")
+    assert code == 2 and "--packet-loss" in err

@@ -4,8 +4,10 @@ Presets (``preset=``; :func:`sniff_preset` guesses one from the first lines and 
 
 ``retrogait``
     What :func:`write_csv` writes: ``#`` comment lines holding the JSON header and the events, then
-    ``stream,t,acc_x..gyr_z[,mag_x..mag_z][,t_host]`` in SI units. native -> CSV -> native is exact to
-    the stored precision (times float64, sensor values float32, printed with round-trip digits).
+    ``stream,t,acc_x..gyr_z[,mag_x..mag_z][,t_host][,packet]`` in SI units. native -> CSV -> native is
+    exact to the stored precision (times float64, sensor values float32, printed with round-trip
+    digits). ``packet`` is the sensor's wrapping packet counter, for streams whose device declares one
+    (``device["packet_counter_bits"]``: 8 or 16): ``round(t * nominal_rate) mod 2**bits``.
 ``gaitmap`` / ``gaitmap-raw``
     The gaitmap example layout: two header rows (``sensor`` = left_sensor/right_sensor, ``axis`` =
     acc_x..gyr_z), first column the sample index (or time in s when it is not integer), both feet,
@@ -24,6 +26,9 @@ Presets (``preset=``; :func:`sniff_preset` guesses one from the first lines and 
     optional ``mag_*``. Units come from ``acc_unit``/``gyr_unit``, else the ``(unit)``/``[unit]`` or
     a suffix (``acc_x_g``, ``gyr_x_dps``, ``time_ms``) in a column name, else SI (with a warning).
     ``columns=`` names the columns for a file without a header row (or with unusable names).
+    A ``packet`` column (``packet``, ``packet_counter``, ``pkt``, ``seq``, ``sequence``, ``counter``)
+    without a time column gives the time: ``t = unwrapped counter / rate`` (``rate`` needed), so lost
+    packets show as gaps in the timestamps; see :func:`time_from_counter`.
 
 For every preset, rows that repeat the previous row's timestamp are dropped (x-io files have them) and
 counted in ``rec.warnings``.
@@ -76,9 +81,11 @@ def write_csv(path: str | os.PathLike, rec: Recording, *, acc_unit: str = "m/s^2
     header["csv_units"] = {"t": "s", "acc": acc_unit, "gyr": gyr_unit, "mag": "uT", "t_host": "s"}
     has_mag = any(s.mag is not None for s in rec.streams)
     has_host = any(s.t_host is not None for s in rec.streams)
+    has_packet = any(_counter_bits(s) for s in rec.streams)
     cols = ["stream", "t"] + [f"{c}_{a}" for c in ("acc", "gyr") for a in AXES]
     cols += [f"mag_{a}" for a in AXES] if has_mag else []
     cols += ["t_host"] if has_host else []
+    cols += ["packet"] if has_packet else []
     lines = [
         f"{CSV_MAGIC} {CSV_VERSION}",
         f"# units: t s, acc {acc_unit}, gyr {gyr_unit}, mag uT, t_host s; one row per sample, "
@@ -103,8 +110,57 @@ def write_csv(path: str | os.PathLike, rec: Recording, *, acc_unit: str = "m/s^2
                 parts += [_fmt(s.mag[:, k]) if s.mag is not None else np.full(s.n, "nan") for k in range(3)]
             if has_host:
                 parts.append(_fmt(s.t_host) if s.t_host is not None else np.full(s.n, "nan"))
+            if has_packet:
+                bits = _counter_bits(s)
+                parts.append((np.round(s.t * s.nominal_rate).astype(np.int64) % (1 << bits)).astype(str)
+                             if bits else np.full(s.n, "nan"))
             rows = np.stack(parts, axis=1).tolist()
             f.write("\n".join(map(",".join, rows)) + "\n")
+
+
+def _counter_bits(s: Stream) -> int | None:
+    """Bits of the stream's packet counter (8 or 16) when its device declares one and the rate is known."""
+    bits = s.device.get("packet_counter_bits") if isinstance(s.device, dict) else None
+    return int(bits) if bits in (8, 16) and s.nominal_rate else None
+
+
+def time_from_counter(name: str, counter: np.ndarray, rate: float, first_line: int = 1) -> np.ndarray:
+    """Seconds from a per-sample packet counter: ``(unwrapped counter - first) / rate``.
+
+    The counter wraps at 256 when its largest value is below 256, at 65536 when below 65536, else it is
+    taken as not wrapping. A step of more than half the wrap (or any decrease of a non-wrapping
+    counter) is a counter going backwards: ``InputFileError`` naming the line (``first_line`` = the
+    file line of ``counter[0]``), as for a value that is not a whole number >= 0. A repeated value
+    gives a repeated time (the readers drop such rows)."""
+    c = np.asarray(counter, dtype=np.float64)
+    bad = ~np.isfinite(c) | (c < 0) | (c != np.round(c))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputFileError(f"{name}: line {first_line + i}: packet counter {c[i]:g} is not a whole number >= 0")
+    if c.size == 0:
+        return c
+    c = c.astype(np.int64)
+    top = int(c.max())
+    wrap = 256 if top < 256 else 65536 if top < 65536 else None
+    d = np.diff(c)
+    if wrap:
+        d = d % wrap
+        back = d > wrap // 2
+    else:
+        back = d < 0
+    if back.any():
+        i = int(np.argmax(back))
+        raise InputFileError(f"{name}: line {first_line + i + 1}: the packet counter goes back from {c[i]} to "
+                             f"{c[i + 1]}" + (f" (it wraps at {wrap})" if wrap else ""))
+    return np.concatenate([[0], np.cumsum(d)]).astype(np.float64) / rate
+
+
+def _counter_note(name: str, t: np.ndarray, rate: float, warnings: list[str]) -> None:
+    """Warn about the samples the packet counter shows as lost."""
+    steps = np.round(np.diff(t) * rate).astype(np.int64) if t.size > 1 else np.zeros(0, np.int64)
+    lost = int(np.clip(steps - 1, 0, None).sum())
+    if lost:
+        warnings.append(f"{name}: the packet counter shows {lost} lost samples in {int((steps > 1).sum())} gaps")
 
 
 def _scaled(values: np.ndarray, factor: float) -> np.ndarray:
@@ -246,6 +302,7 @@ _ROLE_PATTERNS = [
     ("t_host", re.compile(r"^(t_?host|host_?time)$")),
     ("t", re.compile(r"^(t|time|timestamp|times|seconds|time_?s)$")),
     ("index", re.compile(r"^(index|sample|sample_?index|samples|idx)$")),
+    ("packet", re.compile(r"^(packet|packet_?(counter|count|number|id)|pkt|seq|sequence|counter)$")),
     ("stream", re.compile(r"^stream$")),
     ("acc", re.compile(r"^(acc|accel|accelerometer|acceleration|a)_?([xyz])$")),
     ("gyr", re.compile(r"^(gyr|gyro|gyroscope|angular_?rate|omega|w|g)_?([xyz])$")),
@@ -362,6 +419,13 @@ def _read_generic(path: Path, lines: list[str], *, acc_unit, gyr_unit, rate, foo
                                "(expected s, ms, us)")
         t = data[:, col] * scale
         nominal = rate
+    elif "packet" in roles:
+        if not rate:
+            raise UsageProblem(f"{path.name}: the file has a packet counter but no time column; give the "
+                               "sample rate (--rate HZ)")
+        nominal = rate
+        t = time_from_counter(path.name, data[:, roles["packet"][0]], rate, body_start + 1)
+        _counter_note(path.name, t, rate, warnings)
     elif "index" in roles:
         nominal = rate or (GAITMAP_SINGLE_RATE if preset == "gaitmap-single" else None)
         if not nominal:
@@ -398,7 +462,7 @@ def _foot_from_name(path: Path) -> str:
     return "unknown"
 
 
-def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit) -> Recording:
+def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit, rate: float | None = None) -> Recording:
     meta: dict[str, Any] = {}
     k = 0
     while k < len(lines) and lines[k].startswith("#"):
@@ -418,6 +482,8 @@ def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit) -> Recordi
     names = [c.strip() for c in lines[k].split(",")]
     col = {n: j for j, n in enumerate(names)}
     need = ["stream", "t"] + [f"{c}_{a}" for c in ("acc", "gyr") for a in AXES]
+    if "t" not in col and "packet" in col:
+        need.remove("t")  # times from the packet counter and the stream's rate
     absent = [n for n in need if n not in col]
     if absent:
         raise InputFileError(f"{path.name}: line {k + 1}: missing columns {', '.join(absent)}")
@@ -427,18 +493,29 @@ def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit) -> Recordi
     gyr_f = parse_gyr_unit(gyr_unit or units.get("gyr", "rad/s"))
     sidx = data[:, col["stream"]]
     streams = []
+    warnings: list[str] = []
     for i, sh in enumerate(header["streams"]):
         rows = data[sidx == i]
         ch = sh.get("channels", [])
+        if "t" in col:
+            t = rows[:, col["t"]]
+        else:
+            r = rate or sh.get("nominal_rate")
+            if not r:
+                raise UsageProblem(f"{path.name}: stream {i} has a packet counter but no time column and no "
+                                   "nominal rate; give the sample rate (--rate HZ)")
+            first = k + 2 + int(np.argmax(sidx == i)) if rows.size else k + 2
+            t = time_from_counter(path.name, rows[:, col["packet"]], float(r), first)
+            _counter_note(path.name, t, float(r), warnings)
         mag = _pick(rows, col, "mag", 1.0) if "mag" in ch and "mag_x" in col else None
         t_host = rows[:, col["t_host"]] if "t_host" in ch and "t_host" in col else None
         streams.append(Stream(
-            t=rows[:, col["t"]], acc=_pick(rows, col, "acc", acc_f), gyr=_pick(rows, col, "gyr", gyr_f),
+            t=t, acc=_pick(rows, col, "acc", acc_f), gyr=_pick(rows, col, "gyr", gyr_f),
             mag=mag, t_host=t_host, foot=sh.get("foot", "unknown"),
             mount=None if sh.get("mount") is None else np.asarray(sh["mount"], float),
             nominal_rate=sh.get("nominal_rate"), device=dict(sh.get("device") or {})))
     extra = set(np.unique(sidx).astype(int).tolist()) - set(range(len(streams)))
-    warnings = [f"{path.name}: rows of unknown stream {sorted(extra)} ignored"] if extra else []
+    warnings += [f"{path.name}: rows of unknown stream {sorted(extra)} ignored"] if extra else []
     events = meta.get("events") if isinstance(meta.get("events"), list) else []
     return Recording(streams=streams, start_time=header.get("start_time", ""), subject=header.get("subject", ""),
                      tags=dict(header.get("tags") or {}), events=events, warnings=warnings)
@@ -474,7 +551,7 @@ def read_csv(path: str | os.PathLike, *, preset: str | None = None, acc_unit: st
     if rate is not None and not rate > 0:
         raise UsageProblem(f"sample rate must be positive, got {rate}")
     if preset == "retrogait":
-        rec = _read_retrogait(path, lines, acc_unit, gyr_unit)
+        rec = _read_retrogait(path, lines, acc_unit, gyr_unit, rate)
     elif preset in ("gaitmap", "gaitmap-raw"):
         if len(lines) < 2:
             raise InputFileError(f"{path.name}: line {len(lines) + 1}: expected the two gaitmap header rows "

@@ -12,7 +12,7 @@ import typer
 
 from retrogait.errors import UsageProblem
 
-GRADE_PRESETS = ("backward-treadmill", "forward-treadmill", "two-feet", "mixed")
+GRADE_PRESETS = ("backward-treadmill", "forward-treadmill", "two-feet", "mixed", "backward-running")
 FEET_CHOICES = {"left": ("left",), "right": ("right",), "both": ("left", "right")}
 
 
@@ -65,12 +65,13 @@ def _summary(path: Path, truth_file: Path, res) -> dict:
         "mean_speed_m_s": round(tot.get("mean_speed_m_s", 0.0), 3),
         "distance_m": round(tot.get("distance_m", 0.0), 2),
         "gaps": {f: len(g) for f, g in res.truth.info.get("gaps", {}).items()},
+        "by_gait": {str(g): int((res.truth.strides.gait == g).sum()) for g in dict.fromkeys(res.truth.strides.gait)},
     }
 
 
 def register(app: typer.Typer) -> None:
     """Add ``simulate`` to ``app``."""
-    from retrogait.simulator.presets import NAMED_MOUNTS, PRESETS
+    from retrogait.simulator.presets import NAMED_MOUNTS, PRESETS, RUNNING_PRESETS
 
     preset_help = "; ".join(f"{k}: {v[2]}" for k, v in PRESETS.items())
     mount_help = "; ".join(f"{k}: {v}" for k, v in NAMED_MOUNTS.items())
@@ -87,7 +88,8 @@ def register(app: typer.Typer) -> None:
                                                "default depends on the preset (3m for treadmill presets)."),
         speed: Optional[float] = typer.Option(None, help="Walking (belt) speed, m/s. Default: 0.6 backward, "
                                               "1.2 forward; cadence and stride length follow a realistic "
-                                              "speed-cadence relation for the direction."),
+                                              "speed-cadence relation for the direction. Running presets: "
+                                              "the running speed (default 3, backward 2.2; up to 6)."),
         grade: Optional[float] = typer.Option(None, help="Treadmill incline, percent (-10 to 20). A backward "
                                               "walker faces downhill and climbs the belt."),
         rate: Optional[float] = typer.Option(None, help="Sample rate, Hz (50-1000 typical; default 100, or "
@@ -103,6 +105,13 @@ def register(app: typer.Typer) -> None:
                                               "MEMS IMU (noise, bias, scale errors, 16-bit output; the "
                                               "default), 3 = poor."),
         dropouts: int = typer.Option(0, help="Number of gaps of dropped samples to put in each stream."),
+        packet_loss: Optional[float] = typer.Option(None, "--packet-loss", help="Wireless packet loss: the "
+                                                    "fraction of samples lost (e.g. 0.07) in bursts of 2-11 "
+                                                    "samples; the streams then carry a 16-bit packet counter "
+                                                    "(a 'packet' column in a CSV export)."),
+        packet_counter: Optional[int] = typer.Option(None, "--packet-counter", help="Width of the sensor's "
+                                                     "wrapping packet counter, 8 or 16 bits (default 16 with "
+                                                     "--packet-loss, else none)."),
         device_id: Optional[str] = typer.Option(None, "--device-id", help="Simulate this physical sensor "
                                                 "(kit): its scale, misalignment and constant accelerometer "
                                                 "bias are the same in every session with this id, as for a "
@@ -120,6 +129,13 @@ def register(app: typer.Typer) -> None:
         """Simulate a foot-mounted IMU session and write it with its ground truth.
 
         Example: retrogait simulate backward-treadmill -o bw.rgt --duration 3m --grade 5 --speed 0.6
+
+        \b
+        Running and fast walking:
+          retrogait simulate running -o run.rgt --speed 3.5 --rate 500
+          retrogait simulate backward-running -o brun.rgt --speed 2.2
+          retrogait simulate walk-run -o wr.rgt --duration 3m    (walk/run transitions, standing between)
+          retrogait simulate fast-walking -o fw.rgt --packet-loss 0.07    (rolling stance, packet counter)
 
         Your own session: retrogait simulate my_session.json -o mine.rgt (format in docs/simulator.md).
         Again, bit for bit: retrogait simulate bw.truth.json -o bw_again.rgt
@@ -148,8 +164,14 @@ def register(app: typer.Typer) -> None:
         if grade is not None and not from_file and preset not in GRADE_PRESETS:
             raise UsageProblem(f"--grade applies to the treadmill presets ({', '.join(GRADE_PRESETS)}), "
                                f"not to {preset}")
-        if speed is not None and not 0.05 <= speed <= 3.0:
-            raise UsageProblem(f"--speed {speed:g}: expected 0.05 to 3 m/s")
+        top = 6.0 if preset in RUNNING_PRESETS else 3.0
+        if speed is not None and not 0.05 <= speed <= top:
+            raise UsageProblem(f"--speed {speed:g}: expected 0.05 to {top:g} m/s"
+                               + ("" if top > 3 else " (running presets: up to 6)"))
+        if packet_loss is not None and not 0.0 <= packet_loss <= 0.5:
+            raise UsageProblem(f"--packet-loss {packet_loss:g}: expected a fraction from 0 to 0.5")
+        if packet_counter is not None and packet_counter not in (8, 16):
+            raise UsageProblem(f"--packet-counter {packet_counter}: expected 8 or 16 (bits)")
         if (noise is not None and noise < 0) or dropouts < 0:
             raise UsageProblem("--noise and --dropouts must be >= 0")
         if device_id is not None and not device_id.strip():
@@ -197,6 +219,10 @@ def register(app: typer.Typer) -> None:
                              start_time=start_time)
         if dropouts or not from_file:
             sc.sensor.dropouts = dropouts
+        if packet_loss is not None:
+            sc.sensor.packet_loss = packet_loss
+        if packet_counter is not None:
+            sc.sensor.packet_counter = packet_counter
         res = simulate(sc, seed=0 if seed is None else seed, trajectory=False)
         try:
             write_recording(output, res.recording)
@@ -208,6 +234,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(summary, indent=1))
             return
         dirs = ", ".join(f"{n} {d}" for d, n in summary["by_direction"].items()) or "none"
+        if "run" in summary["by_gait"]:
+            dirs += f" ({summary['by_gait']['run']} running)"
         typer.echo(
             f"wrote {output} ({summary['duration_s']:.1f} s, {'+'.join(summary['feet'])} foot, "
             f"{summary['rate_hz']:g} Hz; strides: {dirs}; cadence {summary['cadence_steps_per_min']:.1f} "

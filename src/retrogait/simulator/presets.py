@@ -1,9 +1,11 @@
 """Named scenarios (``retrogait simulate PRESET``) and sensor-mounting shorthands.
 
 Every preset takes the same overrides: ``duration`` (s, the walking part is scaled to fit), ``speed``
-(m/s), ``grade_pct`` (treadmill presets), ``rate`` (Hz), ``feet``, ``mount`` (3x3), ``noise``
-(multiplier, 0 = ideal sensor), ``store_mount``, ``device_id`` (the sensor kit, see
-:class:`~retrogait.simulator.scenario.SensorSpec`), ``subject``.
+(m/s; the running speed of ``running`` / ``backward-running`` / ``walk-run``), ``grade_pct`` (treadmill
+presets), ``rate`` (Hz), ``feet``, ``mount`` (3x3), ``noise`` (multiplier, 0 = ideal sensor),
+``store_mount``, ``device_id`` (the sensor kit, see :class:`~retrogait.simulator.scenario.SensorSpec`),
+``subject``, ``packet_loss`` (fraction of samples lost in 2-11 sample bursts, with a 16-bit packet
+counter).
 """
 
 from __future__ import annotations
@@ -106,6 +108,44 @@ def _standing(duration: float, speed: float | None, grade: float | None):
     return [Stand(duration)], Environment(), "standing still"
 
 
+def _running(duration: float, speed: float | None, grade: float | None):
+    v = 3.0 if speed is None else speed
+    run_s = max(duration - 6.0, 4.0)
+    segs = [Stand(3.0), Walk("forward", duration=run_s, speed=v, gait="run"), Stand(3.0)]
+    return segs, Environment(), f"forward running overground at {v:g} m/s (rearfoot strike)"
+
+
+def _backward_running(duration: float, speed: float | None, grade: float | None):
+    v = 2.2 if speed is None else speed
+    g = 0.0 if grade is None else grade
+    run_s = max(duration - 10.0, 4.0)
+    segs = [Stand(5.0), Walk("backward", duration=run_s, speed=v, gait="run"), Stand(5.0)]
+    return segs, Environment(treadmill=True, grade_pct=g), (
+        f"backward running on a treadmill at {v:g} m/s, {g:g}% grade (forefoot landing, heel last)")
+
+
+def _walk_run(duration: float, speed: float | None, grade: float | None):
+    v = 3.0 if speed is None else speed
+    run_s = max(duration - 55.0, 10.0) / 2
+    segs = [Stand(5.0), Walk("forward", n_strides=10, speed=1.4),
+            Walk("forward", duration=run_s, speed=v, gait="run"), Walk("forward", n_strides=8, speed=1.4),
+            Stand(8.0), Walk("forward", n_strides=6, speed=1.3),
+            Walk("forward", duration=run_s, speed=v * 1.15, gait="run", strike="midfoot"),
+            Walk("forward", n_strides=8, speed=1.3), Stand(5.0)]
+    return segs, Environment(), (
+        f"walk-run: walk, run at {v:g} m/s, walk, stand, walk, run at {v * 1.15:.3g} m/s (midfoot), walk, "
+        "overground")
+
+
+def _fast_walking(duration: float, speed: float | None, grade: float | None):
+    v = 1.65 if speed is None else speed
+    walk_s = max(duration - 6.0, 4.0)
+    segs = [Stand(3.0), Walk("forward", duration=walk_s, speed=v, stride_length=1.5, stance_roll=0.25),
+            Stand(3.0)]
+    return segs, Environment(), (
+        f"fast forward walking at {v:g} m/s, 1.5 m strides, rolling stance (0.25 rad/s through mid-stance)")
+
+
 PRESETS: dict[str, tuple[Callable, float, str]] = {
     "backward-treadmill": (_treadmill("backward", 5.0), 180.0,
                            "backward walking on a treadmill (default 5% grade)"),
@@ -118,7 +158,12 @@ PRESETS: dict[str, tuple[Callable, float, str]] = {
     "turns": (_turns, 60.0, "curving walks and turns on the spot"),
     "sideways": (_sideways, 30.0, "side steps left then right"),
     "standing": (_standing, 30.0, "standing still (nothing to analyze)"),
+    "running": (_running, 60.0, "forward running overground, 3 m/s, rearfoot strike"),
+    "backward-running": (_backward_running, 60.0, "backward running on a treadmill, 2.2 m/s, forefoot landing"),
+    "walk-run": (_walk_run, 120.0, "walk -> run -> walk, stand, walk -> run (midfoot) -> walk"),
+    "fast-walking": (_fast_walking, 60.0, "fast walking, 1.65 m/s, 1.5 m strides, the foot never rests in stance"),
 }
+RUNNING_PRESETS = ("running", "backward-running", "walk-run")
 
 
 def preset_names() -> list[str]:
@@ -139,6 +184,7 @@ def preset(
     device_id: str | None = None,
     subject: str = "sim-001",
     start_time: str | None = None,
+    packet_loss: float | None = None,
 ) -> Scenario:
     """The named scenario with overrides (see module docstring); ``KeyError`` naming the presets."""
     if name not in PRESETS:
@@ -146,7 +192,8 @@ def preset(
     make, default_duration, _ = PRESETS[name]
     segs, env, notes = make(default_duration if duration is None else float(duration), speed, grade_pct)
     sensor = SensorSpec(rate=100.0 if rate is None else float(rate), mount=mount, store_mount=store_mount,
-                        noise=1.0 if noise is None else float(noise), device_id=device_id)
+                        noise=1.0 if noise is None else float(noise), device_id=device_id,
+                        packet_loss=packet_loss)
     default_feet = ("left", "right") if name == "two-feet" else ("left",)
     sc = Scenario(segments=segs, environment=env, sensor=sensor, feet=tuple(feet or default_feet),
                   subject=subject, name=name, notes=notes)
