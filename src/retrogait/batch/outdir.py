@@ -35,7 +35,7 @@ from retrogait.errors import UsageProblem
 STATE = ".retrogait-batch"
 SESSIONS_PARQUET, SESSIONS_CSV = "sessions.parquet", "sessions.csv"
 STRIDES_DIR, FAILURES_CSV = "strides.parquet", "failures.csv"
-NO_SUBJECT = "__HIVE_DEFAULT_PARTITION__"  # hive's name for a null partition value
+NO_SUBJECT = "no-subject"  # partition of recordings naming no subject (a null partition breaks pandas)
 FAILURE_COLUMNS = ("file", "reason", "exit_code")
 
 

@@ -28,6 +28,14 @@ CONNECT_TIMEOUT_S = 10.0
 DASK_CONFIG = "dask-config"
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch, raised after OUTDIR was left consistent; ``report`` says what was done."""
+
+    def __init__(self, report: "BatchReport") -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
 class Progress(Protocol):
     """What the runner reports progress to (the CLI's progress bar; None from Python)."""
 
@@ -81,10 +89,11 @@ def _worker_version() -> str:
     return retrogait.__version__
 
 
-def connect(workers: int | None, scheduler: str | None) -> tuple[Any, Any, str]:
+def connect(workers: int | None, scheduler: str | None, n_files: int | None = None) -> tuple[Any, Any, str]:
     """A Dask client: ``(client, local cluster or None, engine description)``.
 
-    ``scheduler`` None starts a LocalCluster of ``workers`` processes (default: the number of cores);
+    ``scheduler`` None starts a LocalCluster of ``workers`` processes (default: the number of cores; never
+    more than ``n_files``);
     ``"dask-config"`` uses the address in Dask's configuration; otherwise it is the scheduler's
     address. UsageProblem when the scheduler cannot be reached or its workers run another retrogait.
     """
@@ -92,7 +101,7 @@ def connect(workers: int | None, scheduler: str | None) -> tuple[Any, Any, str]:
     from distributed import Client, LocalCluster
 
     if scheduler is None:
-        n = workers or os.cpu_count() or 1
+        n = min(workers or os.cpu_count() or 1, n_files or 1_000_000)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.ERROR)
         return Client(cluster, set_as_default=False), cluster, f"local: {n} worker process(es)"
@@ -162,6 +171,7 @@ def run_batch(
     failures: list[tuple[str, str, int]] = []
     history = {"added": 0, "already": 0, "failed": 0} if conn is not None else None
     client = cluster = None
+    interrupted = False
     try:
         todo, skipped = [], []
         for f in files:
@@ -174,13 +184,13 @@ def run_batch(
         if progress is not None:
             progress.start(len(files), len(skipped))
         if todo:
-            client, cluster, report.engine = connect(workers, scheduler)
+            client, cluster, report.engine = connect(workers, scheduler, len(todo))
             report.workers = len(client.scheduler_info().get("workers", {})) or (workers or 0)
             _run(client, todo, settings, out, report, failures, conn, history, progress)
             report.worker_peak_rss_bytes = _peak_worker_rss(client)
     except KeyboardInterrupt:
         report.interrupted = True
-        raise
+        interrupted = True
     finally:
         if progress is not None:
             progress.stop()
@@ -195,6 +205,8 @@ def run_batch(
             if cluster is not None:
                 cluster.close()
     report.failed = len(failures)
+    if interrupted:
+        raise BatchInterrupted(report)
     report.failures = [{"file": f, "reason": r, "exit_code": c} for f, r, c in sorted(failures)]
     report.history = history
     report.seconds = time.perf_counter() - t0

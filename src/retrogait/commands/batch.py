@@ -133,14 +133,20 @@ def register(app: typer.Typer) -> None:
         if db is not None and not add_to_history:
             raise UsageProblem("--db applies with --add-to-history")
         _require_extra()
-        from retrogait.batch.runner import run_batch
+        from retrogait.batch.runner import BatchInterrupted, run_batch
         from retrogait.batch.settings import make_settings
 
         settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate,
                                  columns=columns, foot=foot, mount=mount)
         bar = _Bar() if sys.stderr.isatty() and not as_json else None
-        report = run_batch(paths, outdir, settings, workers=workers, scheduler=scheduler,
-                           add_to_history=add_to_history, db=db, fresh=fresh, progress=bar)
+        try:
+            report = run_batch(paths, outdir, settings, workers=workers, scheduler=scheduler,
+                               add_to_history=add_to_history, db=db, fresh=fresh, progress=bar)
+        except BatchInterrupted as stop:
+            r = stop.report
+            typer.echo(f"retrogait: interrupted: {r.analyzed} recording(s) analyzed in this run are kept in "
+                       f"{r.outdir} (tables consistent); run the same command again to resume", err=True)
+            raise typer.Exit(130) from None
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=1))
         else:

@@ -1,0 +1,289 @@
+"""retrogait batch / retrogait.batch: discovery, outputs, resume, determinism, history, a real Dask
+LocalCluster (scheduler path) with a worker killed mid-file, Ctrl-C, and the lazy imports.
+
+Short simulated sessions keep this file fast; no assertion depends on timing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dataclasses import fields
+
+import pytest
+
+pytest.importorskip("distributed")
+pytest.importorskip("pyarrow")
+pytest.importorskip("pandas")
+
+from retrogait.analysis.result import StrideTable  # noqa: E402
+from retrogait.batch.discovery import find_files  # noqa: E402
+from retrogait.errors import InputFileError  # noqa: E402
+
+GOOD = 5  # analyzable recordings in the study fixture
+CLUSTER_LIFETIME_S = 120  # a LocalCluster started by a test never outlives this
+
+
+def _simulate(path: Path, name: str, seconds: float, subject: str, seed: int, **kw) -> None:
+    from retrogait.fileformat import write_recording
+    from retrogait.simulator import preset, simulate
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sc = preset(name, duration=seconds, subject=subject, start_time=f"2026-02-0{seed}T09:00:00Z", **kw)
+    write_recording(path, simulate(sc, seed=seed, trajectory=False).recording)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    """5 good recordings (2 subjects, one two-feet, one CSV without subject), a corrupt file, a standing
+    one (nothing to analyze) and a notes file that folder scans ignore."""
+    from retrogait.csvio import write_csv
+    from retrogait.loading import load_recording
+
+    root = tmp_path_factory.mktemp("study")
+    _simulate(root / "p01" / "s1.rgt", "backward-treadmill", 35, "p01", 1)
+    _simulate(root / "p01" / "s2.rgt", "forward-treadmill", 35, "p01", 2)
+    _simulate(root / "p01" / "s3.rgt", "mixed", 40, "p01", 3)
+    _simulate(root / "p02" / "s1.rgt", "two-feet", 40, "p02", 4)
+    _simulate(root / "p03" / "tmp.rgt", "backward-treadmill", 35, "p03", 5)
+    rec = load_recording(root / "p03" / "tmp.rgt")
+    rec.subject = ""
+    write_csv(root / "p03" / "export.csv", rec)
+    (root / "p03" / "tmp.rgt").unlink()
+    _simulate(root / "bad" / "standing.rgt", "standing", 20, "p09", 6)
+    (root / "bad" / "broken.rgt").write_bytes(b"this is not a recording\n" * 10)
+    (root / "notes.txt").write_text("not a recording\n")
+    return root
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _hosts_done(out: Path) -> int:
+    return len(list((out / ".retrogait-batch" / "done").glob("*.json")))
+
+
+# --- discovery and user mistakes (no Dask) ------------------------------------------------------------
+
+def test_discovery_files_folders_globs(study):
+    all_files = find_files([study])
+    assert [p.name for p in all_files] == ["broken.rgt", "standing.rgt", "s1.rgt", "s2.rgt", "s3.rgt",
+                                           "s1.rgt", "export.csv"]
+    assert find_files([str(study / "p0*" / "s1.rgt")]) == [study / "p01" / "s1.rgt", study / "p02" / "s1.rgt"]
+    assert find_files([str(study / "**" / "*.csv"), study / "p03"]) == [study / "p03" / "export.csv"]
+    assert find_files([study / "notes.txt"]) == [study / "notes.txt"]  # named explicitly: taken
+    assert study / "p01" / "s1.rgt" not in find_files([study], exclude=[study / "p01"])
+
+
+def test_discovery_errors(study, tmp_path):
+    with pytest.raises(InputFileError, match="no such file or folder"):
+        find_files([study / "nope.rgt"])
+    with pytest.raises(InputFileError, match="matches no file"):
+        find_files([str(study / "*.xyz")])
+    with pytest.raises(InputFileError, match="no recordings found"):
+        find_files([tmp_path])
+
+
+def test_cli_user_mistakes_are_one_line(run_cli, study, tmp_path, monkeypatch):
+    from retrogait.batch import runner
+
+    code, out, err = run_cli("batch", study / "missing", "-o", tmp_path / "o")
+    assert code == 3 and err.count("\n") == 1 and "no such file or folder" in err
+    code, _, err = run_cli("batch", str(tmp_path / "*.rgt"), "-o", tmp_path / "o")
+    assert code == 3 and err.count("\n") == 1 and "matches no file" in err
+    code, _, err = run_cli("batch", study, "-o", tmp_path / "o", "--workers", "0")
+    assert code == 2 and "--workers 0" in err
+    code, _, err = run_cli("batch", study, "-o", tmp_path / "o", "--preset", "nonsense")
+    assert code == 2 and err.count("\n") == 1
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT_S", 1.0)
+    code, _, err = run_cli("batch", study / "p01" / "s1.rgt", "-o", tmp_path / "o",
+                           "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2 and err.count("\n") == 1 and "cannot reach a Dask scheduler" in err
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    code, _, err = run_cli("batch", study / "p01" / "s1.rgt", "-o", tmp_path / "o", "--scheduler", "dask-config")
+    assert code == 2 and "scheduler-address" in err
+
+
+def test_help_and_lazy_imports():
+    """--help shows examples; neither the CLI nor `import retrogait.batch` imports Dask or pyarrow."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "retrogait", "batch", "--help"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0 and "Examples:" in proc.stdout and "--scheduler" in proc.stdout
+    imported = [line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line]
+    heavy = [m for m in imported if m.split(".")[0] in ("dask", "distributed", "pyarrow", "pandas")]
+    assert heavy == []
+    proc = subprocess.run([sys.executable, "-c", "import sys, retrogait.batch; "
+                           "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+                           "('dask', 'distributed', 'pyarrow', 'pandas')))"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[]"
+
+
+# --- local workers: outputs, resume, determinism, history ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def local_run(study, tmp_path_factory):
+    """One `retrogait batch --workers 2 --add-to-history` run over the study (shared by several tests)."""
+    from retrogait.cli import main
+
+    base = tmp_path_factory.mktemp("local")
+    out, db = base / "out", base / "history.sqlite"
+    try:
+        main(["batch", str(study), "-o", str(out), "--workers", "2", "--json", "--add-to-history", "--db", str(db)])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    return out, db
+
+
+def test_outputs(local_run, study):
+    import pandas as pd
+
+    out, _ = local_run
+    assert sorted(p.name for p in out.iterdir()) == [".retrogait-batch", "failures.csv", "sessions.csv",
+                                                      "sessions.parquet", "strides.parquet"]
+    failures = _rows(out / "failures.csv")
+    by_name = {Path(f["file"]).name: f for f in failures}
+    assert set(by_name) == {"broken.rgt", "standing.rgt", "export.csv"}  # export.csv: history only
+    assert by_name["standing.rgt"]["exit_code"] == "4" and "no strides" in by_name["standing.rgt"]["reason"]
+    assert by_name["broken.rgt"]["exit_code"] == "3"
+    assert by_name["export.csv"]["reason"].startswith("not added to the history")
+    assert all("\n" not in f["reason"] for f in failures)
+
+    sessions = pd.read_parquet(out / "sessions.parquet")
+    assert sessions["recording_id"].nunique() == GOOD
+    assert sessions.groupby("recording_id")["direction"].apply(lambda d: d.is_unique).all()
+    two = sessions[sessions["file"].str.endswith("p02/s1.rgt")]
+    assert set(two["foot"]) == {"left+right"} and set(two["direction"]) >= {"forward", "backward"}
+    for col in ("subject", "start_time", "condition", "strides", "stride_length_mean_m", "speed_mean_m_s",
+                "session_cadence_steps_per_min", "session_grade_pct", "metric_stride_time_cv",
+                "mount_source", "warnings", "file_sha256", "retrogait_version", "settings_id"):
+        assert col in sessions.columns, col
+    csv_rows = _rows(out / "sessions.csv")
+    assert [r["recording_id"] for r in csv_rows] == sessions["recording_id"].tolist()
+
+    strides = pd.read_parquet(out / "strides.parquet")  # hive partitions: a subject column
+    assert set(strides["subject"].astype(str)) == {"p01", "p02", "no-subject"}  # the CSV names none
+    assert set(strides["recording_id"]) == set(sessions["recording_id"])
+    per_rec = strides.groupby("recording_id").size()
+    per_rec_sessions = sessions.groupby("recording_id")["strides"].sum()
+    assert (per_rec.sort_index() == per_rec_sessions.sort_index()).all()
+    for f in fields(StrideTable):  # every StrideTable field flows into the strides table
+        assert f.name in strides.columns or f"{f.name}_x" in strides.columns, f.name
+
+
+def test_history_written_once(local_run, study, run_cli):
+    out, db = local_run
+    with sqlite3.connect(db) as conn:
+        n, distinct = conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM sessions").fetchone()
+    assert n == distinct == GOOD - 1  # the CSV names no subject
+    code, text, _ = run_cli("batch", str(study / "p0*"), "-o", out, "--json", "--add-to-history", "--db", db)
+    report = json.loads(text)
+    assert code == 0 and report["analyzed"] == 0 and report["skipped"] == GOOD and report["engine"] == ""
+    assert report["history"] == {"added": 0, "already": GOOD - 1, "failed": 1}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == GOOD - 1
+
+
+def test_resume_skips_what_is_done(local_run, study, run_cli):
+    out, _ = local_run
+    before = (out / "sessions.csv").read_bytes()
+    # inputs named in another order, some twice; the failed files (not given here) are not retried
+    code, text, _ = run_cli("batch", study / "p02", str(study / "p0*"), study / "p01" / "s3.rgt", "-o", out,
+                            "--json")
+    report = json.loads(text)
+    assert code == 0 and report["analyzed"] == 0 and report["skipped"] == GOOD and report["engine"] == ""
+    assert (out / "sessions.csv").read_bytes() == before
+    # other settings into the same folder: refused, one line
+    code, _, err = run_cli("batch", study, "-o", out, "--mount", "z-down")
+    assert code == 2 and "other settings" in err and err.count("\n") == 1
+
+
+# --- a real Dask cluster: the scheduler path, a worker killed mid-file ---------------------------------
+
+def test_cluster_scheduler_with_a_worker_killed_mid_file(local_run, study, tmp_path, run_cli, monkeypatch):
+    """A LocalCluster of 2 worker processes started here; the first task kills its worker process
+    (SIGKILL) mid-file. Dask runs that file again; every file is in the result exactly once and the
+    sessions table is byte-identical to the local run's. Then analyze_many on the same cluster."""
+    from distributed import LocalCluster
+
+    from retrogait.batch import analyze_many
+    from retrogait.batch.task import FAULT_ENV
+
+    marker = tmp_path / "killed"
+    monkeypatch.setenv(FAULT_ENV, f"kill:{marker}")  # inherited by the worker processes started below
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        monkeypatch.delenv(FAULT_ENV)
+        deadline = time.monotonic() + CLUSTER_LIFETIME_S
+        out = tmp_path / "cluster"
+        code, text, err = run_cli("batch", study, "-o", out, "--scheduler", cluster.scheduler_address, "--json")
+        copy = tmp_path / "copy.rgt"
+        copy.write_bytes((study / "p01" / "s1.rgt").read_bytes())
+        tables = analyze_many([study / "p01" / "s1.rgt", study / "bad" / "broken.rgt", copy],
+                              scheduler=cluster.scheduler_address)
+        assert time.monotonic() < deadline
+    finally:
+        cluster.close(timeout=30)
+    assert code == 0, err
+    report = json.loads(text)
+    assert marker.exists()  # a worker really was killed
+    assert report["analyzed"] == GOOD and report["failed"] == 2 and report["engine"].startswith("cluster")
+    rows = _rows(out / "sessions.csv")
+    assert len({r["recording_id"] for r in rows}) == GOOD
+    assert len(list((out / "strides.parquet").rglob("*.parquet"))) == GOOD
+    assert _hosts_done(out) == GOOD
+    assert (out / "sessions.csv").read_bytes() == (local_run[0] / "sessions.csv").read_bytes()
+    # the Python API: DataFrames; the copy has the same bytes, so it is analyzed once
+    assert list(tables.sessions["direction"]) == ["backward"]
+    assert len(tables.strides) == int(tables.sessions["strides"].sum()) and len(tables.failures) == 1
+    assert tables.report.analyzed == 1 and tables.report.failed == 1 and len(tables.report.duplicates) == 1
+
+
+# --- Ctrl-C --------------------------------------------------------------------------------------------
+
+def test_ctrl_c_leaves_outdir_consistent(local_run, study, tmp_path, run_cli):
+    """SIGINT once the first recording is written: exit 130 (or 0 if it finished first), the tables
+    on disk are complete and agree, no temporary file is visible; a second run (one worker) finishes
+    the rest, and its sessions.csv is byte-identical to the two-worker run's."""
+    import pandas as pd
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "retrogait", "batch", str(study), "-o", str(out),
+                             "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and _hosts_done(out) < 1:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (130, 0), err
+    if proc.returncode == 130:
+        assert "interrupted" in err and err.count("\n") == 1
+    done = _hosts_done(out)
+    sessions = pd.read_parquet(out / "sessions.parquet")
+    assert sessions["recording_id"].nunique() == done == len(set(r["recording_id"] for r in _rows(out / "sessions.csv")))
+    visible = [p for p in out.rglob("*") if ".retrogait-batch" not in p.parts]
+    assert not [p for p in visible if p.name.startswith(".") or p.suffix in (".tmp", ".part")]
+    for part in (out / "strides.parquet").rglob("*.parquet"):
+        pd.read_parquet(part)  # every visible Parquet file is complete
+    code, text, err = run_cli("batch", study, "-o", out, "--workers", "1", "--json")
+    assert code == 0, err
+    report = json.loads(text)
+    assert report["skipped"] == done and report["analyzed"] == GOOD - done
+    assert pd.read_parquet(out / "sessions.parquet")["recording_id"].nunique() == GOOD
+    assert (out / "sessions.csv").read_bytes() == (local_run[0] / "sessions.csv").read_bytes()
