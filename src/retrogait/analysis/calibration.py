@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from retrogait.analysis.frames import check_units
-from retrogait.analysis.stance import StanceSettings, gyro_energy, runs, zero_velocity
+from retrogait.analysis.stance import StanceSettings, runs, zero_velocity
 from retrogait.errors import InputFileError, NoGaitError
 from retrogait.recording import Recording, Stream, utc_now_iso
 
@@ -107,7 +107,7 @@ def _up_axis(acc: np.ndarray, gyr: np.ndarray, rate: float, label: str) -> tuple
     """Gravity direction in sensor axes from the first long still period (else all stances)."""
     s = StanceSettings()
     gn = np.linalg.norm(gyr, axis=1)
-    still = zero_velocity(np.linalg.norm(acc, axis=1), gn, gyro_energy(gn, rate, s), rate, s)
+    still = zero_velocity(np.linalg.norm(acc, axis=1), gn, rate, s)
     starts, stops = runs(still)
     long_ = np.flatnonzero((stops - starts) >= STANDING * rate)
     if long_.size:

@@ -9,7 +9,8 @@ import numpy as np
 
 from retrogait.analysis import frames
 from retrogait.analysis.direction import classify, direction_probabilities
-from retrogait.analysis.events import contact_events
+from retrogait.analysis.events import contact_events, running_events
+from retrogait.analysis.gaitmode import duty_factor, flight_time, gait_modes, peak_impact, strike_pattern
 from retrogait.analysis.incline import stride_grade
 from retrogait.analysis.parameters import path_shape, segment_any, segment_max
 from retrogait.analysis.ranges import range_sums, row_norm
@@ -17,8 +18,10 @@ from retrogait.analysis.result import AnalysisResult, StrideTable
 from retrogait.analysis.segmentation import Segments, segments
 from retrogait.analysis.stance import (
     StanceSettings,
+    cycle_stances,
     drop_tilted,
     gyro_energy,
+    held_counts,
     stance_regions,
     zero_velocity,
 )
@@ -153,9 +156,11 @@ def analyze_stream(
 
     s = StanceSettings()
     energy = gyro_energy(gyr_norm, rate, s)
-    still = drop_tilted(zero_velocity(acc_norm, gyr_norm, energy, rate, s), acc, rate, s)
-    starts, stops = stance_regions(still, blocks)
-    del still
+    still = zero_velocity(acc_norm, gyr_norm, rate, s)
+    stance = drop_tilted(still | cycle_stances(energy, still, rate, s), acc, rate, s)
+    starts, stops = stance_regions(stance, blocks)
+    rolling = held_counts(still, starts, stops) == 0  # the foot never came to rest in this stance
+    del still, stance
     bstart = np.array([b[0] for b in blocks])
     block_id = np.searchsorted(bstart, starts, side="right") - 1
     # sensor errors first, from standing: the anchors go where the foot rotates least, measured
@@ -167,13 +172,13 @@ def analyze_stream(
     unbiased = _unbiased_norm(gyr, gyr_norm, sig.gyr_bias) if sig.gyr_bias.any() else gyr_norm
     energy = gyro_energy(unbiased, rate, s)
     del unbiased
-    segs = segments(starts, stops, block_id, energy, rate)
+    segs = segments(starts, stops, block_id, energy, rate, rolling)
     false = _moving_stances(t, sig, segs, rate)
     if false.size:
         keep = np.ones(starts.shape[0], dtype=bool)
         keep[false] = False
-        starts, stops, block_id = starts[keep], stops[keep], block_id[keep]
-        segs = segments(starts, stops, block_id, energy, rate)
+        starts, stops, block_id, rolling = starts[keep], stops[keep], block_id[keep], rolling[keep]
+        segs = segments(starts, stops, block_id, energy, rate, rolling)
     del energy
     info = {"matrix": rot.tolist(), "source": rot_source}
     if len(segs) == 0:
@@ -222,7 +227,12 @@ def analyze_stream(
     direction, conf = classify(prob, bout)
 
     t_start, t_end = t[segs.start[k]], t[segs.end[k]]
-    t_tc, t_ic = per["t_tc"][k], per["t_ic"][k]
+    duty_run = duty_factor(t_end - t_start - (per["t_ic_run"][k] - per["t_tc_run"][k]), t_end - t_start)
+    gait = gait_modes(np.where(np.isin(direction, ("forward", "backward")), duty_run, 1.0), bout)
+    run = gait == "run"
+    t_tc = np.where(run, per["t_tc_run"][k], per["t_tc"][k])
+    t_ic = np.where(run, per["t_ic_run"][k], per["t_ic"][k])
+    pitch_ic = np.where(run, per["pitch_ic_run"][k], per["pitch_ic"][k])
     prev_ic = np.where(new_bout, np.nan, np.r_[np.nan, t_ic[:-1]])
     stride_time = np.where(np.isfinite(prev_ic), t_ic - prev_ic, t_end - t_start)
     swing = t_ic - t_tc
@@ -231,6 +241,9 @@ def analyze_stream(
     turn = np.angle(np.exp(1j * per["yaw_end"][k]))
     steady = ~new_bout & ~last_of_bout & (np.abs(turn) <= TURNING)
     pitch_ff = per["pitch_end"][k]
+    stance_time = stride_time - swing
+    duty = duty_factor(stance_time, stride_time)
+    strike_angle = pitch_ic - pitch_ff
     table = StrideTable(
         foot=np.full(k.size, stream.foot, dtype="<U14"),
         t_start=t_start,
@@ -238,7 +251,7 @@ def analyze_stream(
         t_ic=t_ic,
         t_tc=t_tc,
         stride_time=stride_time,
-        stance_time=stride_time - swing,
+        stance_time=stance_time,
         swing_time=swing,
         stride_length=length,
         stride_vector=world[k, :2],
@@ -247,7 +260,7 @@ def analyze_stream(
         max_lateral_excursion=per["lat"][k],
         clearance=per["clear"][k],
         turn_angle=turn,
-        pitch_ic=per["pitch_ic"][k],
+        pitch_ic=pitch_ic,
         pitch_ff=pitch_ff,
         direction=direction.astype("<U14"),
         direction_confidence=conf,
@@ -256,6 +269,13 @@ def analyze_stream(
         steady=steady,
         grade_pct=np.full(k.size, np.nan) if wrong_mount else stride_grade(pitch_ff, direction),
         saturated=per["saturated"][k],
+        gait=gait,
+        duty_factor=duty,
+        flight_time=flight_time(stance_time, stride_time, gait),
+        strike=strike_pattern(strike_angle),
+        strike_angle=strike_angle,
+        peak_impact_g=peak_impact(acc, t, t_ic),
+        rolling_stance=segs.rolling[k],
         position=position[k],
     )
     n_sat = int(table.saturated.sum())
@@ -276,7 +296,7 @@ def _moving_stances(t: np.ndarray, sig: frames.FootSignals, segs: Segments, rate
         return k
     tr = integrate(
         t, sig, segs.start[k], segs.end[k + 1], segs.still_until[k], segs.still_from[k + 1],
-        segs.stance0_start[k], segs.stance1_stop[k + 1], rate,
+        segs.stance0_start[k], segs.stance1_stop[k + 1], rate, segs.rolling[k] | segs.rolling[k + 1],
     )
     mid = tr.first + (segs.end[k] - segs.start[k])
     dt = t[tr.idx[mid + 1]] - t[tr.idx[mid - 1]]
@@ -308,7 +328,8 @@ def _integrate_all(
     """Integrate all segments chunk by chunk; per-segment results."""
     m = len(segs)
     lens = segs.end - segs.start + 1
-    keys2 = ("yaw_end", "pitch_end", "pitch_tc", "pitch_ic", "t_tc", "t_ic", "lat", "clear", "swing_peak")
+    keys2 = ("yaw_end", "pitch_end", "pitch_tc", "pitch_ic", "t_tc", "t_ic", "lat", "clear", "swing_peak",
+             "t_tc_run", "t_ic_run", "pitch_ic_run")
     out: dict[str, np.ndarray] = {key: np.zeros(m) for key in keys2}
     out["disp"] = np.zeros((m, 3))
     out["saturated"] = np.zeros(m, dtype=bool)
@@ -316,7 +337,7 @@ def _integrate_all(
     for i, sl in enumerate(chunks):
         tr = integrate(
             t, sig, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
-            segs.stance0_start[sl], segs.stance1_stop[sl], rate,
+            segs.stance0_start[sl], segs.stance1_stop[sl], rate, segs.rolling[sl],
         )
         ev = contact_events(tr, t)
         lat, clear = path_shape(tr)
@@ -325,6 +346,8 @@ def _integrate_all(
         out["pitch_end"][sl] = tr.pitch_end
         out["pitch_tc"][sl], out["pitch_ic"][sl] = ev["pitch_tc"], ev["pitch_ic"]
         out["t_tc"][sl], out["t_ic"][sl] = ev["t_tc"], ev["t_ic"]
+        run = running_events(tr, t, sig.acc)
+        out["t_tc_run"][sl], out["t_ic_run"][sl], out["pitch_ic_run"][sl] = run["t_tc"], run["t_ic"], run["pitch_ic"]
         out["lat"][sl], out["clear"][sl] = lat, clear
         out["swing_peak"][sl] = segment_max(gyr_norm, tr)
         out["saturated"][sl] = segment_any(sat, tr)

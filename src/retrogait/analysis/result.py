@@ -21,7 +21,8 @@ class StrideTable:
     swing and ``t_ic`` (initial contact) ends it. ``stride_vector`` is the horizontal displacement in
     the world frame (the belt frame on a treadmill), heading chained across consecutive strides.
     ``signed_length`` is the displacement along the foot's forward axis at the start stance (negative
-    = backward); ``lateral_deviation`` the component along the foot's left axis.
+    = backward); ``lateral_deviation`` the component along the foot's left axis. ``stance_time`` is
+    the ground contact time (IC to the next TC of the same foot, measured as stride minus swing).
     """
 
     foot: np.ndarray
@@ -48,6 +49,20 @@ class StrideTable:
     steady: np.ndarray
     grade_pct: np.ndarray
     saturated: np.ndarray
+    gait: np.ndarray
+    """``walk`` or ``run`` (duty factor below 0.5: a flight phase; see :mod:`retrogait.analysis.gaitmode`)."""
+    duty_factor: np.ndarray
+    """Fraction of the stride this foot is on the ground (``stance_time / stride_time``)."""
+    flight_time: np.ndarray
+    """s with both feet off the ground per step (running: ``stride / 2 - contact``; NaN when walking)."""
+    strike: np.ndarray
+    """Foot strike pattern: ``rearfoot`` / ``midfoot`` / ``forefoot``."""
+    strike_angle: np.ndarray
+    """Foot pitch at initial contact relative to foot-flat, rad (toe up positive)."""
+    peak_impact_g: np.ndarray
+    """Largest specific force around initial contact, in g (bounded by the sensor's range)."""
+    rolling_stance: np.ndarray
+    """The stride starts or ends in a stance where the foot never came to rest (running, fast walking)."""
     position: np.ndarray
     """(N, 3) start position of the stride in the world frame (chained path; lab path overground)."""
 
@@ -59,7 +74,7 @@ class StrideTable:
         """A table with no rows."""
         kw: dict[str, np.ndarray] = {}
         for f in fields(cls):
-            if f.name in ("foot", "direction"):
+            if f.name in ("foot", "direction", "gait", "strike"):
                 kw[f.name] = np.zeros(0, dtype="<U14")
             elif f.name == "stride_vector":
                 kw[f.name] = np.zeros((0, 2))
@@ -67,7 +82,7 @@ class StrideTable:
                 kw[f.name] = np.zeros((0, 3))
             elif f.name == "bout":
                 kw[f.name] = np.zeros(0, dtype=np.int64)
-            elif f.name in ("steady", "saturated"):
+            elif f.name in ("steady", "saturated", "rolling_stance"):
                 kw[f.name] = np.zeros(0, dtype=bool)
             else:
                 kw[f.name] = np.zeros(0)

@@ -40,6 +40,7 @@ class Segments:
     stance0_start: np.ndarray  # first sample of the start stance region
     stance1_stop: np.ndarray  # end (exclusive) of the end stance region
     region: np.ndarray  # index of the start stance region
+    rolling: np.ndarray  # a stance at either end is rolling (the foot never came to rest there)
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
@@ -70,11 +71,17 @@ def segments(
     block_id: np.ndarray,
     energy: np.ndarray,
     rate: float,
+    rolling: np.ndarray | None = None,
 ) -> Segments:
-    """Motion segments from each stance region's exit anchor to the next region's entry anchor."""
+    """Motion segments from each stance region's exit anchor to the next region's entry anchor.
+
+    ``rolling`` (optional, per stance region) marks the stances where the foot never came to rest.
+    """
     if starts.shape[0] < 2:
         z = np.zeros(0, dtype=np.int64)
-        return Segments(z, z, z, z, z.astype(bool), z.astype(float), z, z, z, z, z)
+        return Segments(z, z, z, z, z.astype(bool), z.astype(float), z, z, z, z, z, z.astype(bool))
+    if rolling is None:
+        rolling = np.zeros(starts.shape[0], dtype=bool)
     entry, exit_ = anchors(starts, stops, energy, rate)
     same_block = block_id[1:] == block_id[:-1]
     motion = (starts[1:] - stops[:-1]) / rate
@@ -95,4 +102,5 @@ def segments(
         stance0_start=starts[k],
         stance1_stop=stops[k + 1],
         region=k,
+        rolling=rolling[k] | rolling[k + 1],
     )

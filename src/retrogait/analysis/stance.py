@@ -1,8 +1,26 @@
-"""Zero-velocity (stance) detection: windowed gyro norm + accelerometer norm, with an energy fallback.
+"""Zero-velocity (stance) detection that adapts to the gait: still stances, then rolling ones.
 
-All thresholds are physical (rad/s, m/s^2) and all windows are in seconds, so the detector behaves the
-same at 50 Hz and at 1000 Hz. On a treadmill the belt is an inertial frame: the stance foot moving with
-the belt looks exactly like a foot standing still, so the same detector applies.
+Every gait cycle of a foot-mounted sensor has a stance, even when the foot is never still (running,
+fast walking with a foot that keeps rolling). Stances are found in two ways, and their union is used:
+
+1. *Still* samples: over a short window the gyro norm stays below ``gyr_threshold`` and the
+   accelerometer norm stays within ``acc_threshold`` of g (the classic windowed detector). This is
+   exact where the foot does come to rest (walking, standing) and sets the anchor there.
+2. *Cycle-relative* stances (:func:`cycle_stances`): between two swings, the quietest stretch of the
+   gyro energy. A stretch counts when the energy there is a small fraction (``cycle_ratio``) of the
+   swing rotation around it (the highest energy within ``cycle_window``). The reason: on the ground the
+   foot can only roll about its contact, a few degrees over the quiet part of the stance, while a swing
+   turns it through 60-150 deg; the pauses of the rotation inside a swing (where the pitch reverses)
+   keep a third or more of the swing's energy, because the other axes and the rest of the swing stay
+   in the window. The ratio makes the rule independent of the gait's speed and of the sensor; the
+   attitude check (:func:`drop_tilted`) and the pipeline's velocity check on brief stances back it up.
+
+A stance region holding still samples is *still* (the foot came to rest); one found only by the cycle
+rule is *rolling* (running contacts, fast-walking stances): see :func:`stance_regions`.
+
+All thresholds are physical (rad/s, m/s^2) or ratios, and all windows are in seconds, so the detector
+behaves the same at 50 Hz and at 1000 Hz. On a treadmill the belt is an inertial frame: the stance
+foot moving with the belt looks exactly like a foot standing still, so the same detector applies.
 """
 
 from __future__ import annotations
@@ -12,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
-from retrogait.analysis.ranges import range_sums
+from retrogait.analysis.ranges import range_quiet_middle, range_sums
 from retrogait.recording import GRAVITY
 
 
@@ -25,11 +43,11 @@ class StanceSettings:
     window: float = 0.05  # s
     close_gap: float = 0.06  # s, motion blips shorter than this inside a stance are ignored
     min_stance: float = 0.02  # s
-    energy_window: float = 0.1  # s, smoothing of the gyro energy used for mid-stance / fallback
-    fallback_after: float = 1.2  # s of uninterrupted motion before looking for forced stances
-    fallback_threshold: float = 2.0  # rad/s, energy minimum must be below this to count as a stance
-    fallback_spacing: float = 0.5  # s between forced stances
-    fallback_halfwidth: float = 0.025  # s, half width of a forced stance
+    energy_window: float = 0.1  # s, smoothing of the gyro energy used for mid-stance and cycle stances
+    cycle_window: float = 1.6  # s: the swing around a stance lies within +-0.8 s (any stride < 1.6 s)
+    cycle_ratio: float = 0.2  # a quiet stretch has at most this fraction of the swing's gyro energy
+    swing_min: float = 1.0  # rad/s: energy a swing must reach around a cycle-relative stance
+    cycle_halfwidth: float = 0.05  # s: half width kept around the quietest sample of such a stance
     max_tilt: float = np.deg2rad(25.0)  # a stance's gravity direction within this of the usual one
     max_tilt_brief: float = np.deg2rad(12.0)  # ... for stances shorter than ``brief``
     brief: float = 0.15  # s
@@ -63,16 +81,14 @@ def cover(n: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
 def zero_velocity(
     acc_norm: np.ndarray,
     gyr_norm: np.ndarray,
-    energy: np.ndarray,
     rate: float,
     s: StanceSettings = StanceSettings(),
 ) -> np.ndarray:
     """Boolean mask of zero-velocity samples.
 
     A sample is still when, over a ``window`` around it, the gyro norm stays below ``gyr_threshold`` and
-    the accelerometer norm stays within ``acc_threshold`` of g. Long stretches of motion (fast strides
-    whose stance is too short for the thresholds) get a short forced stance at each clear minimum of the
-    gyro energy, so every stride has at least one zero-velocity region.
+    the accelerometer norm stays within ``acc_threshold`` of g. The foot need not be still for a stance:
+    :func:`cycle_stances` finds the quiet stretch of every gait cycle whose foot never came to rest.
     """
     w = _odd(s.window * rate)
     still = maximum_filter1d(gyr_norm, w, mode="nearest") < s.gyr_threshold
@@ -81,24 +97,36 @@ def zero_velocity(
     c = _odd(s.close_gap * rate)
     still = minimum_filter1d(maximum_filter1d(still, c, mode="nearest"), c, mode="nearest")
 
-    starts, stops = runs(~still)
-    long_motion = (stops - starts) > s.fallback_after * rate
-    if long_motion.any():
-        spacing = _odd(s.fallback_spacing * rate)
-        is_min = (energy <= minimum_filter1d(energy, spacing, mode="nearest")) & (
-            energy < s.fallback_threshold
-        )
-        n = still.shape[0]
-        cand = np.flatnonzero(is_min & cover(n, starts[long_motion], stops[long_motion]))
-        if cand.size:
-            h = max(1, int(round(s.fallback_halfwidth * rate)))
-            still |= cover(n, cand - h, cand + h + 1)
     # drop stance runs too short to be a stance
     starts, stops = runs(still)
     short = (stops - starts) < max(1, s.min_stance * rate)
     if short.any():
         still &= ~cover(still.shape[0], starts[short], stops[short])
     return still
+
+
+def cycle_stances(energy: np.ndarray, still: np.ndarray, rate: float,
+                  s: StanceSettings = StanceSettings()) -> np.ndarray:
+    """Mask of the stances the stillness test misses: the quiet stretch of each gait cycle.
+
+    A stretch is quiet where the gyro energy is at most ``cycle_ratio`` of the highest energy within
+    ``cycle_window`` (the swings around it), and that swing reaches ``swing_min``. Quiet stretches that
+    hold a still sample are already stances; each other one contributes ``cycle_halfwidth`` around its
+    quietest samples (see the module docstring for why the ratio separates stances from swings).
+    """
+    n = energy.shape[0]
+    swing = maximum_filter1d(energy, _odd(s.cycle_window * rate), mode="nearest")
+    quiet = (energy <= s.cycle_ratio * swing) & (swing >= s.swing_min)
+    a, b = runs(quiet)
+    if a.size == 0:
+        return np.zeros(n, dtype=bool)
+    held = held_counts(still, a, b)  # still samples inside each quiet run
+    a, b = a[held == 0], b[held == 0]
+    if a.size == 0:
+        return np.zeros(n, dtype=bool)
+    mid = range_quiet_middle(energy, a, b, 0.0)
+    h = max(1, int(round(s.cycle_halfwidth * rate)))
+    return cover(n, np.maximum(a, mid - h), np.minimum(b, mid + h + 1))
 
 
 def stance_regions(still: np.ndarray, blocks: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -113,6 +141,12 @@ def stance_regions(still: np.ndarray, blocks: list[tuple[int, int]]) -> tuple[np
     starts, stops, k = starts[ok], stops[ok], k[ok]
     stops = np.minimum(stops, bstop[k])
     return starts, stops
+
+
+def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Number of True samples of ``mask`` inside each range ``[starts, stops)``."""
+    c = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return c[stops] - c[starts]
 
 
 def drop_tilted(

@@ -88,8 +88,13 @@ def integrate(
     stance0_start: np.ndarray,
     stance1_stop: np.ndarray,
     rate: float,
+    rolling: np.ndarray | None = None,
 ) -> Trajectory:
-    """Integrate the segments ``[start[k], end[k]]`` (inclusive anchors); see the module docstring."""
+    """Integrate the segments ``[start[k], end[k]]`` (inclusive anchors); see the module docstring.
+
+    ``rolling`` (per segment, optional) marks segments with a stance where the foot never came to rest:
+    their velocity drift is removed evenly in time (see :func:`drift_weight`).
+    """
     lens = end - start + 1
     idx, grp = range_index(start, end + 1)
     first = range_first(lens)
@@ -133,6 +138,8 @@ def integrate(
     # zero velocity at both anchors; the drift in between is removed where the errors enter
     last = first + lens - 1
     weight = drift_weight(acc_i, tt, g[grp], first)
+    if rolling is not None and rolling.any():
+        weight[rolling[grp]] = 1.0
     del acc_i
     cw = _cumtrapz(weight[:, None], tt, first)[:, 0]
     frac = cw / np.maximum(cw[last], 1e-12)[grp]
