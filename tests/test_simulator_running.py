@@ -83,6 +83,10 @@ def test_impacts_swing_rates_and_saturation():
     sat = res.truth.strides.saturated
     assert sat.any() and res.truth.info["saturated"]["left"]["acc"] > 0
     assert not simulate(Scenario([Stand(1), Walk(n_strides=4), Stand(1)]), seed=1).truth.strides.saturated.any()
+    # harder landings (Walk impact multiplier) clip the default +-16 g range
+    hard = simulate(Scenario([Stand(1), Walk("forward", n_strides=8, speed=3.5, gait="run", impact=3.0), Stand(1)],
+                             sensor=SensorSpec(rate=400)), seed=1, trajectory=False).truth.strides
+    assert hard.saturated.mean() > 0.5 and np.median(hard.peak_impact_g) > 16
 
 
 def test_rolling_stance_never_rests_and_keeps_exact_truth():

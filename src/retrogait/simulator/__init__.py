@@ -11,6 +11,10 @@ Quick use::
     sc = Scenario(segments=[Stand(3), Walk("backward", n_strides=30, speed=0.6), Stand(3)])
     res = simulate(sc, seed=2)
 
+    run = Scenario(segments=[Stand(3), Walk("forward", n_strides=40, speed=3.0, gait="run", strike="rearfoot")])
+    fast = Scenario(segments=[Walk("forward", n_strides=30, speed=1.65, stride_length=1.5, stance_roll=0.25)],
+                    sensor=SensorSpec(packet_loss=0.07))   # SimResult.packets: the packet counter
+
 How it works: a footstep planner (:mod:`.footsteps`) places footprints and gait events; a rigid-foot
 model (:mod:`.footmodel`) rolls the foot about its heel / toe and swings it between footprints with C2
 profiles; the IMU signals follow analytically from that pose (:mod:`.imu`), so integrating them recovers

@@ -27,7 +27,7 @@ from retrogait.simulator.truth import COLUMNS, StrideTruth, Truth, session_total
 
 BLOCK = 200_000  # samples evaluated at once (bounds memory at high rates)
 CLEARANCE_GRID = 64  # evaluation points per swing for the clearance truth
-IMPACT_WINDOW = (-0.010, 0.050)  # s around the truth's t_ic where the peak impact is looked for
+IMPACT_WINDOW = (-0.005, 0.040)  # s around the truth's t_ic where the peak impact is looked for
 IMPACT_STEP = 0.0005  # s, its evaluation grid (continuous-time truth, independent of the sample rate)
 
 
@@ -277,7 +277,7 @@ def _flight(t_off: np.ndarray, t_on: np.ndarray, other: tuple[np.ndarray, np.nda
 
 
 def _peak_impact(t_on: np.ndarray, plan: StridePlan, geom: FootGeometry, rest: FootState) -> np.ndarray:
-    """Per stride: the largest specific-force magnitude at the sensor, g, from 10 ms before to 50 ms after
+    """Per stride: the largest specific-force magnitude at the sensor, g, from 5 ms before to 40 ms after
     the first touch (exact motion on a 0.5 ms grid, before the sensor's range and errors)."""
     offs = np.arange(IMPACT_WINDOW[0], IMPACT_WINDOW[1] + 1e-12, IMPACT_STEP)
     tt = (t_on[:, None] + offs).ravel()

@@ -244,7 +244,7 @@ class Planner:
             x[-1] = x[-2]  # the closing step brings the feet side by side
         headings = self.heading + np.deg2rad(seg.turn_deg) * _turn_progress(n_steps)
         self._steps(index, seg.direction, st, m, x, headings, tilt, lead, other, t_stride, grade,
-                    seg.clearance, "run" if seg.running else "walk", roll_rate)
+                    seg.clearance, "run" if seg.running else "walk", roll_rate, seg.impact)
 
     def _fluctuations(self, n: int) -> np.ndarray:
         """Unit-variance stride-to-stride fluctuations: AR(1) or 1/f-like (DFA exponent ``dfa_alpha``)."""
@@ -272,7 +272,8 @@ class Planner:
 
     # ------------------------------------------------------------------ steps -> strides
     def _steps(self, index, direction, st, m, x, headings, tilt, lead, other, t_stride, grade,
-               clearance, gait: str = "walk", roll_rate: float = 0.0) -> None:
+               clearance, gait: str = "walk", roll_rate: float = 0.0, impact_scale: float | None = None
+               ) -> None:
         p, rng = self.p, self.rng
         self.bout += 1
         body0 = self.body.copy()
@@ -317,6 +318,8 @@ class Planner:
             else:  # running: the landing's own shock on the sensor
                 impact = st.impact_mm / 1000.0 * max(1.0 + 0.2 * z_imp, 0.2)
                 impact_time = float(st.impact_s)
+            if impact_scale is not None:
+                impact *= impact_scale
             rec = StrideRecord(
                 foot=foot, t_start=m[j] - big_t, t_end=m[j], events=(t_ho, t_tc, t_ic, t_ff),
                 pitch=pitch, heel_a=fs.heel.copy(), rflat_a=fs.rflat.copy(), heel_b=heel, rflat_b=rflat,

@@ -20,10 +20,10 @@ swing), with running's timing and angles:
   toe up (close to time-reversed forward running);
 * push-off: sole angle -38 deg at take-off forward (+16 deg, toe up, backward); early swing the heel
   kicks up toward the buttocks (sole -(50 + 10 v) deg, at most -95 deg), late swing the foot comes
-  forward; the swing's angular rate peaks at 10-20 rad/s;
-* impact: the sensor bounces on the shoe at the landing (a damped down-up oscillation, ~20 ms): peaks
-  of about 8-14 g rearfoot, 6-10 g midfoot, 4-8 g forefoot at the sensor, so real landings may clip the
-  +-16 g range (the truth says which strides had clipped samples);
+  forward; the swing's angular rate peaks at 11-27 rad/s forward (2-5 m/s), 7-10 rad/s backward;
+* impact: the sensor bounces on the shoe from the first touch (a damped down-up oscillation, 22 ms):
+  peaks of about 6-12 g rearfoot, 5-12 g midfoot, 4-7 g forefoot and backward at the sensor (2-5 m/s),
+  so landings may clip a narrower range (the truth says which strides had clipped samples);
 * the stance never rests: the foot keeps rolling (eversion then inversion about its heel-ball line) at
   ``stance_roll`` = 0.8 rad/s through the flat phase.
 

@@ -105,12 +105,16 @@ class Walk:
     """Running foot strike: ``rearfoot``, ``midfoot`` or ``forefoot`` (running bouts only)."""
     stance_roll: float | None = None
     """Residual foot rotation through mid-stance, rad/s (0 = the foot rests flat)."""
+    impact: float | None = None
+    """Multiplier of the landing shock on the sensor (running: of the strike's default bounce, 1 gives
+    peaks of ~5-12 g, 3 gives ~15-25 g and clips a +-16 g sensor at most landings; walking: of
+    ``Person.impact_mm``)."""
 
     def __post_init__(self) -> None:
         if self.direction not in WALK_DIRECTIONS:
             raise ValueError(f"Walk direction must be one of {WALK_DIRECTIONS}, got {self.direction!r}")
         _numbers(self, "speed", "cadence", "stride_length", "duration", "turn_deg", "grade_pct",
-                 "cv_stride_time", "cv_stride_length", "clearance", "n_strides", "stance_roll")
+                 "cv_stride_time", "cv_stride_length", "clearance", "n_strides", "stance_roll", "impact")
         if self.gait is not None and self.gait not in GAITS:
             raise ValueError(f"Walk gait must be one of {GAITS}, got {self.gait!r}")
         if self.gait == "run" and self.direction not in RUN_DIRECTIONS:
@@ -122,6 +126,8 @@ class Walk:
                 raise ValueError("Walk strike applies to running bouts (gait='run')")
             if self.direction == "backward" and self.strike != "forefoot":
                 raise ValueError("backward running lands on the forefoot (strike='forefoot')")
+        if self.impact is not None and not 0.0 <= self.impact <= 10.0:
+            raise ValueError(f"Walk impact must be a multiplier between 0 and 10, got {self.impact}")
         if self.stance_roll is not None and not 0.0 <= self.stance_roll <= 3.0:
             raise ValueError(f"Walk stance_roll must be between 0 and 3 rad/s, got {self.stance_roll}")
 

@@ -9,11 +9,13 @@ Format (every key optional except ``segments``; units SI, angles in degrees as i
         {"walk": {"direction": "forward", "n_strides": 12}},
         {"turn": {"angle_deg": 180}},
         {"walk": {"direction": "backward", "duration": 120, "speed": 0.6, "treadmill": true, "grade_pct": 5}},
-        {"sidestep": {"side": "left", "n_strides": 6}}
+        {"sidestep": {"side": "left", "n_strides": 6}},
+        {"walk": {"direction": "forward", "duration": 60, "speed": 3.5, "gait": "run", "strike": "midfoot"}},
+        {"walk": {"direction": "forward", "n_strides": 30, "speed": 1.65, "stride_length": 1.5, "stance_roll": 0.25}}
       ],
       "environment": {"treadmill": false, "grade_pct": 0},
       "sensor": {"rate": 100, "noise": 1, "mount": [[1,0,0],[0,1,0],[0,0,1]], "dropouts": 0,
-                 "device_id": "imu-7", "stored_mount": null},
+                 "device_id": "imu-7", "stored_mount": null, "packet_loss": 0.07, "packet_burst": [2, 11]},
       "person": {"step_width": 0.1, "variability_scale": 1.0, "fluctuation": "ar1"},
       "feet": ["left"], "subject": "P01", "start_time": "2026-03-02T09:00:00Z", "name": "my session"
     }

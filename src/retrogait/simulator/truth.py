@@ -48,7 +48,7 @@ foot, ordered by foot then time):
                     stride's ``t_ic``); < 0.5 in running
 ``flight_time``     time within this stride's swing (``t_tc..t_ic``) during which the other foot is
                     off the ground too, s (both flight phases of the stride; 0 in walking)
-``peak_impact_g``   largest specific-force magnitude at the sensor from 10 ms before to 50 ms after
+``peak_impact_g``   largest specific-force magnitude at the sensor from 5 ms before to 40 ms after
                     ``t_ic``, g (exact motion on a 0.5 ms grid, before range and sensor errors)
 ``mid_stance_rate`` the foot's angular rate at ``t_end`` (mid-stance), rad/s (0: still stance)
 ``saturated``       a recorded sample of ``t_start..t_end`` was clipped at the sensor's range (bool)
@@ -227,7 +227,9 @@ def session_totals(strides: StrideTruth, feet: list[str]) -> dict[str, Any]:
     ``strides`` (count, all recorded feet) and per direction; ``distance_m`` (sum of horizontal stride
     lengths, averaged over the recorded feet) per direction; ``walking_time_s`` (time covered by strides,
     union over feet); ``cadence_steps_per_min`` = 120 / mean stride time; ``mean_speed_m_s`` =
-    distance / walking time; ``grade_pct`` (stride-time weighted mean over walking strides).
+    distance / walking time; ``grade_pct`` (stride-time weighted mean over walking strides). Sessions with
+    running add ``by_gait`` (walk / run: strides, distance, time, cadence, speed, mean contact time and
+    duty factor).
     """
     nf = max(len(feet), 1)
     out: dict[str, Any] = {"feet": list(feet), "by_direction": {}, "strides": 0, "distance_m": 0.0,
@@ -253,6 +255,23 @@ def session_totals(strides: StrideTruth, feet: list[str]) -> dict[str, Any]:
             out.update(entry)
         else:
             out["by_direction"][str(name)] = entry
+    if np.any(strides.gait == "run"):  # sessions with running: the same figures per gait
+        out["by_gait"] = {}
+        for gait in ("walk", "run"):
+            sel = strides.select((strides.gait == gait) & walking)
+            if len(sel) == 0:
+                continue
+            wt = _interval_union(sel.t_start, sel.t_end)
+            dist = float(sel.stride_length.sum() / nf)
+            out["by_gait"][gait] = {
+                "strides": int(len(sel)), "distance_m": dist, "walking_time_s": wt,
+                "cadence_steps_per_min": float(120.0 / sel.stride_time.mean()),
+                "mean_speed_m_s": dist / wt if wt > 0 else 0.0,
+                "mean_contact_time_s": float(np.nanmean(sel.contact_time)) if np.isfinite(sel.contact_time).any()
+                else None,
+                "mean_duty_factor": float(np.nanmean(sel.duty_factor)) if np.isfinite(sel.duty_factor).any()
+                else None,
+            }
     return out
 
 
