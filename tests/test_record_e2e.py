@@ -3,6 +3,10 @@
 Every test checks the file against what the emulator actually put on the line: the recorded samples
 are exactly the intact samples sent, in order, with nothing lost except what the faults destroyed, and
 the recorder's counts of bad frames, dropped samples and gaps match the faults injected.
+
+These tests run in wall-clock time on a machine that may be busy: they are exact about the data and
+loose about timing (durations, rates and drift measured from host receive times). The timing logic
+itself is tested exactly, with scripted receive times, in ``test_clock.py``.
 """
 
 from __future__ import annotations
@@ -113,28 +117,51 @@ def test_witmotion_flips_are_counted(tmp_path):
 @pytest.mark.parametrize("protocol", ["retrogait", "witmotion"])
 def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path):
     acc, gyr = _source()
-    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=0.6:0.4,disconnect=1.3:0.6"))
-    rec, stats = _record(emu, tmp_path, 2.5, reconnect_timeout=3)
-    s = rec.streams[0]
-    kinds = [e["kind"] for e in rec.events]
+    # the faults come after the recorder has identified the device, even on a busy machine
+    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=1.0:0.4,disconnect=1.8:0.6"))
+    port = emu.start()
+    out = tmp_path / "rec.rgt"
+    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, reconnect_timeout=5)
+    rec.open()
+    back: list[int] = []
+
+    def enough(r: Recorder) -> None:  # stop after 0.5 s of samples following the replug
+        st = r.states[0]
+        if st.disconnects and st.connected:
+            back.append(st.samples)
+            if st.samples - back[0] >= 0.5 * RATE:
+                r.stop("enough samples")
+
+    stats = rec.run(15.0, on_tick=enough)["streams"][0]  # the limit only guards against a hang
+    emu.stop()
+    got = read_recording(out)
+    s = got.streams[0]
+    kinds = [e["kind"] for e in got.events]
     assert kinds.count("disconnect") == 1 and kinds.count("reconnect") == 1
     assert stats["disconnects"] == 1
-    assert stats["measured_rate_hz"] == pytest.approx(RATE, rel=0.01)  # gaps left out
-    gaps = [e for e in rec.events if e["kind"] == "gap"]
-    assert [g["cause"] for g in gaps][-1] == "disconnect"
-    assert len(gaps) == 2  # the stall, the unplug
-    stall = gaps[0]
-    assert stall["t_end"] - stall["t"] == pytest.approx(0.4, abs=0.15)  # wall-clock faults: loose on a busy box
-    unplug = gaps[1]
-    assert 0.4 < unplug["t_end"] - unplug["t"] < 1.3
-    assert np.all(np.diff(s.t) > 0)
-    # samples: all recorded ones were sent; before the stall, between, and after the replug: contiguous
+    # the data: every recorded sample was sent, in order, contiguous but for the stall and the unplug
     idx = _index_in_sent(emu, s.acc, s.gyr)
-    assert (idx >= 0).all()
+    assert (idx >= 0).all() and np.all(np.diff(s.t) > 0)
     breaks = np.flatnonzero(np.diff(idx) != 1)
-    assert len(breaks) == 2  # exactly at the stall and at the unplug
-    after = s.t > unplug["t_end"] - 1e-9
-    assert after.sum() > 0.5 * RATE  # recording went on after the replug
+    assert len(breaks) == 2 and np.all(np.diff(idx) > 0)
+    # ... and exactly there the gap events: from the last sample before to the first after
+    gaps = [e for e in got.events if e["kind"] == "gap"]
+    assert [g["cause"] for g in gaps] == ["sequence" if protocol == "retrogait" else "host clock", "disconnect"]
+    for g, b in zip(gaps, breaks):
+        assert (g["t"], g["t_end"]) == (s.t[b], s.t[b + 1])
+    stall, unplug = gaps
+    missing = int(idx[breaks[0] + 1] - idx[breaks[0]] - 1)  # the samples the stall swallowed
+    if protocol == "retrogait":  # device clock and sequence counter: exact
+        assert stall["missing_samples"] == missing
+        assert stall["t_end"] - stall["t"] == pytest.approx((missing + 1) / RATE, abs=1e-6)
+        assert stats["measured_rate_hz"] == pytest.approx(RATE, rel=1e-4)  # gaps left out
+    else:  # no clock: times from the host clock, loose on a busy machine
+        assert stall["missing_samples"] is None
+        assert stall["t_end"] - stall["t"] == pytest.approx((missing + 1) / RATE, abs=0.15)
+        assert stats["measured_rate_hz"] == pytest.approx(RATE, rel=0.03)
+    assert 0.3 * RATE <= missing <= 0.7 * RATE  # a 0.4 s stall, as long as a busy emulator made it
+    assert 0.4 < unplug["t_end"] - unplug["t"] < 3.0
+    assert (s.t > unplug["t_end"] - 1e-9).sum() >= 0.5 * RATE  # recording went on after the replug
 
 
 def test_unplugged_for_good_ends_with_the_file_intact(tmp_path):
@@ -149,7 +176,8 @@ def test_unplugged_for_good_ends_with_the_file_intact(tmp_path):
 
 def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
     """Left: retrogait protocol, clock exact. Right: x-IMU3 whose clock runs 1 % fast (its 1.01 s of
-    samples and timestamps take 1 s of host time): the drift event says -9901 ppm."""
+    samples and timestamps take 1 s of host time): the drift event says about -9901 ppm. (The drift is
+    measured from host receive times over 2.5 s here, so only loosely; test_clock.py tests the fit.)"""
     acc, gyr = _source()
     left = Emulator(acc, gyr, RATE, "retrogait")
     right = Emulator(acc[::-1].copy(), gyr[::-1].copy(), RATE, "ximu3", speed=1.01)
@@ -165,16 +193,19 @@ def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
     sl, sr = rec.stream("left"), rec.stream("right")
     _assert_contiguous(_index_in_sent(left, sl.acc, sl.gyr))
     _assert_contiguous(_index_in_sent(right, sr.acc, sr.gyr))
+    # the device clocks are kept exactly (the right one's runs at 1.01 x its nominal rate in host time)
+    np.testing.assert_allclose(np.diff(sl.t), 1 / RATE, atol=2e-6)
+    np.testing.assert_allclose(np.diff(sr.t), 1 / RATE, atol=2e-6)
     # the same device time maps to the same session time on both feet (host-clock alignment)
     il = _index_in_sent(left, sl.acc[:1], sl.gyr[:1])[0]
     ir = _index_in_sent(right, sr.acc[:1], sr.gyr[:1])[0]
     tl_dev = left.sent()[2][left.sent()[4] == il][0]
     tr_dev = right.sent()[2][right.sent()[4] == ir][0]
-    assert (sl.t[0] - tl_dev) == pytest.approx(sr.t[0] - tr_dev, abs=0.03)
+    assert (sl.t[0] - tl_dev) == pytest.approx(sr.t[0] - tr_dev, abs=0.05)
     drift = {rec.streams[e["stream"]].foot: e["host_minus_device_ppm"] for e in rec.events
              if e["kind"] == "clock_drift"}
-    assert drift["left"] == pytest.approx(0, abs=1500)
-    assert drift["right"] == pytest.approx(1e6 * (1 / 1.01 - 1), abs=1500)
+    assert drift["left"] == pytest.approx(0, abs=3000)
+    assert drift["right"] == pytest.approx(1e6 * (1 / 1.01 - 1), abs=3000)
 
 
 def _recorder_subprocess(port: str, out, *extra: str) -> subprocess.Popen:

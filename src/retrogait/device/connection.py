@@ -20,8 +20,8 @@ from retrogait.protocols import retrogait_binary as rb
 from retrogait.protocols.sniff import sniff
 
 SNIFF_SECONDS = 2.0
-READ_TIMEOUT = 0.02  # s: a read returns what arrived in this time (decoding in batches saves CPU)
-READ_SIZE = 1 << 16
+READ_TIMEOUT = 0.02  # s: a read waits at most this long for its first byte
+RATE_PREAMBLE = 0.5  # s: arrivals read to measure the rate of a device without a clock (see _measure_rate)
 
 
 @dataclass
@@ -99,15 +99,21 @@ def connect(port: str, baud: int = 115200, protocol: str = "auto", *, text_forma
         dec = make_decoder(protocol, text_format)
         _write(ser, wake_commands(dec, rate))
         probe = make_decoder(protocol, text_format)
+        first = None  # when the first sample arrived
         while clock() - start < sniff_seconds:
             data = _read(ser, port)
             if data:
                 chunks.append((clock(), data))
                 probe.feed(data)
-                # the retrogait protocol: wait for INFO (scale factors, device id) briefly
-                if probe.stats.samples and (protocol != "retrogait" or probe.info or clock() - start > 1.0):
-                    return Connection(port, ser, protocol, dec, f"{protocol} (as asked)", baud, chunks,
-                                      dict(probe.info))
+                if probe.stats.samples and first is None:
+                    first = chunks[-1][0]
+                # the retrogait protocol: wait for INFO (scale factors, device id) briefly; a device
+                # without a clock and no --rate: read long enough to measure its rate from the arrivals
+                if (probe.stats.samples and (protocol != "retrogait" or probe.info or clock() - start > 1.0)
+                        and (probe.has_device_time or rate or chunks[-1][0] - first >= RATE_PREAMBLE)):
+                    break
+        if probe.stats.samples:
+            return Connection(port, ser, protocol, dec, f"{protocol} (as asked)", baud, chunks, dict(probe.info))
         n = sum(len(c) for _, c in chunks)
         ser.close()
         hint = "--protocol, --baud and --columns/--units" if protocol == "text" else "--protocol and --baud"

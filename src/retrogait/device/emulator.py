@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 import tty
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +44,7 @@ from retrogait.protocols.framing import unstuff
 
 EMULATED_PROTOCOLS = ("retrogait", "witmotion", "ximu3", "ximu3-ascii", "text")
 LINE_PROTOCOLS = ("ximu3", "ximu3-ascii", "text")
-OUT_LIMIT = 32 << 10  # the device's own buffer: bytes queued for a port nobody reads before it drops data
+OUT_LIMIT = 32 << 10  # the device's own buffer: bytes queued for a port nobody reads before it drops frames
 
 
 @dataclass
@@ -105,7 +106,8 @@ class EmulatorStats:
     samples_stalled: int = 0
     samples_unplugged: int = 0
     disconnects: int = 0
-    overflow_bytes: int = 0  # nobody read the port and the device's buffer overflowed
+    overflow_bytes: int = 0  # nobody read the port and the device's buffer overflowed (whole frames dropped)
+    samples_overflowed: int = 0  # samples in those frames (not counted in samples_sent)
     commands: list[str] = field(default_factory=list)
 
 
@@ -123,12 +125,16 @@ class Emulator:
         keep_log: keep every intact sample sent (for tests; costs memory in long runs).
         autostart: stream from power-on; False: (retrogait protocol) wait for START like a device
             whose firmware streams only to a host that asked.
+        out_limit: the device's output buffer, bytes; when the host does not read, the oldest whole
+            frames are dropped beyond it (and are not in :meth:`sent`). None: never drop (a device with
+            flow control; for accelerated sessions, whose data rate a busy host may not keep up with).
     """
 
     def __init__(self, acc: np.ndarray, gyr: np.ndarray, rate: float, protocol: str = "retrogait", *,
                  faults: Faults | None = None, link: str | None = None, seed: int = 0, speed: float = 1.0,
                  per_frame: int | None = None, text_format: textp.TextFormat | None = None,
-                 device_id: int = 0x52470001, keep_log: bool = True, autostart: bool = True) -> None:
+                 device_id: int = 0x52470001, keep_log: bool = True, autostart: bool = True,
+                 out_limit: int | None = OUT_LIMIT) -> None:
         if protocol not in EMULATED_PROTOCOLS:
             raise UsageProblem(f"cannot emulate protocol {protocol!r}; use one of {', '.join(EMULATED_PROTOCOLS)}")
         self.src_acc = np.asarray(acc, dtype=np.float64)
@@ -147,7 +153,11 @@ class Emulator:
         self.link = link or os.path.join(tempfile.gettempdir(), f"retrogait-emu-{os.getpid()}-{id(self):x}")
         self._master: int | None = None
         self._slave: int | None = None
-        self._out = bytearray()
+        self._out = bytearray()  # bytes queued for the port
+        self._frames: deque[tuple[int, np.ndarray | None]] = deque()  # their frames: (length, samples' index)
+        self._head_off = 0  # bytes of the first queued frame already written
+        self._unsent: list[np.ndarray] = []  # session indices of logged samples that never reached the line
+        self.out_limit = out_limit
         self._in = b""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -207,6 +217,9 @@ class Emulator:
         t = np.concatenate([x[2] for x in self._log])
         boot = np.concatenate([np.full(len(x[2]), x[3]) for x in self._log])
         glob = np.concatenate([x[4] for x in self._log])
+        if self._unsent:  # dropped from the full output buffer, or queued when the port went away
+            ok = ~np.isin(glob, np.concatenate(self._unsent))
+            return acc[ok], gyr[ok], t[ok], boot[ok], glob[ok]
         return acc, gyr, t, boot, glob
 
     # -- the device loop -----------------------------------------------------------------------
@@ -315,7 +328,7 @@ class Emulator:
                 st.frames_flipped += 1
                 st.samples_flipped += b - a
                 keep[a:b] = False
-            self._queue(fr)
+            self._queue(fr, glob[a:b] if keep[a] else None)
             st.frames_sent += 1
         st.samples_sent += int(keep.sum())
         if self.keep_log and keep.any():
@@ -344,7 +357,7 @@ class Emulator:
         tty.setraw(slave)
         os.set_blocking(master, False)
         self._master, self._slave = master, slave
-        self._out.clear()
+        self._forget_queued()
         self._in = b""
         tmp = self.link + ".tmp"
         if os.path.lexists(tmp):
@@ -366,12 +379,45 @@ class Emulator:
                     pass
         self._master = self._slave = None
 
-    def _queue(self, data: bytes) -> None:
+    def _forget_queued(self) -> None:
+        """The port went away: what was queued never reaches the line."""
+        for _, glob in self._frames:
+            if glob is not None:
+                self._unsent.append(glob)
+                self.stats.samples_sent -= len(glob)
+        self._out.clear()
+        self._frames.clear()
+        self._head_off = 0
+
+    def _queue(self, data: bytes, glob: np.ndarray | None = None) -> None:
+        """Queue one frame (``glob``: the session indices of its intact samples, logged as sent)."""
         self._out += data
-        if len(self._out) > OUT_LIMIT:  # nobody reads: the device's buffer overflows
-            over = len(self._out) - OUT_LIMIT
-            self.stats.overflow_bytes += over
-            del self._out[:over]
+        self._frames.append((len(data), glob))
+        if self.out_limit is None or len(self._out) <= self.out_limit:
+            return
+        # nobody reads: the buffer overflows; drop the oldest whole frames (not one partly written)
+        over = len(self._out) - self.out_limit
+        head = self._frames.popleft() if self._head_off else None
+        start = head[0] - self._head_off if head else 0
+        dropped = 0
+        while dropped < over and self._frames:
+            n, g = self._frames.popleft()
+            dropped += n
+            if g is not None:
+                self._unsent.append(g)
+                self.stats.samples_sent -= len(g)
+                self.stats.samples_overflowed += len(g)
+        del self._out[start:start + dropped]
+        if head:
+            self._frames.appendleft(head)
+        self.stats.overflow_bytes += dropped
+
+    def _written(self, n: int) -> None:
+        """``n`` bytes reached the port."""
+        del self._out[:n]
+        self._head_off += n
+        while self._frames and self._head_off >= self._frames[0][0]:
+            self._head_off -= self._frames.popleft()[0]
 
     def _pump(self) -> None:
         if self._master is None:
@@ -382,7 +428,7 @@ class Emulator:
                 if not w:
                     break
                 n = os.write(self._master, self._out[:65536])
-                del self._out[:n]
+                self._written(n)
         except BlockingIOError:
             pass
         except OSError as exc:

@@ -5,22 +5,21 @@ onto the session clock, appends to :class:`retrogait.fileformat.RecordingWriter`
 second (so a killed recorder loses at most the last second), marks gaps and disconnects as events,
 draws the live view and stops on ``--duration``, Ctrl-C or SIGTERM.
 
-Time: ``Stream.t`` is the device clock shifted onto the session's host clock (t = 0 at ``start_time``),
-anchored when the device starts or restarts (the first batch's receive time minus its device time);
-``t_host`` is the host receive time of every sample (the time the read returned: reads return every
-20 ms with what arrived, except while identifying a device, when they return at once). Protocols
-without a device clock get evenly spaced times at the device's rate (announced, given with ``--rate``
-or measured; a measured rate far from the assumed one wins and is noted as a ``rate_mismatch``
-event), re-anchored on the host clock when more than :data:`HOST_GAP` s of samples went missing. The device-vs-host clock drift
-(a straight line through the smallest receive lag of every half second, i.e. the lower envelope that
-transport latency only ever adds to) is stored as a ``clock_drift`` event per stream and clock segment:
-``host_minus_device_ppm`` > 0 means the host clock runs faster than the device's.
+Time: ``Stream.t`` is the device clock shifted onto the session's host clock (t = 0 at ``start_time``);
+``t_host`` is the host receive time of every sample (taken the moment the read returned). A reader
+takes what has arrived, or waits for the first byte, then pauses a random 0-20 ms before the next
+read: batches for cheap decoding, and read times that never lock onto the device's own rhythm, so
+that the earliest arrivals (the lower envelope the clock fits) are delay-free all along. The
+mapping, the gaps it reveals, the rate of devices without a clock and the device-vs-host clock drift
+(``clock_drift`` events, ``host_minus_device_ppm`` > 0: the host clock runs faster) are the pure
+:class:`retrogait.device.clock.SessionClock`, one per stream, fed (receive time, batch).
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import random
 import signal
 import threading
 import time
@@ -32,7 +31,8 @@ from typing import Any
 import numpy as np
 import serial
 
-from retrogait.device.connection import READ_SIZE, Connection, connect, open_serial, wake_commands
+from retrogait.device.clock import SessionClock, rate_from_arrivals
+from retrogait.device.connection import Connection, connect, open_serial, wake_commands
 from retrogait.device.live import LiveStrides
 from retrogait.errors import DeviceError
 from retrogait.protocols import Decoder, TextFormat, make_decoder
@@ -41,8 +41,7 @@ from retrogait.protocols.witmotion import RATE_CODES
 from retrogait.recording import Recording, Stream, utc_now_iso
 
 FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
-HOST_GAP = 0.3  # s: a synthetic clock this far behind the host clock means samples were lost
-DRIFT_BIN = 0.5  # s: the drift fit uses the smallest receive lag of each bin (the lower envelope)
+READ_PAUSE = 0.01  # s: mean pause after a read that emptied the port (batches the decoding, saves CPU)
 
 
 @dataclass
@@ -61,30 +60,27 @@ class StreamState:
     spec: DeviceSpec
     conn: Connection
     decoder: Decoder
-    rate: float | None
-    rate_trusted: bool
+    clock: SessionClock
     old_stats: DecoderStats = field(default_factory=DecoderStats)
-    samples: int = 0
-    offset: float | None = None  # device clock -> session clock
-    need_anchor: bool = True
-    last_t: float | None = None
-    last_t_host: float | None = None
-    first_t: float | None = None
     disconnects: int = 0
     connected: bool = True
     lost: bool = False
-    # synthetic clock (protocols without device time)
-    anchor_t: float = 0.0
-    anchor_host: float = 0.0
-    k: int = 0
-    # drift fit points of the current segment (device clock segment)
-    drift_t: list[float] = field(default_factory=list)
-    drift_lag: list[float] = field(default_factory=list)
-    drift_bin0: float = 0.0
-    gap_events: int = 0
-    gap_time: float = 0.0  # s spanned by gap events (each from the last sample before to the first after)
-    drift_results: list[dict] = field(default_factory=list)
     serial: Any = None  # the port the reader uses now (replaced after a reconnect)
+
+    @property
+    def samples(self) -> int:
+        """Samples recorded so far."""
+        return self.clock.samples
+
+    @property
+    def last_t(self) -> float | None:
+        """Session time of the last sample recorded, None before the first."""
+        return self.clock.last_t
+
+    @property
+    def rate(self) -> float | None:
+        """The rate the clock assumes, Hz (measured for devices that announce none)."""
+        return self.clock.rate
 
     def stat(self, name: str) -> int:
         return getattr(self.old_stats, name) + getattr(self.decoder.stats, name)
@@ -107,24 +103,27 @@ class _Reader(threading.Thread):
         rec.q.put(("preamble", st.index, [(t, b) for t, b in pre if b]))  # bytes read while identifying
         ser = conn.serial
         st.serial = ser
-        precise_until = 0.0  # after a reconnect, read byte-exact for a while: the clock anchor is precise
+        dither = random.Random(st.index)  # read times, not data: any seed will do
         while not rec.readers_stop.is_set():
             try:
-                data = ser.read(READ_SIZE if time.monotonic() > precise_until else max(1, ser.in_waiting))
+                data = ser.read(max(1, ser.in_waiting))  # what is there, or the first byte to arrive
+                more = bool(data) and ser.in_waiting > 0
             except (serial.SerialException, OSError, TypeError):
                 data = None
+            t_recv = time.monotonic()  # before decoding: the decoding time is no transport lag
             if data is None:
                 back = self._reconnect(ser)
                 if back is None:
                     return
                 ser, dec = back
                 st.serial = ser
-                precise_until = time.monotonic() + 0.5
                 continue
             if data:
                 batches = dec.feed(data)
                 if batches:
-                    rec.q.put(("data", st.index, rec.session_time(time.monotonic()), batches))
+                    rec.q.put(("data", st.index, rec.session_time(t_recv), batches))
+                if not more:  # let data gather; a random pause never locks onto the device's rhythm
+                    time.sleep(dither.uniform(0.0, 2 * READ_PAUSE))
         try:
             ser.close()
         except (serial.SerialException, OSError):
@@ -233,7 +232,9 @@ class Recorder:
                 early_events.append({"kind": "rate_mismatch", "t": 0.0, "stream": i, "assumed_hz": rate,
                                      "measured_hz": measured})
                 rate, trusted = measured, False
-            st = StreamState(i, d, c, c.decoder, rate, trusted)
+            clock = SessionClock(rate, trusted, device_time=c.decoder.has_device_time, stream=i,
+                                 gap_cause="sequence" if c.protocol == "retrogait" else "device clock")
+            st = StreamState(i, d, c, c.decoder, clock)
             self.states.append(st)
             streams.append(Stream(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), t_host=np.zeros(0),
                                   foot=d.foot, nominal_rate=rate if trusted else None,
@@ -343,7 +344,7 @@ class Recorder:
             for b in msg[3]:
                 self._append(st, msg[2], b)
         elif kind == "preamble":
-            self._anchor_on_preamble(st, msg[2])
+            st.clock.anchor_on_preamble(msg[2])
             for t_recv, batches in msg[2]:
                 for b in batches:
                     self._append(st, t_recv, b)
@@ -352,145 +353,36 @@ class Recorder:
             st.disconnects += 1
             self.writer.add_event({"kind": "disconnect", "t": float(msg[2]), "stream": i,
                                    "last_sample_t": st.last_t})
-            self._close_drift_segment(st)
+            st.clock.disconnected()
+            self._write_clock_events(st)
         elif kind == "reconnect":
             st.old_stats = _add_stats(st.old_stats, st.decoder.stats)
             st.decoder = msg[3]
             st.connected = True
-            st.need_anchor = True
             self.writer.add_event({"kind": "reconnect", "t": float(msg[2]), "stream": i})
         elif kind == "lost":
             st.lost = True
             self.writer.add_event({"kind": "device_lost", "t": float(msg[2]), "stream": i,
                                    "reconnect_timeout_s": self.reconnect_timeout})
 
+    def _write_clock_events(self, st: StreamState) -> None:
+        for ev in st.clock.take_events():
+            self.writer.add_event(ev)
+
     def _append(self, st: StreamState, t_recv: float, b) -> None:
-        n = b.n
-        if b.t_device is not None:
-            t = self._device_times(st, t_recv, b)
-        else:
-            t = self._synthetic_times(st, t_recv, b)
-        t_host = np.full(n, t_recv)
-        self.writer.append(st.index, t, b.acc, b.gyr, t_host=t_host)
-        if st.first_t is None:
-            st.first_t = float(t[0])
-        st.last_t = float(t[-1])
-        st.last_t_host = t_recv
-        st.samples += n
-        lag = t_recv - float(t[-1])  # transport latency + read batching + clock offset and drift
-        if not st.drift_t or t[-1] - st.drift_bin0 >= DRIFT_BIN:
-            st.drift_bin0 = float(t[-1])
-            st.drift_t.append(float(t[-1]))
-            st.drift_lag.append(lag)
-        elif lag < st.drift_lag[-1]:
-            st.drift_t[-1], st.drift_lag[-1] = float(t[-1]), lag
+        t = st.clock.stamp(t_recv, b)
+        self._write_clock_events(st)  # a gap before these samples, a new rate ...
+        self.writer.append(st.index, t, b.acc, b.gyr, t_host=np.full(b.n, t_recv))
         if self.live is not None:
             self.live.add(st.index, t, b.acc, b.gyr)
-
-    def _anchor_on_preamble(self, st: StreamState, chunks: list) -> None:
-        """Anchor the clock on the lower envelope of the first reads: the first chunk may hold a backlog
-        that waited in the device or the OS, but later ones arrive within a millisecond or two."""
-        batches = [(t, b) for t, bs in chunks for b in bs]
-        if not batches or any(b.reset or b.gap_before < 0 for _, b in batches[1:]):
-            return  # too little to improve on, or a restart inside: anchor batch by batch
-        if all(b.t_device is not None for _, b in batches):
-            st.offset = min(t - float(b.t_device[-1]) for t, b in batches)
-        elif st.rate:
-            ends = np.cumsum([b.n + max(b.gap_before, 0) for _, b in batches])
-            st.anchor_t = min(t - (e - 1) / st.rate for (t, _), e in zip(batches, ends))
-            st.anchor_host = batches[-1][0] - (ends[-1] - 1) / st.rate
-            st.k = 0
-        else:
-            return
-        st.need_anchor = False
-
-    def _gap_event(self, st: StreamState, t_end: float, missing: int | None, cause: str) -> None:
-        if st.last_t is None:
-            return
-        st.gap_events += 1
-        st.gap_time += float(t_end) - st.last_t
-        self.writer.add_event({"kind": "gap", "t": st.last_t, "t_end": float(t_end), "stream": st.index,
-                               "missing_samples": missing, "cause": cause})
-
-    def _device_times(self, st: StreamState, t_recv: float, b) -> np.ndarray:
-        td = b.t_device
-        if st.offset is None or st.need_anchor or b.reset:
-            offset = t_recv - float(td[-1])  # the newest sample arrived at t_recv (minus USB latency)
-            dt = 1.0 / st.rate if st.rate else 1e-3
-            if st.last_t is not None and td[0] + offset <= st.last_t:
-                offset = st.last_t + dt - float(td[0])
-            if st.last_t is not None:
-                cause = "disconnect" if st.need_anchor and st.disconnects else "device restart"
-                self._gap_event(st, td[0] + offset, None, cause)
-            self._close_drift_segment(st)
-            st.offset = offset
-            st.need_anchor = False
-        elif b.gap_before:
-            self._gap_event(st, td[0] + st.offset, b.gap_before if b.gap_before > 0 else None,
-                            "sequence" if st.conn.protocol == "retrogait" else "device clock")
-        return td + st.offset
-
-    def _synthetic_times(self, st: StreamState, t_recv: float, b) -> np.ndarray:
-        n = b.n
-        rate = st.rate or 100.0
-        restart = st.need_anchor
-        if not restart:
-            st.k += max(b.gap_before, 0)
-            expected_last = st.anchor_t + (st.k + n - 1) / rate
-            if t_recv - expected_last > HOST_GAP:  # the host clock says samples went missing ...
-                span = (st.last_t_host or t_recv) - st.anchor_host
-                measured = (st.k - 1) / span if st.k > 5 and span > 0.2 else None
-                if measured and abs(measured / rate - 1) > 0.2:  # ... or the device is not at that rate
-                    self.writer.add_event({"kind": "rate_mismatch", "t": st.last_t, "stream": st.index,
-                                           "assumed_hz": rate, "measured_hz": measured})
-                    st.anchor_t = st.anchor_t + (st.k - 1) / rate
-                    st.anchor_host = st.last_t_host or t_recv
-                    st.rate = rate = measured
-                    st.rate_trusted = False
-                    st.k = 1
-                else:
-                    restart = True
-            elif b.gap_before > 0:
-                self._gap_event(st, st.anchor_t + st.k / rate, b.gap_before, "unpaired frames")
-            elif not st.rate_trusted and t_recv - st.anchor_host > 5.0:
-                measured = (st.k + n - 1) / (t_recv - st.anchor_host) if t_recv > st.anchor_host else rate
-                if abs(measured / rate - 1) > 0.002:  # re-segment at the better rate, keeping continuity
-                    st.anchor_t = st.anchor_t + (st.k - 1) / rate
-                    st.anchor_host = t_recv
-                    st.rate = rate = measured
-                    st.k = 1
-        if restart:
-            start = t_recv - (n - 1) / rate
-            if st.last_t is not None:
-                start = max(start, st.last_t + 1.0 / rate)
-                self._gap_event(st, start, None, "disconnect" if st.need_anchor else "host clock")
-            self._close_drift_segment(st)
-            st.anchor_t, st.anchor_host, st.k = start, t_recv, 0
-            st.need_anchor = False
-        t = st.anchor_t + (st.k + np.arange(n)) / rate
-        st.k += n
-        return t
-
-    def _close_drift_segment(self, st: StreamState) -> None:
-        x, y = np.asarray(st.drift_t), np.asarray(st.drift_lag)
-        st.drift_t, st.drift_lag = [], []
-        if len(x) < 4 or x[-1] - x[0] < 1.5:
-            return
-        slope, icpt = np.polyfit(x - x[0], y, 1)
-        resid = y - (icpt + slope * (x - x[0]))
-        ev = {"kind": "clock_drift", "t": float(x[0]), "t_end": float(x[-1]), "stream": st.index,
-              "host_minus_device_ppm": float(slope * 1e6), "lag_at_t_s": float(icpt),
-              "lag_spread_s": float(np.std(resid)), "points": int(len(x)),
-              "clock": "device" if st.decoder.has_device_time else "synthetic (nominal rate)"}
-        st.drift_results.append(ev)
-        self.writer.add_event(ev)
 
     def _finish(self) -> None:
         if self.writer is None:
             return
         try:
             for st in self.states:
-                self._close_drift_segment(st)
+                st.clock.finish()
+                self._write_clock_events(st)
                 self.writer.add_event({"kind": "recorder_stats", "t": st.last_t or 0.0, "stream": st.index,
                                        **self._stats_of(st), "stop_reason": self.stop_reason})
         finally:
@@ -505,11 +397,7 @@ class Recorder:
     @staticmethod
     def measured_rate(st: StreamState) -> float | None:
         """Samples per second over the time with data (gaps left out), None before two samples."""
-        if st.samples > 1 and st.last_t is not None and st.first_t is not None:
-            span = st.last_t - st.first_t - st.gap_time
-            if span > 0 and st.samples - 1 - st.gap_events > 0:
-                return (st.samples - 1 - st.gap_events) / span
-        return None
+        return st.clock.measured_rate
 
     def _stats_of(self, st: StreamState) -> dict:
         return {"samples": st.samples, "measured_rate_hz": self.measured_rate(st), "bad_frames": st.stat("bad_frames"),
@@ -523,7 +411,7 @@ class Recorder:
             "stop_reason": self.stop_reason,
             "streams": [{"foot": st.spec.foot, "port": st.spec.port, "protocol": st.conn.protocol,
                          "detected": st.conn.reason, **self._stats_of(st),
-                         "clock_drift_ppm": [round(d["host_minus_device_ppm"], 1) for d in st.drift_results]}
+                         "clock_drift_ppm": [round(d["host_minus_device_ppm"], 1) for d in st.clock.drift_results]}
                         for st in self.states],
             "live_strides": None if self.live is None else dict(self.live.counts),
         }
@@ -534,7 +422,8 @@ def _add_stats(a: DecoderStats, b: DecoderStats) -> DecoderStats:
 
 
 def _measure_rate(c: Connection) -> float | None:
-    """Samples per second seen while identifying the device (protocols that announce no rate)."""
+    """Samples per second seen while identifying the device (protocols that announce no rate), from the
+    lower envelope of the arrivals (see :func:`retrogait.device.clock.rate_from_arrivals`)."""
     probe = make_decoder(c.protocol, getattr(c.decoder, "fmt", None))
     times, counts = [], []
     for t, data in c.preamble:
@@ -542,9 +431,9 @@ def _measure_rate(c: Connection) -> float | None:
         if n:
             times.append(t)
             counts.append(n)
-    if len(times) < 3 or times[-1] - times[0] < 0.2:
+    rate = rate_from_arrivals(times, counts)
+    if rate is None:
         return None
-    rate = float(sum(counts[1:]) / (times[-1] - times[0]))
     if c.protocol == "witmotion":  # the device has a fixed set of rates: take the nearest one
         near = min(RATE_CODES, key=lambda r: abs(r - rate))
         if abs(near / rate - 1) < 0.1:
