@@ -28,7 +28,8 @@ from retrogait.simulator.truth import COLUMNS, StrideTruth, Truth, session_total
 BLOCK = 200_000  # samples evaluated at once (bounds memory at high rates)
 CLEARANCE_GRID = 64  # evaluation points per swing for the clearance truth
 IMPACT_WINDOW = (-0.005, 0.040)  # s around the truth's t_ic where the peak impact is looked for
-IMPACT_STEP = 0.0005  # s, its evaluation grid (continuous-time truth, independent of the sample rate)
+IMPACT_STEP = 0.001  # s, its evaluation grid (continuous-time truth, independent of the sample rate; the
+# peak is refined by a parabola through the largest grid value and its neighbours)
 
 
 @dataclass
@@ -278,13 +279,20 @@ def _flight(t_off: np.ndarray, t_on: np.ndarray, other: tuple[np.ndarray, np.nda
 
 def _peak_impact(t_on: np.ndarray, plan: StridePlan, geom: FootGeometry, rest: FootState) -> np.ndarray:
     """Per stride: the largest specific-force magnitude at the sensor, g, from 5 ms before to 40 ms after
-    the first touch (exact motion on a 0.5 ms grid, before the sensor's range and errors)."""
+    the first touch (exact motion on a 1 ms grid, the peak refined by a parabola through its grid
+    neighbours; before the sensor's range and errors)."""
     offs = np.arange(IMPACT_WINDOW[0], IMPACT_WINDOW[1] + 1e-12, IMPACT_STEP)
     tt = (t_on[:, None] + offs).ravel()
     kin = foot_motion(tt, plan, geom, rest)
     f = kin.acc.copy()
     f[:, 2] += GRAVITY
-    return (np.linalg.norm(f, axis=1) / GRAVITY).reshape(t_on.shape[0], offs.size).max(axis=1)
+    g = (np.linalg.norm(f, axis=1) / GRAVITY).reshape(t_on.shape[0], offs.size)
+    rows = np.arange(g.shape[0])
+    i = np.clip(g.argmax(axis=1), 1, offs.size - 2)
+    y0, y1, y2 = g[rows, i - 1], g[rows, i], g[rows, i + 1]
+    den = y0 - 2.0 * y1 + y2
+    vertex = y1 - np.where(den < 0.0, (y2 - y0) ** 2 / (8.0 * np.where(den < 0.0, den, -1.0)), 0.0)
+    return np.maximum(g.max(axis=1), vertex)
 
 
 def _heading(r: np.ndarray) -> np.ndarray:

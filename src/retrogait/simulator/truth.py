@@ -49,7 +49,8 @@ foot, ordered by foot then time):
 ``flight_time``     time within this stride's swing (``t_tc..t_ic``) during which the other foot is
                     off the ground too, s (both flight phases of the stride; 0 in walking)
 ``peak_impact_g``   largest specific-force magnitude at the sensor from 5 ms before to 40 ms after
-                    ``t_ic``, g (exact motion on a 0.5 ms grid, before range and sensor errors)
+                    ``t_ic``, g (exact motion on a 1 ms grid, peak refined by a parabola; before
+                    range and sensor errors)
 ``mid_stance_rate`` the foot's angular rate at ``t_end`` (mid-stance), rad/s (0: still stance)
 ``saturated``       a recorded sample of ``t_start..t_end`` was clipped at the sensor's range (bool)
 ==================  ==========================================================================
