@@ -9,6 +9,7 @@ import numpy as np
 
 from retrogait.analysis import frames
 from retrogait.analysis.direction import classify, direction_probabilities
+from retrogait.analysis.bridging import MAX_BRIDGE, FilledSamples, bridge_gaps
 from retrogait.analysis.events import contact_events, running_events
 from retrogait.analysis.gaitmode import duty_factor, flight_time, gait_modes, peak_impact, strike_pattern
 from retrogait.analysis.incline import stride_grade
@@ -142,6 +143,7 @@ def analyze_stream(
     rate = stream.rate
     frames.require_samples(stream, label, rate)
     rot, rot_source = frames.resolve_mount(stream, mount, profile_lookup)
+    stream, filled, n_bridged = bridge_gaps(stream)
     acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
     gyr = np.asarray(stream.gyr, dtype=np.float64)
     acc_norm = row_norm(acc)
@@ -151,8 +153,12 @@ def analyze_stream(
     t = stream.t
     warnings: list[str] = []
     blocks = frames.split_at_gaps(t, label)
+    if n_bridged:
+        warnings.append(f"{label}: {n_bridged} short gap(s) (<= {MAX_BRIDGE:g} s, e.g. lost packets) bridged by "
+                        "interpolation; strides over them are flagged 'bridged'")
     if len(blocks) > 1:
-        warnings.append(f"{label}: {len(blocks) - 1} gap(s) in the data; no stride spans a gap")
+        warnings.append(f"{label}: {len(blocks) - 1} gap(s) longer than {MAX_BRIDGE:g} s in the data; no stride "
+                        "spans them")
 
     s = StanceSettings()
     energy = gyro_energy(gyr_norm, rate, s)
@@ -193,7 +199,7 @@ def analyze_stream(
         )
     sat = frames.saturation_mask(stream.acc) | frames.saturation_mask(stream.gyr)
 
-    per = _integrate_all(t, sig, gyr_norm, sat, segs, rate, progress)
+    per = _integrate_all(t, sig, gyr_norm, sat, filled, segs, rate, progress)
     stride = (
         (per["swing_peak"] >= SWING_PEAK)
         & ((segs.still_from - segs.still_until) >= MIN_SWING_TIME * rate)
@@ -269,6 +275,7 @@ def analyze_stream(
         steady=steady,
         grade_pct=np.full(k.size, np.nan) if wrong_mount else stride_grade(pitch_ff, direction),
         saturated=per["saturated"][k],
+        bridged=per["bridged"][k],
         gait=gait,
         duty_factor=duty,
         flight_time=flight_time(stance_time, stride_time, gait),
@@ -321,6 +328,7 @@ def _integrate_all(
     sig: frames.FootSignals,
     gyr_norm: np.ndarray,
     sat: np.ndarray,
+    filled: FilledSamples | None,
     segs: Segments,
     rate: float,
     progress: Callable[[float], None] | None,
@@ -333,11 +341,12 @@ def _integrate_all(
     out: dict[str, np.ndarray] = {key: np.zeros(m) for key in keys2}
     out["disp"] = np.zeros((m, 3))
     out["saturated"] = np.zeros(m, dtype=bool)
+    out["bridged"] = np.zeros(m, dtype=bool)
     chunks = _chunks(lens)
     for i, sl in enumerate(chunks):
         tr = integrate(
             t, sig, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
-            segs.stance0_start[sl], segs.stance1_stop[sl], rate, segs.rolling[sl],
+            segs.stance0_start[sl], segs.stance1_stop[sl], rate, segs.rolling[sl], filled,
         )
         ev = contact_events(tr, t)
         lat, clear = path_shape(tr)
@@ -351,6 +360,8 @@ def _integrate_all(
         out["lat"][sl], out["clear"][sl] = lat, clear
         out["swing_peak"][sl] = segment_max(gyr_norm, tr)
         out["saturated"][sl] = segment_any(sat, tr)
+        if filled is not None:
+            out["bridged"][sl] = segment_any(filled.mask, tr)
         if progress is not None:
             progress((i + 1) / len(chunks))
     # yaw turned while standing between segments (gyro z over the standing part)

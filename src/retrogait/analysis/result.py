@@ -49,6 +49,8 @@ class StrideTable:
     steady: np.ndarray
     grade_pct: np.ndarray
     saturated: np.ndarray
+    bridged: np.ndarray
+    """The stride crosses a short data gap filled by interpolation (see :mod:`retrogait.analysis.bridging`)."""
     gait: np.ndarray
     """``walk`` or ``run`` (duty factor below 0.5: a flight phase; see :mod:`retrogait.analysis.gaitmode`)."""
     duty_factor: np.ndarray
@@ -82,7 +84,7 @@ class StrideTable:
                 kw[f.name] = np.zeros((0, 3))
             elif f.name == "bout":
                 kw[f.name] = np.zeros(0, dtype=np.int64)
-            elif f.name in ("steady", "saturated", "rolling_stance"):
+            elif f.name in ("steady", "saturated", "bridged", "rolling_stance"):
                 kw[f.name] = np.zeros(0, dtype=bool)
             else:
                 kw[f.name] = np.zeros(0)

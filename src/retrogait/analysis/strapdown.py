@@ -23,13 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from retrogait.analysis.bridging import FilledSamples
 from retrogait.analysis.frames import FootSignals
 from retrogait.analysis.ranges import range_first, range_index, row_norm
 
 STANCE_MEAN_HALFWIDTH = 0.1  # s around an anchor used to level the foot from gravity
 FLAT_HALFWIDTH = 0.03  # s around an anchor for the foot-flat pitch (grade)
 DRIFT_DYNAMICS = 3.0  # weight of | |acc| - g | / g in the velocity de-drift (1 % scale vs 0.2 deg tilt)
-IMPACT_JERK = 1000.0  # m/s^3 (0.1 g per ms): jerk at which the impact term equals the even term
+IMPACT_JERK = 1000.0
+BRIDGED_DYNAMICS = 0.1  # m/s^2: a filled sample whose gap moves this much weighs as much as the even term  # m/s^3 (0.1 g per ms): jerk at which the impact term equals the even term
 
 
 @dataclass
@@ -89,11 +91,14 @@ def integrate(
     stance1_stop: np.ndarray,
     rate: float,
     rolling: np.ndarray | None = None,
+    bridged: FilledSamples | None = None,
 ) -> Trajectory:
     """Integrate the segments ``[start[k], end[k]]`` (inclusive anchors); see the module docstring.
 
     ``rolling`` (per segment, optional) marks segments with a stance where the foot never came to rest:
-    their velocity drift is removed evenly in time (see :func:`drift_weight`).
+    their velocity drift is removed evenly in time (see :func:`drift_weight`). ``bridged`` (per stream
+    samples, optional) says which samples were filled in over a data gap and how uncertain they are: the
+    velocity drift and the end-stance tilt error go there first.
     """
     lens = end - start + 1
     idx, grp = range_index(start, end + 1)
@@ -122,13 +127,15 @@ def integrate(
         quat[:n] = q
         qs[s_first[:n] + j + 1] = q
     del inc
+    q_end = np.empty_like(quat)
+    q_end[order] = quat
+    r_end = Rotation.from_quat(q_end)
+    if bridged is not None:
+        qs, r_end = _close_tilt_over_gaps(qs, r_end, up1, bridged.rotation[idx], grp, first, lens)
     acc_i = sig.acc_at(idx)
     aw = _rotate(qs, acc_i)
     xyz = _z_row(qs)  # z components of the foot's x and y axes (sin pitch, sin roll)
     del qs
-    q_end = np.empty_like(quat)
-    q_end[order] = quat
-    r_end = Rotation.from_quat(q_end)
 
     g = 0.5 * (np.linalg.norm(up0, axis=1) + np.linalg.norm(up1, axis=1))
     aw[:, 2] -= g[grp]
@@ -140,6 +147,8 @@ def integrate(
     weight = drift_weight(acc_i, tt, g[grp], first)
     if rolling is not None and rolling.any():
         weight[rolling[grp]] = 1.0
+    if bridged is not None:
+        weight += (bridged.dynamics[idx] / BRIDGED_DYNAMICS) ** 2
     del acc_i
     cw = _cumtrapz(weight[:, None], tt, first)[:, 0]
     frac = cw / np.maximum(cw[last], 1e-12)[grp]
@@ -161,6 +170,32 @@ def integrate(
         pitch_start=foot_pitch(flat0),
         pitch_end=foot_pitch(flat1),
     )
+
+
+def _close_tilt_over_gaps(qs: np.ndarray, r_end: Rotation, up1: np.ndarray, rotation: np.ndarray,
+                          grp: np.ndarray, first: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, Rotation]:
+    """Put the rotation a bridged gap lost back where it was lost.
+
+    Over a gap the gyro is interpolated, so the rotation of those samples is uncertain, while the end
+    stance's gravity says how far the integrated tilt is off at the end. In a segment with filled
+    samples that tilt error is taken out across them, in proportion to the rotation rate around each gap
+    (``rotation``, rad/s per filled sample, 0 elsewhere; the interpolated rotation is off by a fraction
+    of the rotation it replaces), so the attitude after the gaps is right and gravity does not leak into
+    the rest of the swing. Segments without filled samples are unchanged. (Spreading the tilt error over a whole stride
+    in general did not help: on real running it made stride lengths worse; its source is not known
+    there, whereas here it is.)
+    """
+    count = np.cumsum(rotation)
+    base = np.repeat(count[first] - rotation[first], lens)
+    inside = count - base  # filled samples of the segment up to and including each sample
+    total = inside[first + lens - 1]
+    has = total > 0
+    if not has.any():
+        return qs, r_end
+    err = _align_to_z(r_end.apply(up1)) * has[:, None]
+    frac = inside / np.where(has, total, 1.0)[grp]
+    qs = _premul_rotvec(qs, err[grp] * frac[:, None])
+    return qs, Rotation.from_rotvec(err) * r_end
 
 
 def drift_weight(acc: np.ndarray, tt: np.ndarray, g: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -201,6 +236,21 @@ def _mul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
         aw_ * bw - ax * bx - ay * by - az * bz,
     ])
     return out / np.sqrt(np.einsum("ij,ij->i", out, out))[:, None]
+
+
+def _premul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
+    """``exp(rv) * q``: a world-frame rotation ``rv`` applied after each ``q``."""
+    ang = row_norm(rv)
+    half = 0.5 * ang
+    k = np.where(ang > 1e-12, np.sin(half) / np.maximum(ang, 1e-12), 0.5)
+    ax, ay, az, aw_ = rv[:, 0] * k, rv[:, 1] * k, rv[:, 2] * k, np.cos(half)
+    bx, by, bz, bw = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    return np.column_stack([
+        aw_ * bx + ax * bw + ay * bz - az * by,
+        aw_ * by - ax * bz + ay * bw + az * bx,
+        aw_ * bz + ax * by - ay * bx + az * bw,
+        aw_ * bw - ax * bx - ay * by - az * bz,
+    ])
 
 
 def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
