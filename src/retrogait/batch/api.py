@@ -56,12 +56,14 @@ def analyze_many(
     add_to_history: bool = False,
     db: str | os.PathLike | None = None,
     fresh: bool = False,
+    balance: bool = True,
 ) -> BatchTables:
     """Analyze many recordings (files, folders, glob patterns) and return the tables as DataFrames.
 
     The same work as ``retrogait batch``: ``outdir`` keeps the results (and makes a second call resume);
     without it they go to a temporary folder that is removed after reading. Loading options as for
     :func:`retrogait.load_recording`, ``mount`` as ``retrogait analyze --mount`` (or a 3x3 array).
+    ``balance=False`` skips the balance metrics (faster; no ``metric_*`` columns, no history).
     ``workers`` local processes (default: the number of cores) or ``scheduler`` a Dask scheduler address
     (``tcp://host:8786``) or ``"dask-config"``. Scripts that start local workers need the usual
     ``if __name__ == "__main__":`` guard (worker processes are spawned).
@@ -73,7 +75,7 @@ def analyze_many(
         t.sessions.groupby(["subject", "direction"])["stride_length_mean_m"].mean()
     """
     settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns,
-                             foot=foot, mount=mount)
+                             foot=foot, mount=mount, balance=balance)
     names = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if outdir is not None:
         report = run_batch(names, outdir, settings, workers=workers, scheduler=scheduler,

@@ -23,7 +23,8 @@ class BatchSettings:
     ``preset``/``acc_unit``/``gyr_unit``/``rate``/``columns``/``foot`` are the loading options of
     ``retrogait analyze``; ``mount`` a 3x3 rotation (rows) overriding every stream's mounting;
     ``profiles`` the device profiles ``{device id: [3x3 mount, profile path]}`` read by the client, so
-    that remote workers resolve mountings exactly as ``analyze`` on the client machine would.
+    that remote workers resolve mountings exactly as ``analyze`` on the client machine would;
+    ``balance`` whether to compute the balance metrics (the ``metric_*`` columns; the history needs them).
     """
 
     preset: str | None = None
@@ -34,6 +35,7 @@ class BatchSettings:
     foot: str | None = None
     mount: list[list[float]] | None = None
     profiles: dict[str, list[Any]] = field(default_factory=dict)
+    balance: bool = True
     retrogait_version: str = __version__
     output_format: int = OUTPUT_FORMAT
 
@@ -78,7 +80,7 @@ def read_profiles() -> dict[str, list[Any]]:
 
 def make_settings(*, preset: str | None = None, acc_unit: str | None = None, gyr_unit: str | None = None,
                   rate: float | None = None, columns: str | None = None, foot: str | None = None,
-                  mount: Any = None) -> BatchSettings:
+                  mount: Any = None, balance: bool = True) -> BatchSettings:
     """Check the options as ``analyze`` does and freeze them (with this machine's device profiles).
 
     ``mount``: None, what ``--mount`` accepts (a preset name, a profile .json, 9 numbers), or a 3x3
@@ -103,4 +105,4 @@ def make_settings(*, preset: str | None = None, acc_unit: str | None = None, gyr
     return BatchSettings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit,
                          rate=None if rate is None else float(rate), columns=columns, foot=foot,
                          mount=None if m is None else np.asarray(m, dtype=float).tolist(),
-                         profiles=read_profiles())
+                         profiles=read_profiles(), balance=bool(balance))

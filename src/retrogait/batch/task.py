@@ -115,11 +115,12 @@ def _run(out: FileResult, settings: BatchSettings) -> None:
     out.samples = int(sum(s.n for s in rec.streams))
     out.subject = rec.subject or ""
     result = analyze(rec, mount=settings.mount_array(), profile_lookup=_profile_lookup(settings))
-    metrics = session_metrics(result.strides, rec)
+    metrics = session_metrics(result.strides, rec) if settings.balance else None
     meta = {"recording_id": out.recording_id, "file": str(path), "file_sha256": out.sha256,
             "file_bytes": path.stat().st_size, "samples": out.samples, "settings_id": settings.settings_id,
             "retrogait_version": settings.retrogait_version}
     out.rows = session_rows(result, metrics, meta)
     out.strides = stride_columns(result.strides, out.recording_id)
     # what `retrogait add` stores; the client writes it (one writer) when asked to
-    out.history = (session_info(rec, metrics, out.sha256, str(path), None, len(result.strides)), metrics)
+    if metrics is not None:
+        out.history = (session_info(rec, metrics, out.sha256, str(path), None, len(result.strides)), metrics)

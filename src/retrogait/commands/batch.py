@@ -112,6 +112,9 @@ def register(app: typer.Typer) -> None:
                                             "does (written by this process only)."),
         db: Optional[Path] = typer.Option(None, "--db", dir_okay=False,
                                           help="History database for --add-to-history (default as for 'add')."),
+        balance: bool = typer.Option(
+            True, "--balance/--no-balance", help="Compute the balance and variability metrics per direction "
+                                                 "(metric_* columns; about a quarter of the analysis time)."),
         fresh: bool = typer.Option(False, "--fresh", help="Discard earlier batch results in OUTDIR first."),
         as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON."),
     ) -> None:
@@ -137,7 +140,7 @@ def register(app: typer.Typer) -> None:
         from retrogait.batch.settings import make_settings
 
         settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate,
-                                 columns=columns, foot=foot, mount=mount)
+                                 columns=columns, foot=foot, mount=mount, balance=balance)
         bar = _Bar() if sys.stderr.isatty() and not as_json else None
         try:
             report = run_batch(paths, outdir, settings, workers=workers, scheduler=scheduler,
