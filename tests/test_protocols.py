@@ -191,9 +191,14 @@ def test_ximu3_manual_test_vector():
 
 def test_ximu3_ascii_binary_mixed_and_stuffing():
     acc, gyr = _signals(30)
+    # samples whose float32 bytes hold an LF (0x0A) and an ESC (0xDB): both escapes must be used
+    acc[4, 0] = float(np.frombuffer(bytes([0x0A, 0xDB, 0x20, 0x41]), "<f4")[0]) * GRAVITY
+    gyr[9, 2] = float(np.frombuffer(bytes([0xDB, 0x0A, 0x40, 0x42]), "<f4")[0]) * ximu3.DEG
     b = ximu3.encode(acc, gyr, 400.0, binary=True)
     a = ximu3.encode(acc, gyr, 400.0, binary=False, t0_us=75_000)
-    assert any(0xDB in f[:-1] for f in b.frames) or True
+    assert all(f.count(b"\n") == 1 and f.endswith(b"\n") for f in b.frames)  # the body never holds its LF
+    assert b"\xdb\xdc" in b.frames[4] and b"\xdb\xdd" in b.frames[4]
+    assert b"\xdb\xdc" in b.frames[9] and b"\xdb\xdd" in b.frames[9]
     stream = b"\n" + b.data + b'{"ping":{"deviceName":"x"}}\r\n' + b"M,1,2,3,4\r\n" + a.data
     dec = ximu3.XIMU3Decoder()
     out = _decode(dec, stream, 3)

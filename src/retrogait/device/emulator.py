@@ -209,16 +209,17 @@ class Emulator:
     def sent(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every intact sample sent so far: acc, gyr (as encoded), device time (s), boot number, and
         the sample's index in the session (samples since the emulator started, across reboots)."""
-        if not self._log:
+        log, unsent = list(self._log), list(self._unsent)  # one snapshot: the device may be running
+        if not log:
             z = np.zeros((0, 3))
             return z, z, np.zeros(0), np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-        acc = np.concatenate([x[0] for x in self._log])
-        gyr = np.concatenate([x[1] for x in self._log])
-        t = np.concatenate([x[2] for x in self._log])
-        boot = np.concatenate([np.full(len(x[2]), x[3]) for x in self._log])
-        glob = np.concatenate([x[4] for x in self._log])
-        if self._unsent:  # dropped from the full output buffer, or queued when the port went away
-            ok = ~np.isin(glob, np.concatenate(self._unsent))
+        acc = np.concatenate([x[0] for x in log])
+        gyr = np.concatenate([x[1] for x in log])
+        t = np.concatenate([x[2] for x in log])
+        boot = np.concatenate([np.full(len(x[2]), x[3]) for x in log])
+        glob = np.concatenate([x[4] for x in log])
+        if unsent:  # dropped from the full output buffer, or queued when the port went away
+            ok = ~np.isin(glob, np.concatenate(unsent))
             return acc[ok], gyr[ok], t[ok], boot[ok], glob[ok]
         return acc, gyr, t, boot, glob
 

@@ -41,6 +41,8 @@ from retrogait.protocols.witmotion import RATE_CODES
 from retrogait.recording import Recording, Stream, utc_now_iso
 
 FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
+STOP_QUIET = 0.2  # s: after the stop command, a device silent this long has sent everything
+STOP_LIMIT = 3.0  # s: ... but a stop never waits longer than this
 READ_PAUSE = 0.01  # s: mean pause after a read that emptied the port (batches the decoding, saves CPU)
 
 
@@ -313,24 +315,36 @@ class Recorder:
             self._finish()
         return self.summary()
 
-    def _stop_devices(self, drain: float = 0.3) -> None:
-        """Ask devices that can to stop streaming, and keep what is still in flight."""
-        asked = False
+    def _stop_devices(self, quiet: float = STOP_QUIET, limit: float = STOP_LIMIT) -> None:
+        """Ask devices that can to stop streaming, and keep what is still in flight: until the asked
+        ports have been silent and empty for ``quiet`` s (however slowly a busy host reads), at most
+        ``limit`` s."""
+        asked = []
         for st in self.states:
             cmd = st.decoder.cmd_stop()
             ser = st.serial
             if cmd and st.connected and ser is not None and ser.is_open:
                 try:
                     ser.write(cmd)
-                    asked = True
+                    asked.append(st)
                 except (serial.SerialException, OSError, TypeError):  # unplugged under our feet
                     pass
-        until = time.monotonic() + (drain if asked else 0.0)
-        while time.monotonic() < until:
+        if not asked:
+            return
+        start = last = time.monotonic()
+        while True:
             try:
-                self._handle(self.q.get(timeout=0.05))
+                msg = self.q.get(timeout=0.05)
+                self._handle(msg)
+                if msg[0] == "data" and any(st.index == msg[1] for st in asked):
+                    last = time.monotonic()
             except queue.Empty:
                 pass
+            now = time.monotonic()
+            if now - start >= limit:
+                return
+            if now - last >= quiet and not any(_waiting(st) for st in asked):
+                return
 
     def stop(self, reason: str = "stopped") -> None:
         self.stop_reason = reason
@@ -415,6 +429,15 @@ class Recorder:
                         for st in self.states],
             "live_strides": None if self.live is None else dict(self.live.counts),
         }
+
+
+def _waiting(st: StreamState) -> bool:
+    """Bytes wait unread on the stream's port (its reader is behind)."""
+    ser = st.serial
+    try:
+        return ser is not None and ser.is_open and ser.in_waiting > 0
+    except (serial.SerialException, OSError, TypeError):
+        return False
 
 
 def _add_stats(a: DecoderStats, b: DecoderStats) -> DecoderStats:
