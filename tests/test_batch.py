@@ -69,7 +69,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _hosts_done(out: Path) -> int:
+def _n_done(out: Path) -> int:
     return len(list((out / ".retrogait-batch" / "done").glob("*.json")))
 
 
@@ -242,7 +242,7 @@ def test_cluster_scheduler_with_a_worker_killed_mid_file(local_run, study, tmp_p
     rows = _rows(out / "sessions.csv")
     assert len({r["recording_id"] for r in rows}) == GOOD
     assert len(list((out / "strides.parquet").rglob("*.parquet"))) == GOOD
-    assert _hosts_done(out) == GOOD
+    assert _n_done(out) == GOOD
     assert (out / "sessions.csv").read_bytes() == (local_run[0] / "sessions.csv").read_bytes()
     # the Python API: DataFrames; the copy has the same bytes, so it is analyzed once
     assert list(tables.sessions["direction"]) == ["backward"]
@@ -263,7 +263,7 @@ def test_ctrl_c_leaves_outdir_consistent(local_run, study, tmp_path, run_cli):
                              "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
-        while proc.poll() is None and time.monotonic() < deadline and _hosts_done(out) < 1:
+        while proc.poll() is None and time.monotonic() < deadline and _n_done(out) < 1:
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
@@ -274,7 +274,7 @@ def test_ctrl_c_leaves_outdir_consistent(local_run, study, tmp_path, run_cli):
     assert proc.returncode in (130, 0), err
     if proc.returncode == 130:
         assert "interrupted" in err and err.count("\n") == 1
-    done = _hosts_done(out)
+    done = _n_done(out)
     sessions = pd.read_parquet(out / "sessions.parquet")
     assert sessions["recording_id"].nunique() == done == len(set(r["recording_id"] for r in _rows(out / "sessions.csv")))
     visible = [p for p in out.rglob("*") if ".retrogait-batch" not in p.parts]

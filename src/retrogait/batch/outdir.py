@@ -91,6 +91,7 @@ class OutputDir:
     def _check_settings(self) -> None:
         path = self.state / "settings.json"
         mine = json.loads(self.settings.to_json())
+        mine.pop("profiles")  # a new device profile only makes the files redo (their ids change)
         if path.exists():
             theirs = json.loads(path.read_text())
             if theirs != mine:

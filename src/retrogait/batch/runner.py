@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from retrogait import __version__
 from retrogait.batch.discovery import find_files
@@ -151,12 +151,11 @@ def run_batch(
     db: str | os.PathLike | None = None,
     fresh: bool = False,
     progress: Progress | None = None,
-    on_message: Callable[[str], None] | None = None,
 ) -> BatchReport:
     """Analyze every recording in ``paths`` into ``outdir`` (see :mod:`retrogait.batch.outdir`).
 
-    Already-finished recordings (same content hash and settings) are skipped. Raises
-    KeyboardInterrupt after leaving ``outdir`` consistent when interrupted.
+    Already-finished recordings (same content hash and settings) are skipped. On Ctrl-C raises
+    :class:`BatchInterrupted` (a KeyboardInterrupt) after leaving ``outdir`` consistent.
     """
     if workers is not None and workers < 1:
         raise UsageProblem(f"--workers {workers}: expected 1 or more")
@@ -167,12 +166,16 @@ def run_batch(
     t0 = time.perf_counter()
     out_root = Path(outdir).expanduser()
     files = find_files(paths, exclude=[out_root])
+    out = OutputDir(out_root, settings, fresh=fresh)
     conn = None
     if add_to_history:
         from retrogait.history import db as hdb
 
-        conn = hdb.connect(Path(db) if db is not None else None, must_exist=False)
-    out = OutputDir(out_root, settings, fresh=fresh)
+        try:
+            conn = hdb.connect(Path(db) if db is not None else None, must_exist=False)
+        except BaseException:
+            out.close()
+            raise
     report = BatchReport(outdir=str(out.root), files=len(files))
     failures: list[tuple[str, str, int]] = []
     history = {"added": 0, "already": 0, "failed": 0} if conn is not None else None

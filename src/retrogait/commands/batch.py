@@ -64,6 +64,21 @@ class _Bar:
         self.progress.stop()
 
 
+def _terminate_like_ctrl_c() -> Any:
+    """SIGTERM (a job scheduler stopping the run) leaves OUTDIR consistent, as Ctrl-C does.
+
+    Returns the previous handler (to restore), or None when not on the main thread."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, stop)
+
+
 def _print_report(r: Any) -> None:
     echo = typer.echo
     echo(f"{r.files} file(s): {r.analyzed} analyzed, {r.skipped} already done, {r.failed} failed"
@@ -142,6 +157,7 @@ def register(app: typer.Typer) -> None:
         settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate,
                                  columns=columns, foot=foot, mount=mount, balance=balance)
         bar = _Bar() if sys.stderr.isatty() and not as_json else None
+        previous = _terminate_like_ctrl_c()
         try:
             report = run_batch(paths, outdir, settings, workers=workers, scheduler=scheduler,
                                add_to_history=add_to_history, db=db, fresh=fresh, progress=bar)
@@ -150,6 +166,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"retrogait: interrupted: {r.analyzed} recording(s) analyzed in this run are kept in "
                        f"{r.outdir} (tables consistent); run the same command again to resume", err=True)
             raise typer.Exit(130) from None
+        finally:
+            if previous is not None:
+                import signal
+
+                signal.signal(signal.SIGTERM, previous)
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=1))
         else:
