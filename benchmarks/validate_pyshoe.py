@@ -31,6 +31,7 @@ import numpy as np
 
 from retrogait.analysis import analyze
 from retrogait.analysis.calibration import calibrate_stream
+from retrogait.analysis.evaluation import match_by_overlap
 from retrogait.loading import load_recording
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pyshoe_vicon"
@@ -55,18 +56,10 @@ def evaluate(trial: str) -> dict:
     te = np.asarray(ref["stride_end_time_s"])
     xy = np.asarray(ref["vicon_xy_m_at_stride_end"])
     ref_len = np.linalg.norm(np.diff(xy, axis=0), axis=1)
-    ra, rb = te[:-1], te[1:]
-    overlap = np.minimum(st.t_end[:, None], rb[None]) - np.maximum(st.t_start[:, None], ra[None])
-    best = np.argmax(overlap, axis=1)
-    matched = overlap[np.arange(len(st)), best] > 0
-    err = np.full(ref_len.shape[0], np.nan)
-    for k in range(ref_len.shape[0]):  # loop over the ~30 reference strides of a trial
-        js = np.flatnonzero(matched & (best == k))
-        if js.size:
-            j = js[np.argmax(overlap[js, k])]
-            err[k] = st.stride_length[j] - ref_len[k]
+    j = match_by_overlap(st.t_start, st.t_end, te[:-1], te[1:])
+    err = np.where(j >= 0, st.stride_length[j] - ref_len, np.nan)
     return {"trial": trial, "gait": "run" if trial in RUNNING else "walk", "ref": ref_len, "err": err,
-            "computed": len(st), "gait_modes": list(st.gait) if hasattr(st, "gait") else [],
+            "computed": len(st), "gait_modes": [str(g) for g in st.gait],
             "elapsed": elapsed}
 
 

@@ -57,3 +57,25 @@ def compare(table: StrideTable, truth: Any, tol: float = 0.3) -> dict[str, Any]:
         "truth_index": ti,
     }
     return out
+
+
+def match_by_overlap(t_start: np.ndarray, t_end: np.ndarray, ref_start: np.ndarray,
+                     ref_end: np.ndarray) -> np.ndarray:
+    """For each reference stride, the computed stride that overlaps it most, or -1.
+
+    Each computed stride ``[t_start, t_end]`` is first given to the reference stride it overlaps most;
+    a reference stride is *found* when at least one computed stride was given to it, and then gets the
+    one of those that overlaps it most. A merged computed stride spanning two reference strides is
+    given to one of them only, so the other is not found (the PyShoe data's matching rule).
+    """
+    out = np.full(ref_start.shape[0], -1, dtype=np.int64)
+    if t_start.size == 0 or ref_start.size == 0:
+        return out
+    overlap = np.minimum(t_end[:, None], ref_end[None]) - np.maximum(t_start[:, None], ref_start[None])
+    best = np.argmax(overlap, axis=1)
+    given = overlap[np.arange(t_start.shape[0]), best] > 0
+    mine = np.where(given[:, None] & (best[:, None] == np.arange(ref_start.shape[0])[None]), overlap, -np.inf)
+    pick = np.argmax(mine, axis=0)
+    found = np.isfinite(mine[pick, np.arange(ref_start.shape[0])])
+    out[found] = pick[found]
+    return out

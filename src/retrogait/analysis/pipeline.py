@@ -16,7 +16,7 @@ from retrogait.analysis.incline import stride_grade
 from retrogait.analysis.parameters import path_shape, segment_any, segment_max
 from retrogait.analysis.ranges import range_sums, row_norm
 from retrogait.analysis.result import AnalysisResult, StrideTable
-from retrogait.analysis.segmentation import Segments, segments
+from retrogait.analysis.segmentation import Segments, anchors, segments
 from retrogait.analysis.stance import (
     StanceSettings,
     cycle_stances,
@@ -46,6 +46,7 @@ MOUNT_TILT_WARN = np.deg2rad(15.0)  # stance attitude this far from level means 
 BRIEF_STANCE = 0.15  # s: stances this short are checked for a moving foot
 MOVING_STANCE = 0.15  # m/s: a foot this fast is not in stance ...
 MOVING_FRACTION = 0.22  # ... if that is also this fraction of its swing speed
+BRACKET = 2.0  # s: a rolling stance between still stances this close is checked for a moving foot
 
 
 @dataclass
@@ -179,7 +180,8 @@ def analyze_stream(
     energy = gyro_energy(unbiased, rate, s)
     del unbiased
     segs = segments(starts, stops, block_id, energy, rate, rolling)
-    false = _moving_stances(t, sig, segs, rate)
+    false = np.union1d(_moving_stances(t, sig, segs, rate),
+                       _moving_rolling_stances(t, sig, starts, stops, block_id, rolling, energy, rate))
     if false.size:
         keep = np.ones(starts.shape[0], dtype=bool)
         keep[false] = False
@@ -315,6 +317,52 @@ def _moving_stances(t: np.ndarray, sig: frames.FootSignals, segs: Segments, rate
     v_max = np.maximum.reduceat(speed, tr.first)
     moving = v > np.maximum(MOVING_STANCE, MOVING_FRACTION * v_max)
     return segs.region[k[moving]] + 1
+
+
+def _moving_rolling_stances(
+    t: np.ndarray, sig: frames.FootSignals, starts: np.ndarray, stops: np.ndarray, block_id: np.ndarray,
+    rolling: np.ndarray, energy: np.ndarray, rate: float,
+) -> np.ndarray:
+    """Rolling stance regions that were a pause of the swing, judged between the still stances.
+
+    In slow walking a swing that turns about one axis only pauses its rotation where the pitch
+    reverses (after toe-off, before landing) as quietly as a stance. A rolling stance found between two
+    still stances no more than ``BRACKET`` s apart is checked by integrating from the still stance
+    before it to the one after it, where the foot truly is at rest: on the ground the foot is near the
+    attitude it had at the still stance (within ``max_tilt_brief``; swing pauses are pitched 20-55
+    deg) and no faster than ``MOVING_STANCE`` (or ``MOVING_FRACTION`` of the bracket's peak speed). On
+    the PyShoe running trials the rolling stances so bracketed are within 3 deg. Rolling stances with
+    no such bracket (running on) are left to the cycle rule. Returns region indices.
+    """
+    r = np.flatnonzero(rolling)
+    if r.size == 0:
+        return r
+    idx = np.arange(starts.shape[0])
+    prev_still = np.maximum.accumulate(np.where(~rolling, idx, -1))
+    nxt = np.where(~rolling, idx, starts.shape[0])
+    next_still = np.minimum.accumulate(nxt[::-1])[::-1]
+    p, q = prev_still[r], next_still[r]
+    ok = (p >= 0) & (q < starts.shape[0])
+    p_, q_ = np.clip(p, 0, starts.shape[0] - 1), np.clip(q, 0, starts.shape[0] - 1)
+    ok &= (block_id[p_] == block_id[q_]) & ((starts[q_] - stops[p_]) <= BRACKET * rate)
+    if not ok.any():
+        return np.zeros(0, dtype=np.int64)
+    r, p, q = r[ok], p[ok], q[ok]
+    entry, exit_ = anchors(starts, stops, energy, rate)
+    pairs, inv = np.unique(np.column_stack([p, q]), axis=0, return_inverse=True)
+    a, b = pairs[:, 0], pairs[:, 1]
+    tr = integrate(t, sig, exit_[a], entry[b], stops[a], starts[b], starts[a], stops[b], rate)
+    pos = tr.first[inv] + (entry[r] - exit_[a][inv])  # the rolling stance's anchor in the flat arrays
+    dt = t[tr.idx[pos + 1]] - t[tr.idx[pos - 1]]
+    v = row_norm(tr.pos[pos + 1] - tr.pos[pos - 1]) / dt
+    step = np.diff(tr.pos, axis=0, prepend=tr.pos[:1])
+    speed = row_norm(step) / np.maximum(np.diff(t[tr.idx], prepend=t[tr.idx[0]]), 1e-9)
+    speed[tr.first] = 0.0
+    v_max = np.maximum.reduceat(speed, tr.first)[inv]
+    # the attitude at the stance against the still stance before it (integrated, levelled there)
+    tilt = np.hypot(tr.pitch[pos] - tr.pitch[tr.first[inv]], tr.roll[pos] - tr.roll[tr.first[inv]])
+    moving = v > np.maximum(MOVING_STANCE, MOVING_FRACTION * v_max)
+    return r[moving | (tilt > StanceSettings().max_tilt_brief)]
 
 
 def _chained_heading(yaw_end: np.ndarray, stand_yaw: np.ndarray) -> np.ndarray:

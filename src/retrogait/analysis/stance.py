@@ -112,7 +112,9 @@ def cycle_stances(energy: np.ndarray, still: np.ndarray, rate: float,
     A stretch is quiet where the gyro energy is at most ``cycle_ratio`` of the highest energy within
     ``cycle_window`` (the swings around it), and that swing reaches ``swing_min``. Quiet stretches that
     hold a still sample are already stances; each other one contributes ``cycle_halfwidth`` around its
-    quietest samples (see the module docstring for why the ratio separates stances from swings).
+    quietest samples (see the module docstring for why the ratio separates stances from swings; the
+    pipeline re-checks those that lie between two still stances, where a slow swing that turns about
+    one axis only can pause as quietly as a stance).
     """
     n = energy.shape[0]
     swing = maximum_filter1d(energy, _odd(s.cycle_window * rate), mode="nearest")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.analysis.gaitmode import GAITS, STRIKES
 from retrogait.analysis.incline import session_grade
 from retrogait.analysis.result import DIRECTIONS, StrideTable
 from retrogait.recording import Recording
@@ -47,6 +48,7 @@ def bouts_of(table: StrideTable) -> list[dict[str, Any]]:
                 "distance_m": dist,
                 "speed_m_s": dist / (t1 - t0) if t1 > t0 else None,
                 "direction": _majority(dirs),
+                "gait": _majority(table.gait[sel]),
                 "strides_by_direction": {d: int((dirs == d).sum()) for d in DIRECTIONS if (dirs == d).any()},
             }
         )
@@ -74,6 +76,37 @@ def step_times(table: StrideTable) -> np.ndarray:
         dt = np.where(j >= 0, ic - theirs[np.clip(j, 0, None)], np.nan)
         dt[dt > 0.75 * np.nanmedian(table.stride_time)] = np.nan
         out[mine] = dt
+    return out
+
+
+def _median(x: np.ndarray) -> float | None:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else None
+
+
+def by_gait(table: StrideTable) -> dict[str, Any]:
+    """Per gait mode (walk / run) present: strides, cadence (from the median stride time), contact time,
+    duty factor, flight time, stride length, speed, strike patterns and peak impact (medians)."""
+    out: dict[str, Any] = {}
+    for gait in GAITS:
+        sel = table.gait == gait
+        if not sel.any():
+            continue
+        stride_time = _median(table.stride_time[sel])
+        out[gait] = {
+            "strides": int(sel.sum()),
+            "cadence_steps_per_min": 120.0 / stride_time if stride_time else None,
+            "stride_time_s": stride_time,
+            "contact_time_s": _median(table.stance_time[sel]),
+            "duty_factor": _median(table.duty_factor[sel]),
+            "flight_time_s": _median(table.flight_time[sel]) if gait == "run" else None,
+            "stride_length_m": _median(table.stride_length[sel]),
+            "speed_m_s": _median(table.speed[sel]),
+            "strike": {k: int((table.strike[sel] == k).sum()) for k in STRIKES if (table.strike[sel] == k).any()},
+            "strike_angle_deg": _f(np.degrees(_median(table.strike_angle[sel]) or np.nan)),
+            "peak_impact_g": _median(table.peak_impact_g[sel]),
+            "saturated_strides": int(table.saturated[sel].sum()),
+        }
     return out
 
 
@@ -146,6 +179,7 @@ def summarize(
         "grade_pct": grade,
         "by_direction": by_dir,
     }
+    summary["by_gait"] = by_gait(table)
     belt = recording.tags.get("belt_speed_m_s")
     if isinstance(belt, (int, float)) and belt > 0 and speed_mean:
         # on a treadmill the belt-frame speed should equal the belt speed: a free accuracy check

@@ -72,6 +72,10 @@ def _mean_sd(m: Any, sd: Any, unit: str, digits: int = 2) -> str:
     return f"{m:.{digits}f}" + (f" ± {sd:.{digits}f}" if sd is not None else "") + unit
 
 
+def _ms(x: Any) -> Any:
+    return None if x is None else 1000.0 * x
+
+
 def print_summary(result: Any) -> None:
     """A readable session summary (rich tables) on stdout."""
     from rich.console import Console
@@ -107,12 +111,26 @@ def print_summary(result: Any) -> None:
                   _mean_sd(v["speed_mean_m_s"], v["speed_sd_m_s"], ""), f"{v['time_s']:.1f}")
     con.print(t)
 
-    b = Table(title="walking bouts")
-    for col in ("#", "foot", "start s", "duration s", "strides", "distance m", "speed m/s", "direction"):
-        b.add_column(col, justify="right" if col not in ("foot", "direction") else "left")
+    if "run" in s.get("by_gait", {}):
+        g = Table(title="by gait: medians (steps/min, contact and flight ms, m, g)")
+        for col in ("gait", "n", "cadence", "contact", "duty", "flight", "length", "strike", "impact"):
+            g.add_column(col, justify="left" if col in ("gait", "strike") else "right", no_wrap=True)
+        for name, v in s["by_gait"].items():
+            strike = max(v["strike"], key=v["strike"].get) if v["strike"] else "-"
+            g.add_row(name, str(v["strides"]), _fmt(v["cadence_steps_per_min"], "", 0),
+                      _fmt(_ms(v["contact_time_s"]), "", 0), _fmt(v["duty_factor"], "", 2),
+                      _fmt(_ms(v["flight_time_s"]), "", 0), _fmt(v["stride_length_m"]),
+                      f"{strike[:4]} {_fmt(v['strike_angle_deg'], '°', 0)}" if name == "run" else "-",
+                      _fmt(v["peak_impact_g"], "", 1))
+        con.print(g)
+
+    b = Table(title="walking and running bouts")
+    for col in ("#", "foot", "start s", "duration s", "strides", "distance m", "speed m/s", "direction", "gait"):
+        b.add_column(col, justify="right" if col not in ("foot", "direction", "gait") else "left")
     for bout in result.bouts[:30]:
         b.add_row(str(bout["bout"]), bout["foot"], f"{bout['t_start']:.1f}", f"{bout['duration_s']:.1f}",
-                  str(bout["strides"]), f"{bout['distance_m']:.1f}", _fmt(bout["speed_m_s"]), bout["direction"])
+                  str(bout["strides"]), f"{bout['distance_m']:.1f}", _fmt(bout["speed_m_s"]), bout["direction"],
+                  bout.get("gait", "walk"))
     if len(result.bouts) > 30:
         b.caption = f"... {len(result.bouts) - 30} more bouts (see --json)"
     con.print(b)
