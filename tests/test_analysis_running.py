@@ -131,3 +131,19 @@ def test_bridging_fills_the_grid_and_marks_only_long_gaps_uncertain():
     keep[700:730] = False
     _, filled2, n2 = bridge_gaps(Stream(t=t[keep], acc=sig[keep], gyr=sig[keep]))
     assert n2 == 2 and filled2.mask.sum() == 11
+
+
+def test_motion_without_any_stance_says_why_in_one_line():
+    from retrogait.errors import NoGaitError
+    from retrogait.recording import Recording
+
+    rate = 100.0
+    t = np.arange(0, 30, 1 / rate)
+    w = 2 * np.pi * 1.3  # pedalling: the foot turns on the crank, never resting on the ground
+    gyr = np.column_stack([0.3 * np.sin(w * t), 2.5 * np.cos(w * t) + 0.8 * np.cos(2 * w * t), 0.2 * np.sin(2 * w * t)])
+    acc = np.column_stack([3 * np.sin(w * t), 0.5 * np.cos(w * t), 9.81 + 3 * np.cos(w * t)])
+    rec = Recording(streams=[Stream(t=t, acc=acc, gyr=gyr)], source="ride.csv")
+    with pytest.raises(NoGaitError) as err:
+        analyze(rec, profile_lookup=None)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith("ride.csv: no strides found") and "never came to rest" in msg

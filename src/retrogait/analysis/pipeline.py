@@ -16,7 +16,7 @@ from retrogait.analysis.incline import stride_grade
 from retrogait.analysis.parameters import path_shape, segment_any, segment_max
 from retrogait.analysis.ranges import range_sums, row_norm
 from retrogait.analysis.result import AnalysisResult, StrideTable
-from retrogait.analysis.segmentation import Segments, anchors, segments
+from retrogait.analysis.segmentation import MAX_MOTION, Segments, anchors, segments
 from retrogait.analysis.stance import (
     StanceSettings,
     cycle_stances,
@@ -58,6 +58,40 @@ class StreamAnalysis:
     mount: dict[str, Any] = field(default_factory=dict)
     duration: float = 0.0
     path: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    no_gait: str = ""
+    """Why no stride was found, in words (empty when strides were found)."""
+
+
+def _no_gait_reason(swing_max: float, n_stances: int, s: StanceSettings) -> str:
+    """Why a stream holds no stride (``swing_max``: its highest gyro energy, rad/s): no swing at all,
+    swings with no stance between them, or movements too small to be strides."""
+    if swing_max < s.swing_min:
+        return (f"the sensor never turned faster than {s.swing_min:g} rad/s as a swinging foot does "
+                "(only standing or sitting, or not on a foot)")
+    if n_stances < 2:
+        return ("the sensor moved but never came to rest or rolled on the ground between swings "
+                "(cycling, a vehicle, or not on a foot?)")
+    return ("no movement between two stances looked like a stride (a swing faster than "
+            f"{SWING_PEAK:g} rad/s for {MIN_SWING_TIME:g} s that moves the foot {MIN_DISPLACEMENT * 100:g} cm "
+            f"or lifts it {MIN_LIFT * 100:g} cm)")
+
+
+def _motion_left_out(t: np.ndarray, starts: np.ndarray, stops: np.ndarray, block_id: np.ndarray,
+                     energy: np.ndarray, label: str, s: StanceSettings) -> list[str]:
+    """A warning for the stretches of motion longer than MAX_MOTION with no stance (left out)."""
+    if starts.size < 2:
+        return []
+    a, b = stops[:-1], starts[1:]
+    long_ = (block_id[1:] == block_id[:-1]) & ((t[b] - t[a]) > MAX_MOTION)
+    if not long_.any():
+        return []
+    moving = np.array([float(energy[x:y].max()) >= s.swing_min for x, y in zip(a[long_], b[long_])])
+    if not moving.any():
+        return []
+    a, b = a[long_][moving], b[long_][moving]
+    total = float((t[b] - t[a]).sum())
+    return [f"{label}: {a.size} stretch(es) of motion without any stance ({total:.0f} s in all, the first "
+            f"from {t[a[0]]:.1f} s to {t[b[0]]:.1f} s) left out: not walking or running (cycling, a vehicle?)"]
 
 
 def _rest_samples(starts: np.ndarray, stops: np.ndarray, rate: float) -> np.ndarray:
@@ -187,10 +221,12 @@ def analyze_stream(
         keep[false] = False
         starts, stops, block_id, rolling = starts[keep], stops[keep], block_id[keep], rolling[keep]
         segs = segments(starts, stops, block_id, energy, rate, rolling)
+    warnings += _motion_left_out(t, starts, stops, block_id, energy, label, s)
+    no_gait = _no_gait_reason(float(energy.max(initial=0.0)), starts.size, s)
     del energy
     info = {"matrix": rot.tolist(), "source": rot_source}
     if len(segs) == 0:
-        return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration)
+        return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration, no_gait=no_gait)
     tilt = _stance_tilt(sig, starts, stops)
     wrong_mount = bool(tilt > MOUNT_TILT_WARN)  # steeper than any treadmill (20 % = 11 deg)
     if wrong_mount:
@@ -219,7 +255,7 @@ def analyze_stream(
     )
     k = np.flatnonzero(stride)
     if k.size == 0:
-        return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration, path)
+        return StreamAnalysis(StrideTable.empty(), warnings, info, stream.duration, path, no_gait=no_gait)
     # bouts: consecutive stride segments without long standing or anything else in between
     new_bout = np.ones(k.size, dtype=bool)
     new_bout[1:] = ~(
@@ -453,10 +489,8 @@ def analyze(
     table = StrideTable.concat([p.table for p in parts])
     warnings = list(recording.warnings) + [w for p in parts for w in p.warnings]
     if len(table) == 0:
-        raise NoGaitError(
-            f"{source}: no strides found ({recording.duration:.1f} s of data): the foot never left the "
-            "ground between two still phases (only standing, or not a foot-mounted sensor?)"
-        )
+        why = "; ".join(sorted({p.no_gait for p in parts if p.no_gait})) or "no stride-like movement"
+        raise NoGaitError(f"{source}: no strides found in {recording.duration:.1f} s of data: {why}")
     # bouts numbered across feet in time order
     key = np.char.add(table.foot.astype(str), np.char.mod("%d", table.bout))
     _, first_idx, inv = np.unique(key, return_index=True, return_inverse=True)

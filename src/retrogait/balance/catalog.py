@@ -18,7 +18,9 @@ from typing import Any
 
 
 #: The walking directions measured separately (other directions feed only the corrective-step count).
-DIRECTIONS = ("backward", "forward")
+#: Running strides form groups of their own (``"<direction>-running"``, see
+#: :func:`retrogait.balance.selection.stride_columns`): running is never set against walking.
+DIRECTIONS = ("backward", "forward", "backward-running", "forward-running")
 
 
 @dataclass(frozen=True)

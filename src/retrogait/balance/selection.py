@@ -34,6 +34,8 @@ def stride_columns(strides: Any) -> dict[str, np.ndarray]:
 
     ``strides`` is a :class:`retrogait.analysis.StrideTable` or anything with the same field names as
     attributes or mapping keys. ``foot``, ``t_start``, ``stride_time`` and ``direction`` are required.
+    With a ``gait`` column, forward and backward running strides get the directions
+    ``forward-running`` / ``backward-running``, so every metric keeps walking and running apart.
     """
 
     def get(name: str) -> Any:
@@ -45,9 +47,14 @@ def stride_columns(strides: Any) -> dict[str, np.ndarray]:
     if missing:
         raise ValueError(f"stride table lacks required column(s) {missing}")
     n = len(np.asarray(get("t_start")))
+    direction = np.asarray(get("direction"), dtype=str).reshape(n)
+    gait = get("gait")
+    if gait is not None:  # running strides are their own group: never compared with walking
+        run = (np.asarray(gait, dtype=str).reshape(n) == "run") & np.isin(direction, ("forward", "backward"))
+        direction = np.where(run, np.char.add(direction, "-running"), direction)
     cols: dict[str, np.ndarray] = {
         "foot": np.asarray(get("foot"), dtype=str).reshape(n),
-        "direction": np.asarray(get("direction"), dtype=str).reshape(n),
+        "direction": direction,
     }
     for name in _FLOAT_COLUMNS:
         value = get(name)
