@@ -147,3 +147,4 @@ def test_motion_without_any_stance_says_why_in_one_line():
         analyze(rec, profile_lookup=None)
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith("ride.csv: no strides found") and "never came to rest" in msg
+

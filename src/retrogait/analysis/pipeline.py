@@ -325,7 +325,9 @@ def analyze_stream(
     )
     n_sat = int(table.saturated.sum())
     if n_sat:
-        warnings.append(f"{label}: {n_sat} stride(s) hit the sensor range (saturated); their values are unreliable")
+        warnings.append(f"{label}: {n_sat} stride(s) hit the sensor's range (clipped samples, flagged 'saturated'): "
+                        "the rotation or impact beyond the range is lost, so their length and angles are less "
+                        "certain (a sensor set to +-2000 deg/s and +-16 g avoids it)")
     return StreamAnalysis(table, warnings, info, stream.duration, path)
 
 
