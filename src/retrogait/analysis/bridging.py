@@ -102,3 +102,67 @@ def bridge_gaps(stream: Stream) -> tuple[Stream, FilledSamples | None, int]:
     t_new[ins_pos] = t[a] + frac * h
     bridged = replace(stream, t=t_new, acc=fill(stream.acc), gyr=fill(stream.gyr), mag=None, t_host=None)
     return bridged, filled, int(gap.size)
+
+
+def refill_from_neighbours(x: np.ndarray, filled: FilledSamples, seg_start: np.ndarray, seg_end: np.ndarray,
+                           chained: np.ndarray) -> int:
+    """Re-fill the uncertain gaps of ``x`` (N, 3), in place, from the same phase of a neighbouring stride.
+
+    Gait repeats itself: where a gap of :data:`UNCERTAIN_GAP` or more falls inside a stride (segment
+    ``k`` from anchor ``seg_start[k]`` to ``seg_end[k]``), the previous stride (or the next, when the
+    previous one is not chained to it or has a gap at that phase) went through the same motion. Its
+    samples at the same fraction of the stride replace the cubic, shifted by a straight line so that
+    they meet the measured samples at both ends of the gap. The cubic stays where no neighbour stride
+    can lend its samples. Returns the number of samples re-filled.
+    """
+    gap = np.flatnonzero(filled.mask & (filled.dynamics > 0))
+    m = seg_start.shape[0]
+    if gap.size == 0 or m < 2:
+        return 0
+    # contiguous gap runs and the segment holding each
+    brk = np.flatnonzero(np.diff(gap) > 1) + 1
+    g0, g1 = gap[np.r_[0, brk]], gap[np.r_[brk - 1, gap.size - 1]] + 1
+    k = np.searchsorted(seg_start, g0, side="right") - 1
+    inside = (k >= 0) & (g0 > seg_start[np.maximum(k, 0)]) & (g1 <= seg_end[np.maximum(k, 0)])
+    total = 0
+    for side in (-1, 1):  # the previous stride first, then the next one
+        n = k + side
+        ok = inside & (n >= 0) & (n < m)
+        nn, kk = np.clip(n, 0, m - 1), np.clip(k, 0, m - 1)
+        ok &= chained[np.maximum(kk, nn)]  # the two strides follow each other directly
+        a, b = g0 - 1, g1  # measured samples around each gap
+        src_a = _phase_map(a, kk, nn, seg_start, seg_end)
+        src_b = _phase_map(b, kk, nn, seg_start, seg_end)
+        ok &= ~filled.mask[np.floor(src_a).astype(np.int64)] & ~filled.mask[np.ceil(src_b).astype(np.int64)]
+        lens = g1 - g0
+        span_ok = ok & (np.ceil(src_b) - np.floor(src_a) > lens)  # the source phase span holds the gap
+        runs_ok = np.flatnonzero(span_ok)
+        if runs_ok.size == 0:
+            continue
+        rl = lens[runs_ok]
+        owner = np.repeat(runs_ok, rl)
+        i = np.repeat(g0[runs_ok], rl) + np.arange(rl.sum()) - np.repeat(np.cumsum(rl) - rl, rl)
+        src = _phase_map(i, kk[owner], nn[owner], seg_start, seg_end)
+        lo = np.floor(src).astype(np.int64)
+        w = (src - lo)[:, None]
+        val = (1 - w) * x[lo] + w * x[np.minimum(lo + 1, x.shape[0] - 1)]
+        da = x[a[owner]] - _at(x, src_a[owner])
+        db = x[b[owner]] - _at(x, src_b[owner])
+        f = ((i - a[owner]) / (b[owner] - a[owner]))[:, None]
+        x[i] = val + da + f * (db - da)
+        total += i.size
+        inside &= ~span_ok  # done: the next side only for the rest
+    return total
+
+
+def _phase_map(i: np.ndarray, k: np.ndarray, n: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray) -> np.ndarray:
+    """The (fractional) sample of stride ``n`` at the same fraction of the stride as sample ``i`` of ``k``."""
+    u = (i - seg_start[k]) / np.maximum(seg_end[k] - seg_start[k], 1)
+    return seg_start[n] + u * (seg_end[n] - seg_start[n])
+
+
+def _at(x: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``x`` linearly interpolated at fractional sample positions ``pos``."""
+    lo = np.floor(pos).astype(np.int64)
+    w = (pos - lo)[:, None]
+    return (1 - w) * x[lo] + w * x[np.minimum(lo + 1, x.shape[0] - 1)]

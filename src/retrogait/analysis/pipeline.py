@@ -9,7 +9,7 @@ import numpy as np
 
 from retrogait.analysis import frames
 from retrogait.analysis.direction import classify, direction_probabilities
-from retrogait.analysis.bridging import MAX_BRIDGE, FilledSamples, bridge_gaps
+from retrogait.analysis.bridging import MAX_BRIDGE, FilledSamples, bridge_gaps, refill_from_neighbours
 from retrogait.analysis.events import contact_events, running_events
 from retrogait.analysis.gaitmode import duty_factor, flight_time, gait_modes, peak_impact, strike_pattern
 from retrogait.analysis.incline import stride_grade
@@ -221,6 +221,11 @@ def analyze_stream(
         keep[false] = False
         starts, stops, block_id, rolling = starts[keep], stops[keep], block_id[keep], rolling[keep]
         segs = segments(starts, stops, block_id, energy, rate, rolling)
+    if filled is not None and len(segs):
+        # an uncertain gap inside a stride: the neighbouring stride's samples at the same phase
+        for x in (acc, gyr):
+            refill_from_neighbours(x, filled, segs.start, segs.end, segs.chained)
+        gyr_norm = row_norm(gyr)
     warnings += _motion_left_out(t, starts, stops, block_id, energy, label, s)
     no_gait = _no_gait_reason(float(energy.max(initial=0.0)), starts.size, s)
     del energy
