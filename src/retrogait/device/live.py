@@ -1,4 +1,4 @@
-"""Live view of a recording: counters per device plus live strides, forward/backward counts and cadence.
+"""Live view of a recording: counters per device plus live strides, forward/backward/running counts, cadence.
 
 Strides come from the analysis core (:func:`retrogait.analysis.analyze`) run on the last
 :data:`WINDOW` seconds every :data:`EVERY` seconds in a background thread; each stride is counted once,
@@ -141,13 +141,16 @@ class LiveStrides:
         ends = np.asarray(st.t_end, dtype=float)
         feet = np.asarray(st.foot)
         dirs = np.asarray(st.direction)
+        gaits = np.asarray(st.gait)
         for f, (t, _, _) in zip(self.feet, win):
             if len(t) == 0:
                 continue
             new = (feet == f) & (ends > self._last_end[f]) & (ends <= t[-1] - 0.5)
-            for te, d in zip(ends[new], dirs[new]):
+            for te, d, g in zip(ends[new], dirs[new], gaits[new]):
                 self.counts["strides"] = self.counts.get("strides", 0) + 1
                 self.counts[str(d)] = self.counts.get(str(d), 0) + 1
+                if g == "run":
+                    self.counts["running"] = self.counts.get("running", 0) + 1
                 self.stride_ends.append((f, float(te)))
             if new.any():
                 self._last_end[f] = float(ends[new].max())

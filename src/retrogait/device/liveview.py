@@ -29,7 +29,8 @@ def render(rec: Recorder):
         parts.append(Text(
             f"strides {c.get('strides', 0)}  backward {c.get('backward', 0)}  forward {c.get('forward', 0)}  "
             f"sideways {c.get('sideways_left', 0) + c.get('sideways_right', 0)}  "
-            f"cadence {f'{cad:.0f} steps/min' if cad else '-'}   [{rec.live.method}]"))
+            + (f"running {c['running']}  " if c.get("running") else "")
+            + f"cadence {f'{cad:.0f} steps/min' if cad else '-'}   [{rec.live.method}]"))
     parts.append(Text("Ctrl-C stops and closes the file", style="dim"))
     return Group(*parts)
 
