@@ -114,6 +114,20 @@ class OutputDir:
             return None
         return d["sha256"] if (st.st_size, st.st_mtime_ns) == (d["size"], d["mtime_ns"]) else None
 
+    def previous_hash(self, path: Path) -> str | None:
+        """The SHA-256 of ``path`` when it was last analyzed with these settings (it may have changed)."""
+        rid = self.by_path.get(str(path))
+        return None if rid is None else self.done[rid]["sha256"]
+
+    def touch(self, recording_id: str) -> None:
+        """Record the current size and mtime of a finished recording's file (its content is unchanged)."""
+        entry = self.done[recording_id]
+        st = Path(entry["path"]).stat()
+        entry["size"], entry["mtime_ns"] = st.st_size, st.st_mtime_ns
+        tmp = self._tmp(f"{recording_id}.json")
+        tmp.write_text(json.dumps(entry, allow_nan=False))
+        os.replace(tmp, self.state / "done" / f"{recording_id}.json")
+
     def is_done(self, path: Path) -> str | None:
         """The recording id when ``path`` was analyzed before with these settings and is unchanged."""
         sha = self.known_hash(path)

@@ -40,6 +40,7 @@ class FileResult:
     samples: int = 0
     seconds: float = 0.0
     worker: str = ""
+    unchanged: bool = False  # the content hash matched ``known_sha256``: nothing was analyzed
 
     @property
     def n_strides(self) -> int:
@@ -73,14 +74,18 @@ def _maybe_fault() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def analyze_file(path: str, settings: BatchSettings) -> FileResult:
-    """Analyze one recording with ``settings``; errors become ``FileResult.error`` (one line)."""
+def analyze_file(path: str, settings: BatchSettings, known_sha256: str | None = None) -> FileResult:
+    """Analyze one recording with ``settings``; errors become ``FileResult.error`` (one line).
+
+    ``known_sha256``: the hash of the file's content when it was analyzed before (its size or time
+    changed since); if the content is still the same, nothing is analyzed (``unchanged``).
+    """
     from retrogait.errors import RetrogaitError
 
     t0 = time.perf_counter()
     out = FileResult(path=path, worker=socket.gethostname())
     try:
-        _run(out, settings)
+        _run(out, settings, known_sha256)
     except RetrogaitError as exc:
         out.error, out.exit_code = str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code
     except MemoryError:
@@ -94,7 +99,7 @@ def analyze_file(path: str, settings: BatchSettings) -> FileResult:
     return out
 
 
-def _run(out: FileResult, settings: BatchSettings) -> None:
+def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> None:
     from retrogait.analysis import analyze
     from retrogait.balance.metrics import session_metrics
     from retrogait.batch.rows import session_rows, stride_columns
@@ -108,6 +113,9 @@ def _run(out: FileResult, settings: BatchSettings) -> None:
                              "files at the same path)")
     out.sha256 = file_sha256(path)
     out.recording_id = settings.recording_id(out.sha256)
+    if out.sha256 == known_sha256:
+        out.unchanged = True
+        return
     _maybe_fault()
     rec = _load(path, settings.preset, settings.acc_unit, settings.gyr_unit, settings.rate, settings.foot,
                 settings.columns)
