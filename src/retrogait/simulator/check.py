@@ -71,3 +71,63 @@ def landing_pitch_extremes(result, foot: str) -> np.ndarray:
         lo, hi = np.searchsorted(tr.t, [0.5 * (a + b), b + 0.15])
         out[i] = tr.t[lo + int(np.argmax(pitch[lo:hi] * np.sign(p_ic)))]
     return out
+
+
+def moving_energy(t: np.ndarray, gyr: np.ndarray, window: float = 0.1) -> np.ndarray:
+    """E: centred moving average of the gyro norm ``|omega|`` over ``window`` s (uniform samples)."""
+    rate = 1.0 / float(np.median(np.diff(t)))
+    n = max(int(round(window * rate)), 1)
+    return np.convolve(np.linalg.norm(gyr, axis=1), np.ones(n) / n, mode="same")
+
+
+def quiet_stances(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, g_stand: np.ndarray, *,
+                  window: float = 0.1, min_stride: float = 0.5, max_stride: float = 1.2,
+                  min_peak: float = 2.0) -> dict[str, np.ndarray]:
+    """Per stride of a running (or walking) recording, measured the same way on simulated and real data
+    (raw sensor axes, no calibration): E = ``window``-s moving average of ``|gyr|``; strides run from one
+    minimum of E to the next (minima at least ``min_stride`` s apart, ``min_stride < stride <
+    max_stride``). Returns per stride:
+
+    * ``t_min``, ``e_min``: time and E (rad/s) of the quiet moment; ``e_peak``: the stride's largest E;
+      ``ratio`` = ``e_min / e_peak``;
+    * ``tilt_deg``: angle between the specific force averaged over +-10 ms at the quiet moment and
+      ``g_stand`` (the standing attitude's);
+    * ``swing_pause``: the lowest E between the stride's first and last E peaks above a quarter of
+      ``e_peak``, over ``e_peak`` (the pauses of the rotation inside the swing);
+    * ``impact_g``: the stride's largest ``|acc|``, g;
+    * ``ic_est``: the landing, the largest ``|acc|`` in the 0.25 s before the quiet moment;
+      ``contact_est``: from ``ic_est`` to the push-off peak (the first peak of E after the quiet moment),
+      s; an IMU estimate, not the true contact.
+
+    Strides whose quiet moment is not both preceded and followed by a swing (E above half the stride's
+    peak within 0.35 s: starting, stopping) or whose peak is below ``min_peak`` rad/s (standing) are left
+    out."""
+    from scipy.signal import find_peaks
+
+    rate = 1.0 / float(np.median(np.diff(t)))
+    e = moving_energy(t, gyr, window)
+    anorm = np.linalg.norm(acc, axis=1)
+    mins, _ = find_peaks(-e, distance=max(int(min_stride * rate), 1))
+    h = max(int(round(0.01 * rate)), 1)
+    g0 = np.asarray(g_stand, dtype=float) / np.linalg.norm(g_stand)
+    rows = []
+    for a, b in zip(mins[:-1], mins[1:]):  # loop over strides
+        if not min_stride < t[b] - t[a] < max_stride or a < int(0.25 * rate) or a < h:
+            continue
+        seg = e[a:b + 1]
+        peak = float(seg.max())
+        pk, _ = find_peaks(seg, height=0.25 * peak)
+        pause = float(seg[pk[0]:pk[-1] + 1].min()) if pk.size >= 2 else peak
+        f = acc[a - h:a + h + 1].mean(axis=0)
+        tilt = np.degrees(np.arccos(np.clip(f @ g0 / np.linalg.norm(f), -1.0, 1.0)))
+        if peak < min_peak or min(e[max(a - int(0.35 * rate), 0):a + 1].max(),
+                                  seg[:int(0.35 * rate)].max()) < 0.5 * peak:
+            continue  # no swing just before or after: standing, starting or stopping
+        lo = a - int(0.25 * rate)
+        ic = lo + int(np.argmax(anorm[lo:a + 1]))
+        tc = a + int(pk[0]) if pk.size else b
+        rows.append((t[a], e[a], peak, e[a] / peak, tilt, pause / peak, anorm[a:b + 1].max() / GRAVITY,
+                     t[ic], t[tc] - t[ic]))
+    keys = ("t_min", "e_min", "e_peak", "ratio", "tilt_deg", "swing_pause", "impact_g", "ic_est", "contact_est")
+    arr = np.array(rows, dtype=float).reshape(-1, len(keys))
+    return {k: arr[:, i] for i, k in enumerate(keys)}

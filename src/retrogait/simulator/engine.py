@@ -27,6 +27,7 @@ from retrogait.simulator.truth import COLUMNS, StrideTruth, Truth, session_total
 
 BLOCK = 200_000  # samples evaluated at once (bounds memory at high rates)
 CLEARANCE_GRID = 64  # evaluation points per swing for the clearance truth
+RUN_TURN = (2.0, 3.5)  # running: curvature factors at the heel-kick and late-swing pitch extremes
 IMPACT_WINDOW = (-0.005, 0.040)  # s around the truth's t_ic where the peak impact is looked for
 IMPACT_STEP = 0.001  # s, its evaluation grid (continuous-time truth, independent of the sample rate; the
 # peak is refined by a parabola through the largest grid value and its neighbours)
@@ -71,7 +72,8 @@ def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
     pitch = np.array([r.pitch for r in records], dtype=float)  # tc, ext1, ext2, ic
     t_ho, t_tc, t_ic, t_ff = ev.T
     sw = t_ic - t_tc
-    knots = np.column_stack([t_ho, t_tc, t_tc + 0.15 * sw, t_tc + 0.88 * sw, t_ic, t_ff])
+    frac = np.array([r.swing_knots for r in records], dtype=float)  # (0.15, 0.88) walking
+    knots = np.column_stack([t_ho, t_tc, t_tc + frac[:, 0] * sw, t_tc + frac[:, 1] * sw, t_ic, t_ff])
     zeros = np.zeros(len(records))
     values = np.column_stack([zeros, pitch[:, 0], pitch[:, 1], pitch[:, 2], pitch[:, 3], zeros])
     # knot slopes and curvatures: zero at the ends (flat foot); at the two swing extremes those of the
@@ -91,6 +93,23 @@ def build_plan(records: list[StrideRecord], geom: FootGeometry) -> StridePlan:
     with np.errstate(divide="ignore", invalid="ignore"):
         slopes[:, 4] = np.where(sl * sr > 0, 2.0 * sl * sr / (sl + sr), 0.0)
     slopes[:, 1] = 2.2 * pitch[:, 0] / (knots[:, 1] - knots[:, 0])
+    run = np.array([r.gait == "run" for r in records])
+    if run.any():
+        # running: the push-off roll accelerates into the heel kick without overshooting the swing's
+        # rate (at most the secant to the kick); the late-swing extreme sits exactly at its knot (~35 ms
+        # before the first touch at a jog), where the foot turns sharply and is lowered at once, as in
+        # real heel strikes
+        pre, post = pitch[:, 0] / (knots[:, 1] - knots[:, 0]), sec[:, 1]
+        end = np.where(pre * post > 0, np.sign(pre) * np.minimum(2.0 * np.abs(pre), np.abs(post)), 2.0 * pre)
+        slopes[:, 1] = np.where(run, end, slopes[:, 1])
+        # (forefoot landings without a late-swing turn, the sole still rotating toe-up toward flat at
+        # the touch: the monotone slope of the walking model)
+        turn = run & ((values[:, 3] - values[:, 2]) * (values[:, 4] - values[:, 3]) < 0)
+        slopes[:, 3] = np.where(turn, 0.0, slopes[:, 3])
+        # sharper turns at the two swing extremes (the real foot keeps its swing rate until shortly
+        # before each turn: the 0.1-s mean rotation rate never falls below ~0.3 of its swing peak)
+        curv[:, 2] = np.where(run, RUN_TURN[0] * curv[:, 2], curv[:, 2])
+        curv[:, 3] = np.where(turn, RUN_TURN[1] * curv[:, 3], curv[:, 3])
     rflat_a = np.array([r.rflat_a for r in records])
     rflat_b = np.array([r.rflat_b for r in records])
     heel_a = np.array([r.heel_a for r in records])
@@ -117,7 +136,8 @@ def _rolling_stance(records: list[StrideRecord], knots: np.ndarray) -> dict[str,
     """Stance-roll profiles (see :class:`~retrogait.simulator.footmodel.StridePlan`) when any stride of
     the foot has a rolling stance; {} otherwise (walking: every stance still, arrays untouched)."""
     w = np.array([r.stance_roll for r in records], dtype=float)
-    if not np.any(w):
+    ev = np.array([r.stance_evert for r in records], dtype=float)
+    if not np.any(w) and not np.any(ev):
         return {}
     k_n = len(records)
     bout = np.array([r.bout for r in records])
@@ -125,10 +145,10 @@ def _rolling_stance(records: list[StrideRecord], knots: np.ndarray) -> dict[str,
     roll_y = np.zeros((k_n + 1, 4))
     roll_dy = np.zeros((k_n + 1, 4))
     # the stance after stride k's landing rolls when the foot takes off again in the same bout
-    k = np.flatnonzero((w[:-1] != 0.0) & (bout[:-1] == bout[1:]))
+    k = np.flatnonzero(((w[:-1] != 0.0) | (ev[:-1] != 0.0)) & (bout[:-1] == bout[1:]))
     t0, t1 = knots[k, 4], knots[k, 5]  # landing (model) and foot flat of stride k
     t2, t3 = knots[k + 1, 0], knots[k + 1, 1]  # push-off roll and take-off of stride k + 1
-    phi1 = w[k] * (t1 - t0) / 2.0
+    phi1 = w[k] * (t1 - t0) / 2.0 + ev[k]  # running: the eversion happens while the foot is lowered
     roll_t[k + 1] = np.column_stack([t0, t1, t2, t3])
     roll_y[k + 1] = np.column_stack([np.zeros_like(t0), phi1, phi1 + w[k] * (t2 - t1), np.zeros_like(t0)])
     roll_dy[k + 1, 1] = w[k]

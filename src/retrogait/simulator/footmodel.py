@@ -26,7 +26,8 @@ One stride of one foot (from the flat stance on footprint *a* to the flat stance
 Rolling stance (running, fast walking; ``StridePlan.roll_t`` set): the flat phase is not at rest. Each
 stance has a roll profile ``phi(t)`` about the foot's heel-ball line (its x axis through both contact
 points, so heel and ball stay on the ground: eversion, then inversion before the push-off), a C2
-quintic Hermite with knots at the model's landing ``t_ic`` (0), foot flat ``t_ff`` (rate ``w``), the next
+quintic Hermite with knots at the model's landing ``t_ic`` (0), foot flat ``t_ff`` (rate ``w``; running
+adds the eversion reached while the foot is lowered, ``StrideRecord.stance_evert``, ~4 deg), the next
 ``t_ho`` (rate ``w``, linear in between) and the next ``t_tc`` (0). The foot's angular rate through the
 flat phase is then ``w`` (the requested ``stance_roll``), never zero.
 

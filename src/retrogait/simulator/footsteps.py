@@ -120,6 +120,8 @@ class StrideRecord:
     strike: str = ""  # running strides: rearfoot / midfoot / forefoot ("" = from the direction)
     stance_roll: float = 0.0  # rad/s, roll rate through the flat phase of the stance after the landing
     impact_lead: float | None = None  # s before the model's landing at which the bounce starts
+    swing_knots: tuple[float, float] = (0.15, 0.88)  # swing fractions of the two pitch extremes
+    stance_evert: float = 0.0  # rad, roll (eversion, signed like stance_roll) reached at foot flat
 
 
 @dataclass
@@ -325,14 +327,18 @@ class Planner:
                 pitch=pitch, heel_a=fs.heel.copy(), rflat_a=fs.rflat.copy(), heel_b=heel, rflat_b=rflat,
                 clearance=max(clear_mean * (1.0 + p.clearance_cv * z_clear), 0.0),
                 lateral=p.swing_lateral * side * (1.0 + 0.2 * z_lat),
-                roll=np.deg2rad(p.roll_deg) * side * (1.0 + 0.2 * z_roll),
+                roll=np.deg2rad(p.roll_deg) * st.swing_roll * side * (1.0 + 0.2 * z_roll),
                 impact=impact, impact_time=impact_time,
                 direction=direction, segment=index, bout=self.bout, grade_pct=float(grade), first=first,
-                gait=gait, strike=st.strike or "",
+                gait=gait, strike=st.strike or "", swing_knots=tuple(st.swing_knots),
             )
+            jitter = 1.0
             if roll_rate > 0.0:  # extra draws only for rolling stances
                 # eversion is a positive roll about +x for the left foot, negative for the right
-                rec.stance_roll = side * roll_rate * float(np.clip(1.0 + 0.1 * rng.standard_normal(), 0.75, 1.25))
+                jitter = float(np.clip(1.0 + 0.1 * rng.standard_normal(), 0.75, 1.25))
+                rec.stance_roll = side * roll_rate * jitter
+            if st.stance_evert:  # running: the foot everts (pronates) while it is lowered to flat
+                rec.stance_evert = side * np.deg2rad(st.stance_evert) * jitter
             self.plan.strides.append(rec)
             self.feet[foot] = FootState(heel, rflat, grade, m[j])
         # mark each foot's last stride of the bout

@@ -14,18 +14,21 @@ swing), with running's timing and angles:
   2)^-0.55`` backward; so the duty factor per foot is 0.26-0.36 (< 0.5): a flight phase where neither
   foot touches follows every take-off;
 * foot-strike pattern (Altman & Davis 2012: sole angle at contact > 8 deg rearfoot, -1.6..8 deg
-  midfoot, < -1.6 deg forefoot): rearfoot lands toe-up (+14 deg) and rolls about the heel to flat in
-  ~20 % of the contact, midfoot nearly flat (+2 deg, 10 %), forefoot toe-down (-10 deg) with the heel
-  lowered in ~25 % of the contact. Backward running lands on the forefoot and leaves from the heel,
-  toe up (close to time-reversed forward running);
-* push-off: sole angle -38 deg at take-off forward (+16 deg, toe up, backward); early swing the heel
-  kicks up toward the buttocks (sole -(50 + 10 v) deg, at most -95 deg), late swing the foot comes
-  forward; the swing's angular rate peaks at 11-27 rad/s forward (2-5 m/s), 7-10 rad/s backward;
+  midfoot, < -1.6 deg forefoot). Checked against real running (the PyShoe jogs, 1.6-2.2 m/s, rearfoot;
+  ``benchmarks/validate_simulator.py running-vs-real``): the sole's late-swing extreme (rearfoot +23 deg)
+  comes ~35 ms before the first touch (~+20 deg), the foot is lowered at once (slap to flat ~70-80 ms
+  after the touch at a jog, everting ~4 deg meanwhile), stays flat and nearly still (``flat_share``:
+  ~85 ms at 2 m/s, ~20 ms at 5 m/s; residual roll ``stance_roll`` = 0.2 rad/s), then rolls over the toe
+  (heel-off, push-off, last touch at about -35 deg). Midfoot lands nearly flat (~+4 deg), forefoot
+  toe-down (~-10 deg) with the heel lowered; backward running lands on the forefoot (about -15 deg),
+  lowers the heel, stays flat and leaves from the heel, toe up (about +20 deg at the last touch);
+* swing: the heel kicks up (sole -(45 + 10 v) deg, at most -90) then the foot comes forward; the swing's
+  0.1-s mean rotation rate peaks at ~7 rad/s at 2 m/s (the real jogs: 8-9.5), 12 rad/s at 5 m/s, and
+  does not drop below ~0.2-0.3 of its peak at the pitch turns (a 14-deg roll hump and sharpened turns);
 * impact: the sensor bounces on the shoe from the first touch (a damped down-up oscillation, 22 ms):
-  peaks of about 6-12 g rearfoot, 5-12 g midfoot, 4-7 g forefoot and backward at the sensor (2-5 m/s),
-  so landings may clip a narrower range (the truth says which strides had clipped samples);
-* the stance never rests: the foot keeps rolling (eversion then inversion about its heel-ball line) at
-  ``stance_roll`` = 0.8 rad/s through the flat phase.
+  peaks of about 7-10 g rearfoot at 2-3 m/s (the real jogs: 5-9 g), up to ~16 g at 5 m/s, 5-6 g
+  midfoot and forefoot, ~5 g backward, so landings may clip a narrower range (the truth says which
+  strides had clipped samples).
 
 Limits: a rigid foot (no toe joint, no midsole deformation beyond the 4 mm used for the contact
 events), no body/trunk model, the impact is a prescribed bounce of the sensor (not a contact model).
@@ -44,16 +47,42 @@ RUN_BASE: dict[str, DirectionStyle] = {
 }
 CONTACT_2MS = {"forward": 0.28, "backward": 0.25}  # contact time at 2 m/s, s
 CONTACT_EXP = -0.55
-FLAT_SHARE = 0.25  # share of the model's stance after foot flat spent flat (rolling) before the push-off
 DEFAULT_STRIKE = {"forward": "rearfoot", "backward": "forefoot"}
-RUN_STANCE_ROLL = 0.8  # rad/s
+RUN_STANCE_ROLL = 0.2  # rad/s, residual roll through the flat phase (see flat_share)
+RUN_EVERSION = 4.0  # deg, eversion (pronation) reached while the foot is lowered to flat
+#: the pitch extremes of a running swing: the heel kick at this fraction of the swing; the landing turn
+#: (the sole's late-swing extreme) this long before the model's anchored landing (the first touch comes
+#: ~40 ms before that landing: the last mm of the approach compress heel pad and sole), i.e. ~35 ms
+#: before the first touch at a jog (the PyShoe jogs: largest toe-up ~30-50 ms before the impact), closer
+#: to the touch at speed (``turn_lead``)
+KICK_KNOT = 0.20
 
-#: per strike: sole angle at contact and just before (late-swing extreme), deg; fraction of the contact
-#: time from the landing to foot flat; impact bounce amplitude (mm) and duration (s)
+
+def turn_lead(speed: float) -> float:
+    """Time (s) from the late-swing pitch extreme to the model's anchored landing: 0.075 s up to 2.5 m/s,
+    falling linearly to 0.045 s at 4 m/s and above (an assumption, no running data above 2.2 m/s here: a
+    faster leg swings the foot down later and quicker)."""
+    return float(0.075 - 0.02 * np.clip(speed - 2.5, 0.0, 1.5))
+LOAD_MIN = 0.032  # s, shortest loading roll from the model's landing to foot flat
+RUN_SWING_ROLL = 3.5  # the swing's roll hump, x Person.roll_deg (4 deg walking): the running foot turns
+# about its other axes too, so the 0.1-s mean rotation rate does not drop at the swing's pitch turns
+
+
+def flat_share(speed: float) -> float:
+    """Share of the nominal contact time the foot spends flat and nearly still (mid-stance), between the
+    loading roll and heel-off: 0.30 at 2 m/s (~85 ms: the real PyShoe jogs, 1.6-2.2 m/s, show a still
+    foot for ~80-100 ms per stance), falling linearly to 0.12 at 5 m/s (~20 ms) and at least 0.10 (an
+    assumption: the contact shrinks with speed and the push-off and loading rolls cannot shrink as much)."""
+    return float(np.clip(0.30 - 0.06 * (speed - 2.0), 0.10, 0.30))
+
+#: per strike: sole angle at the first touch (the late-swing extreme: the foot turns there and is lowered
+#: at once) and at the model's anchored landing ~40 ms later, deg; fraction of the contact time from
+#: that landing to foot flat (the rest of the loading roll: rearfoot ~75-80 ms from the first touch to
+#: flat at a jog, as in the PyShoe jogs); impact bounce amplitude (mm) and duration (s)
 STRIKE_SHAPE = {
-    "rearfoot": dict(ic=12.0, ext2=15.0, ff=0.22, impact_mm=0.26, impact_s=0.022),
-    "midfoot": dict(ic=1.0, ext2=2.0, ff=0.10, impact_mm=0.20, impact_s=0.022),
-    "forefoot": dict(ic=-12.0, ext2=-9.0, ff=0.25, impact_mm=0.13, impact_s=0.022),
+    "rearfoot": dict(ext2=23.0, ic=8.0, ff=0.13, impact_mm=0.26, impact_s=0.022),
+    "midfoot": dict(ext2=6.0, ic=1.0, ff=0.07, impact_mm=0.20, impact_s=0.022),
+    "forefoot": dict(ext2=-13.0, ic=-6.0, ff=0.18, impact_mm=0.13, impact_s=0.022),
 }
 #: the physical contact (first touch / last touch within the 4 mm sole compression) is longer than the
 #: model's anchored stance (mostly at take-off: the toe stays within 4 mm of the ground while the foot
@@ -78,22 +107,33 @@ def run_style(direction: str, speed: float, cadence: float, strike: str | None) 
     duty = float(np.clip(contact - CONTACT_MARGIN[direction], 0.10, 0.45))  # the model's anchored stance
     shape = STRIKE_SHAPE[strike]
     if direction == "forward":
-        pitch_tc, ext1 = -28.0, -min(50.0 + 10.0 * speed, 95.0)
-        ic, ext2 = shape["ic"], shape["ext2"]
+        pitch_tc, ext1 = -21.0, -min(45.0 + 10.0 * speed, 90.0)
+        # faster running: more of the loading roll before the anchored landing, less pitch before the
+        # model's take-off, so the short flat phase stays nearly still
+        ic = shape["ic"] * float(np.clip(1.0 - 0.25 * (speed - 2.0), 0.25, 1.0))
+        ext2 = shape["ext2"]
+        pitch_tc = pitch_tc * float(np.clip(1.0 - 0.15 * (speed - 2.0), 0.5, 1.0))
         clearance = 0.12 + 0.05 * speed
     else:  # backward running: forefoot landing, heel leaves last with the toe up
         strike = "forefoot"
         shape = STRIKE_SHAPE["forefoot"]
-        pitch_tc, ext1, ic, ext2 = 12.0, 35.0, -12.0, -15.0
+        pitch_tc, ext1, ext2, ic = 7.0, 45.0, -16.0, -8.0
+        ic *= float(np.clip(1.0 - 0.25 * (speed - 2.0), 0.25, 1.0))  # as forward: quieter flat phase
+        pitch_tc *= float(np.clip(1.0 - 0.15 * (speed - 2.0), 0.5, 1.0))
         clearance = 0.10 + 0.03 * speed
     # foot flat a fixed share of the real contact after the landing (the loading roll must not be
-    # squeezed into the model's shorter anchored stance); the flat phase takes FLAT_SHARE of the rest
-    f_ff = min(shape["ff"] * contact, 0.5 * duty)
+    # squeezed into the model's shorter anchored stance), then a nearly still flat phase (flat_share of
+    # the contact, shorter at speed), the rest is the push-off roll (at least 35 % of the model's stance)
+    # (at least LOAD_MIN s: a faster slap would stop with an unrealistic jolt at the sensor)
+    f_ff = min(max((shape["ff"] if direction == "forward" else 0.16) * contact, LOAD_MIN / t_stride), 0.35 * duty)
+    flat = min(flat_share(speed) * contact, 0.65 * duty - f_ff)
+    swing = (1.0 - duty) * t_stride  # the model's swing, s
+    knots = (KICK_KNOT, max(1.0 - turn_lead(speed) / swing, 0.8))
     return DirectionStyle(
         speed=base.speed, cadence_ref=base.cadence_ref, cadence_exp=base.cadence_exp,
         pitch_tc=pitch_tc, pitch_ext1=ext1, pitch_ext2=ext2, pitch_ic=ic,
-        f_ff=f_ff, f_ho=f_ff + FLAT_SHARE * (duty - f_ff), f_tc=duty,
+        f_ff=f_ff, f_ho=f_ff + flat, f_tc=duty,
         cv_stride_time=base.cv_stride_time, cv_stride_length=base.cv_stride_length, clearance=clearance,
         impact_mm=shape["impact_mm"], impact_s=shape["impact_s"], stance_roll=RUN_STANCE_ROLL,
-        strike=strike,
+        strike=strike, swing_knots=knots, stance_evert=RUN_EVERSION, swing_roll=RUN_SWING_ROLL,
     )

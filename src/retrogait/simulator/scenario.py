@@ -58,6 +58,9 @@ class DirectionStyle:
     impact_s: float | None = None  # its duration, s
     stance_roll: float = 0.0  # rad/s, default residual roll rate through mid-stance
     strike: str | None = None  # rearfoot / midfoot / forefoot (running styles)
+    swing_knots: tuple[float, float] = (0.15, 0.88)  # where in the swing the two pitch extremes sit
+    stance_evert: float = 0.0  # deg, eversion (roll) reached at foot flat (running: pronation)
+    swing_roll: float = 1.0  # multiplier of Person.roll_deg (the swing's roll hump)
 
 
 #: Realistic defaults. Forward: heel strike toe-up, toe-off toe-down (the real gaitmap example, healthy,
@@ -84,7 +87,8 @@ class Walk:
     (``rearfoot`` / ``midfoot`` / ``forefoot``; default rearfoot forward, forefoot backward).
     ``stance_roll`` (rad/s, e.g. 0.1-0.4 for fast walking): the foot never comes to rest in stance but
     keeps rolling (eversion then inversion about its heel-ball line) at about this rate through the
-    flat phase; running bouts default to 0.8 rad/s, walking bouts to 0 (still stance).
+    flat phase; running bouts default to 0.2 rad/s (a nearly still, nearly flat mid-stance, as in real
+    running recordings), walking bouts to 0 (still stance).
     """
 
     direction: str = "forward"
