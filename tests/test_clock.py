@@ -17,9 +17,11 @@ from retrogait.protocols.base import SampleBatch
 
 def _reads(rate: float, seconds: float, *, speed: float = 1.0, seed: int = 0, t0: float = 0.0,
            starved: tuple[tuple[float, float], ...] = (), lost: tuple[tuple[float, float], ...] = (),
-           device_time: bool = True, first: int = 0):
+           late: tuple[tuple[float, float], ...] = (), device_time: bool = True, first: int = 0):
     """(receive time, SampleBatch) of a scripted device and host; ``starved``: (from, duration) in which
-    the host does not read; ``lost``: (from, duration) in which the device's samples are lost."""
+    the host does not read; ``lost``: (from, duration) in which the device's samples are lost; ``late``:
+    (at, delay): the read at ``at`` gets its receive time ``delay`` late (the reader thread waited for
+    the CPU or the GIL between the read and the clock), and the next read comes after that."""
     rng = np.random.default_rng(seed)
     n = int(seconds * rate * speed)
     i = np.arange(n)
@@ -33,9 +35,19 @@ def _reads(rate: float, seconds: float, *, speed: float = 1.0, seed: int = 0, t0
     for a, d in starved:
         reads = reads[(reads < t0 + a) | (reads >= t0 + a + d)]
     reads = reads[reads <= produced[-1] + 0.1]
+    stamps = reads.copy()
+    for a, d in late:
+        got = np.searchsorted(arrived, reads, side="right")
+        j = int(np.searchsorted(reads, t0 + a))
+        while got[j] == got[j - 1]:  # a read that brings samples
+            j += 1
+        ok = np.ones(reads.size, dtype=bool)
+        ok[j + 1:] = reads[j + 1:] > reads[j] + d
+        reads, stamps = reads[ok], stamps[ok]
+        stamps[j] = reads[j] + d
     upto = np.searchsorted(arrived, reads, side="right")
     out, done = [], 0
-    for r, u in zip(reads, upto):
+    for r, u in zip(stamps, upto):
         idx = i[done:u][keep[done:u]]
         done = u
         if idx.size == 0:
@@ -50,15 +62,16 @@ def _reads(rate: float, seconds: float, *, speed: float = 1.0, seed: int = 0, t0
 
 
 def _run(clock: SessionClock, reads) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """Feed every read; (session times, sample numbers, events)."""
-    ts, ks, events = [], [], []
+    """Feed every read as the recorder does; (session times, sample numbers, events)."""
+    stamped, events = [], []
     for t_recv, b in reads:
-        ts.append(clock.stamp(t_recv, b))
-        ks.append(b.acc[:, 0].astype(int))
+        stamped += clock.feed(t_recv, b)
         events += clock.take_events()
-    clock.finish()
+    stamped += clock.finish()
     events += clock.take_events()
-    return np.concatenate(ts), np.concatenate(ks), events
+    assert [id(b) for _, b, _ in stamped] == [id(b) for _, b in reads]  # every batch, in order
+    return (np.concatenate([t for _, _, t in stamped]),
+            np.concatenate([b.acc[:, 0].astype(int) for _, b, _ in stamped]), events)
 
 
 # -- the fits --------------------------------------------------------------------------------------
@@ -166,6 +179,24 @@ def test_clockless_stall_is_one_host_clock_gap():
     assert (gap["t"], gap["t_end"]) == (t[b], t[b + 1])
     assert gap["t_end"] - gap["t"] == pytest.approx((k[b + 1] - k[b]) / 500, abs=0.01)
     assert clock.measured_rate == pytest.approx(500.0, rel=1e-9)  # the gap left out
+
+
+def test_a_late_read_is_no_gap():
+    """A busy machine: one read's receive time is taken 0.4 s late (> HOST_GAP), though nothing was
+    lost. Judged alone that batch looks like lost samples; the next batch, on time again, shows it was
+    not, so the clock keeps going."""
+    reads = _reads(200.0, 3.0, seed=11, device_time=False, late=((1.2, 0.4),))
+    assert max(t - len(np.concatenate([b.acc for _, b in reads[:i + 1]])) / 200.0
+               for i, (t, _) in enumerate(reads)) > HOST_GAP  # the late one
+    clock = SessionClock(200.0, True, device_time=False)
+    t, k, events = _run(clock, reads)
+    assert [e["kind"] for e in events] == ["clock_drift"]
+    np.testing.assert_array_equal(np.diff(k), 1)
+    np.testing.assert_allclose(np.diff(t), 1 / 200, atol=1e-9)
+    alone = SessionClock(200.0, True, device_time=False)
+    for t_recv, b in reads:
+        alone.stamp(t_recv, b)
+    assert [e["kind"] for e in alone.take_events()] == ["gap"]  # what holding it back avoids
 
 
 def test_clockless_device_at_another_rate_is_a_mismatch_not_gaps():

@@ -71,7 +71,10 @@ def test_every_sent_sample_reaches_the_file(protocol, tmp_path):
     _assert_contiguous(_index_in_sent(emu, s.acc, s.gyr))
     assert stats["bad_frames"] == 0 and stats["dropped"] == 0 and stats["gaps"] == 0
     assert s.t_host is not None and np.all(np.diff(s.t) > 0)
-    assert np.median(np.diff(s.t)) == pytest.approx(1 / RATE, rel=0.02)
+    if protocol == "witmotion":  # no device clock: the rate is measured from host receive times
+        assert np.median(np.diff(s.t)) == pytest.approx(1 / RATE, rel=0.05)
+    else:  # the device clock, kept exactly
+        np.testing.assert_allclose(np.diff(s.t), 1 / RATE, atol=2e-6)
     lag = s.t_host - s.t
     assert abs(np.median(lag)) < 0.05  # device clock mapped onto the host clock
     assert s.device["protocol"] == protocol.split("-")[0]
@@ -118,7 +121,7 @@ def test_witmotion_flips_are_counted(tmp_path):
 def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path):
     acc, gyr = _source()
     # the faults come after the recorder has identified the device, even on a busy machine
-    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=1.0:0.4,disconnect=1.8:0.6"))
+    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=1.5:0.4,disconnect=2.4:0.6"))
     port = emu.start()
     out = tmp_path / "rec.rgt"
     rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, reconnect_timeout=5)
@@ -167,10 +170,10 @@ def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path)
 def test_unplugged_for_good_ends_with_the_file_intact(tmp_path):
     acc, gyr = _source()
     emu = Emulator(acc, gyr, RATE, "retrogait", faults=parse_faults("disconnect=0.8:30"))
-    t0 = time.monotonic()
-    rec, stats = _record(emu, tmp_path, 10.0, reconnect_timeout=0.7)
-    assert time.monotonic() - t0 < 5
+    rec, stats = _record(emu, tmp_path, 30.0, reconnect_timeout=0.7)
     assert [e["kind"] for e in rec.events][:2] == ["disconnect", "device_lost"]
+    (end,) = [e for e in rec.events if e["kind"] == "recorder_stats"]
+    assert end["stop_reason"].startswith("every device was lost")  # not the 30 s duration
     _assert_contiguous(_index_in_sent(emu, rec.streams[0].acc, rec.streams[0].gyr))
 
 

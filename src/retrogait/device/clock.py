@@ -14,9 +14,10 @@ timing and a late read (a busy machine) cannot tilt a rate or drift estimate.
 * Devices without a clock: evenly spaced times at the device's rate (announced, given, or measured from
   the arrivals); an untrusted rate is refined from the lower envelope of the arrivals at 1, 2, 4 ... s of
   a clock segment, keeping continuity and slewing (by at most :data:`MAX_SLEW`) towards that envelope,
-  so the times neither jump nor wander off the host clock; more than :data:`HOST_GAP` s behind the host clock means samples
-  were lost (a ``host clock`` gap), unless the device is simply not at the assumed rate
-  (a ``rate_mismatch``).
+  so the times neither jump nor wander off the host clock. A batch more than :data:`HOST_GAP` s later
+  than the clock expects is held back until the next one: if that one is late too, samples were lost
+  (a ``host clock`` gap) or the device is not at the assumed rate (a ``rate_mismatch``); if not, the
+  late one was only received late (a busy machine) and nothing happens.
 * Clock drift: a line through the lower envelope of the receive lag (per :data:`DRIFT_BIN` s, the
   smallest), per clock segment; ``host_minus_device_ppm`` > 0 means the host clock runs faster.
 """
@@ -38,6 +39,9 @@ REFINE_FIRST = 1.0  # s: an untrusted rate is first refined after this much of a
 REFINE_TOLERANCE = 0.001  # a refined rate this close to the current one changes nothing
 MAX_SLEW = 0.02  # a refined clock closes in on the arrivals at most this fast (s per s)
 MISMATCH = 0.2  # a measured rate this far from the assumed one is a rate mismatch, not jitter
+
+Stamped = tuple[float, SampleBatch, np.ndarray]
+"""A batch with its receive time and the session times of its samples."""
 
 
 def lower_envelope_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
@@ -116,6 +120,7 @@ class SessionClock:
         self.gap_events = 0
         self.gap_time = 0.0  # s spanned by gap events (each from the last sample before to the first after)
         self.drift_results: list[dict] = []
+        self._pending: tuple[float, SampleBatch] | None = None  # a late clockless batch held back (see feed)
         self.offset: float | None = None  # device clock -> session clock
         self.need_anchor = True
         self._unplugged = False  # the next anchor follows a disconnect
@@ -140,15 +145,29 @@ class SessionClock:
         ev, self.events = self.events, []
         return ev
 
-    def disconnected(self) -> None:
-        """The device went away: close the drift segment; the next batch re-anchors (a ``disconnect`` gap)."""
+    def disconnected(self) -> list[Stamped]:
+        """The device went away: the batch held back, if any (see :meth:`feed`); closes the drift
+        segment, and the next batch re-anchors (a ``disconnect`` gap)."""
+        out = self.flush()
         self._close_drift_segment()
         self.need_anchor = True
         self._unplugged = True
+        return out
 
-    def finish(self) -> None:
-        """The recording ended: close the drift segment."""
+    def finish(self) -> list[Stamped]:
+        """The recording ended: the batch held back, if any; closes the drift segment."""
+        out = self.flush()
         self._close_drift_segment()
+        return out
+
+    def flush(self) -> list[Stamped]:
+        """Stamp the batch held back, if any, as if nothing was missing before it (nothing came after
+        it to tell)."""
+        if self._pending is None:
+            return []
+        t_recv, b = self._pending
+        self._pending = None
+        return [self._stamped(t_recv, b, self._synthetic_times(t_recv, b, check=False))]
 
     @property
     def measured_rate(self) -> float | None:
@@ -180,12 +199,43 @@ class SessionClock:
         self.need_anchor = False
         self._unplugged = False
 
-    def stamp(self, t_recv: float, b: SampleBatch) -> np.ndarray:
-        """Session times of batch ``b`` received at session time ``t_recv``."""
+    def feed(self, t_recv: float, b: SampleBatch) -> list[Stamped]:
+        """Batch ``b`` received at session time ``t_recv``: the batches stamped now, as
+        ``(t_recv, batch, session times)``, oldest first.
+
+        Normally that is ``b`` itself. A clockless batch that arrives more than :data:`HOST_GAP` s later
+        than the clock expects is held back until the next one tells why: if that one is on time again,
+        the late one was merely received (or time-stamped) late, on a busy machine; if it is late too,
+        samples were lost (a ``host clock`` gap) or the device is not at the assumed rate.
+        """
         if b.t_device is not None:
-            t = self._device_times(t_recv, b)
-        else:
-            t = self._synthetic_times(t_recv, b)
+            return self.flush() + [self._stamped(t_recv, b, self._device_times(t_recv, b))]
+        if self._pending is None:
+            if not self.need_anchor and self._lag(t_recv, b) > HOST_GAP:
+                self._pending = (t_recv, b)
+                return []
+            return [self._stamped(t_recv, b, self._synthetic_times(t_recv, b))]
+        pt, pb = self._pending
+        self._pending = None
+        late_too = self._lag(t_recv, b, before=max(pb.gap_before, 0) + pb.n) > HOST_GAP
+        out = [self._stamped(pt, pb, self._synthetic_times(pt, pb, check=late_too))]
+        return out + self.feed(t_recv, b)
+
+    def stamp(self, t_recv: float, b: SampleBatch) -> np.ndarray:
+        """Session times of batch ``b``, judged alone (never held back, see :meth:`feed`)."""
+        out = self.feed(t_recv, b)
+        if self._pending is not None:
+            pt, pb = self._pending
+            self._pending = None
+            out.append(self._stamped(pt, pb, self._synthetic_times(pt, pb)))
+        return out[-1][2]
+
+    def _lag(self, t_recv: float, b: SampleBatch, before: int = 0) -> float:
+        """How much later than the synthetic clock expects ``b`` arrived (``before``: samples between)."""
+        rate = self.rate or DEFAULT_RATE
+        return t_recv - (self.anchor_t + (self.k + before + max(b.gap_before, 0) + b.n - 1) / rate)
+
+    def _stamped(self, t_recv: float, b: SampleBatch, t: np.ndarray) -> Stamped:
         if self.first_t is None:
             self.first_t = float(t[0])
         self.last_t = float(t[-1])
@@ -198,7 +248,7 @@ class SessionClock:
             self._drift_lag.append(lag)
         elif lag < self._drift_lag[-1]:
             self._drift_t[-1], self._drift_lag[-1] = float(t[-1]), lag
-        return t
+        return t_recv, b, t
 
     # -- device clock --------------------------------------------------------------------------
     def _gap_event(self, t_end: float, missing: int | None, cause: str) -> None:
@@ -255,7 +305,9 @@ class SessionClock:
         self.k = 0
         self.rate = rate
 
-    def _synthetic_times(self, t_recv: float, b: SampleBatch) -> np.ndarray:
+    def _synthetic_times(self, t_recv: float, b: SampleBatch, check: bool = True) -> np.ndarray:
+        """Times at the clock's rate; with ``check``, a batch too late for the clock means lost samples
+        or a wrong rate."""
         n = b.n
         rate = self.rate or DEFAULT_RATE
         restart = self.need_anchor
@@ -263,7 +315,7 @@ class SessionClock:
             known_missing = max(b.gap_before, 0)
             self._arrival(t_recv, self._seg_n + known_missing + n - 1)
             expected_last = self.anchor_t + (self.k + known_missing + n - 1) / rate
-            if t_recv - expected_last > HOST_GAP:  # the host clock says samples went missing ...
+            if check and t_recv - expected_last > HOST_GAP:  # the host clock says samples went missing ...
                 line = self._arrival_line()
                 measured = 1.0 / line[0] if line else None
                 if measured and abs(measured / rate - 1) > MISMATCH:  # ... or the device is not at that rate

@@ -157,6 +157,12 @@ def connect(port: str, baud: int = 115200, protocol: str = "auto", *, text_forma
                 probe.feed(data)
     elif rate and dec.cmd_set_rate(rate):
         _write(ser, dec.cmd_set_rate(rate))
+    elif not rate and not dec.has_device_time:  # no clock, no --rate: read long enough to measure the rate
+        until = clock() + RATE_PREAMBLE
+        while chunks[-1][0] - chunks[0][0] < RATE_PREAMBLE and clock() < until:
+            data = _read(ser, port)
+            if data:
+                chunks.append((clock(), data))
     return Connection(port, ser, result.protocol, dec, result.reason, baud, chunks, dict(probe.info))
 
 

@@ -7,7 +7,7 @@ draws the live view and stops on ``--duration``, Ctrl-C or SIGTERM.
 
 Time: ``Stream.t`` is the device clock shifted onto the session's host clock (t = 0 at ``start_time``);
 ``t_host`` is the host receive time of every sample (taken the moment the read returned). A reader
-takes what has arrived, or waits for the first byte, then pauses a random 0-20 ms before the next
+takes what has arrived, or waits for the first byte, then pauses a random 0-40 ms before the next
 read: batches for cheap decoding, and read times that never lock onto the device's own rhythm, so
 that the earliest arrivals (the lower envelope the clock fits) are delay-free all along. The
 mapping, the gaps it reveals, the rate of devices without a clock and the device-vs-host clock drift
@@ -43,7 +43,7 @@ from retrogait.recording import Recording, Stream, utc_now_iso
 FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
 STOP_QUIET = 0.2  # s: after the stop command, a device silent this long has sent everything
 STOP_LIMIT = 3.0  # s: ... but a stop never waits longer than this
-READ_PAUSE = 0.01  # s: mean pause after a read that emptied the port (batches the decoding, saves CPU)
+READ_PAUSE = 0.02  # s: mean pause after a read that emptied the port (batches the decoding, saves CPU)
 
 
 @dataclass
@@ -106,6 +106,7 @@ class _Reader(threading.Thread):
         ser = conn.serial
         st.serial = ser
         dither = random.Random(st.index)  # read times, not data: any seed will do
+        precise_until = 0.0  # after a reconnect, read without pauses for a while: the clock anchor is precise
         while not rec.readers_stop.is_set():
             try:
                 data = ser.read(max(1, ser.in_waiting))  # what is there, or the first byte to arrive
@@ -119,13 +120,14 @@ class _Reader(threading.Thread):
                     return
                 ser, dec = back
                 st.serial = ser
+                precise_until = time.monotonic() + 0.5
                 continue
             if data:
                 batches = dec.feed(data)
                 if batches:
                     rec.q.put(("data", st.index, rec.session_time(t_recv), batches))
-                if not more:  # let data gather; a random pause never locks onto the device's rhythm
-                    time.sleep(dither.uniform(0.0, 2 * READ_PAUSE))
+                if not more and t_recv > precise_until:  # let data gather; a random pause never locks
+                    time.sleep(dither.uniform(0.0, 2 * READ_PAUSE))  # onto the device's own rhythm
         try:
             ser.close()
         except (serial.SerialException, OSError):
@@ -367,8 +369,7 @@ class Recorder:
             st.disconnects += 1
             self.writer.add_event({"kind": "disconnect", "t": float(msg[2]), "stream": i,
                                    "last_sample_t": st.last_t})
-            st.clock.disconnected()
-            self._write_clock_events(st)
+            self._write(st, st.clock.disconnected())
         elif kind == "reconnect":
             st.old_stats = _add_stats(st.old_stats, st.decoder.stats)
             st.decoder = msg[3]
@@ -384,19 +385,22 @@ class Recorder:
             self.writer.add_event(ev)
 
     def _append(self, st: StreamState, t_recv: float, b) -> None:
-        t = st.clock.stamp(t_recv, b)
-        self._write_clock_events(st)  # a gap before these samples, a new rate ...
-        self.writer.append(st.index, t, b.acc, b.gyr, t_host=np.full(b.n, t_recv))
-        if self.live is not None:
-            self.live.add(st.index, t, b.acc, b.gyr)
+        self._write(st, st.clock.feed(t_recv, b))
+
+    def _write(self, st: StreamState, stamped: list) -> None:
+        """Write the batches the clock has stamped, and its events (a gap before them, a new rate ...)."""
+        self._write_clock_events(st)
+        for t_recv, b, t in stamped:
+            self.writer.append(st.index, t, b.acc, b.gyr, t_host=np.full(b.n, t_recv))
+            if self.live is not None:
+                self.live.add(st.index, t, b.acc, b.gyr)
 
     def _finish(self) -> None:
         if self.writer is None:
             return
         try:
             for st in self.states:
-                st.clock.finish()
-                self._write_clock_events(st)
+                self._write(st, st.clock.finish())
                 self.writer.add_event({"kind": "recorder_stats", "t": st.last_t or 0.0, "stream": st.index,
                                        **self._stats_of(st), "stop_reason": self.stop_reason})
         finally:
