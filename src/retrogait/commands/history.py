@@ -286,46 +286,11 @@ def export(
 
 # --- compare / trend ------------------------------------------------------------------------------
 
-def _pick(found: list[queries.StoredSession], period: Optional[str], default: str, subject: str, what: str):
-    if period is None:
-        if default == "first":
-            return periods.default_baseline(found)
-        last_week = found[-1].iso_week
-        return [s for s in found if s.iso_week == last_week]
-    chosen = periods.select(found, period)
-    if not chosen:
-        weeks = sorted({s.iso_week for s in found})
-        raise NoGaitError(f"no sessions of {subject} in the {what} period {period!r} "
-                          f"(sessions exist in {', '.join(weeks)})")
-    return chosen
-
-
-def compare(
-    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Whose sessions (default: the only subject)."),
-    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline period. " + PERIOD_HELP
-                                           + " Default: the first two ISO weeks (at least 3 sessions)."),
-    current: Optional[str] = typer.Option(None, "--current", "-c", help="Current period (same forms). "
-                                          "Default: the latest ISO week."),
-    metric: Optional[list[str]] = typer.Option(None, "--metric", "-m", help="Only these metrics (repeat)."),
-    direction: Optional[str] = typer.Option(None, "--direction", "-d", help="backward or forward (default: both)."),
-    condition: Optional[str] = typer.Option(None, "--condition", help="Only 'treadmill' or 'overground' sessions."),
-    allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Compare treadmill with overground anyway (warns)."),
-    confidence: float = typer.Option(
-        0.95, "--confidence", help="How sure a 'real change' must be: 0.95 lets an unchanged person get a false "
-        "alarm on 5% of metrics; 0.99 is stricter (fewer false alarms, misses more small changes)."
-    ),
-    db: Optional[Path] = _db_option(),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
-    """Is the change from baseline to current real? Per direction and metric: baseline, current, change,
-    the change needed to be real (from >= 3 of the person's own baseline sessions, else the literature
-    MDC, flagged), and a verdict: improved / worse / no real change.
-
-    Exit codes: 0 compared; 2 bad option, unknown subject or mixed conditions; 3 bad database;
-    4 a period has no sessions, or the subject has only one session.
-
-    Example: retrogait compare --subject anna --baseline 2026-W40..2026-W42 --current 2026-W47
-    """
+def _run_comparison(
+    subject: Optional[str], baseline: Optional[str], current: Optional[str], metric: Optional[list[str]],
+    direction: Optional[str], condition: Optional[str], allow_mixed: bool, confidence: float, db: Optional[Path],
+):
+    """The one comparison behind `compare` and `trend`: (subject, sessions, Comparison)."""
     if metric:
         for n in metric:
             metric_info(n)
@@ -334,40 +299,106 @@ def compare(
     if len(found) < 2:
         raise NoGaitError(f"{subject} has only one session (id {found[0].id}); a comparison needs a baseline "
                           "and a current session")
-    b = _pick(found, baseline, "first", subject, "baseline")
-    c = _pick(found, current, "last", subject, "current")
-    from retrogait.history.compare import compare as compare_periods
+    from retrogait.history.compare import choose_periods, compare as compare_periods
 
+    b, c = choose_periods(found, baseline, current, subject)
     result = compare_periods(subject, b, c, metrics=metric, directions=directions, condition=condition,
-                         allow_mixed=allow_mixed, confidence=confidence)
+                             allow_mixed=allow_mixed, confidence=confidence)
+    return subject, found, result
+
+
+BASELINE_HELP = ("Baseline period. " + PERIOD_HELP + " Default: the first two ISO weeks (at least 3 sessions).")
+CURRENT_HELP = "Current period (same forms). Default: the latest ISO week."
+CONFIDENCE_HELP = ("How sure 'beyond noise' must be: 0.95 lets an unchanged person get a false alarm on 5% of "
+                   "metrics; 0.99 is stricter (fewer false alarms, misses more small changes).")
+
+
+def compare(
+    subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Whose sessions (default: the only subject)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help=BASELINE_HELP),
+    current: Optional[str] = typer.Option(None, "--current", "-c", help=CURRENT_HELP),
+    metric: Optional[list[str]] = typer.Option(None, "--metric", "-m", help="Only these metrics (repeat)."),
+    direction: Optional[str] = typer.Option(None, "--direction", "-d", help="backward or forward (default: both)."),
+    condition: Optional[str] = typer.Option(None, "--condition", help="Only 'treadmill' or 'overground' sessions."),
+    allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Compare treadmill with overground anyway (warns)."),
+    confidence: float = typer.Option(0.95, "--confidence", help=CONFIDENCE_HELP),
+    db: Optional[Path] = _db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Is the change from baseline to current real and does it matter? Per direction and metric:
+    baseline, current, change, the change needed to be beyond the person's noise ('detect': from >= 3
+    of their own baseline sessions, else the literature MDC), the minimal important change ('MIC',
+    from the literature where one exists) and a verdict. improved / worse (higher / lower) needs both;
+    'small change' is beyond noise but below the MIC; 'beyond noise' has no known MIC.
+    `trend` draws and prints the same verdicts for the same periods.
+
+    Exit codes: 0 compared; 2 bad option, unknown subject or mixed conditions; 3 bad database;
+    4 a period has no sessions, or the subject has only one session.
+
+    Example: retrogait compare --subject anna --baseline 2026-W40..2026-W42 --current 2026-W47
+    """
+    subject, _, result = _run_comparison(subject, baseline, current, metric, direction, condition, allow_mixed,
+                                         confidence, db)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=1))
         return
-    typer.echo(f"subject {subject}, condition {result.condition or 'unknown'}: baseline sessions "
-               f"{_ids(result.baseline_sessions)} vs current sessions {_ids(result.current_sessions)}")
+    print_comparison(subject, result)
+
+
+def print_comparison(subject: str, result) -> None:
+    """The comparison as text: a heading and one table per direction, at most 80 columns."""
+    from retrogait.history import display
+    from retrogait.history.compare import VERDICT_NOTES
+
+    head = (f"subject {subject}, {result.condition or 'condition unknown'}: baseline sessions "
+            f"{_ids(result.baseline_sessions)} vs current sessions {_ids(result.current_sessions)}")
+    for line in _wrap(head):
+        typer.echo(line)
     for w in result.warnings:
-        typer.echo(f"warning: {w}", err=True)
-    rows = []
-    for r in result.rows:
-        info = METRICS[r.metric]
-        src = {"personal": f"personal n={r.n_baseline}", "population": "population MDC", "none": "-"}[r.mdc_source]
-        if info.rate:
-            src += " + count test"
-        rows.append([r.direction, r.metric + (" *" if r.exploratory else ""), info.shown_unit,
-                     _num(info.show(r.baseline)), _num(info.show(r.current)), _num(info.show(r.change)),
-                     _num(r.pct_change, "+.1f"), _num(info.show(r.detectable)), src,
-                     f"{r.n_baseline}/{r.n_current}", r.verdict])
-    _print_table(["direction", "metric", "unit", "baseline", "current", "change", "%", "detectable", "threshold",
-                  "n b/c", "verdict"], rows)
+        for line in _wrap(f"warning: {w}"):
+            typer.echo(line, err=True)
+    for d in DIRECTIONS:
+        rows = [r for r in result.rows if r.direction == d]
+        if not rows:
+            continue
+        typer.echo("")
+        src = {"personal": "personal thresholds", "population": "literature MDCs"}.get(rows[0].mdc_source,
+                                                                                      "no thresholds")
+        typer.echo(f"{d}: {rows[0].n_baseline} baseline vs {rows[0].n_current} current sessions ({src})")
+        _print_table(display.HEADERS, [display.row_cells(r) for r in rows])
+    notes = []
     if any(r.exploratory for r in result.rows):
-        typer.echo("* exploratory metric")
+        notes.append("* exploratory metric")
     if any(METRICS[r.metric].rate for r in result.rows):
-        typer.echo("count test: an event rate (irregular, corrective strides) must also differ beyond chance "
-                   "given the strides counted (exact test), whatever the detectable change")
+        notes.append("event rates (irregular strides, corrective steps) must also differ beyond chance given "
+                     "the strides counted (exact count test)")
+    for v in sorted({r.verdict for r in result.rows} & set(VERDICT_NOTES)):
+        notes.append(f"{v}: {VERDICT_NOTES[v]}")
+    if notes:
+        typer.echo("")
+    for n in notes:
+        for line in _wrap(n):
+            typer.echo(line)
+
+
+def _wrap(text: str, width: int = 79) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, subsequent_indent="  ")
 
 
 def _ids(ids: list[int]) -> str:
-    return ",".join(str(i) for i in ids)
+    """Session ids with runs shortened: 1,2,3,4,7 -> 1..4,7."""
+    out: list[str] = []
+    ids = sorted(ids)
+    i = 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        out.append(str(ids[i]) if j == i else f"{ids[i]},{ids[j]}" if j == i + 1 else f"{ids[i]}..{ids[j]}")
+        i = j + 1
+    return ",".join(out)
 
 
 def trend_cmd(
@@ -377,18 +408,22 @@ def trend_cmd(
     ),
     direction: Optional[str] = typer.Option(None, "--direction", "-d",
                                             help="backward or forward (default: the one with more sessions)."),
-    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline period for the band. "
-                                           + PERIOD_HELP + " Default: the first two ISO weeks (at least 3 sessions)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help=BASELINE_HELP),
+    current: Optional[str] = typer.Option(None, "--current", "-c", help=CURRENT_HELP),
+    condition: Optional[str] = typer.Option(None, "--condition", help="Only 'treadmill' or 'overground' sessions."),
+    allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Compare treadmill with overground anyway (warns)."),
+    confidence: float = typer.Option(0.95, "--confidence", help=CONFIDENCE_HELP),
     output: Path = typer.Option(Path("trend.png"), "--output", "-o", help="PNG file to write."),
     html_out: Optional[Path] = typer.Option(
         None, "--html", help="Also write a self-contained HTML report of all metrics."
     ),
     db: Optional[Path] = _db_option(),
 ) -> None:
-    """Plot a metric across weeks with the baseline mean and the detectable-change band (PNG), and
-    optionally an HTML report of every metric.
+    """Plot a metric across weeks with the baseline mean, the band the current period's mean must leave
+    to be beyond noise, the minimal important change and the verdict (PNG); optionally an HTML report
+    of every metric. Same periods and the same verdicts as `retrogait compare`.
 
-    Example: retrogait trend --subject anna --metric stride_time_cv -o cv.png --html report.html
+    Example: retrogait trend --subject anna --baseline 2026-W40..2026-W43 --current 2026-W47 -o cv.png --html report.html
     """
     from retrogait.history import trend
 
@@ -398,16 +433,17 @@ def trend_cmd(
         counts = {d: sum(d in s.directions for s in found) for d in DIRECTIONS}
         direction = max(counts, key=lambda d: counts[d])
     _check_direction(direction)
-    have = [s for s in found if direction in s.directions]
-    if not have:
+    if not any(direction in s.directions for s in found):
         raise NoGaitError(f"{subject} has no {direction} walking sessions")
-    base = periods.select(have, baseline) if baseline else trend.default_baseline(found, direction)
+    subject, found, result = _run_comparison(subject, baseline, current, None, None, condition, allow_mixed,
+                                             confidence, db)
+    row = trend.find_row(result, direction, metric)
     try:
-        trend.write_trend_png(output, found, metric, direction, base, subject)
-        typer.echo(f"wrote {output}")
+        trend.write_trend_png(output, found, metric, direction, result, subject)
+        verdict = f" ({direction} {metric}: {row.verdict})" if row is not None else ""
+        typer.echo(f"wrote {output}{verdict}")
         if html_out is not None:
-            by_dir = {direction: base} if baseline else None
-            html_out.write_text(trend.html_report(found, subject, by_dir))
+            html_out.write_text(trend.html_report(found, subject, result))
             typer.echo(f"wrote {html_out}")
     except OSError as exc:
         raise UsageProblem(f"{exc.filename}: cannot write ({exc.strerror})") from None

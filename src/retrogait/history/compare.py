@@ -16,11 +16,23 @@ import numpy as np
 
 from retrogait.balance.catalog import DIRECTIONS, METRICS, json_ready
 from retrogait.errors import NoGaitError, UsageProblem
+from retrogait.history.mic import minimal_important_change
 from retrogait.history.queries import StoredSession
 from retrogait.history.reliable_change import (
     ALPHA, PERSONAL_MIN_BASELINE, Threshold, change_threshold, is_real, permutation_p, permutation_usable,
     rate_change_p, verdict,
 )
+
+#: verdicts beside improved / worse / higher / lower / no real change / unknown
+SMALL_CHANGE = "small change"  # beyond the person's noise but below the minimal important change
+BEYOND_NOISE = "beyond noise"  # beyond the person's noise; no minimal important change is known
+NOT_JUDGED = "not judged"  # the belt speed on a treadmill: set by the belt, not by the walker
+VERDICT_NOTES = {
+    SMALL_CHANGE: "beyond this person's day-to-day noise, but smaller than the minimal important change",
+    BEYOND_NOISE: "beyond this person's day-to-day noise; no minimal important change is known for this metric",
+    NOT_JUDGED: "on a treadmill the walking speed is the belt speed: not judged",
+    "unknown": "fewer than 3 baseline sessions and no literature MDC: no threshold",
+}
 
 SPEED_TOLERANCE = 0.05  # m/s, or 5% of the baseline speed, whichever is larger
 GRADE_TOLERANCE = 1.0  # percentage points of incline
@@ -47,6 +59,10 @@ class MetricComparison:
     exploratory: bool
     log_scale: bool = False  # judged on the log scale (ratio threshold)
     p_permutation: float = math.nan  # permutation-test p (NaN when the design is too small for it)
+    band_low: float = math.nan  # current means from band_low to band_high are no detectable change
+    band_high: float = math.nan
+    mic: float = math.nan  # minimal important change (stored unit; NaN when none is known)
+    mic_source: str = ""
 
 
 @dataclass
@@ -129,12 +145,16 @@ def _centre(values: np.ndarray, log: bool) -> float:
 
 def compare_metric(
     direction: str, metric: str, base: list[tuple[float, int]], cur: list[tuple[float, int]],
-    alpha: float = ALPHA,
+    alpha: float = ALPHA, mic: float | None = None, mic_source: str = "", judged: bool = True,
 ) -> MetricComparison:
     """Compare one metric's baseline and current sessions, each given as ``(value, strides used)``.
 
-    Real when the change passes the threshold, the permutation test (when the design allows it) and,
-    for event rates, the exact count test (see :mod:`retrogait.history.reliable_change`).
+    Beyond noise when the change passes the threshold, the permutation test (when the design allows
+    it) and, for event rates, the exact count test (see :mod:`retrogait.history.reliable_change`).
+    Reported as improved / worse (higher / lower) only when it is also at least ``mic`` (the minimal
+    important change): "small change" below it, "beyond noise" when it is NaN (none known); ``mic``
+    None judges the noise alone (the statistical layer, as in the validation tests). ``judged``
+    False gives the verdict "not judged" (the belt speed on a treadmill).
     """
     info = METRICS[metric]
     base = [(v, n) for v, n in base if v is not None and math.isfinite(v)]
@@ -147,6 +167,7 @@ def compare_metric(
     change = mc - mb
     detectable = thr.detectable(mb, change)
     mdc95 = Threshold(thr.mdc95, thr.mdc95, thr.sem, thr.source, log=thr.log).detectable(mb, change)
+    band_low, band_high = thr.band(mb)
     pct = 100.0 * change / abs(mb) if mb else math.nan
     ver = verdict(change, detectable, info.better) if c.size else "unknown"
     p_perm = math.nan
@@ -159,10 +180,48 @@ def compare_metric(
         strides = [sum(n for _, n in side) for side in (base, cur)]
         if rate_change_p(events[0], strides[0], events[1], strides[1]) >= alpha:
             ver = "no real change"
+    if mic is not None and is_real(ver):
+        if not math.isfinite(mic):
+            ver = BEYOND_NOISE
+        elif abs(change) < mic:
+            ver = SMALL_CHANGE
+    if not judged:
+        ver = NOT_JUDGED
     return MetricComparison(
         direction, metric, info.unit, info.better, mb, mc, change, pct, detectable, mdc95,
-        thr.source, int(b.size), int(c.size), ver, info.exploratory, thr.log, p_perm,
+        thr.source, int(b.size), int(c.size), ver, info.exploratory, thr.log, p_perm, band_low, band_high,
+        math.nan if mic is None else mic, mic_source,
     )
+
+
+def choose_periods(
+    sessions: list[StoredSession], baseline: str | None, current: str | None, subject: str = "",
+) -> tuple[list[StoredSession], list[StoredSession]]:
+    """The baseline and current sessions of periods given as text (see :mod:`retrogait.history.periods`).
+
+    Defaults (the same for ``compare``, ``trend`` and every report): baseline = the first two ISO
+    weeks (at least 3 sessions); current = the latest ISO week.
+    """
+    from retrogait.history import periods
+
+    if not sessions:
+        raise NoGaitError(f"no sessions of subject {subject!r}")
+    out = []
+    for period, what in ((baseline, "baseline"), (current, "current")):
+        if period is None:
+            if what == "baseline":
+                out.append(periods.default_baseline(sessions))
+            else:
+                last_week = sessions[-1].iso_week
+                out.append([s for s in sessions if s.iso_week == last_week])
+            continue
+        chosen = periods.select(sessions, period)
+        if not chosen:
+            weeks = sorted({s.iso_week for s in sessions})
+            raise NoGaitError(f"no sessions of {subject} in the {what} period {period!r} "
+                              f"(sessions exist in {', '.join(weeks)})")
+        out.append(chosen)
+    return out[0], out[1]
 
 
 def compare(
@@ -208,12 +267,18 @@ def compare(
                 f"{direction}: {len(b)} baseline session(s): using literature (population) MDCs where known; "
                 f"record >= {PERSONAL_MIN_BASELINE} baseline sessions for personal thresholds"
             )
+        def baseline_mean(name: str, b: list[StoredSession] = b, direction: str = direction) -> float:
+            return _mean([s.value(direction, name) for s in b])
+
         for metric in names:
             base = [value_n(s, direction, metric) for s in b]
             cur = [value_n(s, direction, metric) for s in c]
             if all(v is None for v, _ in base) or all(v is None for v, _ in cur):
                 continue
-            out.rows.append(compare_metric(direction, metric, base, cur, 1.0 - confidence))
+            mic, mic_source = minimal_important_change(metric, baseline_mean)
+            judged = not (metric == "speed_mean" and cond == "treadmill")
+            out.rows.append(compare_metric(direction, metric, base, cur, 1.0 - confidence, mic, mic_source,
+                                           judged))
     if not found_direction:
         raise NoGaitError("no walking direction has sessions in both periods "
                           f"(baseline: {_dirs(baseline)}; current: {_dirs(current)})")
