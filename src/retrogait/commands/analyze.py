@@ -76,66 +76,110 @@ def _ms(x: Any) -> Any:
     return None if x is None else 1000.0 * x
 
 
+def add_session_extras(result: Any) -> None:
+    """Add the per-direction/gait table, asymmetry, incline uncertainty and mounting to the summary."""
+    from retrogait.session_tables import extras
+
+    synced = result.summary.get("cadence_note") == "from both feet"
+    result.summary.update(extras(result, synced))
+
+
+def _cell(x: Any, digits: int = 1) -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}f}"
+
+
 def print_summary(result: Any) -> None:
-    """A readable session summary (rich tables) on stdout."""
+    """A readable session summary on stdout: warnings first, then tables that fit 80 columns
+    (cm, ms, deg, steps/min; hours and minutes for long durations)."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
+    from retrogait.session_tables import default_mount_warning, fmt_clock, fmt_duration
+
     s = result.summary
-    con = Console()
-    head = Table(title=f"retrogait analysis: {s.get('source') or 'recording'}", show_header=False)
+    if "by_direction_gait" not in s:
+        add_session_extras(result)
+    con = Console(highlight=False)
+    warn = default_mount_warning(s["mounting"])
+    for w in ([warn] if warn else []) + list(result.warnings):
+        con.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=False)
+    head = Table(title=f"retrogait analysis: {Path(s.get('source') or 'recording').name}", show_header=False,
+                 box=box.SIMPLE, pad_edge=False)
     head.add_column("what", style="bold")
     head.add_column("value")
-    walk = s["walking_time_s"]
+    if s.get("subject") or s.get("start_time"):
+        head.add_row("subject / start", f"{s.get('subject') or '-'} / {s.get('start_time') or '-'}")
+    cond = s.get("tags", {}).get("condition")
+    if cond:
+        head.add_row("condition", str(cond))
     head.add_row("feet", ", ".join(s["feet"]))
-    head.add_row("recording / walking time", f"{s['duration_s']:.1f} s / {walk:.1f} s ({walk / 60:.1f} min)")
-    steps_note = " (estimated: 2 x strides of one foot)" if s["steps_estimated"] else ""
+    head.add_row("recording / walking", f"{fmt_duration(s['duration_s'])} / {fmt_duration(s['walking_time_s'])}")
+    steps_note = " (2 x strides of one foot)" if s["steps_estimated"] else ""
     head.add_row("strides / steps", f"{s['strides']} / {s['steps']}{steps_note}")
-    head.add_row("cadence", f"{_fmt(s['cadence_steps_per_min'], ' steps/min', 1)} ({s['cadence_note']})")
-    if s.get("step_time_s") is not None:
-        head.add_row("step time (between feet)", _fmt(s["step_time_s"], " s", 3))
-    head.add_row("distance (belt frame on a treadmill)", _fmt(s["distance_m"], " m", 1))
-    head.add_row("speed", _mean_sd(s["speed_mean_m_s"], s["speed_sd_m_s"], " m/s"))
-    head.add_row("time walking backward", f"{s['time_backward_s']:.1f} s ({s['backward_fraction']:.0%} of strides)")
-    grade = s.get("grade_pct")
-    head.add_row("treadmill incline estimate", "-" if grade is None else f"{grade:+.1f} %")
+    head.add_row("distance", f"{_cell(s['distance_m'])} m" + (" (belt frame)" if cond == "treadmill" else ""))
+    inc = s["incline"]
+    if inc["grade_pct"] is None:
+        head.add_row("incline estimate", "-")
+    else:
+        head.add_row("incline estimate", f"{inc['grade_pct']:+.1f} % (95% CI {inc['ci95_low_pct']:+.1f} to "
+                                         f"{inc['ci95_high_pct']:+.1f}; statistical only)")
+    mnt = s["mounting"]["sources"]
+    head.add_row("sensor mounting", "; ".join(f"{f}: {src}" for f, src in mnt.items()))
     head.add_row("walking bouts", str(s["bouts"]))
     con.print(head)
 
-    t = Table(title="by direction")
-    for col in ("direction", "strides", "steps", "distance m", "stride length m", "speed m/s", "time s"):
-        t.add_column(col, justify="right" if col != "direction" else "left")
-    for d, v in s["by_direction"].items():
-        t.add_row(d, str(v["strides"]), str(v["steps"]), f"{v['distance_m']:.1f}",
-                  _mean_sd(v["stride_length_mean_m"], v["stride_length_sd_m"], ""),
-                  _mean_sd(v["speed_mean_m_s"], v["speed_sd_m_s"], ""), f"{v['time_s']:.1f}")
+    t = Table(title="by direction and gait (steady strides)", box=box.SIMPLE_HEAD, pad_edge=False,
+              collapse_padding=True)
+    cols = ["direction", "gait", "n", "cadence", "stride", "stance", "length", "speed", "time"]
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("direction", "gait") else "right", no_wrap=True)
+    for g in s["by_direction_gait"]:
+        sd = g["stride_length_sd_cm"]
+        t.add_row(g["direction"].replace("sideways_", "side "), g["gait"], str(g["strides"]),
+                  _cell(g["cadence_steps_per_min"]), _cell(g["stride_time_ms"], 0), _cell(g["stance_pct"]),
+                  _cell(g["stride_length_cm"], 0) + ("" if sd is None else f" ± {sd:.0f}"),
+                  _cell(g["speed_m_s"], 2), fmt_duration(g["time_s"]))
     con.print(t)
+    con.print("cadence steps/min, stride ms (medians); stance % of stride; length cm (mean ± SD); "
+              "speed m/s")
+
+    if s["asymmetry"]:
+        a = Table(title="left / right (two feet)", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        for col in ("direction", "steps", "step L ms", "step R ms", "asym %", "len L cm", "len R cm", "asym %"):
+            a.add_column(col, justify="left" if col == "direction" else "right", no_wrap=True)
+        for d, v in s["asymmetry"].items():
+            a.add_row(d, str(v["steps"]), _cell(v["step_time_left_ms"], 0), _cell(v["step_time_right_ms"], 0),
+                      _cell(v["step_time_asymmetry_pct"]), _cell(v["step_length_left_cm"]),
+                      _cell(v["step_length_right_cm"]), _cell(v["step_length_asymmetry_pct"]))
+        con.print(a)
+        con.print("asym % = 100 x (larger / smaller - 1); step length = stride length x step time / stride time")
 
     if "run" in s.get("by_gait", {}):
-        g = Table(title="by gait: medians (steps/min, contact and flight ms, m, g)")
+        g = Table(title="by gait: medians", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
         for col in ("gait", "n", "cadence", "contact", "duty", "flight", "length", "strike", "impact"):
             g.add_column(col, justify="left" if col in ("gait", "strike") else "right", no_wrap=True)
         for name, v in s["by_gait"].items():
             strike = max(v["strike"], key=v["strike"].get) if v["strike"] else "-"
             g.add_row(name, str(v["strides"]), _fmt(v["cadence_steps_per_min"], "", 0),
                       _fmt(_ms(v["contact_time_s"]), "", 0), _fmt(v["duty_factor"], "", 2),
-                      _fmt(_ms(v["flight_time_s"]), "", 0), _fmt(v["stride_length_m"]),
-                      f"{strike[:4]} {_fmt(v['strike_angle_deg'], '°', 0)}" if name == "run" else "-",
+                      _fmt(_ms(v["flight_time_s"]), "", 0),
+                      _fmt(None if v["stride_length_m"] is None else 100 * v["stride_length_m"], "", 0),
+                      f"{strike[:4]} {_fmt(v['strike_angle_deg'], '', 0)}" if name == "run" else "-",
                       _fmt(v["peak_impact_g"], "", 1))
         con.print(g)
+        con.print("cadence steps/min; contact, flight ms; length cm; strike angle deg; impact g")
 
-    b = Table(title="walking and running bouts")
-    for col in ("#", "foot", "start s", "duration s", "strides", "distance m", "speed m/s", "direction", "gait"):
-        b.add_column(col, justify="right" if col not in ("foot", "direction", "gait") else "left")
+    b = Table(title="bouts", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in ("#", "foot", "start", "duration", "n", "dist", "speed", "direction", "gait"):
+        b.add_column(col, justify="right" if col not in ("foot", "direction", "gait") else "left", no_wrap=True)
     for bout in result.bouts[:30]:
-        b.add_row(str(bout["bout"]), bout["foot"], f"{bout['t_start']:.1f}", f"{bout['duration_s']:.1f}",
-                  str(bout["strides"]), f"{bout['distance_m']:.1f}", _fmt(bout["speed_m_s"]), bout["direction"],
-                  bout.get("gait", "walk"))
-    if len(result.bouts) > 30:
-        b.caption = f"... {len(result.bouts) - 30} more bouts (see --json)"
+        b.add_row(str(bout["bout"]), bout["foot"], fmt_clock(bout["t_start"]), fmt_duration(bout["duration_s"]),
+                  str(bout["strides"]), f"{bout['distance_m']:.1f}", _fmt(bout["speed_m_s"]),
+                  bout["direction"].replace("sideways_", "side "), bout.get("gait", "walk"))
     con.print(b)
-    for w in result.warnings:
-        con.print(f"[yellow]warning:[/yellow] {w}")
+    more = f"; {len(result.bouts) - 30} more bouts in --json" if len(result.bouts) > 30 else ""
+    con.print(f"start m:ss from the recording start; dist m; speed m/s{more}")
 
 
 def _run_with_progress(rec: Any, mount: Any, show: bool) -> Any:
@@ -164,7 +208,8 @@ def register(app: typer.Typer) -> None:
                  "y left, z up), 'z-down' (x toes, y right, z down), or 9 numbers row-major."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary, bouts and strides as JSON."),
         strides: Optional[Path] = typer.Option(
-            None, "--strides", help="Also write the per-stride table as CSV to this path (SI units, rad)."),
+            None, "--strides", help="Also write the per-stride table as CSV to this path (units in the "
+                                    "column names: m, s, deg; plain CSV, metadata in a .json sidecar)."),
         foot: Optional[str] = typer.Option(
             None, "--foot", help="Analyze only this foot (left/right), or say which foot a one-sensor "
                                  "file is from."),
@@ -192,6 +237,7 @@ def register(app: typer.Typer) -> None:
         rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         long_file = sum(s.n for s in rec.streams) > 2_000_000 and not as_json
         result = _run_with_progress(rec, m, long_file)
+        add_session_extras(result)
         if strides is not None:
             result.strides.to_csv(strides)
         if plot is not None:
