@@ -9,7 +9,8 @@
    child process; wall time from start to exit (imports, worker start-up and writing included), and the
    peak memory the run reports for the client and each worker (VmHWM).
 4. The same with ``--scheduler`` on a ``dask.distributed.LocalCluster`` of 2 worker processes started
-   here (cluster start-up not counted: it already exists, as a real cluster would).
+   here (cluster start-up not counted: it already exists, as a real cluster would), once with Dask's
+   default worker settings and once with those docs/batch.md recommends.
 5. Optionally (--day DIR) the same for a few 24-hour files: per-worker and client memory.
 
 The machine may be shared: the 1-minute load average is printed before and after every run.
@@ -128,6 +129,14 @@ def main() -> None:
           f"--no-balance vs bare analyze {r0['wall'] / b['seconds'] - 1:+.1%}; default (balance metrics) vs "
           f"bare analyze + metrics {r1['wall'] / bm['seconds'] - 1:+.1%}; default vs bare analyze "
           f"{r1['wall'] / b['seconds'] - 1:+.1%}   (target <= 10 %)", flush=True)
+    # the fixed part: imports, scheduler and worker start-up, shut-down (a batch of one file minus its analysis)
+    one = files[:1]
+    b1, f1 = bare(one, True), batch(one, ["--workers", "1"])
+    fixed_wall, fixed_cpu = f1["wall"] - b1["seconds"], f1["cpu"] - b1["cpu"]
+    print(f"fixed cost of a batch run (one file, minus its bare analysis): {fixed_wall:.1f} s wall, "
+          f"{fixed_cpu:.1f} s CPU; per-file overhead without it (1 worker, balance metrics): wall "
+          f"{(r1['wall'] - fixed_wall) / bm['seconds'] - 1:+.1%}, CPU {(r1['cpu'] - fixed_cpu) / bm['cpu'] - 1:+.1%}",
+          flush=True)
     print(f"the same in CPU time (robust to other load; whole processes, imports and worker start-up "
           f"included): --no-balance vs bare analyze {r0['cpu'] / b['total_cpu'] - 1:+.1%}; default vs bare "
           f"analyze + metrics {r1['cpu'] / bm['total_cpu'] - 1:+.1%}; 2 workers vs 1 worker "
@@ -140,8 +149,19 @@ def main() -> None:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster:
         rc = batch(files, ["--scheduler", cluster.scheduler_address])
-    show(f"batch --scheduler (LocalCluster, 2 worker processes; load {load()})", rc, len(files), b["seconds"] / 2)
+    show(f"batch --scheduler (LocalCluster, 2 worker processes, Dask's default worker settings; load {load()})",
+         rc, len(files), b["seconds"] / 2)
     print(f"LocalCluster vs --workers 1: {r1['wall'] / rc['wall']:.2f}x")
+    from dask import config as dask_config
+
+    from retrogait.batch.runner import LOCAL_CLUSTER_CONFIG
+
+    with dask_config.set(LOCAL_CLUSTER_CONFIG), LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR) as cluster:
+        rt = batch(files, ["--scheduler", cluster.scheduler_address])
+    show(f"batch --scheduler (LocalCluster, 2 worker processes, the worker settings docs/batch.md recommends; "
+         f"load {load()})", rt, len(files), b["seconds"] / 2)
 
     if a.day:
         day = sorted(str(p) for p in Path(a.day).rglob("*.rgt"))

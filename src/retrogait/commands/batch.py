@@ -42,7 +42,8 @@ class _Bar:
 
         self.progress = Progress(
             TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            TextColumn("{task.fields[rate]}"), TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"),
+            TimeRemainingColumn(),
             console=Console(stderr=True), transient=False)
         self.task: Any = None
         self.strides = 0
