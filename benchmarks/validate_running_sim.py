@@ -42,7 +42,10 @@ def score(res, truth, sel: np.ndarray) -> dict:
     j = match_by_overlap(st.t_start, st.t_end, tt.t_start, tt.t_end)
     ok = j >= 0
     js = j[ok]
-    merged = int(np.sum(np.bincount(js, minlength=len(st)) > 1)) if js.size else 0
+    # merged: a computed stride covering most of two true strides (two swings in one stride)
+    ov = np.minimum(st.t_end[:, None], tt.t_end[None]) - np.maximum(st.t_start[:, None], tt.t_start[None])
+    covers = ov > 0.5 * (tt.t_end - tt.t_start)[None]
+    merged = int(np.sum(covers.sum(axis=1) > 1))
     steady = np.asarray(tt.steady)[ok]
     rel = (st.stride_length[js] - tt.stride_length[ok]) / tt.stride_length[ok]
     ic = st.t_ic[js] - tt.t_ic[ok]

@@ -56,23 +56,23 @@ def test_real_walking_is_never_called_running_and_stays_accurate(shared_data):
     assert (np.concatenate(gaits) == "walk").all()
 
 
-def test_a_quiet_stretch_between_swings_is_a_stance_and_a_swing_pause_is_not():
+def test_the_quietest_moment_between_two_swings_is_a_stance_and_a_swing_pause_is_not():
     rate = 200.0
     t = np.arange(0, 4, 1 / rate)
-    # swings of 8 rad/s every 0.8 s; between them a stance at 0.4 rad/s (never still); inside each
-    # swing a pause down to 3 rad/s (where the pitch reverses)
-    swing = 8 * np.clip(np.sin(2 * np.pi * t / 0.8), 0, None) ** 2
-    pause = 5 * np.exp(-(((t % 0.8) - 0.2) / 0.03) ** 2)
-    energy = np.maximum(swing - pause, 0) + 0.4
+    ph = t % 0.8  # a 0.8 s running stride: contact 0-0.25 s, swing after
+    # the swing turns in two bursts (push-off kick, then forward) with a pause between them; the foot
+    # keeps rolling at 0.4 rad/s in stance and is never still
+    gyr = 0.4 + 9 * np.exp(-((ph - 0.35) / 0.07) ** 2) + 7 * np.exp(-((ph - 0.62) / 0.07) ** 2)
+    acc = 9.81 + 25 * np.exp(-((ph - 0.3) / 0.08) ** 2) + 25 * np.exp(-((ph - 0.6) / 0.08) ** 2) \
+        + 60 * np.exp(-((ph - 0.78) / 0.01) ** 2)  # swing accelerations and the landing impact
     still = np.zeros(t.size, dtype=bool)
-    mask = cycle_stances(energy, still, rate, StanceSettings())
+    mask = cycle_stances(gyr, acc, still, rate, StanceSettings())
     a, b = runs(mask)
     centres = t[(a + b) // 2]
     centres = centres[(centres > 0.5) & (centres < 3.5)]  # away from the ends of the signal
-    np.testing.assert_allclose(centres, [0.6, 1.4, 2.2, 3.0], atol=0.03)  # one stance per cycle, no more
-    assert np.all(energy[(a + b) // 2] < 1.0)
-    # where the stillness test already found the stance, nothing is added
-    assert not cycle_stances(energy, np.ones(t.size, dtype=bool), rate, StanceSettings()).any()
+    np.testing.assert_allclose(centres, [0.9, 1.7, 2.5, 3.3], atol=0.08)  # one stance per cycle, no more
+    # where the stillness test already found the stances, nothing is added
+    assert not cycle_stances(gyr, acc, np.ones(t.size, dtype=bool), rate, StanceSettings()).any()
 
 
 def _matched_errors(res, truth):
@@ -137,21 +137,28 @@ def test_bridging_fills_the_grid_and_marks_only_long_gaps_uncertain():
     assert n2 == 2 and filled2.mask.sum() == 11
 
 
-def test_motion_without_any_stance_says_why_in_one_line():
+def test_a_recording_without_stances_says_why_in_one_line():
     from retrogait.errors import NoGaitError
     from retrogait.recording import Recording
 
     rate = 100.0
     t = np.arange(0, 30, 1 / rate)
-    w = 2 * np.pi * 1.3  # pedalling: the foot turns on the crank, never resting on the ground
-    gyr = np.column_stack([0.3 * np.sin(w * t), 2.5 * np.cos(w * t) + 0.8 * np.cos(2 * w * t), 0.2 * np.sin(2 * w * t)])
-    acc = np.column_stack([3 * np.sin(w * t), 0.5 * np.cos(w * t), 9.81 + 3 * np.cos(w * t)])
-    rec = Recording(streams=[Stream(t=t, acc=acc, gyr=gyr)], source="ride.csv")
-    with pytest.raises(NoGaitError) as err:
-        analyze(rec, profile_lookup=None)
-    msg = str(err.value)
-    assert "\n" not in msg and msg.startswith("ride.csv: no strides found") and "never came to rest" in msg
-
+    rng = np.random.default_rng(0)
+    cases = {
+        # a car ride: vibration, no swing
+        "car.csv": (np.column_stack([0.3 * rng.standard_normal(t.size), 0.3 * rng.standard_normal(t.size),
+                                     9.81 + 0.5 * rng.standard_normal(t.size)]),
+                    0.05 * rng.standard_normal((t.size, 3)), "never turned faster"),
+        # a sensor spinning on a wheel: fast rotation, never quiet
+        "wheel.csv": (np.column_stack([9.81 * np.cos(3 * t), 9.81 * np.sin(3 * t), 0.5 + 0 * t]),
+                      np.column_stack([0 * t, 0 * t, 3.0 + 0.5 * np.sin(7 * t)]), "never came to rest"),
+    }
+    for name, (acc, gyr, why) in cases.items():
+        rec = Recording(streams=[Stream(t=t, acc=acc, gyr=gyr)], source=name)
+        with pytest.raises(NoGaitError) as err:
+            analyze(rec, profile_lookup=None)
+        msg = str(err.value)
+        assert "\n" not in msg and msg.startswith(f"{name}: no strides found") and why in msg, msg
 
 
 def test_an_uncertain_gap_is_refilled_from_the_same_phase_of_the_previous_stride():

@@ -53,3 +53,14 @@ def test_fallback_counter_without_analysis(walk):
     spinning = np.tile([[0.0, 0.0, 3.0]], (len(s.t), 1))
     counter.update(s.t, spinning)
     assert counter.times == []  # never still: no stance, no stride
+
+
+def test_live_view_counts_running_strides():
+    run = simulate(preset("backward-running", duration=30, rate=100), seed=3)
+    s = run.recording.streams[0]
+    live = LiveStrides([s.foot])
+    _play(live, s)
+    n_run = int(np.sum(run.truth.strides.gait == "run"))
+    assert live.counts["strides"] >= n_run - 3
+    assert live.counts.get("running", 0) >= n_run - 4  # all but the first and the last few
+    assert live.counts.get("backward", 0) >= live.counts["strides"] - 2

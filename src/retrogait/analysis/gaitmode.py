@@ -6,11 +6,11 @@ stride apart, so they overlap (double support) when the duty factor is above 0.5
 ground (flight) when it is below 0.5. That is the definition of running versus walking, so a stride is
 ``run`` when its duty factor is below :data:`RUN_DUTY` = 0.5.
 
-The duty factor for the decision is measured with the running contact events
-(:func:`retrogait.analysis.events.running_events`: push-off rotation, landing impact), because the
-walking events (pitch extremes) sit inside a running swing and would read ~0.55 for a run. On the
-PyShoe trials (real, 200 Hz) the running events give a median duty factor of 0.36-0.42 for the four
-runs and 0.54-0.58 for the six walks. Single strides scatter (5-95 %: 0.34-0.58 running), so the
+The duty factor for the decision is measured with the swing bounds of
+:func:`retrogait.analysis.events.swing_bounds` (push-off rotation, landing impact, bracketed by the
+swing's tilt extremes), because the walking events (pitch extremes) sit inside a running swing and
+would read ~0.55 for a run. On the PyShoe trials (real, 200 Hz) they give a median duty factor of
+0.36-0.42 for the four runs and 0.54-0.58 for the six walks. Single strides scatter (5-95 %: 0.34-0.58 running), so the
 per-stride evidence (a logistic of the distance to 0.5, width :data:`DUTY_SPREAD`) is smoothed with the
 same Viterbi pass as the walking direction: the gait changes rarely, and only for a run of strides.
 Walking strides then keep the walking events (validated against motion capture), running strides

@@ -10,7 +10,7 @@ import numpy as np
 from retrogait.analysis import frames
 from retrogait.analysis.direction import classify, direction_probabilities
 from retrogait.analysis.bridging import MAX_BRIDGE, FilledSamples, bridge_gaps, refill_from_neighbours
-from retrogait.analysis.events import contact_events, running_events
+from retrogait.analysis.events import contact_events, running_events, swing_bounds
 from retrogait.analysis.gaitmode import duty_factor, flight_time, gait_modes, peak_impact, strike_pattern
 from retrogait.analysis.incline import stride_grade
 from retrogait.analysis.parameters import path_shape, segment_any, segment_max
@@ -197,11 +197,12 @@ def analyze_stream(
 
     s = StanceSettings()
     energy = gyro_energy(gyr_norm, rate, s)
-    still = zero_velocity(acc_norm, gyr_norm, rate, s)
-    stance = drop_tilted(still | cycle_stances(energy, still, rate, s), acc, rate, s)
+    still = drop_tilted(zero_velocity(acc_norm, gyr_norm, rate, s), acc, rate, s)
+    cycle = drop_tilted(cycle_stances(gyr_norm, acc_norm, still, rate, s), acc, rate, s, still, rolling=True)
+    stance = still | cycle
     starts, stops = stance_regions(stance, blocks)
     rolling = held_counts(still, starts, stops) == 0  # the foot never came to rest in this stance
-    del still, stance
+    del still, cycle, stance
     bstart = np.array([b[0] for b in blocks])
     block_id = np.searchsorted(bstart, starts, side="right") - 1
     # sensor errors first, from standing: the anchors go where the foot rotates least, measured
@@ -276,7 +277,7 @@ def analyze_stream(
     direction, conf = classify(prob, bout)
 
     t_start, t_end = t[segs.start[k]], t[segs.end[k]]
-    duty_run = duty_factor(t_end - t_start - (per["t_ic_run"][k] - per["t_tc_run"][k]), t_end - t_start)
+    duty_run = duty_factor(t_end - t_start - (per["t_land"][k] - per["t_lift"][k]), t_end - t_start)
     gait = gait_modes(np.where(np.isin(direction, ("forward", "backward")), duty_run, 1.0), bout)
     run = gait == "run"
     t_tc = np.where(run, per["t_tc_run"][k], per["t_tc"][k])
@@ -428,7 +429,7 @@ def _integrate_all(
     m = len(segs)
     lens = segs.end - segs.start + 1
     keys2 = ("yaw_end", "pitch_end", "pitch_tc", "pitch_ic", "t_tc", "t_ic", "lat", "clear", "swing_peak",
-             "t_tc_run", "t_ic_run", "pitch_ic_run")
+             "t_tc_run", "t_ic_run", "pitch_ic_run", "t_lift", "t_land")
     out: dict[str, np.ndarray] = {key: np.zeros(m) for key in keys2}
     out["disp"] = np.zeros((m, 3))
     out["saturated"] = np.zeros(m, dtype=bool)
@@ -446,7 +447,9 @@ def _integrate_all(
         out["pitch_end"][sl] = tr.pitch_end
         out["pitch_tc"][sl], out["pitch_ic"][sl] = ev["pitch_tc"], ev["pitch_ic"]
         out["t_tc"][sl], out["t_ic"][sl] = ev["t_tc"], ev["t_ic"]
-        run = running_events(tr, t, sig.acc)
+        bounds = swing_bounds(tr, t, sig.acc)
+        out["t_lift"][sl], out["t_land"][sl] = bounds["t_tc"], bounds["t_ic"]
+        run = running_events(tr, t, sig.acc, segs.still_until[sl], segs.still_from[sl])
         out["t_tc_run"][sl], out["t_ic_run"][sl], out["pitch_ic_run"][sl] = run["t_tc"], run["t_ic"], run["pitch_ic"]
         out["lat"][sl], out["clear"][sl] = lat, clear
         out["swing_peak"][sl] = segment_max(gyr_norm, tr)

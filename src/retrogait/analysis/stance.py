@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+from scipy.signal import find_peaks
 
-from retrogait.analysis.ranges import range_quiet_middle, range_sums
+from retrogait.analysis.ranges import range_first, range_index, range_sums
 from retrogait.recording import GRAVITY
 
 
@@ -45,9 +46,12 @@ class StanceSettings:
     min_stance: float = 0.02  # s
     energy_window: float = 0.1  # s, smoothing of the gyro energy used for mid-stance and cycle stances
     cycle_window: float = 1.6  # s: the swing around a stance lies within +-0.8 s (any stride < 1.6 s)
-    cycle_ratio: float = 0.2  # a quiet stretch has at most this fraction of the swing's gyro energy
+    cycle_smooth: float = 0.05  # s: smoothing of the motion score (a running contact lasts 0.15-0.3 s)
+    swing_spacing: float = 0.3  # s: swing peaks closer than this are one swing (a stride is longer)
+    min_stride: float = 0.45  # s: two stances of one foot are at least this far apart (sprints ~0.5 s)
+    cycle_ratio: float = 0.3  # the quietest moment between two swings scores at most this (cycle_stances)
     swing_min: float = 1.0  # rad/s: energy a swing must reach around a cycle-relative stance
-    cycle_halfwidth: float = 0.05  # s: half width kept around the quietest sample of such a stance
+    cycle_halfwidth: float = 0.02  # s: half width kept around the quietest sample of such a stance
     max_tilt: float = np.deg2rad(25.0)  # a stance's gravity direction within this of the usual one
     max_tilt_brief: float = np.deg2rad(12.0)  # ... for stances shorter than ``brief``
     brief: float = 0.15  # s
@@ -105,30 +109,82 @@ def zero_velocity(
     return still
 
 
-def cycle_stances(energy: np.ndarray, still: np.ndarray, rate: float,
+def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray, rate: float,
                   s: StanceSettings = StanceSettings()) -> np.ndarray:
-    """Mask of the stances the stillness test misses: the quiet stretch of each gait cycle.
+    """Mask of the stances the stillness test misses: the quietest moment between two swings.
 
-    A stretch is quiet where the gyro energy is at most ``cycle_ratio`` of the highest energy within
-    ``cycle_window`` (the swings around it), and that swing reaches ``swing_min``. Quiet stretches that
-    hold a still sample are already stances; each other one contributes ``cycle_halfwidth`` around its
-    quietest samples (see the module docstring for why the ratio separates stances from swings; the
-    pipeline re-checks those that lie between two still stances, where a slow swing that turns about
-    one axis only can pause as quietly as a stance).
+    1. Swings: the peaks of the gyro energy (``energy_window``) that reach ``swing_min`` and half the
+       highest energy within ``cycle_window``, at least ``swing_spacing`` s apart (a stride lasts
+       longer; the humps of one swing are closer).
+    2. Between two consecutive swings (at most ``cycle_window`` apart) the foot was on the ground once.
+       Its quietest moment is the lowest *motion score*: the larger of two ratios over
+       ``cycle_smooth`` s, the gyro norm against its highest value within ``cycle_window`` and the
+       accelerometer's departure from g against its highest value there. On the ground the foot only
+       rolls about its contact, so both are small at some moment of the contact, even in running; in
+       the air it is always turning or accelerating, so one of them stays large.
+    3. That moment counts when its score is at most ``cycle_ratio``; where a still stance lies between
+       the two swings, that is the stance already. Of two such moments less than ``min_stride`` apart
+       the quieter is the stance. Each contributes its quiet samples (score within ``cycle_ratio``,
+       specific force within ``acc_threshold`` of g) up to ``cycle_halfwidth`` on either side.
     """
-    n = energy.shape[0]
-    swing = maximum_filter1d(energy, _odd(s.cycle_window * rate), mode="nearest")
-    quiet = (energy <= s.cycle_ratio * swing) & (swing >= s.swing_min)
-    a, b = runs(quiet)
-    if a.size == 0:
+    n = gyr_norm.shape[0]
+    big = _odd(s.cycle_window * rate)
+    energy = uniform_filter1d(gyr_norm, _odd(s.energy_window * rate), mode="nearest")
+    level = maximum_filter1d(energy, big, mode="nearest")
+    peaks, _ = find_peaks(energy, height=s.swing_min, distance=max(1, int(s.swing_spacing * rate)))
+    peaks = peaks[energy[peaks] >= 0.5 * level[peaks]]
+    if peaks.size < 2:
         return np.zeros(n, dtype=bool)
-    held = held_counts(still, a, b)  # still samples inside each quiet run
-    a, b = a[held == 0], b[held == 0]
-    if a.size == 0:
+    w = _odd(s.cycle_smooth * rate)
+    g = uniform_filter1d(gyr_norm, w, mode="nearest")
+    a = uniform_filter1d(np.abs(acc_norm - GRAVITY), w, mode="nearest")
+    score = np.maximum(g / np.maximum(maximum_filter1d(g, big, mode="nearest"), 1e-9),
+                       a / np.maximum(maximum_filter1d(a, big, mode="nearest"), 1e-9))
+    lo, hi = peaks[:-1], peaks[1:]
+    pair = (hi - lo) <= s.cycle_window * rate
+    pair &= held_counts(still, lo, hi) == 0  # a still stance between them: found already
+    lo, hi = lo[pair], hi[pair]
+    if lo.size == 0:
         return np.zeros(n, dtype=bool)
-    mid = range_quiet_middle(energy, a, b, 0.0)
+    idx, grp = range_index(lo, hi)
+    first = range_first(hi - lo)
+    low = np.minimum.reduceat(score[idx], first)
+    at = np.flatnonzero(score[idx] == low[grp])
+    cand = idx[at[np.r_[True, grp[at][1:] != grp[at][:-1]]]]  # the first lowest sample of each pair
+    cand = cand[score[cand] <= s.cycle_ratio]
+    cand = _one_per_stride(cand, score[cand], still, int(s.min_stride * rate))
+    if cand.size == 0:
+        return np.zeros(n, dtype=bool)
+    # the stance: the samples around it that are quiet (score within cycle_ratio) and whose specific
+    # force is within acc_threshold of g (an impact transient may end a few ms before the foot is flat)
     h = max(1, int(round(s.cycle_halfwidth * rate)))
-    return cover(n, np.maximum(a, mid - h), np.minimum(b, mid + h + 1))
+    quiet = (score <= s.cycle_ratio) & (np.abs(acc_norm - GRAVITY) <= s.acc_threshold)
+    quiet[cand] = True
+    qa, qb = runs(quiet)
+    k = np.searchsorted(qa, cand, side="right") - 1
+    return cover(n, np.maximum(qa[k], cand - h), np.minimum(qb[k], cand + h + 1))
+
+
+def _one_per_stride(cand: np.ndarray, score: np.ndarray, still: np.ndarray, reach: int) -> np.ndarray:
+    """Of quiet moments closer than ``reach`` samples (less than a stride), keep only the quietest.
+
+    A swing can hold two bursts of rotation with a pause between them (push-off, then the swing
+    forward); that pause may pass the ratio where the foot turns about one axis only, but the stance
+    next to it is quieter, and two stances of one foot are at least a stride apart. A still stance is
+    the quietest of all: a moment within ``reach`` of one is dropped.
+    """
+    if cand.size == 0:
+        return cand
+    idx = np.arange(still.shape[0])
+    last_still = np.maximum.accumulate(np.where(still, idx, -reach - 1))
+    next_still = np.minimum.accumulate(np.where(still, idx, still.shape[0] + reach + 1)[::-1])[::-1]
+    keep = (cand - last_still[cand] > reach) & (next_still[cand] - cand > reach)
+    for off in range(1, 5):  # the few candidates of the neighbouring half-strides
+        for a, b in ((slice(off, None), slice(None, -off)), (slice(None, -off), slice(off, None))):
+            near = np.abs(cand[a] - cand[b]) <= reach
+            quieter = (score[b] < score[a]) | ((score[b] == score[a]) & (cand[b] < cand[a]))
+            keep[a] &= ~(near & quieter)
+    return cand[keep]
 
 
 def stance_regions(still: np.ndarray, blocks: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +208,8 @@ def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.n
 
 
 def drop_tilted(
-    still: np.ndarray, acc: np.ndarray, rate: float, s: StanceSettings = StanceSettings()
+    still: np.ndarray, acc: np.ndarray, rate: float, s: StanceSettings = StanceSettings(),
+    reference: np.ndarray | None = None, rolling: bool = False,
 ) -> np.ndarray:
     """Remove still runs where the foot is tilted far from its usual stance attitude.
 
@@ -160,16 +217,23 @@ def drop_tilted(
     notably in slow walking) while the foot is pitched tens of degrees; a foot on the ground is not.
     Brief still runs (fast-walking stances, pauses before contact) must be closer to the usual attitude.
     The reference attitude is the mean gravity direction over all still samples (long stances and
-    standing dominate it), so no mounting needs to be known.
+    standing dominate it; ``reference``, another mask, when given and not empty), so no mounting needs
+    to be known. ``rolling`` stances (found between two swings, see :func:`cycle_stances`) may tilt up
+    to ``max_tilt`` however brief: a forefoot runner's heel need not touch the ground, and the foot
+    then stays pitched toe-down through the contact.
     """
     starts, stops = runs(still)
-    if starts.size < 3:
+    if starts.size < 3 and reference is None:
+        return still
+    if starts.size == 0:
         return still
     sums = range_sums(acc, starts, stops)
-    ref = sums.sum(axis=0)
+    ref_runs = runs(reference) if reference is not None and reference.any() else (starts, stops)
+    ref = range_sums(acc, *ref_runs).sum(axis=0)
     ref /= np.linalg.norm(ref)
     up = sums / np.linalg.norm(sums, axis=1, keepdims=True)
-    limit = np.where((stops - starts) < s.brief * rate, s.max_tilt_brief, s.max_tilt)
+    brief = (stops - starts) < s.brief * rate
+    limit = np.where(brief & (not rolling), s.max_tilt_brief, s.max_tilt)
     tilted = np.arccos(np.clip(up @ ref, -1.0, 1.0)) > limit
     if tilted.any():
         still = still & ~cover(still.shape[0], starts[tilted], stops[tilted])
