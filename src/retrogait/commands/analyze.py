@@ -239,7 +239,16 @@ def register(app: typer.Typer) -> None:
         result = _run_with_progress(rec, m, long_file)
         add_session_extras(result)
         if strides is not None:
-            result.strides.to_csv(strides)
+            from retrogait import __version__
+            from retrogait.balance.catalog import json_ready
+            from retrogait.stride_csv import write_strides
+
+            if strides.suffix.lower() == ".json":
+                raise UsageProblem(f"--strides {strides}: give a .csv path (the .json sidecar is written beside it)")
+            sidecar = write_strides(result.strides, strides, {
+                "source": str(file), "retrogait_version": __version__,
+                "summary": json_ready(result.summary),
+                "mounts": result.mounts, "warnings": list(result.warnings)})
         if plot is not None:
             from retrogait.session_plot import save_session_plot
 
@@ -249,7 +258,7 @@ def register(app: typer.Typer) -> None:
         else:
             print_summary(result)
             if strides is not None:
-                typer.echo(f"per-stride table: {strides} ({len(result.strides)} rows)")
+                typer.echo(f"per-stride table: {strides} ({len(result.strides)} rows; metadata in {sidecar})")
             if plot is not None:
                 typer.echo(f"session plot: {plot}")
 

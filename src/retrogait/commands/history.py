@@ -257,15 +257,24 @@ EXPORT_COLUMNS = ["session_id", "subject", "start_time", "iso_week", "condition"
 def export(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="CSV file to write (default: standard output)."),
     subject: Optional[str] = typer.Option(None, "--subject", "-s", help="Only this subject (default: everyone)."),
+    wide: bool = typer.Option(False, "--wide", help="One row per session, one column per direction and metric "
+                              "(units in the column names), for spreadsheets."),
     db: Optional[Path] = _db_option(),
 ) -> None:
-    """Write every stored metric as CSV, one row per session, direction and metric (stored SI units).
+    """Write every stored metric as plain CSV: one row per session, direction and metric (stored SI
+    units), or with --wide one row per session.
 
     Example: retrogait export -o history.csv
     """
     _, found = _sessions(db, subject)
     buf = io.StringIO()
     w = csv.writer(buf)
+    if wide:
+        header, rows = wide_rows(found)
+        w.writerow(header)
+        w.writerows(rows)
+        _write_export(output, buf.getvalue(), f"wrote {len(rows)} sessions to {output}")
+        return
     w.writerow(EXPORT_COLUMNS)
     for s in found:
         for d, x in s.directions.items():
@@ -274,14 +283,52 @@ def export(
                 w.writerow([s.id, s.subject, s.start_time, s.iso_week, s.condition or "", _num(s.belt_speed, "g"),
                             _num(s.incline_pct, "g"), d, _num(x.speed, ".6g"), _num(x.grade_pct, ".6g"),
                             x.n_steady, name, unit, _num(m.value, ".6g"), _num(m.se, ".6g"), m.n])
+    _write_export(output, buf.getvalue(),
+                  f"wrote {sum(len(x.metrics) for s in found for x in s.directions.values())} rows to {output}")
+
+
+def _write_export(output: Optional[Path], text: str, message: str) -> None:
     if output is None:
-        typer.echo(buf.getvalue(), nl=False)
-    else:
-        try:
-            output.write_text(buf.getvalue())
-        except OSError as exc:
-            raise UsageProblem(f"{output}: cannot write ({exc.strerror})") from None
-        typer.echo(f"wrote {sum(len(x.metrics) for s in found for x in s.directions.values())} rows to {output}")
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text)
+    except OSError as exc:
+        raise UsageProblem(f"{output}: cannot write ({exc.strerror})") from None
+    typer.echo(message)
+
+
+UNIT_SUFFIX = {"%": "pct", "m/s": "m_s", "m": "m", "s": "s", "steps/min": "steps_per_min",
+               "per 100 strides": "per_100_strides", "": ""}
+
+
+def wide_rows(found: list[queries.StoredSession]) -> tuple[list[str], list[list[str]]]:
+    """One row per session: metadata, then per direction its steady strides, speed and every metric
+    (stored units, named in the column: ``backward_stride_time_cv_pct``)."""
+    present = [d for d in DIRECTIONS if any(d in s.directions for s in found)]
+    metric_cols = []
+    for d in present:
+        metric_cols.append((d, None, f"{d}_n_steady"))
+        for name, info in METRICS.items():
+            if any(name in s.directions[d].metrics for s in found if d in s.directions):
+                suffix = UNIT_SUFFIX.get(info.unit, info.unit.replace("/", "_per_").replace(" ", "_"))
+                metric_cols.append((d, name, f"{d}_{name}" + (f"_{suffix}" if suffix else "")))
+    header = ["session_id", "subject", "start_time", "day", "iso_week", "condition", "belt_speed_m_s",
+              "incline_pct", "duration_s"] + [c for _, _, c in metric_cols]
+    rows = []
+    for s in found:
+        row = [str(s.id), s.subject, s.start_time, s.day, s.iso_week, s.condition or "", _num(s.belt_speed, "g"),
+               _num(s.incline_pct, "g"), _num(s.duration, ".1f")]
+        for d, name, _ in metric_cols:
+            x = s.directions.get(d)
+            if x is None:
+                row.append("")
+            elif name is None:
+                row.append(str(x.n_steady))
+            else:
+                row.append(_num(s.value(d, name), ".6g"))
+        rows.append(row)
+    return header, rows
 
 
 # --- compare / trend ------------------------------------------------------------------------------

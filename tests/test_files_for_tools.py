@@ -1,0 +1,47 @@
+"""Files for tools (issue 9, item 4): plain CSV with units in the column names, angles in degrees, a
+JSON sidecar for the metadata, and `export --wide` with one row per session."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from retrogait.balance.synthetic import person_sessions
+from retrogait.history import connect
+from retrogait.history.simulated import add_simulated_sessions
+
+from conftest import SAMPLE_DATA
+
+
+def test_stride_csv_is_plain_with_units_and_degrees(run_cli, tmp_path):
+    out_csv = tmp_path / "strides.csv"
+    code, out, err = run_cli("analyze", SAMPLE_DATA / "backward_treadmill_5pct.rgt", "--strides", out_csv)
+    assert code == 0, err
+    text = out_csv.read_text()
+    assert not text.startswith("#") and "\n#" not in text
+    rows = list(csv.DictReader(text.splitlines()))
+    assert rows and {"stride_length_m", "pitch_ic_deg", "stride_time_s", "speed_m_s", "t_ic_s"} <= set(rows[0])
+    assert all("e-" not in v and "e+" not in v for r in rows for v in r.values())
+    back = [r for r in rows if r["direction"] == "backward" and r["steady"] == "true"]
+    pitch = [abs(float(r["pitch_ic_deg"])) for r in back]
+    assert max(pitch) > 3 and max(pitch) < 60  # degrees, not radians
+    assert all(0.3 < float(r["stride_length_m"]) < 1.2 for r in back)
+    meta = json.loads(out_csv.with_suffix(".json").read_text())
+    assert meta["rows"] == len(rows) and meta["columns"]["pitch_ic_deg"]["unit"] == "deg"
+    assert set(meta["columns"]) == set(rows[0]) and meta["summary"]["by_direction"]["backward"]["strides"] > 20
+    assert "strides.json" in out
+
+
+def test_export_wide_one_row_per_session(run_cli, tmp_path):
+    db = tmp_path / "h.sqlite"
+    conn = connect(db)
+    add_simulated_sessions(conn, "anna", person_sessions(3, 2, strides=80, seed=5))
+    conn.close()
+    out_csv = tmp_path / "wide.csv"
+    code, out, err = run_cli("export", "--wide", "-o", out_csv, "--db", db)
+    assert code == 0, err
+    rows = list(csv.DictReader(out_csv.read_text().splitlines()))
+    assert len(rows) == 6 and len({r["session_id"] for r in rows}) == 6
+    assert {"backward_stride_time_cv_pct", "backward_speed_mean_m_s", "backward_cadence_steps_per_min",
+            "day", "iso_week"} <= set(rows[0])
+    assert all(1.0 < float(r["backward_stride_time_cv_pct"]) < 10 for r in rows)
