@@ -45,3 +45,25 @@ def test_export_wide_one_row_per_session(run_cli, tmp_path):
     assert {"backward_stride_time_cv_pct", "backward_speed_mean_m_s", "backward_cadence_steps_per_min",
             "day", "iso_week"} <= set(rows[0])
     assert all(1.0 < float(r["backward_stride_time_cv_pct"]) < 10 for r in rows)
+
+
+def test_bundled_import_samples_read_in_their_layouts(run_cli):
+    """The README's import examples run on bundled files (sample_data/import, made by
+    sample_data/make_import_samples.py)."""
+    folder = SAMPLE_DATA / "import"
+    for name, preset, feet, directions in (("gaitmap_two_feet.csv", "gaitmap", 2, {"backward"}),
+                                           ("xio_short_walk.csv", "xio", 1, {"backward"}),
+                                           ("generic_walk.csv", "generic", 1, {"forward", "backward"})):
+        code, out, err = run_cli("analyze", folder / name, "--preset", preset, "--json")
+        assert code == 0, (name, err)
+        s = json.loads(out)["summary"]
+        assert len(s["feet"]) == feet and set(s["by_direction"]) == directions, name
+
+
+def test_history_by_session_shows_dates(run_cli, tmp_path):
+    db = tmp_path / "h.sqlite"
+    conn = connect(db)
+    add_simulated_sessions(conn, "anna", person_sessions(2, 1, strides=60, seed=6))
+    conn.close()
+    code, out, _ = run_cli("history", "--by", "session", "--db", db)
+    assert code == 0 and "date" in out.splitlines()[1] and "2026-" in out.splitlines()[3]

@@ -156,7 +156,8 @@ def default_mount_warning(info: dict[str, Any]) -> str | None:
     feet = [f for f, s in info["sources"].items() if s.startswith(DEFAULT_MOUNT_PREFIX)]
     if not feet:
         return None
-    return (f"the recording stores no sensor mounting for the {' and '.join(feet)} foot and no device profile "
+    who = "this sensor" if feet == ["unknown"] else f"the {' and '.join(feet)} foot"
+    return (f"the recording stores no sensor mounting for {who} and no device profile "
             "matches: assumed the default (sensor x toes, y left, z up). If the sensor sits otherwise, the "
             "directions and the incline below are wrong: run 'retrogait calibrate FILE' (stand, then walk "
             "forward) or pass --mount")

@@ -95,8 +95,10 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
     if not added:
         return f"{path}: already in the history as session {sid} (nothing added)"
     row = conn.execute("SELECT subject, iso_week FROM sessions WHERE id = ?", (sid,)).fetchone()
-    dirs = conn.execute("SELECT direction, n_steady FROM direction_stats WHERE session_id = ?", (sid,)).fetchall()
-    got = ", ".join(f"{d['direction']} {d['n_steady']} steady strides" for d in dirs) or "no walking"
+    dirs = conn.execute("SELECT direction, n_strides, n_steady FROM direction_stats WHERE session_id = ?",
+                        (sid,)).fetchall()
+    # the same stride counts `sessions` lists, and how many of them are steady (used for the metrics)
+    got = ", ".join(f"{d['direction']} {d['n_strides']} strides ({d['n_steady']} steady)" for d in dirs) or "no walking"
     return f"{path}: added as session {sid} ({row['subject']}, {row['iso_week']}; {got})"
 
 
@@ -231,6 +233,10 @@ def history(
         for key in keys:
             group = [s for s in have if (s.iso_week if by == "week" else str(s.id)) == key]
             row = {"direction": d, by: key, "sessions": len(group)}
+            if by == "session":
+                row["date"] = group[0].day
+            else:
+                row["dates"] = f"{group[0].day}..{group[-1].day}" if len(group) > 1 else group[0].day
             for n in names:
                 v = [s.value(d, n) for s in group if s.value(d, n) is not None]
                 row[n] = float(sum(v) / len(v)) if v else None
@@ -241,10 +247,13 @@ def history(
     if not out:
         typer.echo(f"no walking sessions for {subject}")
         return
-    headers = ["direction", by, "n"] + [f"{n} ({METRICS[n].shown_unit})" if METRICS[n].shown_unit else n
-                                        for n in names]
-    rows = [[r["direction"], r[by], str(r["sessions"])]
-            + [_num(None if r[n] is None else METRICS[n].show(r[n])) for n in names] for r in out]
+    from retrogait.history import display
+
+    date_key = "date" if by == "session" else "dates"
+    headers = ["direction", by, date_key, "n"] + [f"{n} ({display.unit(n)})" if display.unit(n) else n
+                                                  for n in names]
+    rows = [[r["direction"], r[by], r[date_key], str(r["sessions"])]
+            + [display.fmt(n, r[n]) for n in names] for r in out]
     typer.echo(f"subject {subject}")
     _print_table(headers, rows)
 

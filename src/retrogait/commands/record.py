@@ -95,6 +95,7 @@ def register(app: typer.Typer) -> None:
         if not ports:
             typer.echo("no serial ports found (is the device plugged in? try another USB cable: some only charge)")
             return
+        typer.echo(f"{'port':<22} {'vid:pid':<10} description")
         for p in ports:
             extra = f"  <- {p['recognised']}" if p["recognised"] else ""
             typer.echo(f"{p['device']:<22} {p['vid_pid'] or '-':<10} {p['description'] or ''}{extra}")
