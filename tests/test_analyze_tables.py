@@ -46,7 +46,10 @@ def test_two_feet_per_direction_and_asymmetry(run_cli, narrow):
     assert s["mounting"] == {"sources": {"left": "recording", "right": "recording"}, "default_used": False}
 
 
-def test_default_mounting_warning_comes_before_the_tables(run_cli, narrow):
+def test_default_mounting_warning_comes_before_the_tables(run_cli, narrow, monkeypatch, tmp_path):
+    from retrogait.analysis.calibration import DEVICES_ENV
+
+    monkeypatch.setenv(DEVICES_ENV, str(tmp_path / "no-profiles"))  # a user's own profile must not count
     code, out, err = run_cli("analyze", SAMPLE_DATA / "calibration_tilted_mount.rgt")
     assert code == 0, err
     _check_narrow(out)

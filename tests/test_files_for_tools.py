@@ -67,3 +67,18 @@ def test_history_by_session_shows_dates(run_cli, tmp_path):
     conn.close()
     code, out, _ = run_cli("history", "--by", "session", "--db", db)
     assert code == 0 and "date" in out.splitlines()[1] and "2026-" in out.splitlines()[3]
+
+
+def test_readme_examples_name_bundled_files():
+    """Every sample_data path in the README's command examples exists (issue 9, item 7)."""
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    blocks = "\n".join(re.findall(r"```bash\n(.*?)```", text, re.S))
+    named = set(re.findall(r"sample_data/[\w./*-]+", blocks))
+    assert len(named) >= 8
+    for name in named:
+        assert list(ROOT.glob(name)), name
+    assert not re.search(r"(?<![\w/])(imu_sample|short_walk)\.csv", blocks)  # files that do not ship
