@@ -45,12 +45,19 @@ def _index_in_sent(emu: Emulator, acc: np.ndarray, gyr: np.ndarray) -> np.ndarra
     return np.array([key.get(tuple(r), -1) for r in rows])
 
 
-def _record(emu: Emulator, tmp_path, seconds: float, **kw):
+def _record(emu: Emulator, tmp_path, seconds: float, min_samples: int = 0, **kw):
+    """Record ``seconds`` (from opening the port), and on until ``min_samples`` were recorded, however
+    slowly a busy machine gets there (at most a minute)."""
     port = emu.start()
     out = tmp_path / "rec.rgt"
     rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, **kw)
     rec.open()
-    summary = rec.run(seconds)
+
+    def enough(r: Recorder) -> None:
+        if r.elapsed >= seconds and r.states[0].samples >= min_samples:
+            r.stop("duration reached")
+
+    summary = rec.run(seconds if min_samples <= 0 else 60.0, on_tick=enough)
     emu.stop()
     return read_recording(out), summary["streams"][0]
 
@@ -64,10 +71,10 @@ def _assert_contiguous(idx: np.ndarray) -> None:
 def test_every_sent_sample_reaches_the_file(protocol, tmp_path):
     acc, gyr = _source()
     emu = Emulator(acc, gyr, RATE, protocol)
-    rec, stats = _record(emu, tmp_path, 0.9)
+    rec, stats = _record(emu, tmp_path, 0.9, min_samples=int(0.5 * RATE))
     s = rec.streams[0]
     assert not rec.warnings
-    assert s.n > 0.5 * RATE
+    assert s.n >= 0.5 * RATE
     _assert_contiguous(_index_in_sent(emu, s.acc, s.gyr))
     assert stats["bad_frames"] == 0 and stats["dropped"] == 0 and stats["gaps"] == 0
     assert s.t_host is not None and np.all(np.diff(s.t) > 0)
@@ -75,8 +82,8 @@ def test_every_sent_sample_reaches_the_file(protocol, tmp_path):
         assert np.median(np.diff(s.t)) == pytest.approx(1 / RATE, rel=0.05)
     else:  # the device clock, kept exactly
         np.testing.assert_allclose(np.diff(s.t), 1 / RATE, atol=2e-6)
-    lag = s.t_host - s.t
-    assert abs(np.median(lag)) < 0.05  # device clock mapped onto the host clock
+    lag = s.t_host - s.t  # device clock mapped onto the host clock: received (a little) after it was sent
+    assert lag.min() > -0.05 and np.median(lag) < 0.5  # (however late a busy machine read some)
     assert s.device["protocol"] == protocol.split("-")[0]
     if protocol == "retrogait":
         assert s.device["model"] == "retrogait-emulator" and s.nominal_rate == RATE
@@ -107,7 +114,7 @@ def test_flips_drops_garbage_are_counted_exactly(tmp_path):
 def test_witmotion_flips_are_counted(tmp_path):
     acc, gyr = _source()
     emu = Emulator(acc, gyr, 200.0, "witmotion", faults=parse_faults("flip=0.03"), seed=2)
-    rec, stats = _record(emu, tmp_path, 1.5)
+    rec, stats = _record(emu, tmp_path, 1.5, min_samples=200)
     s = rec.streams[0]
     idx = _index_in_sent(emu, s.acc, s.gyr)
     assert (idx >= 0).all() and np.all(np.diff(idx) > 0)
@@ -179,8 +186,8 @@ def test_unplugged_for_good_ends_with_the_file_intact(tmp_path):
 
 def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
     """Left: retrogait protocol, clock exact. Right: x-IMU3 whose clock runs 1 % fast (its 1.01 s of
-    samples and timestamps take 1 s of host time): the drift event says about -9901 ppm. (The drift is
-    measured from host receive times over 2.5 s here, so only loosely; test_clock.py tests the fit.)"""
+    samples and timestamps take 1 s of host time): the drift events differ by about -9901 ppm. (The drift
+    is measured from host receive times over 2.5 s here, so only loosely; test_clock.py tests the fit.)"""
     acc, gyr = _source()
     left = Emulator(acc, gyr, RATE, "retrogait")
     right = Emulator(acc[::-1].copy(), gyr[::-1].copy(), RATE, "ximu3", speed=1.01)
@@ -207,8 +214,9 @@ def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
     assert (sl.t[0] - tl_dev) == pytest.approx(sr.t[0] - tr_dev, abs=0.05)
     drift = {rec.streams[e["stream"]].foot: e["host_minus_device_ppm"] for e in rec.events
              if e["kind"] == "clock_drift"}
-    assert drift["left"] == pytest.approx(0, abs=3000)
-    assert drift["right"] == pytest.approx(1e6 * (1 / 1.01 - 1), abs=3000)
+    # both feet are read by one process: a busy machine delays both alike, so their difference is robust
+    assert drift["right"] - drift["left"] == pytest.approx(1e6 * (1 / 1.01 - 1), abs=3000)
+    assert abs(drift["left"]) < 1e5
 
 
 def _recorder_subprocess(port: str, out, *extra: str) -> subprocess.Popen:
@@ -244,7 +252,9 @@ def _wait_for_samples(emu: Emulator, path, proc, n: int, timeout: float = 120.0)
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupted_or_killed_recorder_leaves_a_readable_file(sig, tmp_path):
     acc, gyr = _source()
-    emu = Emulator(acc, gyr, RATE, "retrogait")
+    # streams once the recorder asks (START): a busy machine may take seconds to start the recorder, and
+    # a device streaming into a port nobody reads overflows its buffer (the OS keeps older bytes)
+    emu = Emulator(acc, gyr, RATE, "retrogait", autostart=False)
     port = emu.start()
     out = tmp_path / "killed.rgt"
     proc = _recorder_subprocess(port, out)
@@ -399,7 +409,7 @@ def test_wrong_rate_for_a_clockless_device_is_detected_not_gapped(tmp_path):
     acc, gyr = _source()
     fmt = PRESETS["arduino-lsm6ds3"]
     emu = Emulator(acc, gyr, 50.0, "text", text_format=fmt)
-    rec, stats = _record(emu, tmp_path, 2.0, rate=200.0, protocol="text", text_format=fmt)
+    rec, stats = _record(emu, tmp_path, 2.0, min_samples=75, rate=200.0, protocol="text", text_format=fmt)
     s = rec.streams[0]
     kinds = [e["kind"] for e in rec.events]
     assert kinds.count("rate_mismatch") == 1 and "gap" not in kinds

@@ -192,6 +192,7 @@ class Recorder:
         self._host0 = 0.0
         self.live = None
         self.live_strides = live_strides
+        self._readers: list[_Reader] = []
         self.elapsed = 0.0
         self.stop_reason = ""
 
@@ -205,7 +206,8 @@ class Recorder:
 
     # -- set up --------------------------------------------------------------------------------
     def open(self) -> None:
-        """Connect to every device (in parallel), then create the file with its header."""
+        """Connect to every device (in parallel), create the file with its header and start reading
+        (into a queue: call :meth:`run` next)."""
         self.start_time = utc_now_iso()
         self._mono0 = time.monotonic()
         start_epoch = datetime.fromisoformat(self.start_time.replace("Z", "+00:00")).timestamp()
@@ -254,6 +256,12 @@ class Recorder:
             raise
         for ev in early_events:
             self.writer.add_event(ev)
+        # read from now on (into the queue that run() handles): the devices were woken up, and anything
+        # slow from here (importing the live analysis, the caller's set-up) must not let their buffers
+        # overflow on a slow or busy machine
+        self._readers = [_Reader(self, st) for st in self.states]
+        for r in self._readers:
+            r.start()
         if self.live_strides:
             self.live = LiveStrides([d.foot for d in self.devices])
 
@@ -263,9 +271,7 @@ class Recorder:
         ``on_tick(recorder)`` is called about 4 times a second (the live view)."""
         if self.writer is None:
             self.open()
-        readers = [_Reader(self, st) for st in self.states]
-        for r in readers:
-            r.start()
+        readers = self._readers
         last_flush = last_tick = time.monotonic()
         old_sigint = None
         if threading.current_thread() is threading.main_thread():
