@@ -32,6 +32,15 @@ GOOD = 5  # analyzable recordings in the study fixture
 CLUSTER_LIFETIME_S = 120  # a LocalCluster started by a test never outlives this
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _own_device_profiles(tmp_path_factory):
+    """A device-profile folder of our own: profiles other processes write to ~/.config must not
+    change these tests' settings (subprocesses and workers inherit it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RETROGAIT_DEVICES_DIR", str(tmp_path_factory.mktemp("devices")))
+        yield
+
+
 def _simulate(path: Path, name: str, seconds: float, subject: str, seed: int, **kw) -> None:
     from retrogait.fileformat import write_recording
     from retrogait.simulator import preset, simulate

@@ -73,6 +73,10 @@ class OutputDir:
             (self.state / sub).mkdir(exist_ok=True)
         for stale in (self.state / "tmp").iterdir():  # leftovers of a killed run
             stale.unlink(missing_ok=True)
+        self._load_done()
+
+    def _load_done(self) -> None:
+        """The finished recordings, from their done markers on disk (the source of truth)."""
         self.done: dict[str, dict[str, Any]] = {}
         for part in sorted((self.state / "done").glob("*.json")):
             self.done[part.stem] = json.loads(part.read_text())
@@ -90,8 +94,7 @@ class OutputDir:
 
     def _check_settings(self) -> None:
         path = self.state / "settings.json"
-        mine = json.loads(self.settings.to_json())
-        mine.pop("profiles")  # a new device profile only makes the files redo (their ids change)
+        mine = self.settings.core()
         if path.exists():
             theirs = json.loads(path.read_text())
             if theirs != mine:
@@ -132,7 +135,10 @@ class OutputDir:
         """The recording id when ``path`` was analyzed before with these settings and is unchanged."""
         sha = self.known_hash(path)
         rid = None if sha is None else self.settings.recording_id(sha)
-        return rid if rid in self.done else None
+        if rid not in self.done:
+            return None
+        used = self.done[rid].get("profiles", {})  # the device profiles of its sensors: unchanged?
+        return rid if all(self.settings.profiles.get(k) == v for k, v in used.items()) else None
 
     # --- writing ----------------------------------------------------------------------------------
 
@@ -168,6 +174,7 @@ class OutputDir:
         st = path.stat()
         entry = {"path": result.path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": result.sha256,
                  "subject": result.subject, "n_strides": result.n_strides, "samples": result.samples,
+                 "profiles": result.profiles,
                  "rows": result.rows}
         tmp = self._tmp(f"{rid}.json")
         tmp.write_text(json.dumps(entry, allow_nan=False))
@@ -200,10 +207,14 @@ class OutputDir:
         return sorted(rows, key=lambda r: (r["file"], order.get(r["direction"], len(order)), r["direction"]))
 
     def finalize(self, failures: list[tuple[str, str, int]]) -> None:
-        """(Re)write sessions.parquet, sessions.csv and failures.csv, each atomically."""
+        """(Re)write sessions.parquet, sessions.csv and failures.csv, each atomically.
+
+        The rows come from the done markers on disk, so a recording whose marker was written just
+        before an interruption is in the tables too."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        self._load_done()
         rows = self.session_rows()
         cols = column_order(rows)
         table = pa.table({c: _arrow_column([r.get(c) for r in rows]) for c in cols}) if cols else pa.table({})

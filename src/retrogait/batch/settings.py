@@ -39,14 +39,18 @@ class BatchSettings:
     retrogait_version: str = __version__
     output_format: int = OUTPUT_FORMAT
 
-    def to_json(self) -> str:
-        """Canonical JSON (sorted keys, no spaces): what the settings id hashes."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+    def core(self) -> dict[str, Any]:
+        """The settings without the device profiles (a file depends only on the profiles of its own
+        devices: recorded per file, see :class:`retrogait.batch.task.FileResult.profiles`)."""
+        d = asdict(self)
+        d.pop("profiles")
+        return d
 
     @property
     def settings_id(self) -> str:
-        """16 hex digits identifying these settings."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+        """16 hex digits identifying these settings (canonical JSON of :meth:`core`)."""
+        text = json.dumps(self.core(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def recording_id(self, sha256: str) -> str:
         """The id of a recording analyzed with these settings: 16 hex digits of hash(content, settings)."""

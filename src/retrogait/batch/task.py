@@ -41,6 +41,7 @@ class FileResult:
     seconds: float = 0.0
     worker: str = ""
     unchanged: bool = False  # the content hash matched ``known_sha256``: nothing was analyzed
+    profiles: dict[str, Any] = field(default_factory=dict)  # device id -> its profile used (or None)
 
     @property
     def n_strides(self) -> int:
@@ -59,6 +60,14 @@ def _profile_lookup(settings: BatchSettings):
         return None if found is None else (np.asarray(found[0], dtype=float), str(found[1]))
 
     return lookup
+
+
+def _device_profiles(rec: Any, settings: BatchSettings) -> dict[str, Any]:
+    """The device profile (or None) of every sensor of ``rec``: if one changes, the file is redone."""
+    from retrogait.analysis.calibration import device_id, profile_path
+
+    devs = [d for d in (device_id(s) for s in rec.streams) if d is not None]
+    return {profile_path(d).stem: settings.profiles.get(profile_path(d).stem) for d in devs}
 
 
 def _maybe_fault() -> None:
@@ -120,6 +129,7 @@ def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> 
     rec = _load(path, settings.preset, settings.acc_unit, settings.gyr_unit, settings.rate, settings.foot,
                 settings.columns)
     rec.source = str(path)
+    out.profiles = _device_profiles(rec, settings)
     out.samples = int(sum(s.n for s in rec.streams))
     out.subject = rec.subject or ""
     result = analyze(rec, mount=settings.mount_array(), profile_lookup=_profile_lookup(settings))
