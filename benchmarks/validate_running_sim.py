@@ -1,8 +1,8 @@
 """Sweep the analysis over simulated RUNNING and rolling-stance fast walking with packet loss.
 
 Every running case is one simulated recording with a random sensor mounting that is not stored in the
-file: a level calibration part (stand 4 s, 12 forward walking strides, stand 3 s), then a running bout
-(25 strides per foot... of the recorded foot), then standing. The mounting is learned by
+file: a level calibration part (stand 4 s, 12 forward walking strides, stand 3 s), then a running bout of
+25 strides of the recorded foot, then standing. The mounting is learned by
 ``calibrate_stream`` from the calibration part only, then the whole recording is analyzed and only
 the running bout is scored. Sensor errors are on (noise, bias, scale, misalignment, 16-bit output,
 +-16 g / +-2000 deg/s ranges).
@@ -110,7 +110,8 @@ def main() -> int:
         r = running_case(direction, speed, strike, rate, seed=300 + i, treadmill=bool(i % 2))
         rows.append(r)
         print(f"{direction:8s} run {speed:.1f} m/s {strike:9s} {rate:5.0f} {r['true']:5d} {r['found']:5d} "
-              f"{r['merged']:4d}  {r['dir_ok']:3d}/{r['dir_n']:<3d} {r['len_mean'] * 100:+6.2f}%/{r['len_med'] * 100:5.2f}%"
+              f"{r['merged']:4d}  {r['dir_ok']:3d}/{r['dir_n']:<3d} "
+              f"{r['len_mean'] * 100:+6.2f}%/{r['len_med'] * 100:5.2f}%"
               f"  {r['ic_ms']:5.1f}  {r['tc_ms']:5.1f}  {r['contact_ms']:5.1f} ({r['swing_bias_ms']:+.0f})"
               f"  {r['strike_ok']:2d}/{r['strike_n']:<2d}  {r['gait_ok']:2d}/{r['strike_n']:<2d}")
     dir_ok = sum(r["dir_ok"] for r in rows)

@@ -2,9 +2,9 @@
 
 Backward walking is close to forward walking played in reverse, so the events are defined by what the
 foot does, not by the order forward walking gives them. In every stride the foot tips to its two pitch
-extremes (or, in a side step, roll extremes): the first one follows the foot leaving the ground (toe-down at toe-off forward, toe-up as the
-heel leaves backward); the second one is where the ground stops the landing rotation (toe-up at heel
-strike forward, toe-down at toe strike backward).
+extremes (or, in a side step, roll extremes): the first one follows the foot leaving the ground
+(toe-down at toe-off forward, toe-up as the heel leaves backward); the second one is where the ground
+stops the landing rotation (toe-up at heel strike forward, toe-down at toe strike backward).
 
 * IC = the landing extreme (the ground halts the rotation at contact), refined between samples with a
   parabola through the extreme and its neighbours.
@@ -14,6 +14,8 @@ strike forward, toe-down at toe strike backward).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from retrogait.analysis.ranges import grouped_argext
@@ -21,6 +23,39 @@ from retrogait.analysis.strapdown import Trajectory
 
 TC_PLATEAU = np.deg2rad(2.0)
 CONTACT_REACH = 0.2  # s: running events lie within this of the stance regions (contact 0.15-0.3 s)
+
+
+@dataclass
+class SwingSignals:
+    """What every event rule reads, computed once per chunk of segments (flat arrays like the
+    :class:`Trajectory`'s): the swing's main tilt (pitch, or roll for side steps, rad), the flat
+    positions of its first extreme (after take-off) and its landing extreme per segment, the sample
+    times, the tilt rate (rad/s) and the jerk of the specific force (m/s^3; 0 at segment starts)."""
+
+    tilt: np.ndarray
+    first_ext: np.ndarray
+    land_ext: np.ndarray
+    tt: np.ndarray
+    rate: np.ndarray
+    jerk: np.ndarray
+
+
+def swing_signals(traj: Trajectory, t: np.ndarray, acc: np.ndarray) -> SwingSignals:
+    """The :class:`SwingSignals` of a chunk (``acc``: the stream's (N, 3) specific force)."""
+    p_rng = np.maximum.reduceat(traj.pitch, traj.first) - np.minimum.reduceat(traj.pitch, traj.first)
+    r_rng = np.maximum.reduceat(traj.roll, traj.first) - np.minimum.reduceat(traj.roll, traj.first)
+    tilt = np.where((r_rng > 1.5 * p_rng)[traj.grp], traj.roll, traj.pitch)
+    imin = grouped_argext(tilt, traj.first, traj.grp, largest=False)
+    imax = grouped_argext(tilt, traj.first, traj.grp, largest=True)
+    tt = t[traj.idx]
+    dt = np.maximum(np.diff(tt), 1e-9)
+    rate = np.zeros(tilt.shape[0])
+    rate[1:] = np.diff(tilt) / dt
+    jerk = np.zeros(tilt.shape[0])
+    jerk[1:] = np.linalg.norm(np.diff(acc[traj.idx], axis=0), axis=1) / dt
+    rate[traj.first] = 0.0
+    jerk[traj.first] = 0.0
+    return SwingSignals(tilt, np.minimum(imin, imax), np.maximum(imin, imax), tt, rate, jerk)
 
 
 def _refine(p: np.ndarray, i: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -33,22 +68,20 @@ def _refine(p: np.ndarray, i: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.
     return np.clip(off, -0.5, 0.5)
 
 
-def contact_events(traj: Trajectory, t: np.ndarray) -> dict[str, np.ndarray]:
+def contact_events(traj: Trajectory, t: np.ndarray, sw: SwingSignals) -> dict[str, np.ndarray]:
     """Per segment: ``tc``/``ic`` times (s), their stream indices, and the pitch at both (rad)."""
-    # the swing's main tilt: pitch for forward/backward strides, roll for side steps
-    tilt, tc_flat, ic_flat = _tilt_extremes(traj)
     lo, hi = traj.first, traj.first + traj.lens - 1
     out = {}
-    for name, flat in (("tc", tc_flat), ("ic", ic_flat)):
+    for name, flat in (("tc", sw.first_ext), ("ic", sw.land_ext)):
         i = traj.idx[flat]
-        off = _refine(tilt, flat, lo, hi)
+        off = _refine(sw.tilt, flat, lo, hi)
         nxt = np.minimum(i + 1, t.shape[0] - 1)
         prv = np.maximum(i - 1, 0)
         step = np.where(off >= 0, t[nxt] - t[i], t[i] - t[prv])
         out[f"t_{name}"] = t[i] + off * step
         out[f"i_{name}"] = i
         out[f"pitch_{name}"] = traj.pitch[flat]
-    out["t_tc"] = _plateau_onset(traj, tilt, tc_flat, t)
+    out["t_tc"] = _plateau_onset(traj, sw.tilt, sw.first_ext, t)
     return out
 
 
@@ -69,11 +102,12 @@ def _plateau_onset(traj: Trajectory, tilt: np.ndarray, ext: np.ndarray, t: np.nd
     return ta + np.clip(f, 0.0, 1.0) * (tb - ta)
 
 
+def _times(traj: Trajectory, sw: SwingSignals, i: np.ndarray) -> np.ndarray:
+    """Time of a rate or jerk sample: the middle of the step before it (what it measures)."""
+    return 0.5 * (sw.tt[i] + sw.tt[np.maximum(i - 1, traj.first[traj.grp[i]])])
 
 
-
-def running_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.ndarray,
-                   land: np.ndarray) -> dict[str, np.ndarray]:
+def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: np.ndarray) -> dict[str, np.ndarray]:
     """TC and IC (s) for running, the push-off rotation and the landing impact; pitch at IC (rad).
 
     In running the foot keeps rotating for ~0.1 s after take-off and turns before it lands, so the
@@ -83,76 +117,42 @@ def running_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.nd
     the start stance, ``land``: the first sample of the end stance, stream indices):
 
     * TC: at push-off the foot turns fastest just as it leaves the ground: the largest rate of the
-      main tilt (pitch, or roll for side steps) within reach after the start stance. Falbriard et al.
-      2018 (Front Physiol 9:610; 41 runners, force-plate reference) found this peak of the pitch
-      angular velocity the most precise terminal-contact feature (bias < 12 ms).
-    * IC: the ground stops the falling foot: the sharpest change of the specific force (``acc``, the
-      sensor's (N, 3) samples) within reach before the end stance.
+      main tilt within reach after the start stance. Falbriard et al. 2018 (Front Physiol 9:610; 41
+      runners, force-plate reference) found this peak of the pitch angular velocity the most precise
+      terminal-contact feature (bias < 12 ms).
+    * IC: the ground stops the falling foot: the sharpest change of the specific force within reach
+      before the end stance.
     """
-    tilt, _, _ = _tilt_extremes(traj)
-    tt = t[traj.idx]
-    dt = np.maximum(np.diff(tt), 1e-9)
-    rate = np.zeros(tilt.shape[0])
-    rate[1:] = np.abs(np.diff(tilt)) / dt
-    jerk = np.zeros(tilt.shape[0])
-    jerk[1:] = np.linalg.norm(np.diff(acc[traj.idx], axis=0), axis=1) / dt
-    rate[traj.first] = 0.0
-    jerk[traj.first] = 0.0
     start = traj.idx[traj.first]
     a = (traj.first + np.clip(lift - start, 0, traj.lens - 1))[traj.grp]
     b = (traj.first + np.clip(land - start, 0, traj.lens - 1))[traj.grp]
-    pos = np.arange(rate.shape[0])
-    reach = CONTACT_REACH / np.maximum(np.median(dt), 1e-9)
-    tc = grouped_argext(np.where((pos >= a) & (pos <= a + reach), rate, -np.inf), traj.first, traj.grp, True)
-    ic = grouped_argext(np.where((pos <= b) & (pos >= b - reach), jerk, -np.inf), traj.first, traj.grp, True)
-    # a rate or jerk sample belongs to the step before it: its time is the middle of that step
-    out = {f"t_{name}": 0.5 * (tt[i] + tt[np.maximum(i - 1, traj.first[traj.grp[i]])])
-           for name, i in (("tc", tc), ("ic", ic))}
-    out["pitch_ic"] = traj.pitch[ic]
-    return out
+    pos = np.arange(sw.rate.shape[0])
+    reach = CONTACT_REACH / max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
+    speed = np.abs(sw.rate)
+    tc = grouped_argext(np.where((pos >= a) & (pos <= a + reach), speed, -np.inf), traj.first, traj.grp, True)
+    ic = grouped_argext(np.where((pos <= b) & (pos >= b - reach), sw.jerk, -np.inf), traj.first, traj.grp, True)
+    return {"t_tc": _times(traj, sw, tc), "t_ic": _times(traj, sw, ic), "pitch_ic": traj.pitch[ic]}
 
 
-def swing_bounds(traj: Trajectory, t: np.ndarray, acc: np.ndarray) -> dict[str, np.ndarray]:
+def swing_bounds(traj: Trajectory, sw: SwingSignals) -> dict[str, np.ndarray]:
     """Take-off and landing (s) of the swing bracketed by its tilt extremes, to tell running from walking.
 
     * take-off: the fastest rotation toward the swing's first tilt extreme, before it (the push-off);
-    * landing: the sharpest change of the specific force (``acc``, the sensor's (N, 3) samples) between
-      the landing tilt extreme and the fastest rotation the ground then imposes (foot slap, heel drop).
+    * landing: the sharpest change of the specific force between the landing tilt extreme and the
+      fastest rotation the ground then imposes (foot slap, heel drop).
 
     These bound the swing from inside the contact's rotations, so they measure walking and running
     alike (the timing of running strides comes from :func:`running_events`): on the PyShoe trials
     (real, 200 Hz) the duty factor they give is 0.36-0.42 for the four runs and 0.54-0.58 for the six
-    walks (medians). ``pitch_ic`` is the pitch at the landing (rad).
+    walks (medians).
     """
-    tilt, first_ext, land_ext = _tilt_extremes(traj)
-    tt = t[traj.idx]
-    rate = np.zeros(tilt.shape[0])
-    rate[1:] = np.diff(tilt) / np.maximum(np.diff(tt), 1e-9)
-    rate[traj.first] = 0.0
-    sign = np.sign(tilt[land_ext] - tilt[first_ext])[traj.grp]  # the swing's rotation direction
-    pos = np.arange(rate.shape[0])
-    toward = np.where(pos <= first_ext[traj.grp], -sign * rate, -np.inf)
+    sign = np.sign(sw.tilt[sw.land_ext] - sw.tilt[sw.first_ext])[traj.grp]  # the swing's rotation
+    pos = np.arange(sw.rate.shape[0])
+    toward = np.where(pos <= sw.first_ext[traj.grp], -sign * sw.rate, -np.inf)
     tc = grouped_argext(toward, traj.first, traj.grp, largest=True)
-    slap = grouped_argext(np.where(pos > land_ext[traj.grp], -sign * rate, -np.inf), traj.first, traj.grp,
-                          largest=True)
-    jerk = np.zeros(tilt.shape[0])
-    jerk[1:] = np.linalg.norm(np.diff(acc[traj.idx], axis=0), axis=1) / np.maximum(np.diff(tt), 1e-9)
-    window = (pos > land_ext[traj.grp]) & (pos <= slap[traj.grp])
-    ic = grouped_argext(np.where(window, jerk, -np.inf), traj.first, traj.grp, largest=True)
-    ic = np.where(window[ic], ic, land_ext)
-    # a rate or jerk sample belongs to the step before it: its time is the middle of that step
-    out = {f"t_{name}": 0.5 * (tt[i] + tt[np.maximum(i - 1, traj.first[traj.grp[i]])])
-           for name, i in (("tc", tc), ("ic", ic))}
-    out["pitch_ic"] = traj.pitch[ic]
-    return out
-
-
-def _tilt_extremes(traj: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The swing's main tilt per sample (pitch, or roll for side steps) and, per segment, the flat
-    positions of its first extreme (after take-off) and its landing extreme."""
-    p_rng = np.maximum.reduceat(traj.pitch, traj.first) - np.minimum.reduceat(traj.pitch, traj.first)
-    r_rng = np.maximum.reduceat(traj.roll, traj.first) - np.minimum.reduceat(traj.roll, traj.first)
-    tilt = np.where((r_rng > 1.5 * p_rng)[traj.grp], traj.roll, traj.pitch)
-    imin = grouped_argext(tilt, traj.first, traj.grp, largest=False)
-    imax = grouped_argext(tilt, traj.first, traj.grp, largest=True)
-    return tilt, np.minimum(imin, imax), np.maximum(imin, imax)
+    after = pos > sw.land_ext[traj.grp]
+    slap = grouped_argext(np.where(after, -sign * sw.rate, -np.inf), traj.first, traj.grp, largest=True)
+    window = after & (pos <= slap[traj.grp])
+    ic = grouped_argext(np.where(window, sw.jerk, -np.inf), traj.first, traj.grp, largest=True)
+    ic = np.where(window[ic], ic, sw.land_ext)
+    return {"t_tc": _times(traj, sw, tc), "t_ic": _times(traj, sw, ic)}

@@ -10,7 +10,7 @@ import numpy as np
 from retrogait.analysis import frames
 from retrogait.analysis.direction import classify, direction_probabilities
 from retrogait.analysis.bridging import MAX_BRIDGE, FilledSamples, bridge_gaps, refill_from_neighbours
-from retrogait.analysis.events import contact_events, running_events, swing_bounds
+from retrogait.analysis.events import contact_events, running_events, swing_bounds, swing_signals
 from retrogait.analysis.gaitmode import duty_factor, flight_time, gait_modes, peak_impact, strike_pattern
 from retrogait.analysis.incline import stride_grade
 from retrogait.analysis.parameters import path_shape, segment_any, segment_max
@@ -198,7 +198,7 @@ def analyze_stream(
     s = StanceSettings()
     energy = gyro_energy(gyr_norm, rate, s)
     still = drop_tilted(zero_velocity(acc_norm, gyr_norm, rate, s), acc, rate, s)
-    cycle = drop_tilted(cycle_stances(gyr_norm, acc_norm, still, rate, s), acc, rate, s, still, rolling=True)
+    cycle = drop_tilted(cycle_stances(gyr_norm, acc_norm, still, rate, s, energy), acc, rate, s, still, rolling=True)
     stance = still | cycle
     starts, stops = stance_regions(stance, blocks)
     rolling = held_counts(still, starts, stops) == 0  # the foot never came to rest in this stance
@@ -216,7 +216,7 @@ def analyze_stream(
     del unbiased
     segs = segments(starts, stops, block_id, energy, rate, rolling)
     false = np.union1d(_moving_stances(t, sig, segs, rate),
-                       _moving_rolling_stances(t, sig, starts, stops, block_id, rolling, energy, rate))
+                       _moving_rolling_stances(t, sig, starts, stops, block_id, rolling, energy, rate, s))
     if false.size:
         keep = np.ones(starts.shape[0], dtype=bool)
         keep[false] = False
@@ -365,7 +365,7 @@ def _moving_stances(t: np.ndarray, sig: frames.FootSignals, segs: Segments, rate
 
 def _moving_rolling_stances(
     t: np.ndarray, sig: frames.FootSignals, starts: np.ndarray, stops: np.ndarray, block_id: np.ndarray,
-    rolling: np.ndarray, energy: np.ndarray, rate: float,
+    rolling: np.ndarray, energy: np.ndarray, rate: float, s: StanceSettings,
 ) -> np.ndarray:
     """Rolling stance regions that were a pause of the swing, judged between the still stances.
 
@@ -406,7 +406,7 @@ def _moving_rolling_stances(
     # the attitude at the stance against the still stance before it (integrated, levelled there)
     tilt = np.hypot(tr.pitch[pos] - tr.pitch[tr.first[inv]], tr.roll[pos] - tr.roll[tr.first[inv]])
     moving = v > np.maximum(MOVING_STANCE, MOVING_FRACTION * v_max)
-    return r[moving | (tilt > StanceSettings().max_tilt_brief)]
+    return r[moving | (tilt > s.max_tilt_brief)]
 
 
 def _chained_heading(yaw_end: np.ndarray, stand_yaw: np.ndarray) -> np.ndarray:
@@ -440,16 +440,18 @@ def _integrate_all(
             t, sig, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
             segs.stance0_start[sl], segs.stance1_stop[sl], rate, segs.rolling[sl], filled,
         )
-        ev = contact_events(tr, t)
+        sw = swing_signals(tr, t, sig.acc)
+        ev = contact_events(tr, t, sw)
         lat, clear = path_shape(tr)
         out["disp"][sl] = tr.disp
         out["yaw_end"][sl] = tr.yaw_end
         out["pitch_end"][sl] = tr.pitch_end
         out["pitch_tc"][sl], out["pitch_ic"][sl] = ev["pitch_tc"], ev["pitch_ic"]
         out["t_tc"][sl], out["t_ic"][sl] = ev["t_tc"], ev["t_ic"]
-        bounds = swing_bounds(tr, t, sig.acc)
+        bounds = swing_bounds(tr, sw)
         out["t_lift"][sl], out["t_land"][sl] = bounds["t_tc"], bounds["t_ic"]
-        run = running_events(tr, t, sig.acc, segs.still_until[sl], segs.still_from[sl])
+        run = running_events(tr, sw, segs.still_until[sl], segs.still_from[sl])
+        del sw
         out["t_tc_run"][sl], out["t_ic_run"][sl], out["pitch_ic_run"][sl] = run["t_tc"], run["t_ic"], run["pitch_ic"]
         out["lat"][sl], out["clear"][sl] = lat, clear
         out["swing_peak"][sl] = segment_max(gyr_norm, tr)

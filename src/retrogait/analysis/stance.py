@@ -110,7 +110,7 @@ def zero_velocity(
 
 
 def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray, rate: float,
-                  s: StanceSettings = StanceSettings()) -> np.ndarray:
+                  s: StanceSettings = StanceSettings(), energy: np.ndarray | None = None) -> np.ndarray:
     """Mask of the stances the stillness test misses: the quietest moment between two swings.
 
     1. Swings: the peaks of the gyro energy (``energy_window``) that reach ``swing_min`` and half the
@@ -129,7 +129,8 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
     """
     n = gyr_norm.shape[0]
     big = _odd(s.cycle_window * rate)
-    energy = uniform_filter1d(gyr_norm, _odd(s.energy_window * rate), mode="nearest")
+    if energy is None:  # the gyro energy (gyro_energy), when the caller has not got it already
+        energy = gyro_energy(gyr_norm, rate, s)
     level = maximum_filter1d(energy, big, mode="nearest")
     peaks, _ = find_peaks(energy, height=s.swing_min, distance=max(1, int(s.swing_spacing * rate)))
     peaks = peaks[energy[peaks] >= 0.5 * level[peaks]]
@@ -175,10 +176,13 @@ def _one_per_stride(cand: np.ndarray, score: np.ndarray, still: np.ndarray, reac
     """
     if cand.size == 0:
         return cand
-    idx = np.arange(still.shape[0])
-    last_still = np.maximum.accumulate(np.where(still, idx, -reach - 1))
-    next_still = np.minimum.accumulate(np.where(still, idx, still.shape[0] + reach + 1)[::-1])[::-1]
-    keep = (cand - last_still[cand] > reach) & (next_still[cand] - cand > reach)
+    sa, sb = runs(still)
+    keep = np.ones(cand.shape[0], dtype=bool)
+    if sa.size:  # the nearest still sample before and after each candidate
+        k = np.searchsorted(sa, cand, side="right") - 1
+        last_still = np.where(k >= 0, sb[np.maximum(k, 0)] - 1, -reach - 1)
+        next_still = np.where(k + 1 < sa.size, sa[np.minimum(k + 1, sa.size - 1)], still.shape[0] + reach + 1)
+        keep = (cand - last_still > reach) & (next_still - cand > reach)
     for off in range(1, 5):  # the few candidates of the neighbouring half-strides
         for a, b in ((slice(off, None), slice(None, -off)), (slice(None, -off), slice(off, None))):
             near = np.abs(cand[a] - cand[b]) <= reach

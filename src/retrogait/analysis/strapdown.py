@@ -30,8 +30,8 @@ from retrogait.analysis.ranges import range_first, range_index, row_norm
 STANCE_MEAN_HALFWIDTH = 0.1  # s around an anchor used to level the foot from gravity
 FLAT_HALFWIDTH = 0.03  # s around an anchor for the foot-flat pitch (grade)
 DRIFT_DYNAMICS = 3.0  # weight of | |acc| - g | / g in the velocity de-drift (1 % scale vs 0.2 deg tilt)
-IMPACT_JERK = 1000.0
-BRIDGED_DYNAMICS = 0.1  # m/s^2: a filled sample whose gap moves this much weighs as much as the even term  # m/s^3 (0.1 g per ms): jerk at which the impact term equals the even term
+IMPACT_JERK = 1000.0  # m/s^3 (0.1 g per ms): jerk at which the impact term equals the even term
+BRIDGED_DYNAMICS = 0.1  # m/s^2: a filled sample whose gap moves this much weighs as much as the even term
 
 
 @dataclass
