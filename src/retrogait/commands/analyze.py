@@ -182,6 +182,32 @@ def print_summary(result: Any) -> None:
     con.print(f"start m:ss from the recording start; dist m; speed m/s{more}")
 
 
+def _history_comparison(file: Path, baseline: Optional[str], db: Optional[Path]) -> tuple[Any, str]:
+    """This file's session against its baseline, as `compare` judges it; (None, why) when it cannot be."""
+    from retrogait.errors import RetrogaitError
+    from retrogait.history import db as hdb
+    from retrogait.history import queries, store
+    from retrogait.history.compare import choose_periods, compare
+
+    try:
+        conn = hdb.connect(db, must_exist=True)
+    except RetrogaitError:
+        return None, "no history database: no comparison"
+    try:
+        sid = store.find_hash(conn, store.file_sha256(file))
+        if sid is None:
+            return None, "this file is not in the history (retrogait add): no comparison"
+        subject = conn.execute("SELECT subject FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
+        found = queries.load_sessions(conn, subject)
+    finally:
+        conn.close()
+    try:
+        b, c = choose_periods(found, baseline, str(sid), subject)
+        return compare(subject, b, c), f"compared with {len(b)} baseline sessions of {subject}"
+    except RetrogaitError as exc:
+        return None, f"no comparison: {exc}"
+
+
 def _run_with_progress(rec: Any, mount: Any, show: bool) -> Any:
     from retrogait.analysis import analyze
 
@@ -261,6 +287,38 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"per-stride table: {strides} ({len(result.strides)} rows; metadata in {sidecar})")
             if plot is not None:
                 typer.echo(f"session plot: {plot}")
+
+    @app.command("report")
+    def report_cmd(
+        file: Path = typer.Argument(..., help="Recording to report on: native .rgt, or CSV (see --preset)."),
+        output: Path = typer.Option(Path("session.html"), "--output", "-o", help="HTML file to write."),
+        preset: Optional[str] = typer.Option(None, "--preset", help="CSV layout, as for 'analyze'."),
+        mount: Optional[str] = typer.Option(None, "--mount", help="Sensor-to-foot mounting, as for 'analyze'."),
+        baseline: Optional[str] = typer.Option(
+            None, "--baseline", "-b", help="Baseline period for the comparison when the history holds this "
+            "session (as for 'compare'; default: the first two ISO weeks, at least 3 sessions)."),
+        db: Optional[Path] = typer.Option(None, "--db", help="History database (as for 'compare').", dir_okay=False),
+    ) -> None:
+        """Write a self-contained one-page HTML report of a session (images embedded, no network):
+        who / when / condition, warnings, direction split, session plot, per-direction tables, left/right
+        asymmetry, balance metrics with typical values and, when the history holds this session, the
+        verdicts of 'compare' against the baseline.
+
+        Example: retrogait report sample_data/mixed_session.rgt -o session.html
+        """
+        from retrogait.session_report import session_report_html
+
+        m = parse_mount(mount) if mount else None
+        rec = _load(file, preset, None, None, None, None)
+        result = _run_with_progress(rec, m, False)
+        add_session_extras(result)
+        comparison, note = _history_comparison(file, baseline, db)
+        page = session_report_html(result, rec, file.name, comparison)
+        try:
+            output.write_text(page)
+        except OSError as exc:
+            raise UsageProblem(f"{output}: cannot write ({exc.strerror})") from None
+        typer.echo(f"wrote {output}" + (f" ({note})" if note else ""))
 
     @app.command("calibrate")
     def calibrate_cmd(
