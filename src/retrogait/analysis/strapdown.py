@@ -222,35 +222,35 @@ def drift_weight(acc: np.ndarray, tt: np.ndarray, g: np.ndarray, first: np.ndarr
 # objects every step. Quaternions are scalar-last (x, y, z, w) like scipy's.
 
 
-def _mul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
-    """``q * exp(rv)`` (body-frame increment), renormalised."""
+def _half_rotvec(rv: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Components (x, y, z, w) of the unit quaternions ``exp(rv)`` of rotation vectors ``rv``."""
     ang = row_norm(rv)
     half = 0.5 * ang
     k = np.where(ang > 1e-12, np.sin(half) / np.maximum(ang, 1e-12), 0.5)
-    bx, by, bz, bw = rv[:, 0] * k, rv[:, 1] * k, rv[:, 2] * k, np.cos(half)
-    ax, ay, az, aw_ = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    out = np.column_stack([
-        aw_ * bx + ax * bw + ay * bz - az * by,
-        aw_ * by - ax * bz + ay * bw + az * bx,
-        aw_ * bz + ax * by - ay * bx + az * bw,
-        aw_ * bw - ax * bx - ay * by - az * bz,
-    ])
-    return out / np.sqrt(np.einsum("ij,ij->i", out, out))[:, None]
+    return rv[:, 0] * k, rv[:, 1] * k, rv[:, 2] * k, np.cos(half)
 
 
-def _premul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
-    """``exp(rv) * q``: a world-frame rotation ``rv`` applied after each ``q``."""
-    ang = row_norm(rv)
-    half = 0.5 * ang
-    k = np.where(ang > 1e-12, np.sin(half) / np.maximum(ang, 1e-12), 0.5)
-    ax, ay, az, aw_ = rv[:, 0] * k, rv[:, 1] * k, rv[:, 2] * k, np.cos(half)
-    bx, by, bz, bw = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+def _quat_product(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Hamilton products ``a * b`` of quaternions given by their (x, y, z, w) components, (n, 4)."""
+    ax, ay, az, aw_ = a
+    bx, by, bz, bw = b
     return np.column_stack([
         aw_ * bx + ax * bw + ay * bz - az * by,
         aw_ * by - ax * bz + ay * bw + az * bx,
         aw_ * bz + ax * by - ay * bx + az * bw,
         aw_ * bw - ax * bx - ay * by - az * bz,
     ])
+
+
+def _mul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
+    """``q * exp(rv)`` (body-frame increment), renormalised."""
+    out = _quat_product((q[:, 0], q[:, 1], q[:, 2], q[:, 3]), _half_rotvec(rv))
+    return out / np.sqrt(np.einsum("ij,ij->i", out, out))[:, None]
+
+
+def _premul_rotvec(q: np.ndarray, rv: np.ndarray) -> np.ndarray:
+    """``exp(rv) * q``: a world-frame rotation ``rv`` applied after each ``q``."""
+    return _quat_product(_half_rotvec(rv), (q[:, 0], q[:, 1], q[:, 2], q[:, 3]))
 
 
 def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
