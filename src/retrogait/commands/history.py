@@ -58,17 +58,21 @@ def _is_number(text: str) -> bool:
         return text == ""
 
 
-def _print_table(headers: list[str], rows: list[list[str]]) -> None:
-    """Aligned plain-text columns: numbers right-aligned, text left-aligned."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+def _print_table(headers: list[str], rows: list[list[str]], gap: str = "  ",
+                 units: Optional[list[str]] = None) -> None:
+    """Aligned plain-text columns: numbers right-aligned, text left-aligned; ``units`` a second header row."""
+    heads = [headers] + ([units] if units else [])
+    widths = [max(*(len(h[i]) for h in heads), *(len(r[i]) for r in rows)) if rows else max(len(h[i]) for h in heads)
+              for i in range(len(headers))]
     numeric = [bool(rows) and all(_is_number(r[i]) for r in rows) for i in range(len(headers))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if num else c.ljust(w)
-                         for c, w, num in zip(cells, widths, numeric)).rstrip()
+        return gap.join(c.rjust(w) if num else c.ljust(w)
+                        for c, w, num in zip(cells, widths, numeric)).rstrip()
 
-    typer.echo(line(headers))
-    typer.echo("  ".join("-" * w for w in widths))
+    for h in heads:
+        typer.echo(line(h))
+    typer.echo(gap.join("-" * w for w in widths))
     for r in rows:
         typer.echo(line(r))
 
@@ -250,12 +254,17 @@ def history(
     from retrogait.history import display
 
     date_key = "date" if by == "session" else "dates"
-    headers = ["direction", by, date_key, "n"] + [f"{n} ({display.unit(n)})" if display.unit(n) else n
-                                                  for n in names]
-    rows = [[r["direction"], r[by], r[date_key], str(r["sessions"])]
-            + [display.fmt(n, r[n]) for n in names] for r in out]
-    typer.echo(f"subject {subject}")
-    _print_table(headers, rows)
+    for text in _wrap(f"subject {subject}; one column per metric: {', '.join(names)}"):
+        typer.echo(text)
+    for d in dict.fromkeys(r["direction"] for r in out):
+        mine = [r for r in out if r["direction"] == d]
+        typer.echo(f"\n{d}")
+        # two header rows (short name, unit) and one space between columns keep 8 metrics in 80 columns
+        names_row = [by, "from" if by == "week" else "date", "n"] + [display.short_name(n) for n in names]
+        units_row = ["", "", ""] + [display.unit(n) for n in names]
+        rows = [[r[by], r[date_key].split("..")[0][5 if by == "week" else 0:], str(r["sessions"])]
+                + [display.fmt(n, r[n]) for n in names] for r in mine]
+        _print_table(names_row, rows, gap=" ", units=units_row)
 
 
 EXPORT_COLUMNS = ["session_id", "subject", "start_time", "iso_week", "condition", "belt_speed_m_s",

@@ -47,3 +47,14 @@ def row_cells(r) -> list[str]:
 
 
 HEADERS = ["metric unit", "base", "now", "change", "detect", "MIC", "verdict"]
+
+
+SHORT_NAME = {"speed_mean": "speed", "cadence": "cadence", "stride_length_mean": "length",
+              "stride_time_cv": "time CV", "stride_length_cv": "len CV", "lateral_deviation_sd": "lat SD",
+              "clearance_mean": "clear.", "stride_regularity": "regul.", "stride_time_rmssd": "RMSSD",
+              "stance_time_cv": "stanceCV", "swing_time_cv": "swing CV", "stance_fraction": "stance"}
+
+
+def short_name(metric: str) -> str:
+    """A short column header for narrow tables (the full names are listed above the table)."""
+    return SHORT_NAME.get(metric, metric)
