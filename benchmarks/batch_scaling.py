@@ -146,7 +146,7 @@ def main() -> None:
 
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster:
         rc = batch(files, ["--scheduler", cluster.scheduler_address])
     show(f"batch --scheduler (LocalCluster, 2 worker processes, Dask's default worker settings; load {load()})",
@@ -157,7 +157,7 @@ def main() -> None:
     from retrogait.batch.runner import LOCAL_CLUSTER_CONFIG
 
     with dask_config.set(LOCAL_CLUSTER_CONFIG), LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
             silence_logs=logging.ERROR) as cluster:
         rt = batch(files, ["--scheduler", cluster.scheduler_address])
     show(f"batch --scheduler (LocalCluster, 2 worker processes, the worker settings docs/batch.md recommends; "

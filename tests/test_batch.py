@@ -231,7 +231,7 @@ def test_cluster_scheduler_with_a_worker_killed_mid_file(local_run, study, tmp_p
 
     marker = tmp_path / "killed"
     monkeypatch.setenv(FAULT_ENV, f"kill:{marker}")  # inherited by the worker processes started below
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     try:
         monkeypatch.delenv(FAULT_ENV)
         deadline = time.monotonic() + CLUSTER_LIFETIME_S

@@ -123,7 +123,7 @@ def connect(workers: int | None, scheduler: str | None, n_files: int | None = No
     if scheduler is None:
         n = min(workers or os.cpu_count() or 1, n_files or 1_000_000)
         with dask_config.set(LOCAL_CLUSTER_CONFIG):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                    silence_logs=logging.ERROR)
             return Client(cluster, set_as_default=False), cluster, f"local: {n} worker process(es)"
     address = scheduler
