@@ -131,16 +131,11 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
     big = _odd(s.cycle_window * rate)
     if energy is None:  # the gyro energy (gyro_energy), when the caller has not got it already
         energy = gyro_energy(gyr_norm, rate, s)
-    level = maximum_filter1d(energy, big, mode="nearest")
     peaks, _ = find_peaks(energy, height=s.swing_min, distance=max(1, int(s.swing_spacing * rate)))
-    peaks = peaks[energy[peaks] >= 0.5 * level[peaks]]
+    peaks = peaks[energy[peaks] >= 0.5 * maximum_filter1d(energy, big, mode="nearest")[peaks]]
     if peaks.size < 2:
         return np.zeros(n, dtype=bool)
-    w = _odd(s.cycle_smooth * rate)
-    g = uniform_filter1d(gyr_norm, w, mode="nearest")
-    a = uniform_filter1d(np.abs(acc_norm - GRAVITY), w, mode="nearest")
-    score = np.maximum(g / np.maximum(maximum_filter1d(g, big, mode="nearest"), 1e-9),
-                       a / np.maximum(maximum_filter1d(a, big, mode="nearest"), 1e-9))
+    score = _motion_score(gyr_norm, acc_norm, _odd(s.cycle_smooth * rate), big)
     lo, hi = peaks[:-1], peaks[1:]
     pair = (hi - lo) <= s.cycle_window * rate
     pair &= held_counts(still, lo, hi) == 0  # a still stance between them: found already
@@ -164,6 +159,21 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
     qa, qb = runs(quiet)
     k = np.searchsorted(qa, cand, side="right") - 1
     return cover(n, np.maximum(qa[k], cand - h), np.minimum(qb[k], cand + h + 1))
+
+
+def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) -> np.ndarray:
+    """Per sample, the larger of the gyro norm and of ``| |f| - g |`` (both averaged over ``w``
+    samples), each against its own highest value within ``big`` samples (in place: a few arrays the
+    size of the recording at a time)."""
+    score = uniform_filter1d(gyr_norm, w, mode="nearest")
+    top = maximum_filter1d(score, big, mode="nearest")
+    score /= np.maximum(top, 1e-9, out=top)
+    dev = np.abs(acc_norm - GRAVITY)
+    dev = uniform_filter1d(dev, w, mode="nearest", output=dev)
+    top = maximum_filter1d(dev, big, mode="nearest", output=top)
+    dev /= np.maximum(top, 1e-9, out=top)
+    del top
+    return np.maximum(score, dev, out=score)
 
 
 def _one_per_stride(cand: np.ndarray, score: np.ndarray, still: np.ndarray, reach: int) -> np.ndarray:
