@@ -41,7 +41,7 @@ def test_recorded_walk_analyzes_to_the_simulated_strides(protocol, walk, tmp_pat
     emu = Emulator(s0.acc[skip:], s0.gyr[skip:], RATE, protocol, speed=speed, autostart=False, out_limit=None)
     port = emu.start()
     out = tmp_path / "walk.rgt"
-    rec = Recorder([DeviceSpec(port, "left")], str(out), rate=RATE, live_strides=False)
+    rec = Recorder([DeviceSpec(port, "left")], str(out), rate=RATE, live_strides=False, sniff_seconds=20.0)
     rec.open()
 
     def enough(r: Recorder) -> None:  # called 4 times a second

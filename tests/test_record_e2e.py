@@ -29,6 +29,7 @@ from retrogait.protocols import retrogait_binary as rb
 from retrogait.fileformat import read_recording
 
 RATE = 500.0
+SNIFF = 20.0  # s: identifying a device ends when it is recognised; the limit is for a very busy machine
 
 
 def _source(n=20000, seed=0):
@@ -50,7 +51,7 @@ def _record(emu: Emulator, tmp_path, seconds: float, min_samples: int = 0, **kw)
     slowly a busy machine gets there (at most a minute)."""
     port = emu.start()
     out = tmp_path / "rec.rgt"
-    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, **kw)
+    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, sniff_seconds=SNIFF, **kw)
     rec.open()
 
     def enough(r: Recorder) -> None:
@@ -131,7 +132,8 @@ def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path)
     emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=1.5:0.4,disconnect=2.4:0.6"))
     port = emu.start()
     out = tmp_path / "rec.rgt"
-    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, reconnect_timeout=5)
+    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, reconnect_timeout=5,
+                   sniff_seconds=SNIFF)
     rec.open()
     back: list[int] = []
 
@@ -193,7 +195,8 @@ def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
     right = Emulator(acc[::-1].copy(), gyr[::-1].copy(), RATE, "ximu3", speed=1.01)
     pl, pr = left.start(), right.start()  # both devices boot now: device time 0 at the same instant
     out = tmp_path / "two.rgt"
-    r = Recorder([DeviceSpec(pl, "left"), DeviceSpec(pr, "right")], str(out), live_strides=False)
+    r = Recorder([DeviceSpec(pl, "left"), DeviceSpec(pr, "right")], str(out), live_strides=False,
+                 sniff_seconds=SNIFF)
     r.open()
     r.run(2.5)
     left.stop()
@@ -287,7 +290,7 @@ def test_a_stop_asks_the_device_to_stop_and_keeps_every_sample_in_flight(tmp_pat
     emu = Emulator(acc, gyr, RATE, "retrogait")
     port = emu.start()
     out = tmp_path / "stopped.rgt"
-    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False)
+    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, sniff_seconds=SNIFF)
     rec.open()
     threading.Timer(1.0, rec.stop, args=("interrupted (Ctrl-C)",)).start()
     rec.run(10)
