@@ -10,8 +10,8 @@ The duty factor for the decision is measured with the swing bounds of
 :func:`retrogait.analysis.events.swing_bounds` (push-off rotation, landing impact, bracketed by the
 swing's tilt extremes), because the walking events (pitch extremes) sit inside a running swing and
 would read ~0.55 for a run. On the PyShoe trials (real, 200 Hz) they give a median duty factor of
-0.36-0.42 for the four runs and 0.54-0.58 for the six walks. Single strides scatter (5-95 %: 0.34-0.58 running), so the
-per-stride evidence (a logistic of the distance to 0.5, width :data:`DUTY_SPREAD`) is smoothed with the
+0.36-0.42 for the four runs and 0.54-0.58 for the six walks. Single strides scatter (5-95 %:
+0.34-0.58 running), so the per-stride evidence (a logistic of the distance to 0.5, width :data:`DUTY_SPREAD`) is smoothed with the
 same Viterbi pass as the walking direction: the gait changes rarely, and only for a run of strides.
 Walking strides then keep the walking events (validated against motion capture), running strides
 take the running events. Only forward and backward strides can be running: side steps and steps in
@@ -19,10 +19,11 @@ place (shuffles, turning on the spot) are short and quick too, but are not a run
 
 Strike pattern, from the foot strike angle (the foot's pitch at initial contact relative to its pitch
 when flat in stance, toe up positive): ``rearfoot`` above 8 deg, ``forefoot`` below -1.6 deg,
-``midfoot`` in between (the sagittal foot-strike-angle categories of Altman & Davis 2012, Gait Posture
-35:298, measured against motion capture; recalled, see docs/metrics.md). Backward runners land on the
-forefoot. Peak impact: the largest specific force (in g) from 20 ms before to 60 ms after initial
-contact (the sensor's own range bounds it: saturated strides are flagged).
+``midfoot`` in between (the sagittal foot-strike-angle categories of Altman & Davis 2012, Gait
+Posture 35:298, measured against motion capture; recalled [R], see docs/stances-and-running.md).
+Backward runners land on the forefoot. Peak impact: the largest specific force (in g) from 20 ms
+before to 60 ms after initial contact (the sensor's own range bounds it: saturated strides are
+flagged).
 """
 
 from __future__ import annotations
