@@ -19,7 +19,7 @@ SCENARIOS = ("backward-treadmill", "forward-treadmill", "mixed")
 
 def make_one(args: tuple[str, int, float]) -> str:
     """Write session ``k`` of the study into ``outdir`` (skipped when it exists); returns its path."""
-    from retrogait.fileformat import write_recording
+    from retrogait.io.fileformat import write_recording
     from retrogait.simulator import preset, simulate
 
     outdir, k, minutes = args

@@ -34,7 +34,7 @@ RATE = 204.8
 RETRO_CHILD = r"""
 import json, sys, time
 import numpy as np
-from retrogait.loading import load_recording
+from retrogait.io.loading import load_recording
 from retrogait.analysis import analyze
 rec = load_recording(sys.argv[1])  # (numpy code needs no warm-up run)
 # VmHWM, not ru_maxrss: Linux carries the parent's ru_maxrss across fork/exec
@@ -128,7 +128,7 @@ def score_example(res: dict) -> dict:
 def hour_csv(path: Path) -> dict:
     """Write a simulated 1-hour two-foot session in the gaitmap CSV layout (for gaitmap) and as a native
     .rgt next to it (retrogait's own input format, same samples); return its truth."""
-    from retrogait.fileformat import write_recording
+    from retrogait.io.fileformat import write_recording
 
     from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
 

@@ -24,7 +24,7 @@ import numpy as np
 CHILD = r"""
 import resource, sys, time
 import numpy as np
-from retrogait.recording import Recording, Stream
+from retrogait.io.recording import Recording, Stream
 from retrogait.analysis import analyze
 d = sys.argv[1]
 t = np.load(d + "/t.npy"); acc = np.load(d + "/acc.npy"); gyr = np.load(d + "/gyr.npy")

@@ -27,8 +27,8 @@ import time
 
 import numpy as np
 
-from retrogait.fileformat import RecordingWriter, empty_template, read_recording, write_recording
-from retrogait.recording import Recording, Stream
+from retrogait.io.fileformat import RecordingWriter, empty_template, read_recording, write_recording
+from retrogait.io.recording import Recording, Stream
 
 
 def make_chunk(rng: np.random.Generator, n: int):

@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from retrogait.device.recorder import DeviceSpec, Recorder
-from retrogait.fileformat import read_recording
+from retrogait.io.fileformat import read_recording
 from retrogait.protocols import PRESETS, make_decoder
 from retrogait.protocols import retrogait_binary as rb
 from retrogait.protocols import text, witmotion, ximu3

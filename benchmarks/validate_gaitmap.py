@@ -28,7 +28,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from retrogait.analysis import analyze
-from retrogait.loading import load_recording
+from retrogait.io.loading import load_recording
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gaitmap_example"
 RATE = 204.8

@@ -23,7 +23,7 @@ os.environ.setdefault("RETROGAIT_DEVICES_DIR", tempfile.mkdtemp(prefix="rg-devic
 from retrogait.analysis.calibration import calibrate_recording  # noqa: E402
 from retrogait.analysis.incline import session_grade  # noqa: E402
 from retrogait.analysis.pipeline import analyze  # noqa: E402
-from retrogait.fileformat import read_recording  # noqa: E402
+from retrogait.io.fileformat import read_recording  # noqa: E402
 from retrogait.simulator import parse_mount, preset, read_truth, simulate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

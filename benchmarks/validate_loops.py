@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from retrogait.analysis import analyze
-from retrogait.loading import load_recording
+from retrogait.io.loading import load_recording
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CASES = (

@@ -32,7 +32,7 @@ import numpy as np
 from retrogait.analysis import analyze
 from retrogait.analysis.calibration import calibrate_stream
 from retrogait.analysis.evaluation import match_by_overlap
-from retrogait.loading import load_recording
+from retrogait.io.loading import load_recording
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pyshoe_vicon"
 RUNNING = {"2017-12-15-18-01-18", "2017-12-15-18-01-51", "2017-12-15-18-02-28", "2017-12-15-18-03-05"}

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from retrogait.analysis.calibration import calibrate_recording
-from retrogait.fileformat import read_recording, write_recording
+from retrogait.io.fileformat import read_recording, write_recording
 from retrogait.simulator import (
     Environment,
     Person,

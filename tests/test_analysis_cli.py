@@ -9,7 +9,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from retrogait.analysis.calibration import DEVICES_ENV
-from retrogait.fileformat import read_recording, write_recording
+from retrogait.io.fileformat import read_recording, write_recording
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
 
 ODD_MOUNT = Rotation.from_euler("xyz", [170, 20, -60], degrees=True).as_matrix()
@@ -43,7 +43,7 @@ def test_analyze_prints_summary_json_and_stride_csv(tmp_path, run_cli):
 def test_analyze_plot_is_a_png_of_the_expected_size(tmp_path, run_cli):
     import matplotlib.image
 
-    from retrogait.session_plot import DPI, FIG_SIZE
+    from retrogait.report.session_plot import DPI, FIG_SIZE
 
     path, _ = save(tmp_path, "mix.rgt", [Stand(2), Walk("forward", n_strides=8), Stand(2),
                                          Walk("backward", n_strides=8, speed=0.6), Stand(2)])

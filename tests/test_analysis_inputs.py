@@ -9,7 +9,7 @@ import pytest
 
 from retrogait.analysis import analyze
 from retrogait.errors import InputFileError, NoGaitError
-from retrogait.recording import GRAVITY, Recording, Stream
+from retrogait.io.recording import GRAVITY, Recording, Stream
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
 
 

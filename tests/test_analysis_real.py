@@ -7,7 +7,7 @@ import pytest
 
 from retrogait.analysis import analyze
 from retrogait.analysis.calibration import calibrate_recording
-from retrogait.loading import load_recording
+from retrogait.io.loading import load_recording
 
 RATE = 204.8
 

@@ -13,8 +13,8 @@ from retrogait.analysis.bridging import UNCERTAIN_GAP, bridge_gaps
 from retrogait.analysis.calibration import calibrate_stream
 from retrogait.analysis.evaluation import match_by_overlap
 from retrogait.analysis.stance import StanceSettings, cycle_stances, runs
-from retrogait.loading import load_recording
-from retrogait.recording import Stream
+from retrogait.io.loading import load_recording
+from retrogait.io.recording import Stream
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, preset, simulate
 
 RUNS = ("2017-12-15-18-01-18", "2017-12-15-18-01-51", "2017-12-15-18-02-28", "2017-12-15-18-03-05")
@@ -139,7 +139,7 @@ def test_bridging_fills_the_grid_and_marks_only_long_gaps_uncertain():
 
 def test_a_recording_without_stances_says_why_in_one_line():
     from retrogait.errors import NoGaitError
-    from retrogait.recording import Recording
+    from retrogait.io.recording import Recording
 
     rate = 100.0
     t = np.arange(0, 30, 1 / rate)

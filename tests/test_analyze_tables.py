@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from retrogait.session_tables import fmt_duration
+from retrogait.report.session_tables import fmt_duration
 
 from conftest import SAMPLE_DATA
 

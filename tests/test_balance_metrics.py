@@ -8,8 +8,8 @@ import pytest
 from retrogait.balance import session_metrics
 from retrogait.balance.bootstrap import block_bootstrap_indices, default_block_length
 from retrogait.balance.dfa import dfa_alpha
-from retrogait.balance.synthetic import ar1, synthetic_strides
-from retrogait.recording import Recording, Stream
+from retrogait.simulator.stride_series import ar1, synthetic_strides
+from retrogait.io.recording import Recording, Stream
 
 
 def _table(stride_time, *, direction="backward", foot="left", **extra):

@@ -9,7 +9,7 @@ import pytest
 
 from retrogait.analysis import analyze
 from retrogait.balance import session_metrics
-from retrogait.loading import load_recording
+from retrogait.io.loading import load_recording
 
 RATE = 204.8
 

@@ -42,7 +42,7 @@ def _own_device_profiles(tmp_path_factory):
 
 
 def _simulate(path: Path, name: str, seconds: float, subject: str, seed: int, **kw) -> None:
-    from retrogait.fileformat import write_recording
+    from retrogait.io.fileformat import write_recording
     from retrogait.simulator import preset, simulate
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,8 +54,8 @@ def _simulate(path: Path, name: str, seconds: float, subject: str, seed: int, **
 def study(tmp_path_factory) -> Path:
     """5 good recordings (2 subjects, one two-feet, one CSV without subject), a corrupt file, a standing
     one (nothing to analyze) and a notes file that folder scans ignore."""
-    from retrogait.csvio import write_csv
-    from retrogait.loading import load_recording
+    from retrogait.io.csvio import write_csv
+    from retrogait.io.loading import load_recording
 
     root = tmp_path_factory.mktemp("study")
     _simulate(root / "p01" / "s1.rgt", "backward-treadmill", 35, "p01", 1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrogait.csvio import read_csv, sniff_preset, write_csv
+from retrogait.io.csvio import read_csv, sniff_preset, write_csv
 from retrogait.errors import InputFileError, UsageProblem
-from retrogait.fileformat import read_recording, write_recording
-from retrogait.recording import GRAVITY
+from retrogait.io.fileformat import read_recording, write_recording
+from retrogait.io.recording import GRAVITY
 from test_fileformat import assert_same, make_recording
 
 

@@ -13,11 +13,11 @@ import serial
 
 from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.ports import recognise
-from retrogait.fileformat import read_recording, write_recording
+from retrogait.io.fileformat import read_recording, write_recording
 from retrogait.protocols import concat_batches, make_decoder
 from retrogait.protocols import retrogait_binary as rb
 from retrogait.protocols import witmotion, ximu3
-from retrogait.recording import Recording, Stream
+from retrogait.io.recording import Recording, Stream
 
 
 def _signals(n=4000, rate=200.0):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retrogait.errors import InputFileError
-from retrogait.fileformat import (
+from retrogait.io.fileformat import (
     BLOCK_HEADER_SIZE,
     MAGIC,
     PREAMBLE,
@@ -20,7 +20,7 @@ from retrogait.fileformat import (
     read_recording,
     write_recording,
 )
-from retrogait.recording import Recording, Stream
+from retrogait.io.recording import Recording, Stream
 
 
 def make_stream(n: int, foot: str, rate: float = 200.0, *, mag: bool = False, t_host: bool = False,
@@ -242,7 +242,7 @@ def _write_interleaved(path, rec, seed: int) -> None:
 
 @pytest.mark.parametrize("min_run", [1, 8, 10**9])
 def test_both_copy_paths_agree(tmp_path, monkeypatch, min_run):
-    import retrogait.fileformat as ff
+    import retrogait.io.fileformat as ff
 
     rec = make_recording()
     _write_interleaved(tmp_path / "x.rgt", rec, seed=min_run % 97)
@@ -256,7 +256,7 @@ def test_unaligned_blocks_from_other_writers_read(tmp_path, monkeypatch):
     """Another writer need not pad JSON blocks to 8 bytes; the reader copes with unaligned blocks."""
     import json
 
-    import retrogait.fileformat as ff
+    import retrogait.io.fileformat as ff
 
     monkeypatch.setattr(ff, "_json_bytes", lambda obj: json.dumps(obj).encode() + b"x"[:0])
     rec = make_recording()
@@ -275,7 +275,7 @@ def test_unaligned_blocks_from_other_writers_read(tmp_path, monkeypatch):
 )
 def test_round_trip_property(tmp_path, sizes, mag, t_host, block_samples, seed):
     """Any stream sizes, channels and block sizes: native and CSV round trips are exact."""
-    from retrogait.csvio import read_csv, write_csv
+    from retrogait.io.csvio import read_csv, write_csv
 
     rng = np.random.default_rng(seed)
     streams = []
@@ -298,7 +298,7 @@ def test_round_trip_property(tmp_path, sizes, mag, t_host, block_samples, seed):
 
 def test_memory_mapped_path_reads_the_same(tmp_path, monkeypatch):
     """Large files are memory-mapped instead of read; force that path on a small file."""
-    import retrogait.fileformat as ff
+    import retrogait.io.fileformat as ff
 
     rec = make_recording()
     _write_interleaved(tmp_path / "m.rgt", rec, seed=3)

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrogait.fileformat import read_recording, read_report
+from retrogait.io.fileformat import read_recording, read_report
 
 WRITER = r"""
 import sys
 import numpy as np
-from retrogait.fileformat import RecordingWriter, empty_template
+from retrogait.io.fileformat import RecordingWriter, empty_template
 
 path = sys.argv[1]
 rate = 100.0
@@ -81,7 +81,7 @@ def test_sigkill_mid_write_keeps_every_flushed_block(tmp_path):
 def test_random_damage_never_crashes_and_keeps_untouched_blocks(data):
     """Flip, cut or insert bytes anywhere after the header: the reader warns, never raises, returns only
     genuine samples in order, and keeps every block whose bytes were not touched."""
-    from retrogait.fileformat import BLOCK_HEADER_SIZE, RecordingWriter, empty_template
+    from retrogait.io.fileformat import BLOCK_HEADER_SIZE, RecordingWriter, empty_template
 
     rng_seed = data.draw(st.integers(0, 2**16))
     rng = np.random.default_rng(rng_seed)
@@ -134,7 +134,7 @@ def test_random_damage_never_crashes_and_keeps_untouched_blocks(data):
 
 def test_any_damage_to_preamble_or_header_is_a_clear_error(tmp_path):
     from retrogait.errors import InputFileError
-    from retrogait.fileformat import PREAMBLE, empty_template, write_recording
+    from retrogait.io.fileformat import PREAMBLE, empty_template, write_recording
 
     good = tmp_path / "g.rgt"
     write_recording(good, empty_template(["left"], 100.0, subject="s"))

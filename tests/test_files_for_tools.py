@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 import json
 
-from retrogait.balance.synthetic import person_sessions
+from retrogait.simulator.stride_series import person_sessions
 from retrogait.history import connect
-from retrogait.history.simulated import add_simulated_sessions
+from retrogait.simulator.weekly_sessions import add_simulated_sessions
 
 from conftest import SAMPLE_DATA
 

@@ -10,10 +10,10 @@ import re
 import pytest
 
 from retrogait.balance.catalog import METRICS
-from retrogait.balance.synthetic import person_sessions
+from retrogait.simulator.stride_series import person_sessions
 from retrogait.history import connect
 from retrogait.history.reliable_change import is_real
-from retrogait.history.simulated import add_simulated_sessions
+from retrogait.simulator.weekly_sessions import add_simulated_sessions
 
 from conftest import SAMPLE_DATA
 

@@ -9,10 +9,10 @@ import struct
 
 import pytest
 
-from retrogait.balance.synthetic import person_sessions
+from retrogait.simulator.stride_series import person_sessions
 from retrogait.history import connect
-from retrogait.history.simulated import add_simulated_sessions
-from retrogait.history.trend import DPI, FIG_SIZE
+from retrogait.simulator.weekly_sessions import add_simulated_sessions
+from retrogait.report.trend import DPI, FIG_SIZE
 
 
 @pytest.fixture

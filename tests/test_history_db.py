@@ -10,11 +10,11 @@ import textwrap
 
 import pytest
 
-from retrogait.balance.synthetic import person_sessions, synthetic_strides
+from retrogait.simulator.stride_series import person_sessions, synthetic_strides
 from retrogait.errors import InputFileError
 from retrogait.history import db as hdb
 from retrogait.history.queries import load_sessions
-from retrogait.history.simulated import add_simulated_sessions
+from retrogait.simulator.weekly_sessions import add_simulated_sessions
 from retrogait.history.store import file_sha256, iso_week, parse_time
 
 
@@ -84,9 +84,9 @@ def test_newer_or_foreign_files_are_refused(tmp_path):
 _WRITER = textwrap.dedent(
     """
     import sys, time
-    from retrogait.balance.synthetic import person_sessions
+    from retrogait.simulator.stride_series import person_sessions
     from retrogait.history import db as hdb
-    from retrogait.history.simulated import add_simulated_sessions
+    from retrogait.simulator.weekly_sessions import add_simulated_sessions
     from retrogait.history import store
 
     conn = hdb.connect(sys.argv[1])

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from retrogait.fileformat import write_recording
-from retrogait.history.simulated import simulated_recordings
+from retrogait.io.fileformat import write_recording
+from retrogait.simulator.weekly_sessions import simulated_recordings
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from retrogait.errors import InputFileError, UsageProblem
-from retrogait.fileformat import BLOCK_HEADER_SIZE, read_recording, write_recording
-from retrogait.loading import load_recording
+from retrogait.io.fileformat import BLOCK_HEADER_SIZE, read_recording, write_recording
+from retrogait.io.loading import load_recording
 from test_fileformat import _block_offsets, _live_file, assert_same, make_recording
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from retrogait.protocols import concat_batches
 from retrogait.protocols import ximu3 as xp
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 ximu3 = pytest.importorskip("ximu3")
 

@@ -12,7 +12,7 @@ from retrogait.protocols import retrogait_binary as rb
 from retrogait.protocols import text, witmotion, ximu3
 from retrogait.protocols.framing import crc16, stuff, unstuff
 from retrogait.protocols.sniff import sniff
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 
 def _signals(n=200, seed=0):

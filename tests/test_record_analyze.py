@@ -20,7 +20,7 @@ import pytest
 from retrogait.analysis import analyze
 from retrogait.device.emulator import Emulator
 from retrogait.device.recorder import DeviceSpec, Recorder
-from retrogait.fileformat import read_recording
+from retrogait.io.fileformat import read_recording
 from retrogait.simulator import preset, simulate
 
 RATE = 200.0

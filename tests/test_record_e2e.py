@@ -26,7 +26,7 @@ from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.recorder import DeviceSpec, Recorder
 from retrogait.errors import DeviceError, UsageProblem
 from retrogait.protocols import retrogait_binary as rb
-from retrogait.fileformat import read_recording
+from retrogait.io.fileformat import read_recording
 
 RATE = 500.0
 SNIFF = 20.0  # s: identifying a device ends when it is recognised; the limit is for a very busy machine

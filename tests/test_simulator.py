@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 from retrogait.simulator import (
     PRESETS,
     Environment,
@@ -209,7 +209,7 @@ def test_person_variability_scale_changes_cv():
 
 
 def test_simulate_command_writes_recording_and_truth(tmp_path, run_cli):
-    from retrogait.fileformat import read_recording
+    from retrogait.io.fileformat import read_recording
 
     out = tmp_path / "bw.rgt"
     code, stdout, err = run_cli("simulate", "backward-treadmill", "-o", out, "--duration", "40s", "--grade", "8",
@@ -244,7 +244,7 @@ def test_simulate_command_rejects_bad_input(tmp_path, run_cli, args, needle):
 def test_sample_data_is_current_and_labelled():
     import importlib.util
 
-    from retrogait.fileformat import read_recording
+    from retrogait.io.fileformat import read_recording
 
     root = Path(__file__).resolve().parents[1] / "sample_data"
     files = sorted(root.glob("*.rgt")) + sorted((root / "weekly").glob("*.rgt"))

@@ -10,7 +10,7 @@ import pytest
 
 from retrogait.analysis.calibration import calibrate_recording
 from retrogait.analysis.pipeline import analyze
-from retrogait.fileformat import read_recording
+from retrogait.io.fileformat import read_recording
 from retrogait.simulator import (
     Scenario,
     SensorSpec,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 from retrogait.simulator import (
     Environment,
     Scenario,

@@ -34,7 +34,7 @@ def __getattr__(name: str):
 
         return analyze
     if name == "load_recording":
-        from retrogait.loading import load_recording
+        from retrogait.io.loading import load_recording
 
         return load_recording
     raise AttributeError(f"module 'retrogait' has no attribute {name!r}")

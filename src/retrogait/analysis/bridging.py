@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from retrogait.analysis.ranges import row_norm
-from retrogait.recording import GRAVITY, Stream
+from retrogait.io.recording import GRAVITY, Stream
 
 MAX_BRIDGE = 0.15  # s: longest gap filled by interpolation
 UNCERTAIN_GAP = 0.03  # s: shorter gaps are filled well enough to count as measured (see FilledSamples)

@@ -17,7 +17,7 @@ import numpy as np
 from retrogait.analysis.frames import check_units
 from retrogait.analysis.stance import StanceSettings, runs, zero_velocity
 from retrogait.errors import InputFileError, NoGaitError
-from retrogait.recording import Recording, Stream, utc_now_iso
+from retrogait.io.recording import Recording, Stream, utc_now_iso
 
 DEVICES_ENV = "RETROGAIT_DEVICES_DIR"
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from retrogait.errors import InputFileError, NoGaitError, UsageProblem
-from retrogait.recording import GRAVITY, Stream
+from retrogait.io.recording import GRAVITY, Stream
 
 #: Named mountings a user may pass as ``--mount``: rows are the foot axes in sensor coordinates.
 PRESET_MOUNTS: dict[str, np.ndarray] = {

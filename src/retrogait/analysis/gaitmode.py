@@ -32,7 +32,7 @@ import numpy as np
 
 from retrogait.analysis.direction import smooth_directions
 from retrogait.analysis.ranges import range_first, range_index, row_norm
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 RUN_DUTY = 0.5
 DUTY_SPREAD = 0.04  # width of the logistic evidence around RUN_DUTY (the scatter of single strides)

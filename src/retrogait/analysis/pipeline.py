@@ -29,7 +29,7 @@ from retrogait.analysis.stance import (
 from retrogait.analysis.strapdown import integrate
 from retrogait.analysis.summary import bouts_of, summarize
 from retrogait.errors import NoGaitError
-from retrogait.recording import GRAVITY, Recording, Stream
+from retrogait.io.recording import GRAVITY, Recording, Stream
 
 CHUNK_SAMPLES = 1_500_000  # samples of segments integrated together (bounds memory)
 SWING_PEAK = 1.0  # rad/s: a stride's swing must rotate the foot at least this fast

@@ -32,7 +32,7 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
 from retrogait.analysis.ranges import range_first, range_index, range_sums
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import numpy as np
 from retrogait.analysis.gaitmode import GAITS, STRIKES
 from retrogait.analysis.incline import session_grade
 from retrogait.analysis.result import DIRECTIONS, StrideTable
-from retrogait.recording import Recording
+from retrogait.io.recording import Recording
 
 
 def _f(x: Any) -> float | None:

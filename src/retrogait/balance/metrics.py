@@ -23,7 +23,7 @@ from retrogait.balance.selection import (
     EDGE_STRIDES, MAX_TURN_DEG, foot_order, next_is_consecutive, run_positions, steady_candidates,
     stride_columns, uninterrupted,
 )
-from retrogait.recording import TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, Recording
+from retrogait.io.recording import TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, Recording
 
 MIN_STRIDES = 10
 N_BOOT = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from retrogait.recording import Recording, Stream
+from retrogait.io.recording import Recording, Stream
 
 WAVEFORM_POINTS = 101
 IRREGULAR_ROBUST_SD = 4.0

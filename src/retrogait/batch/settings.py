@@ -92,7 +92,7 @@ def make_settings(*, preset: str | None = None, acc_unit: str | None = None, gyr
     """
     from retrogait.commands.analyze import parse_mount
     from retrogait.errors import UsageProblem
-    from retrogait.loading import LOAD_PRESETS
+    from retrogait.io.loading import LOAD_PRESETS
 
     if foot is not None and foot not in ("left", "right"):
         raise UsageProblem(f"--foot {foot!r}: expected left or right")

@@ -12,7 +12,7 @@ from typing import Any, Optional
 import numpy as np
 import typer
 
-from retrogait.csvio import COLUMNS_HELP
+from retrogait.io.csvio import COLUMNS_HELP
 from retrogait.errors import UsageProblem
 
 
@@ -40,7 +40,7 @@ def parse_mount(value: str) -> np.ndarray:
 
 
 def _load(path: Path, preset, acc_unit, gyr_unit, rate, foot, columns=None):
-    from retrogait.loading import load_recording
+    from retrogait.io.loading import load_recording
 
     if not path.exists():
         from retrogait.errors import InputFileError
@@ -78,7 +78,7 @@ def _ms(x: Any) -> Any:
 
 def add_session_extras(result: Any) -> None:
     """Add the per-direction/gait table, asymmetry, incline uncertainty and mounting to the summary."""
-    from retrogait.session_tables import extras
+    from retrogait.report.session_tables import extras
 
     synced = result.summary.get("cadence_note") == "from both feet"
     result.summary.update(extras(result, synced))
@@ -95,7 +95,7 @@ def print_summary(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from retrogait.session_tables import default_mount_warning, fmt_clock, fmt_duration
+    from retrogait.report.session_tables import default_mount_warning, fmt_clock, fmt_duration
 
     s = result.summary
     if "by_direction_gait" not in s:
@@ -267,7 +267,7 @@ def register(app: typer.Typer) -> None:
         if strides is not None:
             from retrogait import __version__
             from retrogait.balance.catalog import json_ready
-            from retrogait.stride_csv import write_strides
+            from retrogait.io.stride_csv import write_strides
 
             if strides.suffix.lower() == ".json":
                 raise UsageProblem(f"--strides {strides}: give a .csv path (the .json sidecar is written beside it)")
@@ -276,7 +276,7 @@ def register(app: typer.Typer) -> None:
                 "summary": json_ready(result.summary),
                 "mounts": result.mounts, "warnings": list(result.warnings)})
         if plot is not None:
-            from retrogait.session_plot import save_session_plot
+            from retrogait.report.session_plot import save_session_plot
 
             save_session_plot(result, plot, title=f"retrogait: {file.name}")
         if as_json:
@@ -306,7 +306,7 @@ def register(app: typer.Typer) -> None:
 
         Example: retrogait report sample_data/mixed_session.rgt -o session.html
         """
-        from retrogait.session_report import session_report_html
+        from retrogait.report.session_report import session_report_html
 
         m = parse_mount(mount) if mount else None
         rec = _load(file, preset, None, None, None, None)
@@ -385,8 +385,8 @@ def register(app: typer.Typer) -> None:
 
 def _apply(path: Path, cals: dict[str, Any]) -> str:
     """Store the calibrated mounting(s) into a native recording, matching streams by foot."""
-    from retrogait.fileformat import write_recording
-    from retrogait.loading import NATIVE_SUFFIX, load_recording
+    from retrogait.io.fileformat import write_recording
+    from retrogait.io.loading import NATIVE_SUFFIX, load_recording
 
     if path.suffix.lower() != NATIVE_SUFFIX:
         raise UsageProblem(f"--apply {path}: only native {NATIVE_SUFFIX} recordings can store a mounting "

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import typer
 
 from retrogait.commands.fileio import PRESET_HELP
-from retrogait.csvio import COLUMNS_HELP
+from retrogait.io.csvio import COLUMNS_HELP
 from retrogait.errors import UsageProblem
 
 EXTRA_HINT = "retrogait batch needs the optional extra: pip install 'retrogait[batch]'"

@@ -10,11 +10,11 @@ from typing import Any, Optional
 import numpy as np
 import typer
 
-from retrogait.csvio import COLUMNS_HELP, write_csv
+from retrogait.io.csvio import COLUMNS_HELP, write_csv
 from retrogait.errors import InputFileError, UsageProblem
-from retrogait.fileformat import FileReport, MAGIC, read_report, write_recording
-from retrogait.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
-from retrogait.recording import FEET, Recording, Stream
+from retrogait.io.fileformat import FileReport, MAGIC, read_report, write_recording
+from retrogait.io.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
+from retrogait.io.recording import FEET, Recording, Stream
 
 GAP_FACTOR = 1.5
 """An interval longer than this many nominal sample periods is a gap."""

@@ -83,7 +83,7 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
     """Analyze and store one file; returns the message line."""
     from retrogait.analysis import analyze
     from retrogait.history import store
-    from retrogait.loading import load_recording
+    from retrogait.io.loading import load_recording
 
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
@@ -490,7 +490,7 @@ def trend_cmd(
 
     Example: retrogait trend --subject anna --baseline 2026-W40..2026-W43 --current 2026-W47 -o cv.png --html report.html
     """
-    from retrogait.history import trend
+    from retrogait.report import trend
 
     metric_info(metric)
     subject, found = _subject_sessions(db, subject)

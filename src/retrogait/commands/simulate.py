@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
         gyroscope signals from that motion, so the truth file's strides, events, lengths, clearance and
         grade are exactly what happened. Compare: retrogait analyze bw.rgt
         """
-        from retrogait.fileformat import write_recording
+        from retrogait.io.fileformat import write_recording
         from retrogait.simulator import parse_mount, simulate, write_truth
         from retrogait.simulator import preset as make_preset
 

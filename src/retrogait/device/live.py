@@ -15,7 +15,7 @@ from collections import deque
 
 import numpy as np
 
-from retrogait.recording import Recording, Stream
+from retrogait.io.recording import Recording, Stream
 
 WINDOW = 12.0
 EVERY = 1.0

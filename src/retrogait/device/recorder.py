@@ -1,7 +1,7 @@
 """Recording one or two shoe IMUs into a native ``.rgt`` file, crash-safe, with gaps marked.
 
 One reader thread per port reads with a short timeout and decodes; the main thread maps device time
-onto the session clock, appends to :class:`retrogait.fileformat.RecordingWriter` and flushes every
+onto the session clock, appends to :class:`retrogait.io.fileformat.RecordingWriter` and flushes every
 second (so a killed recorder loses at most the last second), marks gaps and disconnects as events,
 draws the live view and stops on ``--duration``, Ctrl-C or SIGTERM.
 
@@ -38,7 +38,7 @@ from retrogait.errors import DeviceError
 from retrogait.protocols import Decoder, TextFormat, make_decoder
 from retrogait.protocols.base import DecoderStats
 from retrogait.protocols.witmotion import RATE_CODES
-from retrogait.recording import Recording, Stream, utc_now_iso
+from retrogait.io.recording import Recording, Stream, utc_now_iso
 
 FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
 STOP_QUIET = 0.2  # s: after the stop command, a device silent this long has sent everything
@@ -246,7 +246,7 @@ class Recorder:
                                   foot=d.foot, nominal_rate=rate if trusted else None,
                                   device=c.device_info()))
         template = Recording(streams=streams, start_time=self.start_time, subject=self.subject, tags=self.tags)
-        from retrogait.fileformat import RecordingWriter
+        from retrogait.io.fileformat import RecordingWriter
 
         try:
             self.writer = RecordingWriter(self.path, template, block_seconds=FLUSH_EVERY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrogait.errors import UsageProblem
-from retrogait.recording import Recording
+from retrogait.io.recording import Recording
 
 
 def resample(acc: np.ndarray, gyr: np.ndarray, rate: float, new_rate: float):
@@ -49,7 +49,7 @@ def load_source(from_file: str | None, simulate: str | None, foot: str | None, s
     if (from_file is None) == (simulate is None):
         raise UsageProblem("give exactly one of --from FILE or --simulate PRESET")
     if from_file is not None:
-        from retrogait.loading import load_recording
+        from retrogait.io.loading import load_recording
 
         rec = load_recording(from_file)
         desc = from_file

@@ -14,7 +14,7 @@ from retrogait.balance.metrics import SessionMetrics, session_metrics
 from retrogait.errors import InputFileError
 from retrogait.history.db import connect, write_transaction
 from retrogait.history.queries import SessionMeta
-from retrogait.recording import Recording, utc_now_iso
+from retrogait.io.recording import Recording, utc_now_iso
 
 
 def file_sha256(path: Path | str) -> str:

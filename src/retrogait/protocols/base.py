@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 DEG = np.pi / 180.0
 """Degrees to radians."""

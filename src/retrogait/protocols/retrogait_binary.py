@@ -22,7 +22,7 @@ import struct
 
 import numpy as np
 
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 from retrogait.protocols.base import DEG, Decoder, EncodedStream, SampleBatch
 from retrogait.protocols.framing import crc16, stuff, unstuff
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from retrogait.errors import UsageProblem
 from retrogait.protocols.base import Decoder, EncodedStream, SampleBatch
-from retrogait.units import canonical_unit, parse_acc_unit, parse_gyr_unit
+from retrogait.io.units import canonical_unit, parse_acc_unit, parse_gyr_unit
 
 COLUMN_NAMES = ("t", "ax", "ay", "az", "gx", "gy", "gz", "-")
 TIME_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}

@@ -17,7 +17,7 @@ import numpy as np
 from retrogait.protocols.base import DEG, Decoder, EncodedStream, SampleBatch
 from retrogait.protocols.framing import stuff, unstuff
 from retrogait.protocols.text import parse_numbers
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 END = 0x0A
 BIN_INERTIAL = 0xC9

@@ -5,7 +5,7 @@ Quick use::
 
     from retrogait.simulator import simulate, preset, Scenario, Walk, Stand
     res = simulate(preset("backward-treadmill", duration=180, grade_pct=5), seed=1)
-    res.recording          # retrogait.recording.Recording (sensor frame, SI)
+    res.recording          # retrogait.io.recording.Recording (sensor frame, SI)
     res.truth.strides      # per-stride truth (numpy arrays), res.truth.totals (session totals)
 
     sc = Scenario(segments=[Stand(3), Walk("backward", n_strides=30, speed=0.6), Stand(3)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 
 def strapdown(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, r0: np.ndarray, v0: np.ndarray,

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from retrogait import __version__
-from retrogait.recording import GRAVITY, TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, TAG_NOTES, Recording, Stream
+from retrogait.io.recording import GRAVITY, TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, TAG_NOTES, Recording, Stream
 from retrogait.simulator.footmodel import (
     IMPACT_LEAD,
     FootGeometry,

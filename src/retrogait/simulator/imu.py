@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 from retrogait.simulator.footmodel import Kinematics
 from retrogait.simulator.rotations import rotate_t
 from retrogait.simulator.scenario import SensorSpec

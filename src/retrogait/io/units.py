@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from retrogait.errors import UsageProblem
-from retrogait.recording import GRAVITY
+from retrogait.io.recording import GRAVITY
 
 #: Accelerometer unit name -> factor to m/s^2.
 ACC_UNITS: dict[str, float] = {

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import numpy as np
 
 from retrogait.balance.metrics import session_metrics
-from retrogait.balance.synthetic import weekly_schedule
+from retrogait.simulator.stride_series import weekly_schedule
 from retrogait.history.store import SessionInfo, store_session
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from retrogait import __version__
 from retrogait.errors import InputFileError
-from retrogait.recording import Recording, Stream
+from retrogait.io.recording import Recording, Stream
 
 MAGIC = b"RGAIT\r\n\x1a\n\x00"
 FORMAT_VERSION = 1

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from retrogait.csvio import PRESETS, read_csv
+from retrogait.io.csvio import PRESETS, read_csv
 from retrogait.errors import InputFileError, UsageProblem
-from retrogait.fileformat import MAGIC, open_error, read_recording
-from retrogait.recording import Recording, Stream
-from retrogait.units import parse_acc_unit, parse_gyr_unit
+from retrogait.io.fileformat import MAGIC, open_error, read_recording
+from retrogait.io.recording import Recording, Stream
+from retrogait.io.units import parse_acc_unit, parse_gyr_unit
 
 NATIVE_SUFFIX = ".rgt"
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -31,7 +31,7 @@ def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_un
     OpenShoe recording; anything else as CSV (``preset`` = ``retrogait``, ``gaitmap``, ``gaitmap-raw``,
     ``gaitmap-single``, ``xio``, ``generic``; ``None`` sniffs the header). ``acc_unit``/``gyr_unit``/
     ``rate``/``foot``/``mount_known``/``columns`` apply to imported files (see
-    :func:`retrogait.csvio.read_csv`).
+    :func:`retrogait.io.csvio.read_csv`).
     """
     path = Path(path)
     if preset is not None and preset.lower() not in LOAD_PRESETS:

@@ -63,8 +63,8 @@ def session_report_html(result: Any, recording: Any, name: str, comparison: Any 
     """The report page (see module doc). ``comparison``: this session (current) against the person's
     baseline, from :func:`retrogait.history.compare.compare` (None when it is not in the history)."""
     from retrogait.balance.metrics import session_metrics
-    from retrogait.session_plot import session_figure
-    from retrogait.session_tables import default_mount_warning, extras, fmt_duration
+    from retrogait.report.session_plot import session_figure
+    from retrogait.report.session_tables import default_mount_warning, extras, fmt_duration
 
     s = result.summary
     if "by_direction_gait" not in s:
@@ -131,7 +131,7 @@ def session_report_html(result: Any, recording: Any, name: str, comparison: Any 
 
     if comparison is not None:
         from retrogait.history.compare import VERDICT_NOTES
-        from retrogait.history.trend import comparison_table_html
+        from retrogait.report.trend import comparison_table_html
 
         parts.append("<h2>Compared with the baseline</h2>")
         parts.append(f"<p>This session against {len(comparison.baseline_sessions)} baseline sessions, with the "

@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 
 from retrogait.errors import InputFileError, UsageProblem
-from retrogait.fileformat import header_dict, json_default, open_error
-from retrogait.recording import Recording, Stream
-from retrogait.units import canonical_unit, parse_acc_unit, parse_gyr_unit
+from retrogait.io.fileformat import header_dict, json_default, open_error
+from retrogait.io.recording import Recording, Stream
+from retrogait.io.units import canonical_unit, parse_acc_unit, parse_gyr_unit
 
 PRESETS = ("retrogait", "gaitmap", "gaitmap-raw", "gaitmap-single", "xio", "generic")
 CSV_MAGIC = "# retrogait-csv"
