@@ -77,7 +77,7 @@ def main() -> None:
     print(f"{'case':<52} {'published':>9} {'retrogait':>9} {'diff':>7}")
     for name, pub, est in published() + compendium():
         print(f"{name:<52} {pub:9.2f} {est:9.2f} {100 * (est / pub - 1):+6.1f}%")
-    print("  [1] ACSM worked example (jjarmstrong.com, ACSM GETP equations); [2] Hall et al. 2004, MSSE 36:2128")
+    print("  [1] ACSM worked example (jjarmstrong.com, ACSM GETP equations); [2] Hall et al. 2004, Med Sci Sports Exerc")
     print("  (ACSM's figures; they used ~4.86 kcal/L O2, retrogait 5.0); [3] Compendium of Physical Activities 2011")
     cases = [("backward", 0.6, 5.0, "walk"), ("backward", 0.8, 0.0, "walk"), ("backward", 1.0, 10.0, "walk"),
              ("forward", 1.2, 0.0, "walk"), ("forward", 1.0, 5.0, "walk"), ("forward", 2.5, 0.0, "run"),
