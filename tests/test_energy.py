@@ -111,3 +111,14 @@ def test_bundled_backward_session_against_truth():
     assert e.kcal == pytest.approx(e_true.kcal, rel=0.03)          # measurement error << model error
     assert e.mets == pytest.approx(e_true.mets, rel=0.03)
     assert e.kcal_low < e_true.kcal < e.kcal_high
+
+
+def test_bouts_add_up_to_the_session():
+    import retrogait
+
+    res = retrogait.analyze(retrogait.load_recording(SAMPLE_DATA / "mixed_session.rgt"))
+    total = en.energy_of_strides(res.strides, 80.0, res.summary["grade_pct"])
+    bouts = en.energy_by_bout(res.strides, 80.0, res.summary["grade_pct"])
+    assert len(bouts) == len(set(res.strides.bout.tolist())) >= 3
+    assert sum(b["kcal"] for b in bouts) == pytest.approx(total.kcal, rel=1e-9)
+    assert {"backward", "forward"} <= set(total.by_group)

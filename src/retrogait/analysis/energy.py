@@ -254,3 +254,14 @@ def energy_of_strides(table: Any, mass_kg: float, fallback_grade_pct: float | No
     grades = stride_grades(table.grade_pct, table.bout, fallback_grade_pct)
     return session_energy(table.speed, grades, np.asarray(table.stride_time, float) / n_feet, table.direction,
                           mass_kg, table.gait)
+
+
+def energy_by_bout(table: Any, mass_kg: float, fallback_grade_pct: float | None = None) -> list[dict[str, Any]]:
+    """One dict per bout (in the order of ``np.unique(table.bout)``): ``bout``, kcal, kcal_low/high, METs,
+    W/kg, duration_s."""
+    out = []
+    for b in np.unique(np.asarray(table.bout)):
+        e = energy_of_strides(table.select(np.asarray(table.bout) == b), mass_kg, fallback_grade_pct)
+        out.append({"bout": int(b), "duration_s": e.duration_s, "kcal": e.kcal, "kcal_low": e.kcal_low,
+                    "kcal_high": e.kcal_high, "mets": e.mets, "w_per_kg": e.w_per_kg})
+    return out
