@@ -51,7 +51,13 @@ def direction_probabilities(
 
 
 def smooth_directions(prob: np.ndarray, bout: np.ndarray) -> np.ndarray:
-    """Most likely direction index per stride (Viterbi within each bout, low switch prior)."""
+    """Most likely class index per stride (Viterbi within each bout, low switch prior).
+
+    ``prob`` (strides, classes) holds each stride's own class probabilities; ``bout`` the bout number
+    of each stride (strides of a bout are consecutive). All bouts are stepped together, longest first,
+    so a step works on a prefix of the bouts (a loop over the strides of the longest bout, never over
+    every stride).
+    """
     n, k = prob.shape
     out = np.zeros(n, dtype=np.int64)
     if n == 0:
@@ -59,18 +65,26 @@ def smooth_directions(prob: np.ndarray, bout: np.ndarray) -> np.ndarray:
     logp = np.log(np.clip(prob, 1e-4, 1.0))
     trans = np.full((k, k), np.log(SWITCH_PROB / (k - 1)))
     np.fill_diagonal(trans, np.log(1.0 - SWITCH_PROB))
-    edges = np.flatnonzero(np.diff(bout)) + 1
-    for a, b in zip(np.r_[0, edges], np.r_[edges, n]):  # loop over strides of a bout, not samples
-        score = logp[a].copy()
-        back = np.zeros((b - a, k), dtype=np.int64)
-        for i in range(a + 1, b):
-            cand = score[:, None] + trans
-            back[i - a] = np.argmax(cand, axis=0)
-            score = cand[back[i - a], np.arange(k)] + logp[i]
-        state = int(np.argmax(score))
-        for i in range(b - 1, a - 1, -1):
-            out[i] = state
-            state = back[i - a, state]
+    first = np.r_[0, np.flatnonzero(np.diff(bout)) + 1]
+    lens = np.diff(np.r_[first, n])
+    order = np.argsort(-lens, kind="stable")
+    first, lens = first[order], lens[order]
+    active = np.searchsorted(-lens, -np.arange(int(lens[0]) + 1), side="left")  # bouts longer than j
+    score = logp[first].copy()
+    back = np.zeros((n, k), dtype=np.int64)  # best previous class, per stride and class
+    for j in range(1, int(lens[0])):
+        m = int(active[j])
+        rows = first[:m] + j
+        cand = score[:m, :, None] + trans  # (bouts, from, to)
+        best = np.argmax(cand, axis=1)
+        back[rows] = best
+        score[:m] = np.take_along_axis(cand, best[:, None, :], axis=1)[:, 0, :] + logp[rows]
+    state = np.argmax(score, axis=1)
+    for j in range(int(lens[0]) - 1, -1, -1):
+        m = int(active[j])
+        rows = first[:m] + j
+        out[rows] = state[:m]
+        state[:m] = back[rows, state[:m]]
     return out
 
 

@@ -110,26 +110,16 @@ def integrate(
     flat0 = range_mean(sig, np.maximum(start - hf, stance0_start), np.minimum(start + hf + 1, still_until))
     flat1 = range_mean(sig, np.maximum(end - hf, still_from), np.minimum(end + hf + 1, stance1_stop))
 
-    # orientation: all segments stepped together, longest first so the active ones are a prefix
-    order = np.argsort(-lens, kind="stable")
-    s_start, s_first, s_lens = start[order], first[order], lens[order]
-    quat = level_rotation(up0[order]).as_quat()  # scalar last (x, y, z, w), as scipy
-    # rotation increment of every sample (mid-point rate), and the orientation of every sample
-    nxt = np.minimum(idx + 1, t.shape[0] - 1)
-    inc = 0.5 * (sig.gyr_at(idx) + sig.gyr_at(nxt)) * (t[nxt] - t[idx])[:, None]
-    qs = np.empty((idx.shape[0], 4))
-    qs[s_first] = quat
-    # counts[k] = number of segments longer than k samples (they have a sample k)
-    counts = np.searchsorted(-s_lens, -np.arange(int(lens.max()) + 1), side="left")
-    for j in range(int(lens.max()) - 1):
-        n = int(counts[j + 1])
-        q = _mul_rotvec(quat[:n], inc[s_first[:n] + j])
-        quat[:n] = q
-        qs[s_first[:n] + j + 1] = q
+    # orientation of every sample; the increment of a sample takes it to the next (mid-point rate)
+    g_foot = sig.gyr_at(idx)
+    inc = np.empty_like(g_foot)
+    inc[:-1] = 0.5 * (g_foot[:-1] + g_foot[1:]) * np.diff(t[idx])[:, None]
+    inc[-1] = 0.0  # a segment's last sample has no increment (the next sample is another segment's)
+    del g_foot
+    qs = _orientations(level_rotation(up0).as_quat(), inc, grp, first, lens)
     del inc
-    q_end = np.empty_like(quat)
-    q_end[order] = quat
-    r_end = Rotation.from_quat(q_end)
+    quat = qs[first + lens - 1]
+    r_end = Rotation.from_quat(quat)
     if bridged is not None:
         qs, r_end = _close_tilt_over_gaps(qs, r_end, up1, bridged.rotation[idx], grp, first, lens)
     acc_i = sig.acc_at(idx)
@@ -170,6 +160,42 @@ def integrate(
         pitch_start=foot_pitch(flat0),
         pitch_end=foot_pitch(flat1),
     )
+
+
+def _orientations(q0: np.ndarray, inc: np.ndarray, grp: np.ndarray, first: np.ndarray,
+                  lens: np.ndarray) -> np.ndarray:
+    """Orientation (x, y, z, w) of every sample of the segments laid out flat (segment k holds
+    ``first[k]:first[k]+lens[k]``): ``q0[k]`` at its first sample, then ``q * exp(inc)`` sample by
+    sample (``inc``: body-frame rotation vector to the next sample, rad), renormalised.
+
+    All segments are stepped together in a step-major layout: sorted longest first, the segments still
+    running at step j are a prefix, and the samples of step j are stored right after those of step
+    j - 1 with no padding. Each step reads and writes contiguous slices, and the loop runs over the
+    samples of the longest segment, never over the recording.
+    """
+    m = first.shape[0]
+    order = np.argsort(-lens, kind="stable")
+    rank = np.empty(m, dtype=np.int64)
+    rank[order] = np.arange(m)
+    lmax = int(lens[order[0]])
+    active = np.searchsorted(-lens[order], -np.arange(lmax), side="left")  # segments longer than j
+    offset = np.concatenate([[0], np.cumsum(active)[:-1]])
+    step_major = offset[np.arange(grp.shape[0]) - first[grp]] + rank[grp]
+    e = np.empty((4, grp.shape[0]))
+    e[:, step_major] = _half_rotvec(inc)
+    q = np.empty_like(e)
+    q[:, :m] = q0[order].T
+    for j in range(1, lmax):
+        n, a, b = int(active[j]), int(offset[j - 1]), int(offset[j])
+        x, y, z, w = q[0, a : a + n], q[1, a : a + n], q[2, a : a + n], q[3, a : a + n]
+        ex, ey, ez, ew = e[0, a : a + n], e[1, a : a + n], e[2, a : a + n], e[3, a : a + n]
+        out = q[:, b : b + n]
+        out[0] = w * ex + x * ew + y * ez - z * ey
+        out[1] = w * ey - x * ez + y * ew + z * ex
+        out[2] = w * ez + x * ey - y * ex + z * ew
+        out[3] = w * ew - x * ex - y * ey - z * ez
+        out /= np.sqrt(np.einsum("ij,ij->j", out, out))
+    return q[:, step_major].T
 
 
 def _close_tilt_over_gaps(qs: np.ndarray, r_end: Rotation, up1: np.ndarray, rotation: np.ndarray,
