@@ -34,6 +34,7 @@ import numpy as np
 
 from retrogait import __version__
 from retrogait.errors import InputFileError
+from retrogait.io import schema
 from retrogait.io.recording import Recording, Stream
 
 MAGIC = b"RGAIT\r\n\x1a\n\x00"
@@ -462,15 +463,18 @@ def _parse_preamble(path: Path, data) -> tuple[int, dict[str, Any], int]:
         raise _fail(path, PREAMBLE.size, f"header checksum mismatch (expected crc 0x{hcrc:08x}, "
                     f"computed 0x{zlib.crc32(body):08x}): the header is corrupt")
     try:
-        header = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, PREAMBLE.size, f"header is not valid UTF-8 JSON ({exc})") from exc
+        header = schema.loads(body)
+    except schema.JSONProblem as exc:
+        raise _fail(path, PREAMBLE.size, f"header is not usable JSON: {exc}") from None
     if not isinstance(header, dict) or not isinstance(header.get("streams"), list):
         raise _fail(path, PREAMBLE.size, "header JSON lacks the 'streams' list")
+    if len(header["streams"]) > schema.MAX_STREAMS:
+        raise _fail(path, PREAMBLE.size, f"header lists {len(header['streams']):,} streams (a file can address "
+                    f"at most {schema.MAX_STREAMS:,}): not a usable header")
     return version, header, end
 
 
-def _walk(path: Path, data, start: int, stream_flags: list[int], report: FileReport, warnings: list[str]):
+def _walk(path: Path, data, start: int, stream_flags: list[int | None], report: FileReport, warnings: list[str]):
     """Walk the blocks: verify checksums, resynchronise after damage. Returns good blocks and events."""
     size = len(data)
     n_streams = len(stream_flags)
@@ -506,6 +510,8 @@ def _walk(path: Path, data, start: int, stream_flags: list[int], report: FileRep
             what = f"{n} samples of stream {stream}" if btype == BLOCK_SAMPLES else "its content"
             report.problems.append(BlockProblem(block, pos, f"payload checksum mismatch; {what} skipped"))
         elif btype == BLOCK_SAMPLES:
+            if stream < n_streams and stream_flags[stream] is None and payload_length(n, flags) == plen:
+                stream_flags[stream] = flags  # channels unknown from the header: the first block tells
             if stream >= n_streams or flags != stream_flags[stream] or payload_length(n, flags) != plen:
                 report.problems.append(BlockProblem(block, pos, f"samples block for stream {stream} does "
                                                     "not match the header's streams/channels; skipped"))
@@ -513,16 +519,23 @@ def _walk(path: Path, data, start: int, stream_flags: list[int], report: FileRep
                 offs.append(p0)
                 metas.append((stream, n, flags, plen))
         elif btype in (BLOCK_EVENT, BLOCK_HEADER_UPDATE):
+            where = f"{path.name}: block {block} at byte {pos}"
             try:
-                obj = json.loads(bytes(mv[p0:end]).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+                obj = schema.loads(bytes(mv[p0:end]))
+            except schema.JSONProblem as exc:
+                report.problems.append(BlockProblem(block, pos, f"JSON block is {exc}; skipped"))
                 obj = None
-            if not isinstance(obj, dict):
-                report.problems.append(BlockProblem(block, pos, "JSON block is not a JSON object; skipped"))
-            elif btype == BLOCK_EVENT:
-                events.append(obj)
             else:
-                report.header_updates.append(obj)
+                if not isinstance(obj, dict):
+                    report.problems.append(BlockProblem(block, pos, "JSON block is not a JSON object; skipped"))
+                elif btype == BLOCK_EVENT:
+                    why = schema.event_problem(obj, n_streams)
+                    if why is None:
+                        events.append(obj)
+                    else:
+                        warnings.append(f"{where}: {why}; event ignored")
+                else:
+                    report.header_updates.append(schema.clean_update(obj, n_streams, where, warnings))
         else:
             warnings.append(f"{path.name}: block {block} at byte {pos}: unknown block type {btype} skipped")
         block += 1
@@ -659,20 +672,28 @@ def _copy_unaligned(data, offset: int, n: int, flags: int, out: dict[str, np.nda
 
 
 def read_report(path: str | os.PathLike, *, float_dtype=np.float64) -> tuple[Recording, FileReport]:
-    """Read a native recording and what was found on the way (block problems, truncated tail)."""
+    """Read a native recording and what was found on the way (block problems, truncated tail).
+
+    Besides checksums, the content is checked against the documented schema
+    (:mod:`retrogait.io.schema`): header fields of the wrong type are taken as unknown, events and
+    header updates that do not fit are ignored, samples with NaN or infinite values are dropped and
+    timestamps that do not increase are reported; each with a one-line warning naming the byte or block.
+    """
     path = Path(path)
     buffer = _Buffer(path)
     try:
         data = buffer.data
-        version, header, start = _parse_preamble(path, data)
-        report = FileReport(path=str(path), size=buffer.size, format_version=version, header=header)
+        version, raw_header, start = _parse_preamble(path, data)
         warnings: list[str] = []
-        stream_flags = [_flags_of(sh) for sh in header["streams"]]
+        header = schema.clean_header(raw_header, f"{path.name}: byte {PREAMBLE.size}: header", warnings)
+        report = FileReport(path=str(path), size=buffer.size, format_version=version, header=header)
+        stream_flags: list[int | None] = [_flags_of(sh) for sh in header["streams"]]
         offs, metas, events = _walk(path, data, start, stream_flags, report, warnings)
-        counts = [0] * len(stream_flags)
+        flags_known = [0 if f is None else f for f in stream_flags]
+        counts = [0] * len(flags_known)
         for s, n, _, _ in metas:
             counts[s] += n
-        cols = _gather(data, offs, metas, counts, stream_flags, float_dtype)
+        cols = _gather(data, offs, metas, counts, flags_known, float_dtype)
     finally:
         buffer.close()
     for p in sorted(report.problems, key=lambda p: p.offset):
@@ -684,36 +705,84 @@ def read_report(path: str | os.PathLike, *, float_dtype=np.float64) -> tuple[Rec
     for upd in report.header_updates:
         report.closed_cleanly |= bool(upd.get("closed"))
         _apply_update(header, upd)
+    for i, fl in enumerate(stream_flags):
+        ch = ["t"] + (["t_host"] if (fl or 0) & FLAG_T_HOST else []) + ["acc", "gyr"]
+        header["streams"][i]["channels"] = ch + (["mag"] if (fl or 0) & FLAG_MAG else [])
     streams = []
-    for sh, c in zip(header["streams"], cols):
+    for i, (sh, c) in enumerate(zip(header["streams"], cols)):
+        c = _check_samples(path, i, c, offs, metas, warnings)
         mount = sh.get("mount")
         streams.append(Stream(
             t=c["t"], acc=c["acc"], gyr=c["gyr"], mag=c.get("mag"), t_host=c.get("t_host"),
-            foot=sh.get("foot", "unknown") if sh.get("foot") in ("left", "right", "unknown") else "unknown",
-            mount=None if mount is None else np.asarray(mount, float),
-            nominal_rate=sh.get("nominal_rate"), device=dict(sh.get("device") or {}),
+            foot=sh["foot"], mount=None if mount is None else np.asarray(mount, float),
+            nominal_rate=sh["nominal_rate"], device=dict(sh["device"]),
         ))
-    rec = Recording(streams=streams, start_time=header.get("start_time", ""), subject=header.get("subject", ""),
-                    tags=dict(header.get("tags") or {}), events=events, source=str(path), warnings=warnings)
+    rec = Recording(streams=streams, start_time=header["start_time"], subject=header["subject"],
+                    tags=dict(header["tags"]), events=events, source=str(path), warnings=warnings)
     return rec, report
 
 
-def _flags_of(stream_header: dict[str, Any]) -> int:
-    ch = stream_header.get("channels") or []
+def _check_samples(path: Path, index: int, cols: dict[str, np.ndarray], offs: list[int],
+                   metas: list[tuple[int, int, int, int]], warnings: list[str]) -> dict[str, np.ndarray]:
+    """Drop samples with NaN / infinite values (a warning naming the first block) and report
+    timestamps that do not increase. Cheap when all is well: a min and a max per column."""
+    names = [n for n in ("t", "t_host", "acc", "gyr", "mag") if n in cols]
+    if cols["t"].size == 0:
+        return cols
+    if all(np.isfinite(cols[n].min()) and np.isfinite(cols[n].max()) for n in names):
+        bad = None
+    else:
+        good = np.ones(cols["t"].shape[0], bool)
+        for n in names:
+            fin = np.isfinite(cols[n])
+            good &= fin if fin.ndim == 1 else fin.all(axis=1)
+        bad = np.flatnonzero(~good)
+    if bad is not None and bad.size:
+        first = int(bad[0])
+        where = _block_of(index, first, offs, metas)
+        warnings.append(f"{path.name}: stream {index}: {bad.size} sample(s) with NaN or infinite values dropped "
+                        f"(first: sample {first}, {where})")
+        cols = {n: v[good] for n, v in cols.items()}
+    t = cols["t"]
+    if t.size > 1:
+        back = np.flatnonzero(t[1:] <= t[:-1])
+        if back.size:
+            first = int(back[0]) + 1
+            warnings.append(f"{path.name}: stream {index}: timestamps do not increase {back.size} time(s) (first: "
+                            f"sample {first}, {_block_of(index, first, offs, metas)}); kept as found")
+    return cols
+
+
+def _block_of(stream: int, sample: int, offs: list[int], metas: list[tuple[int, int, int, int]]) -> str:
+    """'block at byte N' holding sample number ``sample`` of ``stream`` (before any samples were dropped)."""
+    seen = 0
+    for off, (s, n, _, _) in zip(offs, metas):
+        if s != stream:
+            continue
+        if sample < seen + n:
+            return f"in the samples block at byte {off - BLOCK_HEADER_SIZE}"
+        seen += n
+    return "block unknown"
+
+
+def _flags_of(stream_header: dict[str, Any]) -> int | None:
+    """Channel flags of a (cleaned) stream description; None when its channels are unknown."""
+    ch = stream_header.get("channels")
+    if ch is None:
+        return None
     return (FLAG_MAG if "mag" in ch else 0) | (FLAG_T_HOST if "t_host" in ch else 0)
 
 
 def _apply_update(header: dict[str, Any], upd: dict[str, Any]) -> None:
-    """Merge a header-update block into the header (tags, subject, per-stream device/mount/rate)."""
-    if isinstance(upd.get("tags"), dict):
-        header.setdefault("tags", {}).update(upd["tags"])
+    """Merge a (cleaned, :func:`schema.clean_update`) header-update block into the header: tags,
+    subject, per stream device / mount / rate / foot."""
+    if upd.get("tags"):
+        header["tags"].update(upd["tags"])
     if isinstance(upd.get("subject"), str):
         header["subject"] = upd["subject"]
     for sh, su in zip(header["streams"], upd.get("streams") or []):
-        if not isinstance(su, dict):
-            continue
-        if isinstance(su.get("device"), dict):
-            sh.setdefault("device", {}).update(su["device"])
+        if su.get("device"):
+            sh["device"].update(su["device"])
         for key in ("mount", "nominal_rate", "foot", "n_samples", "measured_rate"):
             if key in su:
                 sh[key] = su[key]
