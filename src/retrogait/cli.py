@@ -16,7 +16,7 @@ import typer
 from retrogait import __version__
 from retrogait.errors import RetrogaitError
 
-COMMAND_MODULES = ("fileio", "simulate", "analyze", "record", "history", "batch")
+COMMAND_MODULES = ("fileio", "simulate", "analyze", "record", "history", "batch", "walk_tests")
 
 app = typer.Typer(
     name="retrogait",

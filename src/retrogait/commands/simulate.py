@@ -147,6 +147,7 @@ def register(app: typer.Typer) -> None:
         from retrogait.io.fileformat import write_recording
         from retrogait.simulator import parse_mount, simulate, write_truth
         from retrogait.simulator import preset as make_preset
+        from retrogait.simulator.walk_tests import WALK_TEST_PRESETS, simulate_walk_test
 
         from_file = preset.lower().endswith(".json")
         if not from_file and preset not in PRESETS:
@@ -223,7 +224,10 @@ def register(app: typer.Typer) -> None:
             sc.sensor.packet_loss = packet_loss
         if packet_counter is not None:
             sc.sensor.packet_counter = packet_counter
-        res = simulate(sc, seed=0 if seed is None else seed, trajectory=False)
+        if sc.name in WALK_TEST_PRESETS:  # both feet simulated, the test's truth in the sidecar
+            res = simulate_walk_test(sc, seed=0 if seed is None else seed)
+        else:
+            res = simulate(sc, seed=0 if seed is None else seed, trajectory=False)
         try:
             write_recording(output, res.recording)
             truth_file = write_truth(output, res.truth)

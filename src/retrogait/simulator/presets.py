@@ -165,6 +165,10 @@ PRESETS: dict[str, tuple[Callable, float, str]] = {
 }
 RUNNING_PRESETS = ("running", "backward-running", "walk-run")
 
+from retrogait.simulator.walk_tests import PRESET_ENTRIES as _WALK_TEST_PRESETS  # noqa: E402
+
+PRESETS.update(_WALK_TEST_PRESETS)  # 3mbwt, timed-walk: simulated with simulate_walk_test (truth of the test)
+
 
 def preset_names() -> list[str]:
     return list(PRESETS)
