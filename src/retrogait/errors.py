@@ -50,3 +50,10 @@ class DeviceError(RetrogaitError):
     """A serial port or device problem (not found, busy, unplugged, silent)."""
 
     exit_code = 5
+
+
+class RateUnknownError(NoGaitError, ValueError):
+    """A stream's sample rate cannot be told (fewer than two distinct times and no nominal rate).
+
+    Also a ``ValueError``, which :attr:`retrogait.io.recording.Stream.rate` raised before.
+    """

@@ -37,6 +37,7 @@ counted in ``rec.warnings``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -45,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from retrogait.errors import InputFileError, UsageProblem
+from retrogait.io import schema
 from retrogait.io.fileformat import header_dict, json_default, open_error
 from retrogait.io.recording import Recording, Stream
 from retrogait.io.units import canonical_unit, parse_acc_unit, parse_gyr_unit
@@ -244,7 +246,26 @@ def _raise_bad_line(path: Path, body: list[str], first_line: int, ncols: int | N
     raise InputFileError(f"{path.name}: line {first_line + 1}: could not parse the numbers")
 
 
-def _drop_repeated_times(path: Path, t: np.ndarray, cols: list[np.ndarray], warnings: list[str]):
+def _drop_repeated_times(path: Path, t: np.ndarray, cols: list[np.ndarray], warnings: list[str],
+                         first_line: int | None = None):
+    """Rows in time order without repeated timestamps.
+
+    Rows out of time order (a shuffled or concatenated file) are sorted by time, with a warning; rows
+    that repeat the previous row's time are dropped (x-io files have them) and counted. A time column
+    that holds one value in every row is an ``InputFileError`` (nothing could be analyzed from it).
+    ``first_line`` is the file line of ``t[0]``, for messages.
+    """
+    where = f"{path.name}: " + (f"lines {first_line}-{first_line + t.size - 1}: " if first_line else "")
+    if t.size > 1 and np.all(t == t[0]):
+        raise InputFileError(f"{where}the time column holds one value in all {t.size} rows: "
+                             "expected increasing times (or leave it out with --columns, e.g. -,ax,ay,az,gx,gy,gz, "
+                             "and give --rate HZ)")
+    back = int((np.diff(t) < 0).sum()) if t.size > 1 else 0
+    if back:
+        order = np.argsort(t, kind="stable")
+        warnings.append(f"{where}rows are not in time order (the time goes back {back} times); sorted by time")
+        t = t[order]
+        cols = [c[order] for c in cols]
     keep = np.ones(t.shape[0], bool)
     keep[1:] = t[1:] != t[:-1]
     dropped = int((~keep).sum())
@@ -252,10 +273,24 @@ def _drop_repeated_times(path: Path, t: np.ndarray, cols: list[np.ndarray], warn
         warnings.append(f"{path.name}: dropped {dropped} rows that repeat the previous row's timestamp")
         t = t[keep]
         cols = [c[keep] for c in cols]
-    back = int((np.diff(t) < 0).sum()) if t.size > 1 else 0
-    if back:
-        warnings.append(f"{path.name}: timestamps go backwards {back} times (kept as found)")
     return t, cols
+
+
+def _drop_non_finite(path: Path, data: np.ndarray, used: list[int], first_line: int, warnings: list[str],
+                     lines: np.ndarray | None = None) -> np.ndarray:
+    """Rows of ``data`` whose ``used`` columns are all finite; one warning naming the first bad line.
+
+    ``first_line`` is the file line of ``data[0]`` (or ``lines`` gives each row's line)."""
+    if data.size == 0 or not used:
+        return data
+    good = np.isfinite(data[:, used]).all(axis=1)
+    if good.all():
+        return data
+    bad = np.flatnonzero(~good)
+    line = int(lines[bad[0]]) if lines is not None else first_line + int(bad[0])
+    warnings.append(f"{path.name}: line {line}: {bad.size} row(s) with NaN or infinite values dropped "
+                    f"(first: line {line})")
+    return data[good]
 
 
 def _factors(acc_unit: str | None, gyr_unit: str | None, default_acc: str, default_gyr: str):
@@ -277,9 +312,10 @@ def _read_gaitmap(path: Path, lines: list[str], raw_axes: bool, acc_unit, gyr_un
     data = _numeric(path, lines, 2, len(axes))
     rate = rate or GAITMAP_RATE
     acc_f, gyr_f = _factors(acc_unit, gyr_unit, "m/s^2", "deg/s")
-    t = _time_from_first_column(data[:, 0], rate)
     warnings: list[str] = []
-    t, (data,) = _drop_repeated_times(path, t, [data], warnings)
+    data = _drop_non_finite(path, data, list(range(data.shape[1])), 3, warnings)
+    t = _time_from_first_column(data[:, 0], rate)
+    t, (data,) = _drop_repeated_times(path, t - (t.min() if t.size else 0.0), [data], warnings, 3)
     streams = []
     for sensor in dict.fromkeys(s for s in sensors[1:] if s):
         foot = next((f for f in ("left", "right") if sensor.lower().startswith(f)), "unknown")
@@ -404,6 +440,13 @@ def _read_generic(path: Path, lines: list[str], *, acc_unit, gyr_unit, rate, foo
     warnings: list[str] = []
     acc_cols, acc_u = roles["acc"]
     gyr_cols, gyr_u = roles["gyr"]
+    used = list(acc_cols) + list(gyr_cols) + list(roles["mag"][0] if "mag" in roles else [])
+    used += [roles[r][0] for r in ("t", "packet", "index") if r in roles][:1]
+    row_lines = np.arange(body_start + 1, body_start + 1 + data.shape[0])
+    good = np.isfinite(data[:, used]).all(axis=1) if data.size else np.ones(data.shape[0], bool)
+    if not good.all():
+        data = _drop_non_finite(path, data, used, body_start + 1, warnings)
+        row_lines = row_lines[good]
     defaults = {"gaitmap-single": ("m/s^2", "deg/s")}.get(preset, ("m/s^2", "rad/s"))
     if not (acc_unit or acc_u) or not (gyr_unit or gyr_u):
         if preset == "generic":
@@ -437,8 +480,8 @@ def _read_generic(path: Path, lines: list[str], *, acc_unit, gyr_unit, rate, foo
             raise UsageProblem(f"{path.name}: the file has no time column; give the sample rate (--rate HZ)")
         nominal = rate
         t = np.arange(data.shape[0]) / rate
-    t0 = t[0] if t.size else 0.0
-    t, (data,) = _drop_repeated_times(path, t - t0, [data], warnings)
+    t0 = t.min() if t.size else 0.0
+    t, (data,) = _drop_repeated_times(path, t - t0, [data], warnings, int(row_lines[0]) if row_lines.size else None)
     if nominal is None and t.size > 1:
         dt = np.diff(t)
         med = float(np.median(dt[dt > 0])) if np.any(dt > 0) else 0.0
@@ -464,19 +507,26 @@ def _foot_from_name(path: Path) -> str:
 
 def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit, rate: float | None = None) -> Recording:
     meta: dict[str, Any] = {}
+    meta_line: dict[str, int] = {}
     k = 0
     while k < len(lines) and lines[k].startswith("#"):
         m = re.match(r"^# (header|events) (.*)$", lines[k])
         if m:
             try:
-                meta[m.group(1)] = json.loads(m.group(2))
-            except json.JSONDecodeError as exc:
-                raise InputFileError(f"{path.name}: line {k + 1}: invalid JSON in the {m.group(1)} "
-                                     f"comment ({exc.msg} at column {exc.colno + len(m.group(1)) + 3})") from None
+                meta[m.group(1)] = schema.loads(m.group(2))
+            except schema.JSONProblem as exc:
+                raise InputFileError(f"{path.name}: line {k + 1}: the {m.group(1)} comment is {exc}") from None
+            meta_line[m.group(1)] = k + 1
         k += 1
-    header = meta.get("header")
-    if not isinstance(header, dict) or not isinstance(header.get("streams"), list):
+    raw_header = meta.get("header")
+    if not isinstance(raw_header, dict) or not isinstance(raw_header.get("streams"), list):
         raise InputFileError(f"{path.name}: line 1: retrogait CSV without a '# header {{...}}' line")
+    warnings: list[str] = []
+    where = f"{path.name}: line {meta_line['header']}: header"
+    try:
+        header = schema.clean_header(raw_header, where, warnings)
+    except ValueError as exc:
+        raise InputFileError(f"{where}: {exc}") from None
     if k >= len(lines):
         raise InputFileError(f"{path.name}: line {k + 1}: expected the column-name line, found end of file")
     names = [c.strip() for c in lines[k].split(",")]
@@ -488,37 +538,75 @@ def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit, rate: floa
     if absent:
         raise InputFileError(f"{path.name}: line {k + 1}: missing columns {', '.join(absent)}")
     data = _numeric(path, lines, k + 1, len(names))
-    units = header.get("csv_units", {})
+    units = _csv_units(header.get("csv_units"), where, warnings)
     acc_f = parse_acc_unit(acc_unit or units.get("acc", "m/s^2"))
     gyr_f = parse_gyr_unit(gyr_unit or units.get("gyr", "rad/s"))
-    sidx = data[:, col["stream"]]
+    row_line = np.arange(k + 2, k + 2 + data.shape[0])
+    sidx = data[:, col["stream"]] if data.size else np.zeros(0)
+    whole = np.isfinite(sidx) & (sidx == np.round(sidx)) & (sidx >= 0)
+    if not whole.all():
+        bad = np.flatnonzero(~whole)
+        warnings.append(f"{path.name}: line {row_line[bad[0]]}: {bad.size} row(s) whose stream index is not a whole "
+                        f"number >= 0 (first: {sidx[bad[0]]:g}) skipped")
     streams = []
-    warnings: list[str] = []
     for i, sh in enumerate(header["streams"]):
-        rows = data[sidx == i]
-        ch = sh.get("channels", [])
+        mine = whole & (sidx == i)
+        rows, lines_i = data[mine], row_line[mine]
+        ch = sh["channels"] if sh["channels"] is not None else [
+            c for c, present in (("t_host", "t_host" in col), ("mag", "mag_x" in col)) if present]
+        has_mag, has_host = "mag" in ch and "mag_x" in col, "t_host" in ch and "t_host" in col
+        used = [col[f"{c}_{a}"] for c in ("acc", "gyr") + (("mag",) if has_mag else ()) for a in AXES]
+        used += [col["t"] if "t" in col else col["packet"]] + ([col["t_host"]] if has_host else [])
+        if rows.size:
+            good = np.isfinite(rows[:, used]).all(axis=1)
+            if not good.all():
+                rows = _drop_non_finite(path, rows, used, 0, warnings, lines_i)
+                lines_i = lines_i[good]
         if "t" in col:
             t = rows[:, col["t"]]
         else:
-            r = rate or sh.get("nominal_rate")
+            r = rate or sh["nominal_rate"]
             if not r:
                 raise UsageProblem(f"{path.name}: stream {i} has a packet counter but no time column and no "
                                    "nominal rate; give the sample rate (--rate HZ)")
-            first = k + 2 + int(np.argmax(sidx == i)) if rows.size else k + 2
+            first = int(lines_i[0]) if lines_i.size else k + 2
             t = time_from_counter(path.name, rows[:, col["packet"]], float(r), first)
             _counter_note(path.name, t, float(r), warnings)
-        mag = _pick(rows, col, "mag", 1.0) if "mag" in ch and "mag_x" in col else None
-        t_host = rows[:, col["t_host"]] if "t_host" in ch and "t_host" in col else None
+        if t.size > 1 and np.any(np.diff(t) <= 0):
+            t, (rows,) = _drop_repeated_times(path, t, [rows], warnings, int(lines_i[0]))
         streams.append(Stream(
             t=t, acc=_pick(rows, col, "acc", acc_f), gyr=_pick(rows, col, "gyr", gyr_f),
-            mag=mag, t_host=t_host, foot=sh.get("foot", "unknown"),
-            mount=None if sh.get("mount") is None else np.asarray(sh["mount"], float),
-            nominal_rate=sh.get("nominal_rate"), device=dict(sh.get("device") or {})))
-    extra = set(np.unique(sidx).astype(int).tolist()) - set(range(len(streams)))
-    warnings += [f"{path.name}: rows of unknown stream {sorted(extra)} ignored"] if extra else []
-    events = meta.get("events") if isinstance(meta.get("events"), list) else []
-    return Recording(streams=streams, start_time=header.get("start_time", ""), subject=header.get("subject", ""),
-                     tags=dict(header.get("tags") or {}), events=events, warnings=warnings)
+            mag=_pick(rows, col, "mag", 1.0) if has_mag else None,
+            t_host=rows[:, col["t_host"]] if has_host else None, foot=sh["foot"],
+            mount=None if sh["mount"] is None else np.asarray(sh["mount"], float),
+            nominal_rate=sh["nominal_rate"], device=dict(sh["device"])))
+    extra = np.unique(sidx[whole & (sidx >= len(streams))])
+    if extra.size:
+        warnings.append(f"{path.name}: rows of unknown stream {extra.astype(int).tolist()[:10]} ignored "
+                        f"({int(np.isin(sidx, extra).sum())} rows; the header lists {len(streams)} streams)")
+    events = schema.clean_events(meta.get("events"), len(streams),
+                                 f"{path.name}: line {meta_line.get('events', 1)}", warnings)
+    return Recording(streams=streams, start_time=header["start_time"], subject=header["subject"],
+                     tags=dict(header["tags"]), events=events, warnings=warnings)
+
+
+def _csv_units(units: Any, where: str, warnings: list[str]) -> dict[str, str]:
+    """The header's ``csv_units`` (names of the units the columns are in); SI where missing or unusable."""
+    if units is None:
+        return {}
+    if not isinstance(units, dict):
+        warnings.append(f"{where}: 'csv_units' is not a JSON object; SI units assumed")
+        return {}
+    out = {}
+    for key in ("acc", "gyr"):
+        value = units.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            warnings.append(f"{where}: csv_units {key} {value!r} is not a unit name; SI assumed")
+            continue
+        out[key] = value
+    return out
 
 
 def _pick(rows: np.ndarray, col: dict[str, int], name: str, factor: float) -> np.ndarray:
@@ -548,8 +636,8 @@ def read_csv(path: str | os.PathLike, *, preset: str | None = None, acc_unit: st
     preset = "generic" if columns else (preset or sniff_preset(path, lines[:3])).lower()
     if preset not in PRESETS:
         raise UsageProblem(f"unknown CSV preset {preset!r} (expected one of: {', '.join(PRESETS)})")
-    if rate is not None and not rate > 0:
-        raise UsageProblem(f"sample rate must be positive, got {rate}")
+    if rate is not None and not (rate > 0 and math.isfinite(rate)):
+        raise UsageProblem(f"sample rate must be a positive number of Hz, got {rate}")
     if preset == "retrogait":
         rec = _read_retrogait(path, lines, acc_unit, gyr_unit, rate)
     elif preset in ("gaitmap", "gaitmap-raw"):

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.errors import RateUnknownError
+
 GRAVITY = 9.80665
 """Standard gravity, m/s^2."""
 
@@ -106,10 +108,14 @@ class Stream:
 
     @property
     def rate(self) -> float:
-        """Best available sample rate: measured, else nominal. Raises if neither is known."""
+        """Best available sample rate: measured, else nominal. Raises
+        :class:`~retrogait.errors.RateUnknownError` (a ``ValueError`` and a one-line user error) if neither
+        is known."""
         rate = self.measured_rate or self.nominal_rate
         if not rate:
-            raise ValueError("sample rate unknown: fewer than two samples and no nominal rate")
+            raise RateUnknownError(
+                f"sample rate unknown: the {self.foot} foot stream has {self.n} sample(s) without two distinct "
+                "increasing times and no nominal rate; a stride needs at least about 1 s of data")
         return float(rate)
 
     def slice(self, start: int, stop: int) -> "Stream":

@@ -201,7 +201,7 @@ def clean_stream(sh: Any, index: int, where: str, notes: list[str], *, update: b
     if not update:
         ch = sh.get("channels")
         if not (isinstance(ch, list) and all(isinstance(c, str) for c in ch)):
-            notes.append(f"{at}: channels {_short(ch)} is not a list of names; taken from its samples blocks")
+            notes.append(f"{at}: channels {_short(ch)} is not a list of names; taken from the data")
             ch = None
         out["channels"] = ch
     for key in ("n_samples", "measured_rate"):
