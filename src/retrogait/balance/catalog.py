@@ -96,6 +96,15 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("irregular_stride_pct", "Irregular strides", "%", "lower", rate=True),
         MetricInfo("corrective_per_100", "Corrective steps", "per 100 strides", "lower", rate=True),
         MetricInfo("dfa_alpha", "DFA alpha (exploratory)", "", "none", "alpha", exploratory=True),
+        # walk-test scores (stored by `retrogait add` for test recordings, see retrogait.clinical.history)
+        MetricInfo(
+            "bwt3m_time", "3-m backward walk time", "s", "lower", mdc95=1.69,
+            mdc_source="3-m backward walk test, people with multiple sclerosis, Soke 2022 [V]",
+        ),
+        MetricInfo(
+            "timed_walk_speed", "Timed-walk speed", "m/s", "higher", mdc95=0.13,
+            mdc_source="IMU 10-m walk, older neurological patients, Caronni 2024 [V]",
+        ),
     )
 }
 

@@ -79,7 +79,8 @@ def _print_table(headers: list[str], rows: list[list[str]], gap: str = "  ",
 
 # --- add ------------------------------------------------------------------------------------------
 
-def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = None) -> str:
+def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = None,
+             test: Optional[str] = None) -> str:
     """Analyze and store one file; returns the message line."""
     from retrogait.analysis import analyze
     from retrogait.history import store
@@ -95,7 +96,15 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
     if not (subject or rec.subject):
         raise UsageProblem(f"{path}: the recording names no subject; pass --subject ID")
     result = analyze(rec)
-    sid, added = store.store_result(conn, rec, result, path, subject=subject)
+    from retrogait.clinical.history import store_test_session, test_of
+
+    scored = ""
+    test = test_of(rec, test)  # a walk-test recording: its score is stored as a metric too
+    if test is not None:
+        sid, added, scored = store_test_session(conn, rec, result, path, subject=subject, test=test)
+        scored = f"; {scored}"
+    else:
+        sid, added = store.store_result(conn, rec, result, path, subject=subject)
     if not added:
         return f"{path}: already in the history as session {sid} (nothing added)"
     row = conn.execute("SELECT subject, iso_week FROM sessions WHERE id = ?", (sid,)).fetchone()
@@ -103,7 +112,7 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
                         (sid,)).fetchall()
     # the same stride counts `sessions` lists, and how many of them are steady (used for the metrics)
     got = ", ".join(f"{d['direction']} {d['n_strides']} strides ({d['n_steady']} steady)" for d in dirs) or "no walking"
-    return f"{path}: added as session {sid} ({row['subject']}, {row['iso_week']}; {got})"
+    return f"{path}: added as session {sid} ({row['subject']}, {row['iso_week']}; {got}{scored})"
 
 
 def add(
@@ -113,6 +122,10 @@ def add(
     ),
     preset: Optional[str] = typer.Option(
         None, "--preset", help="CSV layout of other tools' files, as for 'retrogait info' (e.g. gaitmap, xio)."
+    ),
+    test: Optional[str] = typer.Option(
+        None, "--test", help="The files are walk-test recordings (3mbwt, timed-walk): their score is kept as "
+                              "a metric (bwt3m_time, timed_walk_speed) too. Default: a recording's 'test' tag."
     ),
     db: Optional[Path] = _db_option(),
 ) -> None:
@@ -139,7 +152,7 @@ def add(
     try:
         for path in files:
             try:
-                message, is_error = _add_one(conn, path, subject, preset), False
+                message, is_error = _add_one(conn, path, subject, preset, test), False
             except RetrogaitError as exc:
                 first_error = first_error or exc
                 message, is_error = f"retrogait: error: {exc}", True

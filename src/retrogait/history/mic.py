@@ -17,6 +17,7 @@ import numpy as np
 #: metric -> (what it is, source); the values are computed by :func:`minimal_important_change`.
 SOURCES: dict[str, str] = {
     "speed_mean": "small meaningful change 0.05 m/s, Perera 2006 [V]",
+    "timed_walk_speed": "small meaningful change of gait speed 0.05 m/s, Perera 2006 [V]",
     "stance_time_cv": "small meaningful change of stance-time SD 0.005 s, Brach 2010 [V], "
                       "as %-points of the baseline mean stance time",
     "swing_time_cv": "small meaningful change of swing-time SD 0.003 s, Brach 2010 [V], "
@@ -42,7 +43,7 @@ def minimal_important_change(metric: str, baseline_value: "callable") -> tuple[f
     ``baseline_value(name)`` gives the baseline mean of another metric of the same direction (the
     CV thresholds are SDs in seconds or metres, turned into %-points of the baseline mean).
     """
-    if metric == "speed_mean":
+    if metric in ("speed_mean", "timed_walk_speed"):
         return SPEED_MIC, SOURCES[metric]
     if metric in ("stance_time_cv", "swing_time_cv"):
         cadence, stance_pct = baseline_value("cadence"), baseline_value("stance_fraction")
