@@ -60,7 +60,7 @@ def sim_case(direction: str, speed: float, grade_pct: float, gait: str, seed: in
     sc = Scenario(segments=[Stand(3.0), Walk(direction, duration=90.0, speed=speed, gait=gait), Stand(2.0)],
                   environment=Environment(treadmill=True, grade_pct=grade_pct))
     sim = simulate(sc, seed=seed, trajectory=False)
-    res = analyze(sim.recording, profile_lookup=None)
+    res = analyze(sim.recording)
     e = en.energy_of_strides(res.strides, MASS, res.summary.get("grade_pct"))
     t = sim.truth.strides
     gaits = getattr(t, "gait", None)

@@ -40,7 +40,7 @@ def grade_error(seed: int, grade: float, device: bool, mount: str = MOUNT, durat
     learned = calibrate_recording(cal_rec)["left"].mount
     res = simulate(preset("backward-treadmill", duration=duration, grade_pct=grade, mount=m, store_mount=False,
                           device_id=dev), seed=2 * seed + 1, trajectory=False)
-    got = analyze(res.recording, mount=learned, profile_lookup=None).summary["grade_pct"]
+    got = analyze(res.recording, mount=learned).summary["grade_pct"]
     return float(got - res.truth.totals["grade_pct"])
 
 
@@ -69,7 +69,7 @@ def sample_data() -> None:
         truth = read_truth(f)
         bw = truth.strides.select(truth.strides.direction == "backward")
         true = float(np.average(bw.grade_pct, weights=bw.stride_time))
-        table = analyze(read_recording(f), profile_lookup=None).strides
+        table = analyze(read_recording(f)).strides
         back = table.direction == "backward"
         got = session_grade(table.grade_pct[back], table.steady[back])
         errs.append(got - true)

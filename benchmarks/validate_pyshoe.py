@@ -49,7 +49,7 @@ def evaluate(trial: str) -> dict:
     cal = calibrate_stream(load(CALIBRATE_FROM.get(trial, trial)).streams[0], trial)
     rec = load(trial)
     t0 = time.perf_counter()
-    res = analyze(rec, mount=cal.mount, profile_lookup=None)
+    res = analyze(rec, mount=cal.mount)
     elapsed = time.perf_counter() - t0
     st = res.strides
     ref = json.loads((DATA / f"{trial}.reference.json").read_text())

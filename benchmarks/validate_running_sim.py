@@ -80,7 +80,7 @@ def running_case(direction: str, speed: float, strike: str, rate: float, seed: i
     stream = sim.recording.streams[0]
     n_cal = int(np.searchsorted(stream.t, float(truth.t_end[truth.bout == 0].max()) + 1.5))
     cal = calibrate_stream(stream.slice(0, n_cal), "calibration part")
-    res = analyze(sim.recording, mount=cal.mount, profile_lookup=None)
+    res = analyze(sim.recording, mount=cal.mount)
     out = score(res, truth, truth.bout == truth.bout.max())
     out["mount_deg"] = float(np.degrees(Rotation.from_matrix(cal.mount @ mount.T).magnitude()))
     return out
@@ -92,7 +92,7 @@ def walking_case(loss: float, roll: float, seed: int) -> dict:
                   sensor=SensorSpec(rate=100.0, packet_loss=loss))
     sim = simulate(sc, seed=seed, trajectory=False)
     truth = sim.truth.strides
-    res = analyze(sim.recording, profile_lookup=None)
+    res = analyze(sim.recording)
     return score(res, truth, np.ones(len(truth.t_start), dtype=bool))
 
 

@@ -103,7 +103,7 @@ def test_entirely_backward_session_after_calibration_with_odd_mounting():
     steady = tr.steady[c["truth_index"]]
     assert np.mean(np.abs(c["length_error"][steady] / c["length_true"][steady])) < 0.03
     # without the calibration the default mounting is visibly wrong: said, and no incline is invented
-    raw = analyze(session.recording, profile_lookup=None)
+    raw = analyze(session.recording)
     assert any("looks wrong" in w and "no incline" in w for w in raw.warnings)
     assert raw.summary["grade_pct"] is None and np.isnan(raw.strides.grade_pct).all()
     assert res.summary["grade_pct"] is not None and not any("looks wrong" in w for w in res.warnings)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import retrogait.analysis.pipeline as pipeline
 import retrogait.analysis.strapdown as strapdown
+from dataclasses import replace
 from retrogait.analysis import analyze
 from retrogait.analysis.evaluation import compare
 from retrogait.analysis.ranges import range_quiet_middle
-from retrogait.analysis.segmentation import ANCHOR_TOL
+from retrogait.analysis.sensor_errors import gyro_bias, unbiased_norm
+from retrogait.analysis.settings import DEFAULT
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
 
 
@@ -26,16 +27,16 @@ def ideal_walk(direction: str, speed: float, rate: float, seed: int = 3, n: int 
     return simulate(sc, seed=seed, trajectory=False)
 
 
-def length_errors(s) -> tuple[np.ndarray, np.ndarray]:
+def length_errors(s, settings=DEFAULT) -> tuple[np.ndarray, np.ndarray]:
     """Stride length error (m) and true length of the steady strides."""
-    c = compare(analyze(s.recording).strides, s.truth.strides)
+    c = compare(analyze(s.recording, settings=settings).strides, s.truth.strides)
     steady = s.truth.strides.steady[c["truth_index"]]
     assert steady.sum() >= 10
     return c["length_error"][steady], c["length_true"][steady]
 
 
 @pytest.mark.parametrize("rate", [100.0, 200.0])
-def test_velocity_step_at_heel_strike_is_removed_there(rate, monkeypatch):
+def test_velocity_step_at_heel_strike_is_removed_there(rate):
     # a heel-strike transient (ringing, mostly along the foot's vertical) whose integral is off by
     # 0.2 m/s forward, as under-sampling or clipping of a real impact leaves it
     s = ideal_walk("forward", 1.2, rate)
@@ -47,8 +48,8 @@ def test_velocity_step_at_heel_strike_is_removed_there(rate, monkeypatch):
     err, _ = length_errors(s)
     assert np.mean(np.abs(err)) < 0.015
     # spread over the swing instead (no impact term), the same step is a false speed offset
-    monkeypatch.setattr(strapdown, "IMPACT_JERK", np.inf)
-    err_spread, _ = length_errors(s)
+    no_impact = replace(DEFAULT, kinematics=replace(DEFAULT.kinematics, impact_jerk=1e300))
+    err_spread, _ = length_errors(s, no_impact)
     assert np.mean(np.abs(err_spread)) > 0.03
 
 
@@ -61,7 +62,7 @@ def test_gyro_bias_is_resolved_below_one_quantization_step():
     gyr = np.round((true + 1.2 * lsb * rng.standard_normal((20_000, 3))) / lsb) * lsb
     gyr[::500] += 0.5  # fidgets (0.2 % of the samples)
     rest = np.arange(gyr.shape[0])
-    est = pipeline._gyro_bias(gyr, rest)
+    est = gyro_bias(gyr, rest)
     assert np.max(np.abs(est - true)) < 0.1 * lsb
     assert np.max(np.abs(np.median(gyr, axis=0) - true)) > 0.2 * lsb  # what the median leaves
 
@@ -70,20 +71,20 @@ def test_unbiased_norm_matches_the_corrected_rows():
     rng = np.random.default_rng(2)
     gyr = rng.standard_normal((1000, 3))
     bias = np.array([0.01, -0.03, 0.02])
-    got = pipeline._unbiased_norm(gyr, np.linalg.norm(gyr, axis=1), bias)
+    got = unbiased_norm(gyr, np.linalg.norm(gyr, axis=1), bias)
     np.testing.assert_allclose(got, np.linalg.norm(gyr - bias, axis=1), rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("direction", ["forward", "backward"])
-def test_accelerometer_rest_error_along_vertical_is_removed(direction, monkeypatch):
+def test_accelerometer_rest_error_along_vertical_is_removed(direction):
     # +0.15 m/s^2 on the axis that points up at rest (bias or scale error of that axis): in the swing
     # it turns with the foot and leaks into the horizontal
     s = ideal_walk(direction, 0.4, 200.0)
     s.recording.streams[0].acc[:, 2] += 0.15
     err, true = length_errors(s)
     assert abs(np.mean(err / true)) < 0.006
-    monkeypatch.setattr(pipeline, "MAX_ACC_EXCESS", 0.0)  # correction off
-    err_raw, true = length_errors(s)
+    off = replace(DEFAULT, sensor=replace(DEFAULT.sensor, max_acc_excess=1e-12))  # correction off
+    err_raw, true = length_errors(s, off)
     assert abs(np.mean(err_raw / true)) > 0.012
 
 
@@ -111,6 +112,6 @@ def test_anchor_sits_mid_way_through_a_flat_minimum_and_stays_there():
     starts, stops = np.array([0]), np.array([300])
     for trial in range(5):
         e = energy + 0.003 * np.random.default_rng(trial).random(300)  # another noise draw / offset
-        anchor = int(range_quiet_middle(e, starts, stops, ANCHOR_TOL)[0])
+        anchor = int(range_quiet_middle(e, starts, stops, DEFAULT.segments.anchor_tol)[0])
         assert 140 <= anchor <= 160
     assert abs(int(np.argmin(energy)) - 150) > 10  # the plain argmin of this draw is far off

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from retrogait.analysis import analyze
-from retrogait.analysis.bridging import UNCERTAIN_GAP, bridge_gaps
+from retrogait.analysis.bridging import bridge_gaps
 from retrogait.analysis.calibration import calibrate_stream
 from retrogait.analysis.evaluation import match_by_overlap
-from retrogait.analysis.stance import StanceSettings, cycle_stances, runs
+from retrogait.analysis.settings import DEFAULT, StanceSettings
+from retrogait.analysis.stance import cycle_stances, runs
 from retrogait.io.loading import load_recording
 from retrogait.io.recording import Stream
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, preset, simulate
@@ -26,7 +27,7 @@ def _pyshoe(folder, trial):
     """(relative stride-length errors per reference stride, NaN = not found; gait modes)."""
     rec = load_recording(folder / f"{trial}.csv", preset="generic", acc_unit="m/s^2", gyr_unit="rad/s")
     cal = calibrate_stream(rec.streams[0], trial)
-    st = analyze(rec, mount=cal.mount, profile_lookup=None).strides
+    st = analyze(rec, mount=cal.mount).strides
     ref = json.loads((folder / f"{trial}.reference.json").read_text())
     te = np.asarray(ref["stride_end_time_s"])
     length = np.linalg.norm(np.diff(np.asarray(ref["vicon_xy_m_at_stride_end"]), axis=0), axis=1)
@@ -89,7 +90,7 @@ def test_slow_walking_swing_pauses_are_not_taken_for_stances():
     sc = Scenario(segments=[Stand(3.0), Walk("forward", n_strides=20, speed=0.6), Stand(2.0)],
                   sensor=SensorSpec(rate=100.0))
     sim = simulate(sc, seed=106, trajectory=False)
-    res = analyze(sim.recording, profile_lookup=None)
+    res = analyze(sim.recording)
     j, err, _ = _matched_errors(res, sim.truth.strides)
     assert (j >= 0).all() and len(res.strides) == len(sim.truth.strides.t_start)
     assert not res.strides.rolling_stance.any()
@@ -101,8 +102,8 @@ def test_packet_loss_bursts_give_the_same_strides_as_the_unbroken_signal():
     kw = dict(duration=60, rate=100.0)
     lossy = simulate(preset("fast-walking", packet_loss=0.07, **kw), seed=2)
     whole = simulate(preset("fast-walking", **kw), seed=2)
-    res = analyze(lossy.recording, profile_lookup=None)
-    ref = analyze(whole.recording, profile_lookup=None)
+    res = analyze(lossy.recording)
+    ref = analyze(whole.recording)
     assert len(res.strides) == len(ref.strides) == len(lossy.truth.strides.t_start)
     np.testing.assert_allclose(res.strides.t_start, ref.strides.t_start, atol=0.06)
     j, err, _ = _matched_errors(res, lossy.truth.strides)
@@ -130,7 +131,7 @@ def test_bridging_fills_the_grid_and_marks_only_long_gaps_uncertain():
     np.testing.assert_allclose(out.gyr, sig, atol=2e-3)  # a cubic through the end slopes
     assert filled.mask.sum() == 11 and (filled.mask == ~keep).all()
     assert filled.dynamics[200] == 0 and (filled.rotation[500:510] > 0).all()
-    assert UNCERTAIN_GAP > 0.02
+    assert DEFAULT.gaps.uncertain_gap > 0.02
     # a gap longer than MAX_BRIDGE is left for the splitter
     keep[700:730] = False
     _, filled2, n2 = bridge_gaps(Stream(t=t[keep], acc=sig[keep], gyr=sig[keep]))
@@ -156,7 +157,7 @@ def test_a_recording_without_stances_says_why_in_one_line():
     for name, (acc, gyr, why) in cases.items():
         rec = Recording(streams=[Stream(t=t, acc=acc, gyr=gyr)], source=name)
         with pytest.raises(NoGaitError) as err:
-            analyze(rec, profile_lookup=None)
+            analyze(rec)
         msg = str(err.value)
         assert "\n" not in msg and msg.startswith(f"{name}: no strides found") and why in msg, msg
 

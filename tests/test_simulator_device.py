@@ -113,7 +113,7 @@ def test_grade_after_calibrating_with_the_same_device_is_within_one_point(seed, 
     learned = calibrate_recording(cal)["left"].mount
     res = simulate(preset("backward-treadmill", duration=45, grade_pct=grade, mount=m, store_mount=False,
                           device_id=dev), seed=200 + seed, trajectory=False)
-    got = analyze(res.recording, mount=learned, profile_lookup=None).summary["grade_pct"]
+    got = analyze(res.recording, mount=learned).summary["grade_pct"]
     assert got == pytest.approx(res.truth.totals["grade_pct"], abs=1.0)
 
 
@@ -144,5 +144,5 @@ def test_sample_device_files_share_one_device_and_store_the_calibrated_mount():
 
 def test_sample_backward_treadmill_grade_matches_its_truth():
     truth = read_truth(SAMPLE_DATA / "backward_treadmill_5pct.rgt")
-    res = analyze(read_recording(SAMPLE_DATA / "backward_treadmill_5pct.rgt"), profile_lookup=None)
+    res = analyze(read_recording(SAMPLE_DATA / "backward_treadmill_5pct.rgt"))
     assert res.summary["grade_pct"] == pytest.approx(truth.totals["grade_pct"], abs=1.0)

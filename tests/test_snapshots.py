@@ -17,7 +17,7 @@ below any real change (the smallest the truth tests can see is ~1e-3) and far ab
 noise of floating-point sums (~1e-15).
 
 Only public results are read: the fields of ``retrogait.analyze(rec).strides`` and ``.summary``. The
-device profiles of the machine are not consulted (``profile_lookup=None``), so the result does not
+device profiles of the machine are not consulted (``analyze`` reads no file), so the result does not
 depend on what ``retrogait calibrate`` saved on it.
 """
 
@@ -81,7 +81,7 @@ def stride_columns(strides: Any) -> dict[str, Any]:
 
 def snapshot_of(path: Path, preset: str | None) -> dict[str, Any]:
     rec = retrogait.load_recording(path, preset=preset)
-    res = retrogait.analyze(rec, profile_lookup=None)
+    res = retrogait.analyze(rec)
     summary = _without_folder(_plain(res.summary), path)
     return {"n_strides": len(res.strides), "strides": stride_columns(res.strides), "summary": summary}
 

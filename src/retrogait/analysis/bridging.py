@@ -2,7 +2,7 @@
 
 Wireless IMUs drop packets in bursts of a few samples (2-11 at a time, several % of a session). A gap
 is a missing stretch of the sampling grid: where the step between two timestamps is at least 1.5
-nominal steps. Gaps up to :data:`MAX_BRIDGE` long are filled on the nominal grid with a cubic Hermite
+nominal steps. Gaps up to ``GapSettings.max_bridge`` long are filled on the nominal grid with a cubic Hermite
 curve per channel, whose end slopes are the signal's slopes just outside the gap (the samples before
 and after it), so a smooth swing rotation keeps its curvature instead of being cut by a straight line.
 Longer gaps are not bridged: the analysis splits the data there, and no stride spans them.
@@ -19,11 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from retrogait.analysis.ranges import row_norm
+from retrogait.analysis.settings import DEFAULT, GapSettings
 from retrogait.io.recording import GRAVITY, Stream
 
-MAX_BRIDGE = 0.15  # s: longest gap filled by interpolation
-UNCERTAIN_GAP = 0.03  # s: shorter gaps are filled well enough to count as measured (see FilledSamples)
-GAP_STEPS = 1.5  # a step this many nominal steps long or more has samples missing
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class FilledSamples:
     replaces, so a gap in a quiet stance costs nothing and one over a push-off or an impact costs
     metres per second. ``rotation`` (rad/s) is the angular rate around the gap, likewise. Both are 0
     outside the gaps. The strapdown integration puts the velocity drift and the end-stance tilt error
-    into the gaps in proportion to them. Gaps shorter than :data:`UNCERTAIN_GAP` get 0: the foot's
+    into the gaps in proportion to them. Gaps shorter than ``GapSettings.uncertain_gap`` get 0: the foot's
     signals carry little above ~15 Hz, and a cubic through both ends follows them over less than half
     such a period, so their filled samples are as good as measured ones (x-io's 400 Hz files drop 1-4
     samples at a time: weighting those gaps moved the drift there and doubled the loop closure error).
@@ -46,7 +44,7 @@ class FilledSamples:
     rotation: np.ndarray
 
 
-def bridge_gaps(stream: Stream) -> tuple[Stream, FilledSamples | None, int]:
+def bridge_gaps(stream: Stream, s: GapSettings = DEFAULT.gaps) -> tuple[Stream, FilledSamples | None, int]:
     """The stream with its short gaps filled, what was filled (None if nothing) and the number of gaps
     filled. Timestamps that are not finite and increasing are left alone (the gap splitter reports
     them)."""
@@ -57,7 +55,7 @@ def bridge_gaps(stream: Stream) -> tuple[Stream, FilledSamples | None, int]:
     if not np.all(np.isfinite(dt)) or np.any(dt <= 0):
         return stream, None, 0
     step = float(np.median(dt))
-    gap = np.flatnonzero((dt >= GAP_STEPS * step) & (dt <= MAX_BRIDGE))
+    gap = np.flatnonzero((dt >= s.gap_steps * step) & (dt <= s.max_bridge))
     gap = gap[(gap >= 1) & (gap <= t.shape[0] - 3)]  # slopes need a sample on each side
     if gap.size == 0:
         return stream, None, 0
@@ -77,7 +75,7 @@ def bridge_gaps(stream: Stream) -> tuple[Stream, FilledSamples | None, int]:
     near = np.stack([gap - 1, gap, gap + 1, gap + 2])  # the two samples on each side of each gap
     acc_dev = np.abs(row_norm(stream.acc[near.ravel()].astype(np.float64)) - GRAVITY).reshape(4, -1).mean(axis=0)
     rot = row_norm(stream.gyr[near.ravel()].astype(np.float64)).reshape(4, -1).mean(axis=0)
-    certain = dt[gap] < UNCERTAIN_GAP
+    certain = dt[gap] < s.uncertain_gap
     acc_dev[certain] = 0.0
     rot[certain] = 0.0
     filled = FilledSamples(np.zeros(total, dtype=bool), np.zeros(total), np.zeros(total))
@@ -108,7 +106,7 @@ def refill_from_neighbours(x: np.ndarray, filled: FilledSamples, seg_start: np.n
                            chained: np.ndarray) -> int:
     """Re-fill the uncertain gaps of ``x`` (N, 3), in place, from the same phase of a neighbouring stride.
 
-    Gait repeats itself: where a gap of :data:`UNCERTAIN_GAP` or more falls inside a stride (segment
+    Gait repeats itself: where a gap of ``GapSettings.uncertain_gap`` or more falls inside a stride (segment
     ``k`` from anchor ``seg_start[k]`` to ``seg_end[k]``), the previous stride (or the next, when the
     previous one is not chained to it or has a gap at that phase) went through the same motion. Its
     samples at the same fraction of the stride replace the cubic, shifted by a straight line so that

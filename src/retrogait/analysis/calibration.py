@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from retrogait.analysis.frames import check_units
-from retrogait.analysis.stance import StanceSettings, runs, zero_velocity
+from retrogait.analysis.frames import Mounting, check_units
+from retrogait.analysis.pipeline import analyze_stream
+from retrogait.analysis.settings import StanceSettings
+from retrogait.analysis.stance import runs, zero_velocity
 from retrogait.errors import InputFileError, NoGaitError
 from retrogait.io.recording import Recording, Stream, utc_now_iso
 
@@ -73,6 +75,22 @@ def profile_mount(stream: Stream) -> tuple[np.ndarray, str] | None:
     return read_profile(path)["mount"], str(path)
 
 
+def profile_mounts(recording: Recording) -> dict[str, Mounting]:
+    """The device-profile mounting of every stream that has no stored mounting and whose device has a
+    profile (``retrogait calibrate``), keyed by foot: pass it to ``analyze(recording, mount=...)``.
+
+    The analysis itself reads no file; this is the explicit lookup a command or a script makes.
+    """
+    out: dict[str, Mounting] = {}
+    for stream in recording.streams:
+        if stream.mount is not None:
+            continue
+        found = profile_mount(stream)
+        if found is not None:
+            out[stream.foot] = Mounting(found[0], f"profile {found[1]}")
+    return out
+
+
 @dataclass
 class Calibration:
     """A learned mounting: ``mount`` (3x3, v_foot = mount @ v_sensor) and how well it is supported."""
@@ -128,8 +146,6 @@ def calibrate_stream(stream: Stream, label: str = "recording") -> Calibration:
     gives the medio-lateral axis; the known forward walking fixes its sign (the strides must go toward
     the toes). The three direction checks (displacement, swing pitch change, landing pitch) must agree.
     """
-    from retrogait.analysis.pipeline import analyze_stream
-
     acc = np.asarray(stream.acc, dtype=float)
     gyr = np.asarray(stream.gyr, dtype=float)
     check_units(np.linalg.norm(acc, axis=1), np.linalg.norm(gyr, axis=1), label)
@@ -146,7 +162,7 @@ def calibrate_stream(stream: Stream, label: str = "recording") -> Calibration:
     y /= np.linalg.norm(y)
     x = np.cross(y, z)
     mount = np.vstack([x, y, z])
-    trial = analyze_stream(replace(stream, mount=None), mount=mount, source=label, profile_lookup=None)
+    trial = analyze_stream(replace(stream, mount=None), mount=mount, source=label)
     st = trial.table
     real = st.stride_length > 0.15
     if real.sum() < 3:
@@ -154,7 +170,7 @@ def calibrate_stream(stream: Stream, label: str = "recording") -> Calibration:
                           f"{MIN_STRIDES} forward strides after standing still")
     if np.median(st.signed_length[real]) < 0:
         mount = np.vstack([-x, -y, z])  # the walk was forward: the toes point the other way
-        st = analyze_stream(replace(stream, mount=None), mount=mount, source=label, profile_lookup=None).table
+        st = analyze_stream(replace(stream, mount=None), mount=mount, source=label).table
         real = st.stride_length > 0.15
     n = int(real.sum())
     if n < MIN_STRIDES:

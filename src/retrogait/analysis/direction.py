@@ -19,14 +19,13 @@ from __future__ import annotations
 import numpy as np
 
 from retrogait.analysis.result import DIRECTIONS
+from retrogait.analysis.settings import DEFAULT, DirectionSettings
 
-IN_PLACE_BELOW = 0.10  # m: displacement under this is in place, above IN_PLACE_BELOW + 0.08 it is not
-SIDEWAYS_SIN = 0.75  # |sin(angle)| above which a displacement starts to count as sideways
-SWITCH_PROB = 0.05  # prior probability that the direction changes between consecutive strides
 
 
 def direction_probabilities(
-    disp: np.ndarray, pitch_tc: np.ndarray, pitch_land: np.ndarray, pitch_flat: np.ndarray
+    disp: np.ndarray, pitch_tc: np.ndarray, pitch_land: np.ndarray, pitch_flat: np.ndarray,
+    s: DirectionSettings = DEFAULT.direction,
 ) -> np.ndarray:
     """(N, 5) probabilities in the order of :data:`retrogait.analysis.result.DIRECTIONS`.
 
@@ -40,8 +39,8 @@ def direction_probabilities(
     f3 = np.tanh((pitch_land - pitch_flat) / 0.1)
     score = 2.0 * f1 + 1.0 * f2 + 0.7 * f3
     p_fwd = 1.0 / (1.0 + np.exp(-3.0 * score))
-    p_ip = 1.0 - np.clip((dist - IN_PLACE_BELOW) / 0.08, 0.0, 1.0)
-    side = w_d * np.clip((np.abs(np.sin(ang)) - SIDEWAYS_SIN) / 0.15, 0.0, 1.0)
+    p_ip = 1.0 - np.clip((dist - s.in_place_below) / 0.08, 0.0, 1.0)
+    side = w_d * np.clip((np.abs(np.sin(ang)) - s.sideways_sin) / 0.15, 0.0, 1.0)
     p_sag = (1.0 - p_ip) * (1.0 - side)
     p_side = (1.0 - p_ip) * side
     left = disp[:, 1] > 0
@@ -50,8 +49,9 @@ def direction_probabilities(
     )
 
 
-def smooth_directions(prob: np.ndarray, bout: np.ndarray) -> np.ndarray:
-    """Most likely class index per stride (Viterbi within each bout, low switch prior).
+def smooth_directions(prob: np.ndarray, bout: np.ndarray, switch_prob: float = DEFAULT.direction.switch_prob
+                      ) -> np.ndarray:
+    """Most likely class index per stride (Viterbi within each bout; ``switch_prob``: prior probability of a change between strides).
 
     ``prob`` (strides, classes) holds each stride's own class probabilities; ``bout`` the bout number
     of each stride (strides of a bout are consecutive). All bouts are stepped together, longest first,
@@ -63,8 +63,8 @@ def smooth_directions(prob: np.ndarray, bout: np.ndarray) -> np.ndarray:
     if n == 0:
         return out
     logp = np.log(np.clip(prob, 1e-4, 1.0))
-    trans = np.full((k, k), np.log(SWITCH_PROB / (k - 1)))
-    np.fill_diagonal(trans, np.log(1.0 - SWITCH_PROB))
+    trans = np.full((k, k), np.log(switch_prob / (k - 1)))
+    np.fill_diagonal(trans, np.log(1.0 - switch_prob))
     first = np.r_[0, np.flatnonzero(np.diff(bout)) + 1]
     lens = np.diff(np.r_[first, n])
     order = np.argsort(-lens, kind="stable")
@@ -88,9 +88,10 @@ def smooth_directions(prob: np.ndarray, bout: np.ndarray) -> np.ndarray:
     return out
 
 
-def classify(prob: np.ndarray, bout: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def classify(prob: np.ndarray, bout: np.ndarray, s: DirectionSettings = DEFAULT.direction
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Direction names and confidences (the probability of the chosen class for that stride alone)."""
-    state = smooth_directions(prob, bout)
+    state = smooth_directions(prob, bout, s.switch_prob)
     names = np.array(DIRECTIONS)[state]
     conf = prob[np.arange(prob.shape[0]), state] if prob.shape[0] else np.zeros(0)
     return names, np.clip(conf / np.maximum(prob.sum(axis=1), 1e-12), 0.0, 1.0)

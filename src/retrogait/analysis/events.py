@@ -8,7 +8,7 @@ stops the landing rotation (toe-up at heel strike forward, toe-down at toe strik
 
 * IC = the landing extreme (the ground halts the rotation at contact), refined between samples with a
   parabola through the extreme and its neighbours.
-* TC = where the pitch comes within ``TC_PLATEAU`` of the first extreme: once free of the ground the
+* TC = where the pitch comes within ``GaitSettings.tc_plateau`` of the first extreme: once free of the ground the
   foot coasts on into that extreme for a moment, so contact ends while the rotation is still fast.
 """
 
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrogait.analysis.per_segment import PerSegment
 from retrogait.analysis.ranges import grouped_argext
+from retrogait.analysis.settings import DEFAULT, GaitSettings
 from retrogait.analysis.strapdown import Trajectory
 
-TC_PLATEAU = np.deg2rad(2.0)
-CONTACT_REACH = 0.2  # s: running events lie within this of the stance regions (contact 0.15-0.3 s)
 
 
 @dataclass
@@ -68,28 +68,25 @@ def _refine(p: np.ndarray, i: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.
     return np.clip(off, -0.5, 0.5)
 
 
-def contact_events(traj: Trajectory, t: np.ndarray, sw: SwingSignals) -> dict[str, np.ndarray]:
-    """Per segment: ``tc``/``ic`` times (s), their stream indices, and the pitch at both (rad)."""
-    lo, hi = traj.first, traj.first + traj.lens - 1
-    out = {}
-    for name, flat in (("tc", sw.first_ext), ("ic", sw.land_ext)):
-        i = traj.idx[flat]
-        off = _refine(sw.tilt, flat, lo, hi)
-        nxt = np.minimum(i + 1, t.shape[0] - 1)
-        prv = np.maximum(i - 1, 0)
-        step = np.where(off >= 0, t[nxt] - t[i], t[i] - t[prv])
-        out[f"t_{name}"] = t[i] + off * step
-        out[f"i_{name}"] = i
-        out[f"pitch_{name}"] = traj.pitch[flat]
-    out["t_tc"] = _plateau_onset(traj, sw.tilt, sw.first_ext, t)
-    return out
+def contact_events(traj: Trajectory, t: np.ndarray, sw: SwingSignals, s: GaitSettings = DEFAULT.gait
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per segment: the walking TC and IC times (s) and the pitch at both (rad)."""
+    flat = sw.land_ext
+    i = traj.idx[flat]
+    off = _refine(sw.tilt, flat, traj.first, traj.first + traj.lens - 1)
+    nxt = np.minimum(i + 1, t.shape[0] - 1)
+    prv = np.maximum(i - 1, 0)
+    t_ic = t[i] + off * np.where(off >= 0, t[nxt] - t[i], t[i] - t[prv])
+    t_tc = _plateau_onset(traj, sw.tilt, sw.first_ext, t, s.tc_plateau)
+    return t_tc, t_ic, traj.pitch[sw.first_ext], traj.pitch[flat]
 
 
-def _plateau_onset(traj: Trajectory, tilt: np.ndarray, ext: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Time where ``tilt``, before the extreme at flat position ``ext``, enters TC_PLATEAU of it."""
+def _plateau_onset(traj: Trajectory, tilt: np.ndarray, ext: np.ndarray, t: np.ndarray,
+                   plateau: float) -> np.ndarray:
+    """Time where ``tilt``, before the extreme at flat position ``ext``, enters ``plateau`` (rad) of it."""
     n = tilt.shape[0]
     pos = np.arange(n)
-    far = (np.abs(tilt - tilt[ext][traj.grp]) >= TC_PLATEAU) & (pos < ext[traj.grp])
+    far = (np.abs(tilt - tilt[ext][traj.grp]) >= plateau) & (pos < ext[traj.grp])
     last_far = np.maximum.reduceat(np.where(far, pos, -1), traj.first)
     ok = last_far >= 0
     a = np.where(ok, last_far, ext)
@@ -97,7 +94,7 @@ def _plateau_onset(traj: Trajectory, tilt: np.ndarray, ext: np.ndarray, t: np.nd
     da = np.abs(tilt[a] - tilt[ext])
     db = np.abs(tilt[b] - tilt[ext])
     with np.errstate(invalid="ignore", divide="ignore"):
-        f = np.where(ok & (da > db), (da - TC_PLATEAU) / (da - db), 0.0)
+        f = np.where(ok & (da > db), (da - plateau) / (da - db), 0.0)
     ta, tb = t[traj.idx[a]], t[traj.idx[b]]
     return ta + np.clip(f, 0.0, 1.0) * (tb - ta)
 
@@ -107,13 +104,14 @@ def _times(traj: Trajectory, sw: SwingSignals, i: np.ndarray) -> np.ndarray:
     return 0.5 * (sw.tt[i] + sw.tt[np.maximum(i - 1, traj.first[traj.grp[i]])])
 
 
-def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: np.ndarray) -> dict[str, np.ndarray]:
-    """TC and IC (s) for running, the push-off rotation and the landing impact; pitch at IC (rad).
+def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: np.ndarray,
+                   s: GaitSettings = DEFAULT.gait) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TC and IC (s) for running, the push-off rotation and the landing impact, and the pitch at IC (rad).
 
     In running the foot keeps rotating for ~0.1 s after take-off and turns before it lands, so the
     tilt extremes of :func:`contact_events` sit inside the swing, and a forefoot landing has no
     extreme at all. A runner's contact lasts 0.15-0.3 s around the mid-stance anchor, so the events
-    are searched within :data:`CONTACT_REACH` of the stance regions (``lift``: the first sample after
+    are searched within ``contact_reach`` of the stance regions (``lift``: the first sample after
     the start stance, ``land``: the first sample of the end stance, stream indices):
 
     * TC: at push-off the foot turns fastest just as it leaves the ground: the largest rate of the
@@ -127,14 +125,14 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
     a = (traj.first + np.clip(lift - start, 0, traj.lens - 1))[traj.grp]
     b = (traj.first + np.clip(land - start, 0, traj.lens - 1))[traj.grp]
     pos = np.arange(sw.rate.shape[0])
-    reach = CONTACT_REACH / max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
+    reach = s.contact_reach / max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
     speed = np.abs(sw.rate)
     tc = grouped_argext(np.where((pos >= a) & (pos <= a + reach), speed, -np.inf), traj.first, traj.grp, True)
     ic = grouped_argext(np.where((pos <= b) & (pos >= b - reach), sw.jerk, -np.inf), traj.first, traj.grp, True)
-    return {"t_tc": _times(traj, sw, tc), "t_ic": _times(traj, sw, ic), "pitch_ic": traj.pitch[ic]}
+    return _times(traj, sw, tc), _times(traj, sw, ic), traj.pitch[ic]
 
 
-def swing_bounds(traj: Trajectory, sw: SwingSignals) -> dict[str, np.ndarray]:
+def swing_bounds(traj: Trajectory, sw: SwingSignals) -> tuple[np.ndarray, np.ndarray]:
     """Take-off and landing (s) of the swing bracketed by its tilt extremes, to tell running from walking.
 
     * take-off: the fastest rotation toward the swing's first tilt extreme, before it (the push-off);
@@ -155,4 +153,39 @@ def swing_bounds(traj: Trajectory, sw: SwingSignals) -> dict[str, np.ndarray]:
     window = after & (pos <= slap[traj.grp])
     ic = grouped_argext(np.where(window, sw.jerk, -np.inf), traj.first, traj.grp, largest=True)
     ic = np.where(window[ic], ic, sw.land_ext)
-    return {"t_tc": _times(traj, sw, tc), "t_ic": _times(traj, sw, ic)}
+    return _times(traj, sw, tc), _times(traj, sw, ic)
+
+
+@dataclass
+class SegmentEvents(PerSegment):
+    """Gait events of every segment (times in s on the stream's clock, angles in rad)."""
+
+    t_tc: np.ndarray
+    """Terminal contact (toe-off), walking rule: the pitch leaves its stance plateau."""
+    t_ic: np.ndarray
+    """Initial contact, walking rule: the landing tilt extreme, refined between samples."""
+    pitch_tc: np.ndarray
+    """Foot pitch at the swing's first tilt extreme (after push-off)."""
+    pitch_ic: np.ndarray
+    """Foot pitch at the landing extreme."""
+    t_lift: np.ndarray
+    """Take-off bounding the swing from inside (:func:`swing_bounds`, for the duty factor)."""
+    t_land: np.ndarray
+    """Landing bounding the swing from inside."""
+    t_tc_run: np.ndarray
+    """Terminal contact, running rule (:func:`running_events`)."""
+    t_ic_run: np.ndarray
+    """Initial contact, running rule."""
+    pitch_ic_run: np.ndarray
+    """Foot pitch at the running initial contact."""
+
+
+def segment_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.ndarray, land: np.ndarray,
+                   s: GaitSettings = DEFAULT.gait) -> SegmentEvents:
+    """The stage: every event of a chunk's segments (walking and running rules both; the stride table
+    keeps the one that fits each stride's gait). ``lift``/``land``: see :func:`running_events`."""
+    sw = swing_signals(traj, t, acc)
+    t_tc, t_ic, pitch_tc, pitch_ic = contact_events(traj, t, sw, s)
+    t_lift, t_land = swing_bounds(traj, sw)
+    t_tc_run, t_ic_run, pitch_ic_run = running_events(traj, sw, lift, land, s)
+    return SegmentEvents(t_tc, t_ic, pitch_tc, pitch_ic, t_lift, t_land, t_tc_run, t_ic_run, pitch_ic_run)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.analysis.settings import DEFAULT, GapSettings
 from retrogait.errors import InputFileError, NoGaitError, UsageProblem
 from retrogait.io.recording import GRAVITY, Stream
 
@@ -28,25 +29,34 @@ def check_rotation(m: Any, what: str) -> np.ndarray:
     return arr
 
 
-def resolve_mount(
-    stream: Stream, mount: Any = None, profile_lookup: Any = None
-) -> tuple[np.ndarray, str]:
-    """The sensor->foot rotation to use and where it came from.
+@dataclass(frozen=True)
+class Mounting:
+    """A sensor->foot rotation (``v_foot = matrix @ v_sensor``) and where it came from, in words
+    (``argument``, ``recording``, ``profile PATH``, ``default ...``)."""
 
-    Order: the ``mount`` argument (a 3x3 matrix, or a dict per foot), the stream's stored mounting, the
-    device profile written by ``retrogait calibrate`` (``profile_lookup(stream)``), identity.
+    matrix: np.ndarray
+    source: str
+
+
+DEFAULT_MOUNTING = "default (x toes, y left, z up)"
+
+
+def resolve_mount(stream: Stream, mount: Any = None) -> Mounting:
+    """The sensor->foot rotation to use for ``stream`` and where it came from.
+
+    Order: the ``mount`` argument (a 3x3 matrix or a :class:`Mounting`, or a dict of those per foot,
+    ``"any"`` for every foot), the stream's stored mounting, identity. Device profiles are files: the
+    caller looks them up (:func:`retrogait.analysis.calibration.profile_mounts`) and passes them here.
     """
     if isinstance(mount, dict):
         mount = mount.get(stream.foot, mount.get("any"))
+    if isinstance(mount, Mounting):
+        return Mounting(check_rotation(mount.matrix, f"mounting from {mount.source}"), mount.source)
     if mount is not None:
-        return check_rotation(mount, "mount argument"), "argument"
+        return Mounting(check_rotation(mount, "mount argument"), "argument")
     if stream.mount is not None:
-        return check_rotation(stream.mount, "stored mounting"), "recording"
-    if profile_lookup is not None:
-        found = profile_lookup(stream)
-        if found is not None:
-            return check_rotation(found[0], f"device profile {found[1]}"), f"profile {found[1]}"
-    return np.eye(3), "default (x toes, y left, z up)"
+        return Mounting(check_rotation(stream.mount, "stored mounting"), "recording")
+    return Mounting(np.eye(3), DEFAULT_MOUNTING)
 
 
 @dataclass
@@ -92,8 +102,9 @@ class FootSignals:
         return self.to_foot(self.gyr[i]) - self.rot @ self.gyr_bias
 
 
-def split_at_gaps(t: np.ndarray, source: str = "") -> list[tuple[int, int]]:
-    """Index ranges ``[a, b)`` of continuous data, split at gaps (a step > 5x the median and > 0.1 s).
+def split_at_gaps(t: np.ndarray, source: str = "", s: GapSettings = DEFAULT.gaps) -> list[tuple[int, int]]:
+    """Index ranges ``[a, b)`` of continuous data, split at gaps (by default a step > 5x the median and
+    > 0.1 s: ``GapSettings.split_factor``, ``split_min``).
 
     A few dropped samples are integrated across (one longer step); a real gap is not.
 
@@ -107,7 +118,7 @@ def split_at_gaps(t: np.ndarray, source: str = "") -> list[tuple[int, int]]:
     med = float(np.median(dt))
     if med <= 0:
         raise InputFileError(f"{source}: timestamps are not increasing (median step {med:g} s)")
-    bad = np.flatnonzero((dt > max(5.0 * med, 0.1)) | (dt <= 0))
+    bad = np.flatnonzero((dt > max(s.split_factor * med, s.split_min)) | (dt <= 0))
     edges = np.concatenate([[0], bad + 1, [t.shape[0]]])
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b - a > 1]
 

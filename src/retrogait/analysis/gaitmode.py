@@ -11,7 +11,7 @@ The duty factor for the decision is measured with the swing bounds of
 swing's tilt extremes), because the walking events (pitch extremes) sit inside a running swing and
 would read ~0.55 for a run. On the PyShoe trials (real, 200 Hz) they give a median duty factor of
 0.36-0.42 for the four runs and 0.54-0.58 for the six walks. Single strides scatter (5-95 %:
-0.34-0.58 running), so the per-stride evidence (a logistic of the distance to 0.5, width :data:`DUTY_SPREAD`) is smoothed with the
+0.34-0.58 running), so the per-stride evidence (a logistic of the distance to 0.5, width ``GaitSettings.duty_spread``) is smoothed with the
 same Viterbi pass as the walking direction: the gait changes rarely, and only for a run of strides.
 Walking strides then keep the walking events (validated against motion capture), running strides
 take the running events. Only forward and backward strides can be running: side steps and steps in
@@ -32,15 +32,10 @@ import numpy as np
 
 from retrogait.analysis.direction import smooth_directions
 from retrogait.analysis.ranges import range_first, range_index, row_norm
+from retrogait.analysis.settings import DEFAULT, GaitSettings
 from retrogait.io.recording import GRAVITY
 
-RUN_DUTY = 0.5
-DUTY_SPREAD = 0.04  # width of the logistic evidence around RUN_DUTY (the scatter of single strides)
 GAITS = ("walk", "run")
-REARFOOT_ABOVE = np.deg2rad(8.0)
-FOREFOOT_BELOW = np.deg2rad(-1.6)
-IMPACT_BEFORE = 0.02  # s before initial contact
-IMPACT_AFTER = 0.06  # s after initial contact
 STRIKES = ("rearfoot", "midfoot", "forefoot")
 
 
@@ -50,11 +45,12 @@ def duty_factor(stance_time: np.ndarray, stride_time: np.ndarray) -> np.ndarray:
         return np.where(stride_time > 0, stance_time / stride_time, np.nan)
 
 
-def gait_modes(duty_run: np.ndarray, bout: np.ndarray) -> np.ndarray:
+def gait_modes(duty_run: np.ndarray, bout: np.ndarray, s: GaitSettings = DEFAULT.gait,
+               switch_prob: float = DEFAULT.direction.switch_prob) -> np.ndarray:
     """``walk`` / ``run`` per stride from the duty factor measured with the running events (see above)."""
     with np.errstate(over="ignore"):
-        p_run = 1.0 / (1.0 + np.exp((np.nan_to_num(duty_run, nan=1.0) - RUN_DUTY) / DUTY_SPREAD))
-    state = smooth_directions(np.column_stack([1.0 - p_run, p_run]), bout)
+        p_run = 1.0 / (1.0 + np.exp((np.nan_to_num(duty_run, nan=1.0) - s.run_duty) / s.duty_spread))
+    state = smooth_directions(np.column_stack([1.0 - p_run, p_run]), bout, switch_prob)
     return np.array(GAITS, dtype="<U14")[state]
 
 
@@ -63,19 +59,19 @@ def flight_time(stance_time: np.ndarray, stride_time: np.ndarray, gait: np.ndarr
     return np.where(gait == "run", np.maximum(0.5 * stride_time - stance_time, 0.0), np.nan)
 
 
-def strike_pattern(strike_angle: np.ndarray) -> np.ndarray:
+def strike_pattern(strike_angle: np.ndarray, s: GaitSettings = DEFAULT.gait) -> np.ndarray:
     """``rearfoot`` / ``midfoot`` / ``forefoot`` from the foot strike angle (rad)."""
-    out = np.where(strike_angle > REARFOOT_ABOVE, "rearfoot",
-                   np.where(strike_angle < FOREFOOT_BELOW, "forefoot", "midfoot"))
+    out = np.where(strike_angle > s.rearfoot_above, "rearfoot",
+                   np.where(strike_angle < s.forefoot_below, "forefoot", "midfoot"))
     return out.astype("<U14")
 
 
-def peak_impact(acc: np.ndarray, t: np.ndarray, t_ic: np.ndarray) -> np.ndarray:
+def peak_impact(acc: np.ndarray, t: np.ndarray, t_ic: np.ndarray, s: GaitSettings = DEFAULT.gait) -> np.ndarray:
     """Largest specific force (g) around each initial contact (``acc`` (N, 3) in m/s^2)."""
     if t_ic.size == 0:
         return np.zeros(0)
-    a = np.searchsorted(t, t_ic - IMPACT_BEFORE, side="left")
-    b = np.maximum(np.searchsorted(t, t_ic + IMPACT_AFTER, side="right"), a + 1)
+    a = np.searchsorted(t, t_ic - s.impact_before, side="left")
+    b = np.maximum(np.searchsorted(t, t_ic + s.impact_after, side="right"), a + 1)
     b = np.minimum(b, t.shape[0])
     a = np.minimum(a, b - 1)
     idx, _ = range_index(a, b)

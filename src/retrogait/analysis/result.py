@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.analysis.settings import AnalysisSettings
+
 DIRECTIONS = ("forward", "backward", "sideways_left", "sideways_right", "in_place")
 
 
@@ -150,6 +152,7 @@ class AnalysisResult:
         mounts: the sensor-to-foot rotation used per foot and where it came from.
         paths: per foot, the chained sensor path at every mid-stance anchor, columns t, x, y, z (world
             frame; the belt frame on a treadmill), including movements that were not strides.
+        settings: the :class:`~retrogait.analysis.settings.AnalysisSettings` the analysis used.
     """
 
     strides: StrideTable
@@ -158,14 +161,16 @@ class AnalysisResult:
     warnings: list[str] = field(default_factory=list)
     mounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     paths: dict[str, np.ndarray] = field(default_factory=dict)
+    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
 
     def to_dict(self, strides: bool = True) -> dict[str, Any]:
-        """JSON-ready dict: summary, bouts, warnings, mounts and (optionally) the stride rows."""
+        """JSON-ready dict: summary, bouts, warnings, mounts, settings and (optionally) the stride rows."""
         out: dict[str, Any] = {
             "summary": self.summary,
             "bouts": self.bouts,
             "warnings": list(self.warnings),
             "mounts": self.mounts,
+            "settings": self.settings.to_dict(),
         }
         if strides:
             out["strides"] = self.strides.to_records()

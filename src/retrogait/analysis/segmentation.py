@@ -12,11 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrogait.analysis.ranges import range_quiet_middle
+from retrogait.analysis.settings import DEFAULT, SegmentSettings
 
-LONG_STANCE = 1.0  # s: a stance longer than this is standing; anchors sit within ANCHOR_WINDOW of its ends
-ANCHOR_WINDOW = 0.4  # s
-ANCHOR_TOL = 0.05  # rad/s: an anchor sits mid-way through the samples this close to the least rotation
-MAX_MOTION = 4.0  # s: longer movement between two stances is not gait (not integrated, breaks heading)
 
 
 @dataclass
@@ -47,21 +44,21 @@ class Segments:
 
 
 def anchors(
-    starts: np.ndarray, stops: np.ndarray, energy: np.ndarray, rate: float
+    starts: np.ndarray, stops: np.ndarray, energy: np.ndarray, rate: float, s: SegmentSettings = DEFAULT.segments
 ) -> tuple[np.ndarray, np.ndarray]:
     """Entry and exit anchor of each stance region (the same mid-stance sample for short stances).
 
-    An anchor is the middle of the quietest samples (gyro energy within ANCHOR_TOL of its minimum), not
+    An anchor is the middle of the quietest samples (gyro energy within ``anchor_tol`` of its minimum), not
     the single lowest one: at rest the energy is a flat floor of noise, whose lowest sample jumps from
     one end of the foot-flat phase to the other with any change of noise or gyro bias; the middle
     stays put, as far as possible from the rolling phases on either side.
     """
-    win = max(1, int(round(ANCHOR_WINDOW * rate)))
-    long_ = (stops - starts) > LONG_STANCE * rate
+    win = max(1, int(round(s.anchor_window * rate)))
+    long_ = (stops - starts) > s.long_stance * rate
     entry_stop = np.where(long_, np.minimum(starts + win, stops), stops)
     exit_start = np.where(long_, np.maximum(stops - win, starts), starts)
-    entry = range_quiet_middle(energy, starts, entry_stop, ANCHOR_TOL)
-    exit_ = range_quiet_middle(energy, exit_start, stops, ANCHOR_TOL)
+    entry = range_quiet_middle(energy, starts, entry_stop, s.anchor_tol)
+    exit_ = range_quiet_middle(energy, exit_start, stops, s.anchor_tol)
     return entry, exit_
 
 
@@ -72,6 +69,7 @@ def segments(
     energy: np.ndarray,
     rate: float,
     rolling: np.ndarray | None = None,
+    s: SegmentSettings = DEFAULT.segments,
 ) -> Segments:
     """Motion segments from each stance region's exit anchor to the next region's entry anchor.
 
@@ -82,10 +80,10 @@ def segments(
         return Segments(z, z, z, z, z.astype(bool), z.astype(float), z, z, z, z, z, z.astype(bool))
     if rolling is None:
         rolling = np.zeros(starts.shape[0], dtype=bool)
-    entry, exit_ = anchors(starts, stops, energy, rate)
+    entry, exit_ = anchors(starts, stops, energy, rate, s)
     same_block = block_id[1:] == block_id[:-1]
     motion = (starts[1:] - stops[:-1]) / rate
-    ok = same_block & (motion <= MAX_MOTION)
+    ok = same_block & (motion <= s.max_motion)
     k = np.flatnonzero(ok)
     chained = np.zeros(k.shape[0], dtype=bool)
     if k.size:

@@ -31,30 +31,9 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
+from retrogait.analysis.settings import DEFAULT, StanceSettings
 from retrogait.analysis.ranges import range_first, range_index, range_sums
 from retrogait.io.recording import GRAVITY
-
-
-@dataclass(frozen=True)
-class StanceSettings:
-    """Thresholds of the stance detector (physical units, windows in seconds)."""
-
-    gyr_threshold: float = 0.6  # rad/s (~34 deg/s), max of the gyro norm over the window
-    acc_threshold: float = 2.5  # m/s^2, max | |acc| - g | over the window
-    window: float = 0.05  # s
-    close_gap: float = 0.06  # s, motion blips shorter than this inside a stance are ignored
-    min_stance: float = 0.02  # s
-    energy_window: float = 0.1  # s, smoothing of the gyro energy used for mid-stance and cycle stances
-    cycle_window: float = 1.6  # s: the swing around a stance lies within +-0.8 s (any stride < 1.6 s)
-    cycle_smooth: float = 0.05  # s: smoothing of the motion score (a running contact lasts 0.15-0.3 s)
-    swing_spacing: float = 0.3  # s: swing peaks closer than this are one swing (a stride is longer)
-    min_stride: float = 0.45  # s: two stances of one foot are at least this far apart (sprints ~0.5 s)
-    cycle_ratio: float = 0.3  # the quietest moment between two swings scores at most this (cycle_stances)
-    swing_min: float = 1.0  # rad/s: energy a swing must reach around a cycle-relative stance
-    cycle_halfwidth: float = 0.02  # s: half width kept around the quietest sample of such a stance
-    max_tilt: float = np.deg2rad(25.0)  # a stance's gravity direction within this of the usual one
-    max_tilt_brief: float = np.deg2rad(12.0)  # ... for stances shorter than ``brief``
-    brief: float = 0.15  # s
 
 
 def _odd(n: float) -> int:
@@ -62,7 +41,7 @@ def _odd(n: float) -> int:
     return k if k % 2 else k + 1
 
 
-def gyro_energy(gyr_norm: np.ndarray, rate: float, s: StanceSettings = StanceSettings()) -> np.ndarray:
+def gyro_energy(gyr_norm: np.ndarray, rate: float, s: StanceSettings = DEFAULT.stance) -> np.ndarray:
     """Gyro norm smoothed over ``energy_window`` (rad/s): low at mid-stance."""
     return uniform_filter1d(gyr_norm, _odd(s.energy_window * rate), mode="nearest")
 
@@ -86,7 +65,7 @@ def zero_velocity(
     acc_norm: np.ndarray,
     gyr_norm: np.ndarray,
     rate: float,
-    s: StanceSettings = StanceSettings(),
+    s: StanceSettings = DEFAULT.stance,
 ) -> np.ndarray:
     """Boolean mask of zero-velocity samples.
 
@@ -110,7 +89,7 @@ def zero_velocity(
 
 
 def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray, rate: float,
-                  s: StanceSettings = StanceSettings(), energy: np.ndarray | None = None) -> np.ndarray:
+                  s: StanceSettings = DEFAULT.stance, energy: np.ndarray | None = None) -> np.ndarray:
     """Mask of the stances the stillness test misses: the quietest moment between two swings.
 
     1. Swings: the peaks of the gyro energy (``energy_window``) that reach ``swing_min`` and half the
@@ -222,7 +201,7 @@ def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.n
 
 
 def drop_tilted(
-    still: np.ndarray, acc: np.ndarray, rate: float, s: StanceSettings = StanceSettings(),
+    still: np.ndarray, acc: np.ndarray, rate: float, s: StanceSettings = DEFAULT.stance,
     reference: np.ndarray | None = None, rolling: bool = False,
 ) -> np.ndarray:
     """Remove still runs where the foot is tilted far from its usual stance attitude.
@@ -253,3 +232,39 @@ def drop_tilted(
         still = still & ~cover(still.shape[0], starts[tilted], stops[tilted])
     return still
 
+
+
+@dataclass(frozen=True)
+class Stances:
+    """Stance regions ``[starts[k], stops[k])`` (sample indices, sorted, disjoint), the continuous data
+    block each lies in, and whether the foot never came to rest in it (``rolling``)."""
+
+    starts: np.ndarray
+    stops: np.ndarray
+    block_id: np.ndarray
+    rolling: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.starts.shape[0])
+
+    def without(self, regions: np.ndarray) -> "Stances":
+        """The same stances less the regions numbered ``regions``."""
+        keep = np.ones(len(self), dtype=bool)
+        keep[regions] = False
+        return Stances(self.starts[keep], self.stops[keep], self.block_id[keep], self.rolling[keep])
+
+
+def find_stances(acc: np.ndarray, gyr_norm: np.ndarray, acc_norm: np.ndarray, energy: np.ndarray,
+                 blocks: list[tuple[int, int]], rate: float, s: StanceSettings = DEFAULT.stance) -> Stances:
+    """The stage: still stances, then cycle-relative (rolling) ones, upright, split at data gaps.
+
+    ``acc`` is the (N, 3) specific force (sensor frame), ``energy`` the smoothed gyro norm
+    (:func:`gyro_energy`), ``blocks`` the continuous stretches ``[a, b)`` of the data.
+    """
+    still = drop_tilted(zero_velocity(acc_norm, gyr_norm, rate, s), acc, rate, s)
+    cycle = drop_tilted(cycle_stances(gyr_norm, acc_norm, still, rate, s, energy), acc, rate, s, still, rolling=True)
+    starts, stops = stance_regions(still | cycle, blocks)
+    rolling = held_counts(still, starts, stops) == 0  # the foot never came to rest in this stance
+    bstart = np.array([b[0] for b in blocks]) if blocks else np.zeros(1, dtype=np.int64)
+    block_id = np.searchsorted(bstart, starts, side="right") - 1
+    return Stances(starts, stops, block_id, rolling)

@@ -26,12 +26,8 @@ from scipy.spatial.transform import Rotation
 from retrogait.analysis.bridging import FilledSamples
 from retrogait.analysis.frames import FootSignals
 from retrogait.analysis.ranges import range_first, range_index, row_norm
+from retrogait.analysis.settings import DEFAULT, KinematicsSettings
 
-STANCE_MEAN_HALFWIDTH = 0.1  # s around an anchor used to level the foot from gravity
-FLAT_HALFWIDTH = 0.03  # s around an anchor for the foot-flat pitch (grade)
-DRIFT_DYNAMICS = 3.0  # weight of | |acc| - g | / g in the velocity de-drift (1 % scale vs 0.2 deg tilt)
-IMPACT_JERK = 1000.0  # m/s^3 (0.1 g per ms): jerk at which the impact term equals the even term
-BRIDGED_DYNAMICS = 0.1  # m/s^2: a filled sample whose gap moves this much weighs as much as the even term
 
 
 @dataclass
@@ -92,6 +88,7 @@ def integrate(
     rate: float,
     rolling: np.ndarray | None = None,
     bridged: FilledSamples | None = None,
+    s: KinematicsSettings = DEFAULT.kinematics,
 ) -> Trajectory:
     """Integrate the segments ``[start[k], end[k]]`` (inclusive anchors); see the module docstring.
 
@@ -103,10 +100,10 @@ def integrate(
     lens = end - start + 1
     idx, grp = range_index(start, end + 1)
     first = range_first(lens)
-    h = max(1, int(round(STANCE_MEAN_HALFWIDTH * rate)))
+    h = max(1, int(round(s.stance_mean_halfwidth * rate)))
     up0 = range_mean(sig, np.maximum(start - h, stance0_start), np.minimum(start + h + 1, still_until))
     up1 = range_mean(sig, np.maximum(end - h, still_from), np.minimum(end + h + 1, stance1_stop))
-    hf = max(1, int(round(FLAT_HALFWIDTH * rate)))
+    hf = max(1, int(round(s.flat_halfwidth * rate)))
     flat0 = range_mean(sig, np.maximum(start - hf, stance0_start), np.minimum(start + hf + 1, still_until))
     flat1 = range_mean(sig, np.maximum(end - hf, still_from), np.minimum(end + hf + 1, stance1_stop))
 
@@ -134,11 +131,11 @@ def integrate(
     vel = _cumtrapz(aw, tt, first)
     # zero velocity at both anchors; the drift in between is removed where the errors enter
     last = first + lens - 1
-    weight = drift_weight(acc_i, tt, g[grp], first)
+    weight = drift_weight(acc_i, tt, g[grp], first, s)
     if rolling is not None and rolling.any():
         weight[rolling[grp]] = 1.0
     if bridged is not None:
-        weight += (bridged.dynamics[idx] / BRIDGED_DYNAMICS) ** 2
+        weight += (bridged.dynamics[idx] / s.bridged_dynamics) ** 2
     del acc_i
     cw = _cumtrapz(weight[:, None], tt, first)[:, 0]
     frac = cw / np.maximum(cw[last], 1e-12)[grp]
@@ -224,12 +221,13 @@ def _close_tilt_over_gaps(qs: np.ndarray, r_end: Rotation, up1: np.ndarray, rota
     return qs, Rotation.from_rotvec(err) * r_end
 
 
-def drift_weight(acc: np.ndarray, tt: np.ndarray, g: np.ndarray, first: np.ndarray) -> np.ndarray:
+def drift_weight(acc: np.ndarray, tt: np.ndarray, g: np.ndarray, first: np.ndarray,
+                 s: KinematicsSettings = DEFAULT.kinematics) -> np.ndarray:
     """Per-sample rate at which velocity error enters (relative units), for the de-drift.
 
-    ``1`` (even in time) + ``DRIFT_DYNAMICS * | |f| - g | / g`` + ``(jerk / IMPACT_JERK)^2`` with the
+    ``1`` (even in time) + ``drift_dynamics * | |f| - g | / g`` + ``(jerk / impact_jerk)^2`` with the
     jerk ``|f[i+1] - f[i]| / dt`` (the larger of the two steps around a sample, none across segment
-    starts). Smooth voluntary foot motion stays well below IMPACT_JERK (~30 m/s^2 over 0.1 s); a heel
+    starts). Smooth voluntary foot motion stays well below ``impact_jerk`` (~30 m/s^2 over 0.1 s); a heel
     strike exceeds it tenfold, so the impact takes the drift its mis-integration caused.
     """
     dyn = np.abs(row_norm(acc) - g) / g
@@ -240,7 +238,7 @@ def drift_weight(acc: np.ndarray, tt: np.ndarray, g: np.ndarray, first: np.ndarr
     after[:-1] = step[1:]
     after[-1] = 0.0
     jerk = np.maximum(step, after)
-    return 1.0 + DRIFT_DYNAMICS * dyn + (jerk / IMPACT_JERK) ** 2
+    return 1.0 + s.drift_dynamics * dyn + (jerk / s.impact_jerk) ** 2
 
 
 # The three helpers below are the hot inner step (one call per sample of the longest stride, over all

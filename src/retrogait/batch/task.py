@@ -50,16 +50,19 @@ class FileResult:
         return 0 if col is None else int(col.shape[0])
 
 
-def _profile_lookup(settings: BatchSettings):
-    """A device-profile lookup answering from the profiles the client shipped in ``settings``."""
+def _shipped_profile_mounts(rec: Any, settings: BatchSettings) -> dict[str, Any]:
+    """The device-profile mounting of every stream without a stored one, from the profiles the client
+    shipped in ``settings`` (workers may not see the client's config folder)."""
     from retrogait.analysis.calibration import device_id, profile_path
+    from retrogait.analysis.frames import Mounting
 
-    def lookup(stream: Any) -> tuple[np.ndarray, str] | None:
+    out: dict[str, Any] = {}
+    for stream in rec.streams:
         dev = device_id(stream)
-        found = settings.profiles.get(profile_path(dev).stem) if dev is not None else None
-        return None if found is None else (np.asarray(found[0], dtype=float), str(found[1]))
-
-    return lookup
+        found = settings.profiles.get(profile_path(dev).stem) if dev is not None and stream.mount is None else None
+        if found is not None:
+            out[stream.foot] = Mounting(np.asarray(found[0], dtype=float), f"profile {found[1]}")
+    return out
 
 
 def _device_profiles(rec: Any, settings: BatchSettings) -> dict[str, Any]:
@@ -132,7 +135,8 @@ def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> 
     out.profiles = _device_profiles(rec, settings)
     out.samples = int(sum(s.n for s in rec.streams))
     out.subject = rec.subject or ""
-    result = analyze(rec, mount=settings.mount_array(), profile_lookup=_profile_lookup(settings))
+    fixed = settings.mount_array()
+    result = analyze(rec, mount=fixed if fixed is not None else _shipped_profile_mounts(rec, settings))
     metrics = session_metrics(result.strides, rec) if settings.balance else None
     meta = {"recording_id": out.recording_id, "file": str(path), "file_sha256": out.sha256,
             "file_bytes": path.stat().st_size, "samples": out.samples, "settings_id": settings.settings_id,

@@ -208,17 +208,39 @@ def _history_comparison(file: Path, baseline: Optional[str], db: Optional[Path])
         return None, f"no comparison: {exc}"
 
 
-def _run_with_progress(rec: Any, mount: Any, show: bool) -> Any:
+def run_analysis(rec: Any, mount: Any, show: bool, settings: Any = None) -> Any:
+    """Analyze ``rec`` as the commands do: the ``--mount`` given, else the device profiles on this
+    machine; a progress bar on stderr when ``show``."""
     from retrogait.analysis import analyze
+    from retrogait.analysis.calibration import profile_mounts
 
+    if mount is None:
+        mount = profile_mounts(rec)
     if not show:
-        return analyze(rec, mount=mount)
+        return analyze(rec, mount=mount, settings=settings)
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as prog:
         task = prog.add_task("analyzing", total=1.0)
-        return analyze(rec, mount=mount, progress=lambda f: prog.update(task, completed=f))
+        return analyze(rec, mount=mount, settings=settings, progress=lambda f: prog.update(task, completed=f))
+
+
+def _read_settings(path: Optional[Path]) -> Any:
+    """The settings of ``--settings FILE`` (None: the defaults)."""
+    if path is None:
+        return None
+    from retrogait.io.settings_file import read_settings
+
+    return read_settings(path)
+
+
+def _print_settings(value: bool) -> None:
+    if value:
+        from retrogait.io.settings_file import settings_toml
+
+        typer.echo(settings_toml(), nl=False)
+        raise typer.Exit()
 
 
 def register(app: typer.Typer) -> None:
@@ -249,6 +271,13 @@ def register(app: typer.Typer) -> None:
         plot: Optional[Path] = typer.Option(
             None, "--plot", help="Also draw the session as a PNG: foot path from above, stride length "
                                  "(backward < 0) and cadence over time, coloured by direction."),
+        settings: Optional[Path] = typer.Option(
+            None, "--settings", dir_okay=False,
+            help="Analysis thresholds from a TOML file (only the ones you change; see --print-settings). "
+                 "The settings used are in --json and the --strides sidecar."),
+        print_settings: bool = typer.Option(
+            False, "--print-settings", is_eager=True, callback=_print_settings,
+            help="Print every analysis setting as TOML, with its unit and the reason for its default, and exit."),
     ) -> None:
         """Find every stride, its direction (forward/backward/sideways) and its parameters; print a summary.
 
@@ -260,9 +289,10 @@ def register(app: typer.Typer) -> None:
         if foot is not None and foot not in ("left", "right"):
             raise UsageProblem(f"--foot {foot!r}: expected left or right")
         m = parse_mount(mount) if mount else None
+        chosen = _read_settings(settings)
         rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         long_file = sum(s.n for s in rec.streams) > 2_000_000 and not as_json
-        result = _run_with_progress(rec, m, long_file)
+        result = run_analysis(rec, m, long_file, chosen)
         add_session_extras(result)
         if strides is not None:
             from retrogait import __version__
@@ -274,7 +304,8 @@ def register(app: typer.Typer) -> None:
             sidecar = write_strides(result.strides, strides, {
                 "source": str(file), "retrogait_version": __version__,
                 "summary": json_ready(result.summary),
-                "mounts": result.mounts, "warnings": list(result.warnings)})
+                "mounts": result.mounts, "settings": result.settings.to_dict(),
+                "warnings": list(result.warnings)})
         if plot is not None:
             from retrogait.report.session_plot import save_session_plot
 
@@ -298,6 +329,8 @@ def register(app: typer.Typer) -> None:
             None, "--baseline", "-b", help="Baseline period for the comparison when the history holds this "
             "session (as for 'compare'; default: the first two ISO weeks, at least 3 sessions)."),
         db: Optional[Path] = typer.Option(None, "--db", help="History database (as for 'compare').", dir_okay=False),
+        settings: Optional[Path] = typer.Option(
+            None, "--settings", dir_okay=False, help="Analysis thresholds from a TOML file (as for 'analyze')."),
     ) -> None:
         """Write a self-contained one-page HTML report of a session (images embedded, no network):
         who / when / condition, warnings, direction split, session plot, per-direction tables, left/right
@@ -309,8 +342,9 @@ def register(app: typer.Typer) -> None:
         from retrogait.report.session_report import session_report_html
 
         m = parse_mount(mount) if mount else None
+        chosen = _read_settings(settings)
         rec = _load(file, preset, None, None, None, None)
-        result = _run_with_progress(rec, m, False)
+        result = run_analysis(rec, m, False, chosen)
         add_session_extras(result)
         comparison, note = _history_comparison(file, baseline, db)
         page = session_report_html(result, rec, file.name, comparison)

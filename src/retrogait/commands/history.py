@@ -83,6 +83,7 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
              test: Optional[str] = None) -> str:
     """Analyze and store one file; returns the message line."""
     from retrogait.analysis import analyze
+    from retrogait.analysis.calibration import profile_mounts
     from retrogait.history import store
     from retrogait.io.loading import load_recording
 
@@ -95,7 +96,7 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
     rec = load_recording(path, preset=preset)
     if not (subject or rec.subject):
         raise UsageProblem(f"{path}: the recording names no subject; pass --subject ID")
-    result = analyze(rec)
+    result = analyze(rec, mount=profile_mounts(rec))
     from retrogait.clinical.history import store_test_session, test_of
 
     scored = ""

@@ -68,7 +68,9 @@ class LiveStrides:
         if use_analysis:
             try:
                 from retrogait.analysis import analyze
-                self._analyze = analyze
+                from retrogait.analysis.calibration import profile_mounts
+
+                self._analyze = lambda rec: analyze(rec, mount=profile_mounts(rec))
             except Exception:  # noqa: BLE001 - the analysis core is optional for recording
                 self._analyze = None
         if self._analyze is None:

@@ -1,0 +1,97 @@
+"""Stage: per-segment kinematics and events, from the strapdown integration of every segment.
+
+The segments are integrated chunk by chunk (a bounded number of samples at a time, so a 24-hour
+recording never holds its whole trajectory), and each chunk's trajectory is reduced right away to
+per-segment numbers: displacement, heading change, foot-flat pitch, path shape, swing peak, flags, and
+the gait events (:mod:`retrogait.analysis.events`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from retrogait.analysis.bridging import FilledSamples
+from retrogait.analysis.events import SegmentEvents, segment_events
+from retrogait.analysis.frames import FootSignals
+from retrogait.analysis.parameters import path_shape, segment_any, segment_max
+from retrogait.analysis.per_segment import PerSegment
+from retrogait.analysis.segmentation import Segments
+from retrogait.analysis.settings import DEFAULT, AnalysisSettings
+from retrogait.analysis.strapdown import integrate
+
+
+@dataclass
+class SegmentKinematics(PerSegment):
+    """What the integration says about every segment (local level frame of its start: x = the foot's
+    horizontal forward axis, y = left, z = up; m, rad)."""
+
+    disp: np.ndarray
+    """(M, 3) displacement from the start anchor to the end anchor."""
+    yaw_end: np.ndarray
+    """Heading change over the segment (rad, left positive)."""
+    pitch_end: np.ndarray
+    """Foot pitch from gravity at the end stance (foot flat: the belt's or ground's slope)."""
+    lat: np.ndarray
+    """Largest lateral excursion from the straight start-end line (m; NaN for tiny displacements)."""
+    clear: np.ndarray
+    """Largest height above the straight start-end line (m): the sensor's clearance."""
+    swing_peak: np.ndarray
+    """Largest gyro norm over the segment (rad/s)."""
+    saturated: np.ndarray
+    """A sample of the segment hit the sensor's range."""
+    bridged: np.ndarray
+    """A sample of the segment was filled in over a data gap."""
+
+
+def integrate_segments(
+    t: np.ndarray,
+    sig: FootSignals,
+    gyr_norm: np.ndarray,
+    sat: np.ndarray,
+    filled: FilledSamples | None,
+    segs: Segments,
+    rate: float,
+    s: AnalysisSettings = DEFAULT,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[SegmentKinematics, SegmentEvents]:
+    """The stage: integrate all segments chunk by chunk; per-segment kinematics and events."""
+    m = len(segs)
+    kin = SegmentKinematics.empty(m, disp=(3,), saturated=bool, bridged=bool)
+    ev = SegmentEvents.empty(m)
+    chunks = _chunks(segs.end - segs.start + 1, int(s.kinematics.chunk_samples))
+    for i, sl in enumerate(chunks):
+        tr = integrate(
+            t, sig, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
+            segs.stance0_start[sl], segs.stance1_stop[sl], rate, segs.rolling[sl], filled, s.kinematics,
+        )
+        ev.put(sl, segment_events(tr, t, sig.acc, segs.still_until[sl], segs.still_from[sl], s.gait))
+        lat, clear = path_shape(tr)
+        kin.put(sl, SegmentKinematics(
+            disp=tr.disp, yaw_end=tr.yaw_end, pitch_end=tr.pitch_end, lat=lat, clear=clear,
+            swing_peak=segment_max(gyr_norm, tr), saturated=segment_any(sat, tr),
+            bridged=segment_any(filled.mask, tr) if filled is not None else np.zeros(tr.first.shape[0], dtype=bool),
+        ))
+        if progress is not None:
+            progress((i + 1) / len(chunks))
+    return kin, ev
+
+
+def standing_yaw(t: np.ndarray, sig: FootSignals, segs: Segments) -> np.ndarray:
+    """Yaw turned while standing before each segment (rad): the foot-z rate over the standing part."""
+    wz = np.concatenate([[0.0], np.cumsum(sig.foot_component(2)[:-1] * np.diff(t))])
+    return wz[segs.stand_end] - wz[segs.stand_start]
+
+
+def _chunks(lens: np.ndarray, limit: int) -> list[slice]:
+    """Consecutive slices of segments whose total length stays under ``limit`` samples."""
+    out, a, total = [], 0, 0
+    for i, n in enumerate(lens.tolist()):
+        if total and total + n > limit:
+            out.append(slice(a, i))
+            a, total = i, 0
+        total += n
+    out.append(slice(a, lens.shape[0]))
+    return out
