@@ -24,6 +24,7 @@ depend on what ``retrogait calibrate`` saved on it.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import math
 import os
@@ -79,9 +80,17 @@ def stride_columns(strides: Any) -> dict[str, Any]:
     return {name: _plain(np.asarray(getattr(strides, name))) for name in names}
 
 
+def analyze_without_profiles(rec: Any) -> Any:
+    """``retrogait.analyze(rec)``, not consulting this machine's device profiles where ``analyze`` still
+    could (its ``profile_lookup`` argument, removed when the analysis stopped reading files)."""
+    if "profile_lookup" in inspect.signature(retrogait.analyze).parameters:
+        return retrogait.analyze(rec, profile_lookup=None)
+    return retrogait.analyze(rec)
+
+
 def snapshot_of(path: Path, preset: str | None) -> dict[str, Any]:
     rec = retrogait.load_recording(path, preset=preset)
-    res = retrogait.analyze(rec)
+    res = analyze_without_profiles(rec)
     summary = _without_folder(_plain(res.summary), path)
     return {"n_strides": len(res.strides), "strides": stride_columns(res.strides), "summary": summary}
 

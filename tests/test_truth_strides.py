@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 import retrogait
+from test_snapshots import analyze_without_profiles
 from retrogait.simulator import Scenario, SensorSpec, SideStep, Stand, Turn, Walk, simulate
 
 SEEDS = (1, 2, 3)
