@@ -176,8 +176,10 @@ def test_outputs(local_run, study):
     assert set(two["foot"]) == {"left+right"} and set(two["direction"]) >= {"forward", "backward"}
     for col in ("subject", "start_time", "condition", "strides", "stride_length_mean_m", "speed_mean_m_s",
                 "session_cadence_steps_per_min", "session_grade_pct", "metric_stride_time_cv",
-                "mount_source", "warnings", "file_sha256", "retrogait_version", "settings_id"):
+                "mount_source", "warnings", "file_sha256", "retrogait_version", "settings_id",
+                "analysis_settings"):
         assert col in sessions.columns, col
+    assert set(sessions["analysis_settings"]) == {"{}"}  # the default method: nothing changed
     csv_rows = _rows(out / "sessions.csv")
     assert [r["recording_id"] for r in csv_rows] == sessions["recording_id"].tolist()
 

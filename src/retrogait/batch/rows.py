@@ -19,7 +19,7 @@ import numpy as np
 LEAD_COLUMNS = ("recording_id", "file", "subject", "start_time", "condition", "foot", "direction")
 #: Session columns that come last, in this order.
 TAIL_COLUMNS = ("mount_source", "n_warnings", "warnings", "tags", "file_sha256", "file_bytes",
-                "samples", "retrogait_version", "settings_id")
+                "samples", "retrogait_version", "settings_id", "analysis_settings")
 #: Summary entries given their own column (not repeated as ``session_*``).
 META_KEYS = {"source", "start_time", "subject", "tags", "feet", "warnings", "by_direction"}
 
@@ -54,7 +54,8 @@ def session_rows(result: Any, metrics: Any, meta: dict[str, Any]) -> list[dict[s
 
     ``result``: the :class:`~retrogait.analysis.result.AnalysisResult`; ``metrics``: its
     :class:`~retrogait.balance.metrics.SessionMetrics` (or None); ``meta``: recording_id, file,
-    file_sha256, file_bytes, samples, settings_id, retrogait_version.
+    file_sha256, file_bytes, samples, settings_id, retrogait_version, analysis_settings (JSON of the
+    analysis settings that differ from the defaults; ``{}`` for the defaults).
     """
     s = result.summary
     tags = dict(s.get("tags") or {})
@@ -70,7 +71,7 @@ def session_rows(result: Any, metrics: Any, meta: dict[str, Any]) -> list[dict[s
         "mount_source": mounts, "n_warnings": len(warnings), "warnings": " | ".join(warnings),
         "tags": plain(tags), "file_sha256": meta["file_sha256"], "file_bytes": meta["file_bytes"],
         "samples": meta["samples"], "retrogait_version": meta["retrogait_version"],
-        "settings_id": meta["settings_id"],
+        "settings_id": meta["settings_id"], "analysis_settings": meta.get("analysis_settings", "{}"),
     }
     rows = []
     for direction, values in (s.get("by_direction") or {}).items():

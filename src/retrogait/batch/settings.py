@@ -24,7 +24,10 @@ class BatchSettings:
     ``retrogait analyze``; ``mount`` a 3x3 rotation (rows) overriding every stream's mounting;
     ``profiles`` the device profiles ``{device id: [3x3 mount, profile path]}`` read by the client, so
     that remote workers resolve mountings exactly as ``analyze`` on the client machine would;
-    ``balance`` whether to compute the balance metrics (the ``metric_*`` columns; the history needs them).
+    ``balance`` whether to compute the balance metrics (the ``metric_*`` columns; the history needs them);
+    ``analysis`` the analysis settings that differ from the defaults (``--settings FILE.toml``;
+    :meth:`retrogait.analysis.settings.AnalysisSettings.changed`), so a change of method is a change of
+    settings id and the files are redone.
     """
 
     preset: str | None = None
@@ -36,6 +39,7 @@ class BatchSettings:
     mount: list[list[float]] | None = None
     profiles: dict[str, list[Any]] = field(default_factory=dict)
     balance: bool = True
+    analysis: dict[str, dict[str, float]] = field(default_factory=dict)
     retrogait_version: str = __version__
     output_format: int = OUTPUT_FORMAT
 
@@ -59,6 +63,12 @@ class BatchSettings:
     def mount_array(self) -> np.ndarray | None:
         """``mount`` as a 3x3 array (or None)."""
         return None if self.mount is None else np.asarray(self.mount, dtype=float)
+
+    def analysis_settings(self) -> Any:
+        """The :class:`~retrogait.analysis.settings.AnalysisSettings` to analyze with."""
+        from retrogait.analysis.settings import AnalysisSettings
+
+        return AnalysisSettings.from_dict(self.analysis, "batch settings")
 
 
 def read_profiles() -> dict[str, list[Any]]:
@@ -84,11 +94,12 @@ def read_profiles() -> dict[str, list[Any]]:
 
 def make_settings(*, preset: str | None = None, acc_unit: str | None = None, gyr_unit: str | None = None,
                   rate: float | None = None, columns: str | None = None, foot: str | None = None,
-                  mount: Any = None, balance: bool = True) -> BatchSettings:
+                  mount: Any = None, balance: bool = True, analysis: Any = None) -> BatchSettings:
     """Check the options as ``analyze`` does and freeze them (with this machine's device profiles).
 
     ``mount``: None, what ``--mount`` accepts (a preset name, a profile .json, 9 numbers), or a 3x3
-    array. Raises :class:`retrogait.errors.UsageProblem` for a bad value.
+    array. ``analysis``: None, an :class:`~retrogait.analysis.settings.AnalysisSettings`, or a TOML
+    file path (``--settings``). Raises :class:`retrogait.errors.UsageProblem` for a bad value.
     """
     from retrogait.commands.analyze import parse_mount
     from retrogait.errors import UsageProblem
@@ -106,7 +117,12 @@ def make_settings(*, preset: str | None = None, acc_unit: str | None = None, gyr
             from retrogait.analysis.frames import check_rotation
 
             m = check_rotation(np.asarray(mount, dtype=float), "mount")
+    if isinstance(analysis, (str, Path)):
+        from retrogait.io.settings_file import read_settings
+
+        analysis = read_settings(analysis)
     return BatchSettings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit,
                          rate=None if rate is None else float(rate), columns=columns, foot=foot,
                          mount=None if m is None else np.asarray(m, dtype=float).tolist(),
-                         profiles=read_profiles(), balance=bool(balance))
+                         profiles=read_profiles(), balance=bool(balance),
+                         analysis={} if analysis is None else analysis.changed())

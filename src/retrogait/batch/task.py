@@ -7,6 +7,7 @@ on a cluster node) and returns only tables (stride columns, session rows), never
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -136,11 +137,13 @@ def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> 
     out.samples = int(sum(s.n for s in rec.streams))
     out.subject = rec.subject or ""
     fixed = settings.mount_array()
-    result = analyze(rec, mount=fixed if fixed is not None else _shipped_profile_mounts(rec, settings))
+    result = analyze(rec, mount=fixed if fixed is not None else _shipped_profile_mounts(rec, settings),
+                     settings=settings.analysis_settings())
     metrics = session_metrics(result.strides, rec) if settings.balance else None
     meta = {"recording_id": out.recording_id, "file": str(path), "file_sha256": out.sha256,
             "file_bytes": path.stat().st_size, "samples": out.samples, "settings_id": settings.settings_id,
-            "retrogait_version": settings.retrogait_version}
+            "retrogait_version": settings.retrogait_version,
+            "analysis_settings": json.dumps(settings.analysis, sort_keys=True)}
     out.rows = session_rows(result, metrics, meta)
     out.strides = stride_columns(result.strides, out.recording_id)
     # what `retrogait add` stores; the client writes it (one writer) when asked to

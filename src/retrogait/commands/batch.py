@@ -132,6 +132,10 @@ def register(app: typer.Typer) -> None:
             True, "--balance/--no-balance", help="Compute the balance and variability metrics per direction "
                                                  "(metric_* columns; about a quarter of the analysis time)."),
         fresh: bool = typer.Option(False, "--fresh", help="Discard earlier batch results in OUTDIR first."),
+        settings_file: Optional[Path] = typer.Option(
+            None, "--settings", dir_okay=False,
+            help="Analysis thresholds from a TOML file (as for 'retrogait analyze'); recorded per session "
+                 "(analysis_settings column) and part of the settings id."),
         as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON."),
     ) -> None:
         """Analyze many recordings at once: one table of sessions, one of strides, a list of failures.
@@ -156,7 +160,7 @@ def register(app: typer.Typer) -> None:
         from retrogait.batch.settings import make_settings
 
         settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate,
-                                 columns=columns, foot=foot, mount=mount, balance=balance)
+                                 columns=columns, foot=foot, mount=mount, balance=balance, analysis=settings_file)
         bar = _Bar() if sys.stderr.isatty() and not as_json else None
         previous = _terminate_like_ctrl_c()
         try:
