@@ -56,6 +56,8 @@ FEET_AGREE_M = 0.25  # two feet's distances may differ by max(this, FEET_AGREE_F
 FEET_AGREE_FRAC = 0.10
 MIN_CV_INTERVALS = 3
 DEFAULT_REST_S = 3.0
+ACTIVITY = {"forward": "walked forward", "backward": "walked backward", "in_place": "turned on the spot",
+            "sideways_left": "stepped sideways to the left", "sideways_right": "stepped sideways to the right"}
 
 
 def columns(strides: Any) -> dict[str, np.ndarray]:
@@ -277,10 +279,8 @@ def _context(trial: Trial, i: int, runs: list, direction: str, cols: dict[str, n
         trial.note = (f"did not start from standing (it follows {before} walking without a stop): "
                       "not scored")
     if i + 1 < len(runs):
-        after, idx = runs[i + 1]
-        what = "turned and walked forward" if after == "forward" and direction == "backward" else \
-            f"went on {after.replace('_', ' ')}"
-        extra = f"then {what} ({idx.size} strides) without stopping"
+        what = ", then ".join(f"{ACTIVITY.get(d, d)} ({idx.size} strides)" for d, idx in runs[i + 1:])
+        extra = f"then {what} without stopping"
         trial.note = f"{trial.note}; {extra}" if trial.note else extra
 
 

@@ -144,9 +144,11 @@ def three_m_bwt_cmd(
                      _cell(t.speed_m_s) if t.scored else "-", _cell(t.timing_cv_pct, 1),
                      _cell(t.veer_m, 1, 100), _cell(t.heading_change_deg, 0), str(t.pauses),
                      _cell(t.distance_m)])
-    lines += _table(["trial", "onset", "time", "steps", "step len", "speed", f"{cv_kind} CV", "veer",
-                     "turn", "pauses", "walked"],
+    lines += _table(["trial", "onset", "time", "steps", "length", "speed", "CV", "veer", "turn", "pause",
+                     "walked"],
                     ["", "s", "s", "", "cm", "m/s", "%", "cm", "deg", "", "m"], rows)
+    lines += _wrap(f"length: mean step length; CV: {cv_kind}-time CV; veer: largest sideways distance "
+                   "from the straight line; turn: heading change; walked: distance until standing", "")
     if any(t.steps_inferred for t in test.trials):
         lines += _wrap("* one foot recorded: the other foot's steps follow from the alternation "
                        "(docs/tests.md)", "")
@@ -231,8 +233,8 @@ def timed_walk_cmd(
                  _cell(t.extra.get("middle_time_s")), _cell(t.time_s), f"{t.steps}" + ("*" if t.steps_inferred else ""),
                  _cell(t.step_length_m, 1, 100), _cell(t.timing_cv_pct, 1), _cell(t.veer_m, 1, 100),
                  str(t.pauses), _cell(t.distance_m)] for t in test.trials]
-        table = _table(["trial", "onset", "speed", "middle", f"{distance:g} m", "steps", "step len", "CV",
-                        "veer", "pauses", "walked"],
+        table = _table(["trial", "onset", "speed", "middle", f"{distance:g} m", "steps", "length", "CV",
+                        "veer", "pause", "walked"],
                        ["", "s", "m/s", "s", "s", "", "cm", "%", "cm", "", "m"], rows)
         unit, label = "m/s", "gait speed"
     else:
