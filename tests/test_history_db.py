@@ -70,12 +70,13 @@ def test_migrates_a_version_1_database(tmp_path):
 
 def test_newer_or_foreign_files_are_refused(tmp_path):
     path = tmp_path / "new.sqlite"
+    hdb.connect(path).close()
     sqlite3.connect(path).execute("PRAGMA user_version = 99")
     with pytest.raises(InputFileError, match="newer retrogait"):
         hdb.connect(path)
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not a database at all" * 100)
-    with pytest.raises(InputFileError, match="junk.sqlite: not a usable"):
+    with pytest.raises(InputFileError, match="junk.sqlite: not an SQLite database"):
         hdb.connect(junk)
     with pytest.raises(InputFileError, match="no history database yet"):
         hdb.connect(tmp_path / "missing.sqlite", must_exist=True)
@@ -158,3 +159,99 @@ def test_concurrent_adds_from_two_processes(tmp_path):
     assert counts == {"anna": 20, "ben": 20}
     per = conn.execute("SELECT COUNT(DISTINCT session_id) FROM metric_values").fetchone()[0]
     assert per == 40
+
+
+# --- foreign and damaged files (issue 13: one line, the right exit code, a foreign file left as it was)
+
+
+def _history(path, n_sessions: int = 6):
+    conn = hdb.connect(path)
+    add_simulated_sessions(conn, "anna", [(1 + k // 2, synthetic_strides(80, seed=k)) for k in range(n_sessions)],
+                           n_boot=5)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def test_new_history_is_marked_and_an_old_one_without_the_mark_still_opens(tmp_path):
+    path = _history(tmp_path / "h.sqlite", 2)
+    assert sqlite3.connect(path).execute("PRAGMA application_id").fetchone()[0] == hdb.APPLICATION_ID
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA application_id = 0")  # a history written before the mark existed
+    raw.close()
+    conn = hdb.connect(path)
+    assert [s.subject for s in load_sessions(conn)] == ["anna", "anna"]
+    assert hdb.application_id(conn) == hdb.APPLICATION_ID  # marked on the way
+    conn.close()
+
+
+@pytest.mark.parametrize("kind", ["tables", "application_id", "user_version"])
+def test_another_applications_database_is_refused_and_left_unchanged(tmp_path, kind):
+    path = tmp_path / "other.sqlite"
+    raw = sqlite3.connect(path, isolation_level=None)
+    if kind == "tables":
+        raw.execute("CREATE TABLE contacts (name TEXT)")
+        raw.execute("INSERT INTO contacts VALUES ('x')")
+    elif kind == "application_id":
+        raw.execute("PRAGMA application_id = 1234")
+    else:
+        raw.execute("PRAGMA user_version = 7")
+    raw.close()
+    before = path.read_bytes()
+    for must_exist in (True, False):
+        with pytest.raises(InputFileError, match=r"other\.sqlite: an SQLite database .*not a retrogait history") as e:
+            hdb.connect(path, must_exist=must_exist)
+        assert "\n" not in str(e.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite"]  # no -wal / -shm left either
+
+
+def test_damaged_pages_and_bad_text_are_one_line_errors(tmp_path):
+    good = _history(tmp_path / "good.sqlite")
+    raw = good.read_bytes()
+    page = 4096
+    assert len(raw) >= 4 * page
+    hits = 0
+    for k in range(1, len(raw) // page):  # every page but the first, overwritten in turn
+        bad = bytearray(raw)
+        bad[k * page + 8:k * page + 3000] = bytes((i * 37 + k) % 251 for i in range(2992))
+        path = tmp_path / f"bad{k}.sqlite"
+        path.write_bytes(bytes(bad))
+        try:
+            conn = hdb.connect(path)
+            load_sessions(conn)
+            load_sessions(conn, "anna")
+            conn.close()
+        except InputFileError as exc:
+            hits += 1
+            assert str(exc).startswith(f"{path}: ") and "\n" not in str(exc)
+            assert "damaged" in str(exc) or "not a usable" in str(exc)
+    assert hits >= 1  # the sessions / metric pages were hit at least once
+    utf = tmp_path / "utf.sqlite"
+    utf.write_bytes(raw)
+    c = sqlite3.connect(utf, isolation_level=None)
+    c.execute("UPDATE sessions SET subject = CAST(x'50ff01' AS TEXT) WHERE id = 2")
+    c.close()
+    conn = hdb.connect(utf)
+    with pytest.raises(InputFileError, match=r"utf\.sqlite: the history database is damaged \(.*UTF-8"):
+        load_sessions(conn)
+    conn.close()
+
+
+def test_history_commands_on_damaged_or_foreign_files_exit_3_with_one_line(tmp_path, run_cli):
+    good = _history(tmp_path / "good.sqlite")
+    utf = tmp_path / "utf.sqlite"
+    utf.write_bytes(good.read_bytes())
+    c = sqlite3.connect(utf, isolation_level=None)
+    c.execute("UPDATE sessions SET subject = CAST(x'ff' AS TEXT) WHERE id = 1")
+    c.close()
+    foreign = tmp_path / "foreign.sqlite"
+    c = sqlite3.connect(foreign, isolation_level=None)
+    c.execute("CREATE TABLE notes (x)")
+    c.close()
+    for db in (utf, foreign):
+        for cmd in (["sessions"], ["history"], ["export"], ["compare"], ["trend", "-o", str(tmp_path / "t.png")]):
+            code, out, err = run_cli(*cmd, "--db", db)
+            assert code == 3, (db.name, cmd, err)
+            lines = err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"retrogait: error: {db}: "), (cmd, err)
