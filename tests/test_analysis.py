@@ -34,13 +34,16 @@ def test_forward_overground_strides_length_cadence():
     assert np.all(c["direction_correct"])
     steady = tr.steady[c["truth_index"]]
     rel = c["length_error"][steady] / c["length_true"][steady]
-    assert abs(np.mean(rel)) < 0.02 and np.max(np.abs(rel)) < 0.05
-    assert np.median(np.abs(c["ic_error"])) < 0.1
+    # achieved: mean +0.02 %, largest 0.46 %; tolerance 0.6 % / 0.8 % (a 1.5 % scale bug fails)
+    assert abs(np.mean(rel)) < 0.006 and np.max(np.abs(rel)) < 0.008
+    # IC is 15 ms before the truth's first touch by definition (tests/test_truth_strides.py); tol 25 ms
+    assert np.median(np.abs(c["ic_error"])) < 0.025
     true_cad = 120.0 / np.mean(tr.stride_time[tr.steady])
-    assert res.summary["cadence_steps_per_min"] == pytest.approx(true_cad, rel=0.015)
+    # achieved 0.12 %; tolerance 0.4 %
+    assert res.summary["cadence_steps_per_min"] == pytest.approx(true_cad, rel=0.004)
     assert res.summary["steps_estimated"] is True
     assert res.summary["bouts"] == 1
-    assert res.strides.speed[res.strides.steady].mean() == pytest.approx(1.2, rel=0.05)
+    assert res.strides.speed[res.strides.steady].mean() == pytest.approx(1.2, rel=0.006)  # achieved 0.02 %
 
 
 def test_backward_treadmill_with_grade_is_all_backward_and_grade_is_measured():
@@ -52,7 +55,7 @@ def test_backward_treadmill_with_grade_is_all_backward_and_grade_is_measured():
     assert np.all(res.strides.signed_length < 0)
     assert res.summary["grade_pct"] == pytest.approx(10.0, abs=1.0)
     # belt frame: speed relative to the belt is the belt speed
-    assert res.summary["speed_mean_m_s"] == pytest.approx(0.6, rel=0.04)
+    assert res.summary["speed_mean_m_s"] == pytest.approx(0.6, rel=0.011)  # achieved 0.74 %
     assert res.summary["time_backward_s"] > 20
     # backward landing is toe first: pitch at IC below foot-flat
     assert np.mean(res.strides.pitch_ic < res.strides.pitch_ff) > 0.95
@@ -101,7 +104,8 @@ def test_entirely_backward_session_after_calibration_with_odd_mounting():
     c, tr = scored(res, session.truth.strides)
     assert c["matched"] == len(tr)
     steady = tr.steady[c["truth_index"]]
-    assert np.mean(np.abs(c["length_error"][steady] / c["length_true"][steady])) < 0.03
+    # achieved 0.39 % (mean +0.30 %); tolerance 0.6 %: a 1.5 % scale bug fails
+    assert np.mean(np.abs(c["length_error"][steady] / c["length_true"][steady])) < 0.006
     # without the calibration the default mounting is visibly wrong: said, and no incline is invented
     raw = analyze(session.recording)
     assert any("looks wrong" in w and "no incline" in w for w in raw.warnings)
@@ -130,8 +134,9 @@ def test_two_feet_strides_and_step_times():
     assert c["matched"] >= len(tr) - 1
     assert res.summary["steps_estimated"] is False
     true_cad = 120.0 / np.mean(tr.stride_time[tr.steady])
-    assert res.summary["cadence_steps_per_min"] == pytest.approx(true_cad, rel=0.02)
-    assert res.summary["step_time_s"] == pytest.approx(60.0 / true_cad, rel=0.05)
+    # achieved 0.001 % and 0.14 %; tolerance 0.2 % and 0.4 %
+    assert res.summary["cadence_steps_per_min"] == pytest.approx(true_cad, rel=0.002)
+    assert res.summary["step_time_s"] == pytest.approx(60.0 / true_cad, rel=0.004)
 
 
 @pytest.mark.parametrize("rate", [50.0, 1000.0])
@@ -142,7 +147,8 @@ def test_sample_rate_extremes(rate):
     assert c["matched"] == len(tr)
     assert set(res.strides.direction) == {"backward"}
     steady = tr.steady[c["truth_index"]]
-    assert np.mean(np.abs(c["length_error"][steady] / c["length_true"][steady])) < 0.03
+    # achieved 0.84 % at 50 Hz, 0.10 % at 1000 Hz; tolerance 1.2 % (a 1.5 % scale bug fails at both)
+    assert np.mean(np.abs(c["length_error"][steady] / c["length_true"][steady])) < 0.012
 
 
 def test_slow_shuffle_and_fast_walk():
