@@ -38,3 +38,35 @@ def test_top_level_python_api_matches_the_truth():
     assert len(res.strides.stride_length) == truth["strides"]
     assert set(res.strides.direction) == {"backward"}
     assert np.mean(res.strides.stride_length) == pytest.approx(truth["mean_stride_length_m"], rel=0.03)
+
+
+def test_the_command_list_matches_the_commands_and_needs_no_heavy_import():
+    """``retrogait --help`` lists the commands from a static table (no module, numpy or scipy
+    imported); the table must name every command of every module with its own first line."""
+    import importlib
+
+    import typer
+    import typer.main
+
+    from retrogait.cli import COMMANDS
+
+    modules = sorted({m for m, _ in COMMANDS.values()})
+    found: dict[str, str] = {}
+    for m in modules:
+        sub = typer.Typer()
+        sub.callback()(lambda: None)
+        importlib.import_module(f"retrogait.commands.{m}").register(sub)
+        for name, cmd in typer.main.get_command(sub).commands.items():
+            found[name] = m
+            first = " ".join((cmd.help or "").split())
+            assert name in COMMANDS, f"command {name!r} of commands/{m}.py is missing from cli.COMMANDS"
+            assert first.startswith(COMMANDS[name][1]), (name, first[:80])
+    assert found == {name: m for name, (m, _) in COMMANDS.items()}
+    code = ("import sys, contextlib, io\nfrom retrogait.cli import main\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n    main(['--help'])\n"
+            "print(sorted(m for m in ('numpy', 'scipy', 'retrogait.analysis', 'retrogait.commands.analyze') if m in sys.modules))")
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -10,13 +10,63 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+import typer.core
 
 from retrogait import __version__
 from retrogait.errors import RetrogaitError
 
-COMMAND_MODULES = ("fileio", "simulate", "analyze", "record", "history", "batch", "walk_tests")
+#: Every command: the module that registers it and the line the command list shows. ``retrogait
+#: --help`` reads only this table; a command's module (and numpy, scipy...) is imported only when that
+#: command runs or shows its own help (tests/test_cli_basics.py checks the table against the commands).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("fileio", "Show what a recording holds and what is wrong with it"),
+    "convert": ("fileio", "Convert between the native format and CSV; import gaitmap, x-io and OpenShoe files"),
+    "simulate": ("simulate", "Simulate a foot-mounted IMU session and write it with its ground truth"),
+    "analyze": ("analyze", "Find every stride, its direction (forward/backward/sideways) and its parameters"),
+    "report": ("analyze", "Write a self-contained one-page HTML report of a session"),
+    "calibrate": ("analyze", "Learn how the IMU is clipped to the shoe, from standing still then walking forward"),
+    "test": ("walk_tests", "Instrumented clinical walk tests: 3-m backward walk test, 10-m and timed walks"),
+    "ports": ("record", "List serial ports with their USB vendor:product id"),
+    "record": ("record", "Record one or two shoe IMUs over USB into a crash-safe .rgt file, with a live view"),
+    "emulate": ("record", "Pretend to be a shoe IMU on a pseudo-terminal, so `record` can be tried without hardware"),
+    "add": ("history", "Analyze recordings and keep their balance metrics in the history"),
+    "sessions": ("history", "List the stored sessions"),
+    "remove": ("history", "Delete stored sessions"),
+    "history": ("history", "Show metrics over time: one row per ISO week (or session), one column per metric"),
+    "export": ("history", "Write every stored metric as plain CSV"),
+    "compare": ("history", "Is the change from baseline to current real and does it matter?"),
+    "trend": ("history", "Plot a metric across weeks with the baseline mean"),
+    "batch": ("batch", "Analyze many recordings at once: one table of sessions, one of strides, a list of failures"),
+}
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The root command group: lists the commands from :data:`COMMANDS` and imports a command's module
+    only when that command is used (so ``retrogait --help`` starts in a fraction of a second)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            sub = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                              context_settings={"help_option_names": ["-h", "--help"]})
+            sub.callback()(_group_marker)  # a callback keeps even a one-command module a group
+            importlib.import_module(f"retrogait.commands.{COMMANDS[cmd_name][0]}").register(sub)
+            self.commands.update(getattr(typer.main.get_command(sub), "commands", {}))
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_m, help_) in COMMANDS.items()])
+
+
+def _group_marker() -> None:
+    """(commands of one module)"""
+
 
 app = typer.Typer(
     name="retrogait",
@@ -31,6 +81,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=LazyGroup,
 )
 
 
@@ -47,10 +98,6 @@ def _root(
     ),
 ) -> None:
     """A shoe-mounted IMU gait lab, built first for backward walking."""
-
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"retrogait.commands.{_name}").register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
