@@ -83,9 +83,11 @@ def test_cv_is_unbiased_and_bootstrap_se_matches_the_spread():
         m = _m(synthetic_strides(200, stride_time_cv=3.0, phi=0.4, seed=seed), n_boot=150, seed=seed)
         values.append(m["stride_time_cv"].value)
         ses.append(m["stride_time_cv"].se)
-    assert np.mean(values) == pytest.approx(3.0, rel=0.05)
-    # the block bootstrap SE should match the true sampling SD of the estimate (within 30%)
-    assert np.mean(ses) == pytest.approx(np.std(values, ddof=1), rel=0.3)
+    # achieved: mean CV -0.9 % from 3.0 (the estimate's own sampling error over 60 sessions is ~1 %),
+    # SE / true SD 1.008; tolerance 2.5 % and 12 % (a plain bootstrap gives 0.90 here and 0.52 at a lag-1
+    # correlation of 0.8: see tests/test_truth_balance.py for both correlations)
+    assert np.mean(values) == pytest.approx(3.0, rel=0.025)
+    assert np.mean(ses) == pytest.approx(np.std(values, ddof=1), rel=0.12)
 
 
 def test_symmetry_ratios_with_two_feet():
