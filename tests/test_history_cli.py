@@ -28,6 +28,11 @@ def db(tmp_path):
 def test_sessions_history_export(db, run_cli, tmp_path):
     code, out, _ = run_cli("sessions", "--subject", "ben", "--db", db)
     assert code == 0 and "ben" in out and "anna" not in out and "2026-W40" in out
+    code, out, _ = run_cli("sessions", "--db", db)
+    assert code == 0 and max(len(ln) for ln in out.splitlines()) <= 80   # was ~113 columns
+    assert out.index("anna: 16 sessions, 2026-W40 to 2026-W47") < out.index("ben: 1 session, 2026-W40")
+    row = next(ln.split() for ln in out.splitlines() if ln.lstrip().startswith("1 "))
+    assert row[:4] == ["1", "2026-09-28", "09:00", "W40"] and row[4] == "treadmill"
     code, out, _ = run_cli("sessions", "--json", "--db", db)
     assert len(json.loads(out)) == 17
     code, out, _ = run_cli("history", "-s", "anna", "-m", "stride_time_cv", "--json", "--db", db)
@@ -96,3 +101,77 @@ def test_trend_png_and_html(db, run_cli, tmp_path):
     assert html.count("data:image/png;base64,") >= 10 and "Stride time CV" in html and "beyond noise" in html
     code, _, err = run_cli("trend", "-s", "anna", "-m", "bogus", "--db", db)
     assert code == 2 and "unknown metric" in err
+
+
+def _stored(db, session_id):
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t} WHERE session_id = ?", (session_id,)).fetchone()[0]
+                for t in ("direction_stats", "metric_values", "session_notes")
+                if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone()}
+    finally:
+        conn.close()
+
+
+def test_add_note_and_tags_are_stored_and_shown(tmp_path, run_cli):
+    from conftest import SAMPLE_DATA
+
+    db = tmp_path / "h.sqlite"
+    src = SAMPLE_DATA / "mixed_session.rgt"
+    note = "felt dizzy after the second backward bout, rested 2 min; keep the belt at 0.6 m/s next week"
+    code, out, err = run_cli("add", src, "--note", note, "--tag", "knee", "--tag", "post-op", "--db", db)
+    assert code == 0, err
+    assert "added as session 1" in out and "note and 2 tag(s) kept" in out
+    code, out, err = run_cli("add", src, "--tag", "brace", "--tag", "knee", "--db", db)   # same file again
+    assert code == 0 and "already in the history as session 1" in out and "2 tag(s) kept" in out
+    code, out, _ = run_cli("sessions", "--db", db)
+    assert max(len(ln) for ln in out.splitlines()) <= 80
+    shown = " ".join(ln.strip() for ln in out.splitlines() if ln.startswith("      "))
+    assert note in shown and "tags: knee, post-op, brace" in shown
+    row = next(ln.split() for ln in out.splitlines() if ln.lstrip().startswith("1 "))
+    assert row[-3:] == ["24", "64", "16"]                       # forward, backward, other (side, in place)
+    code, out, _ = run_cli("sessions", "--json", "--db", db)
+    got = json.loads(out)[0]
+    assert got["note"] == note and got["tags"] == ["knee", "post-op", "brace"]
+    assert got["path"].endswith("mixed_session.rgt")
+
+
+def test_remove_asks_or_needs_yes(db, run_cli):
+    before = _stored(db, 3)
+    assert before["metric_values"] > 0
+    code, out, err = run_cli("remove", "3", "--db", db)          # no terminal to ask on: refused
+    assert code == 2 and err.strip() == "retrogait: error: not deleting without confirmation: add --yes"
+    assert "session 3: anna, 2026-10-05 09:00 UTC, treadmill" in out
+    assert _stored(db, 3) == before
+    code, _, err = run_cli("remove", "3", "999", "--yes", "--db", db)
+    assert code == 2 and "no session with id 999" in err and err.count("\n") == 1
+    assert _stored(db, 3) == before                               # nothing deleted when one id is wrong
+    code, out, err = run_cli("remove", "3", "--yes", "--db", db)
+    assert code == 0 and "deleted 1 session(s)" in out
+    assert all(v == 0 for v in _stored(db, 3).values())           # metrics go with the session
+    code, out, _ = run_cli("sessions", "--json", "--db", db)
+    assert 3 not in [s["id"] for s in json.loads(out)] and len(json.loads(out)) == 16
+    code, _, err = run_cli("remove", "3", "--yes", "--db", db)
+    assert code == 2 and "no session with id 3" in err
+
+
+def test_remove_asks_on_a_terminal(db):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    for answer, gone in ((b"n\n", False), (b"y\n", True)):
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "retrogait", "remove", "4", "--db", str(db)],
+                                stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(slave)
+        os.write(master, answer)
+        out, err = proc.communicate(timeout=120)
+        os.close(master)
+        assert proc.returncode == 0, err
+        assert b"Delete 1 session(s) from the history?" in out
+        assert (b"deleted 1 session(s)" in out) == gone and (b"nothing deleted" in out) == (not gone)
+        assert (_stored(db, 4)["metric_values"] == 0) == gone

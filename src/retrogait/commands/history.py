@@ -1,4 +1,4 @@
-"""Commands that keep and compare sessions: add, sessions, history, export, compare, trend."""
+"""Commands that keep and compare sessions: add, sessions, remove, history, export, compare, trend."""
 
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ def _is_number(text: str) -> bool:
 
 
 def _print_table(headers: list[str], rows: list[list[str]], gap: str = "  ",
-                 units: Optional[list[str]] = None) -> None:
-    """Aligned plain-text columns: numbers right-aligned, text left-aligned; ``units`` a second header row."""
+                 units: Optional[list[str]] = None, after: Optional[dict[int, list[str]]] = None) -> None:
+    """Aligned plain-text columns: numbers right-aligned, text left-aligned; ``units`` a second header row;
+    ``after[i]``: lines printed as they are below row i."""
     heads = [headers] + ([units] if units else [])
     widths = [max(*(len(h[i]) for h in heads), *(len(r[i]) for r in rows)) if rows else max(len(h[i]) for h in heads)
               for i in range(len(headers))]
@@ -73,8 +74,10 @@ def _print_table(headers: list[str], rows: list[list[str]], gap: str = "  ",
     for h in heads:
         typer.echo(line(h))
     typer.echo(gap.join("-" * w for w in widths))
-    for r in rows:
+    for i, r in enumerate(rows):
         typer.echo(line(r))
+        for text in (after or {}).get(i, []):
+            typer.echo(text)
 
 
 # --- add ------------------------------------------------------------------------------------------
@@ -116,6 +119,18 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
     return f"{path}: added as session {sid} ({row['subject']}, {row['iso_week']}; {got}{scored})"
 
 
+def _save_note(conn, path: Path, note: Optional[str], tags: Optional[list[str]]) -> str:
+    """Keep ``add --note/--tag`` with the session stored from ``path``; returns the message suffix."""
+    from retrogait.history import store
+
+    sid = store.find_hash(conn, store.file_sha256(path))
+    if sid is None:
+        return ""
+    store.set_note(conn, sid, note, tags)
+    parts = (["note"] if note is not None else []) + ([f"{len(tags)} tag(s)"] if tags else [])
+    return f"; {' and '.join(parts)} kept"
+
+
 def add(
     files: list[Path] = typer.Argument(..., help="Recordings to analyze and keep (.rgt or CSV).", show_default=False),
     subject: Optional[str] = typer.Option(
@@ -128,6 +143,10 @@ def add(
         None, "--test", help="The files are walk-test recordings (3mbwt, timed-walk): their score is kept as "
                               "a metric (bwt3m_time, timed_walk_speed) too. Default: a recording's 'test' tag."
     ),
+    note: Optional[str] = typer.Option(
+        None, "--note", help="A note to keep with the session(s), shown by 'sessions' (replaces an earlier one)."),
+    tag: Optional[list[str]] = typer.Option(
+        None, "--tag", help="A tag to keep with the session(s), e.g. --tag brace --tag post-op (repeatable)."),
     db: Optional[Path] = _db_option(),
 ) -> None:
     """Analyze recordings and keep their balance metrics in the history.
@@ -154,6 +173,8 @@ def add(
         for path in files:
             try:
                 message, is_error = _add_one(conn, path, subject, preset, test), False
+                if note is not None or tag:
+                    message += _save_note(conn, path, note, tag)
             except RetrogaitError as exc:
                 first_error = first_error or exc
                 message, is_error = f"retrogait: error: {exc}", True
@@ -209,14 +230,85 @@ def sessions(
                                  for d, x in s.directions.items()}} for s in found]
         typer.echo(json.dumps(json_ready(out), indent=1))
         return
-    rows = []
+    if not found:
+        typer.echo("no sessions")
+        return
+    by_subject: dict[str, list[queries.StoredSession]] = {}
     for s in found:
-        walked = ", ".join(f"{d} {x.n_strides}" for d, x in s.directions.items()) or "-"
-        rows.append([str(s.id), s.subject, s.start_time, s.iso_week, s.condition or "?",
-                     _num(s.belt_speed, ".2f"), _num(s.incline_pct, ".1f"), f"{s.duration / 60:.1f}",
-                     walked, Path(s.path).name])
-    _print_table(["id", "subject", "start (UTC)", "week", "condition", "belt m/s", "incline %",
-                  "min", "strides", "file"], rows)
+        by_subject.setdefault(s.subject, []).append(s)
+    for k, (who, mine) in enumerate(by_subject.items()):
+        if k:
+            typer.echo("")
+        _print_sessions(who, mine)
+    typer.echo("n: strides forward, backward, other (side, in place); --json adds the files")
+
+
+def _session_row(s: queries.StoredSession) -> list[str]:
+    n = {d: x.n_strides for d, x in s.directions.items()}
+    # the history keeps forward/backward stride counts; the rest of the session's strides are other ways
+    other = max(int(s.n_strides) - n.get("forward", 0) - n.get("backward", 0), 0)
+    minutes = s.duration / 60 if s.duration == s.duration else None
+    return [str(s.id), s.start_time.replace("T", " ")[:16], s.iso_week.split("-")[-1], s.condition or "?",
+            _num(s.belt_speed, ".2f"), _num(s.incline_pct, ".1f"),
+            _num(minutes, ".1f" if minutes is not None and minutes < 100 else ".0f"),
+            str(n.get("forward", 0)), str(n.get("backward", 0)), str(other)]
+
+
+def _print_sessions(subject: str, found: list[queries.StoredSession]) -> None:
+    """One subject's sessions: a table that fits 80 columns, with each session's note and tags below it."""
+    import textwrap
+
+    weeks = sorted({s.iso_week for s in found})
+    span = weeks[0] if len(weeks) == 1 else f"{weeks[0]} to {weeks[-1]}"
+    typer.echo(f"{subject}: {len(found)} session{'s' * (len(found) != 1)}, {span}")
+    rows = [_session_row(s) for s in found]
+    extra: dict[int, list[str]] = {}
+    for i, s in enumerate(found):
+        text = "; ".join(p for p in (s.note, ("tags: " + ", ".join(s.tags)) if s.tags else "") if p)
+        if text:
+            extra[i] = textwrap.wrap(text, width=80 - 6, initial_indent="", break_on_hyphens=False)
+    headers = ["id", "start (UTC)", "week", "condition", "belt", "incl", "time", "fwd", "bwd", "other"]
+    units = ["", "", "", "", "m/s", "%", "min", "n", "n", "n"]  # n: strides in that direction
+    _print_table(headers, rows, units=units, after={i: ["      " + t for t in v] for i, v in extra.items()})
+
+
+def remove(
+    ids: list[int] = typer.Argument(..., metavar="ID...", help="Session ids to delete (as 'sessions' lists them).",
+                                    show_default=False),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking."),
+    db: Optional[Path] = _db_option(),
+) -> None:
+    """Delete stored sessions (their metrics, note and tags) from the history. The recordings are not
+    touched; 'retrogait add FILE' stores a session again.
+
+    Asks before deleting unless --yes is given; without a terminal to ask on, --yes is required.
+
+    Example: retrogait remove 12 13 --yes
+    """
+    from retrogait.history import store
+
+    conn = _open(db)
+    try:
+        wanted = list(dict.fromkeys(ids))
+        found = {s.id: s for s in queries.load_sessions(conn) if s.id in wanted}
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise UsageProblem(f"no session with id {', '.join(map(str, missing))} in the history "
+                               "(see: retrogait sessions)")
+        for i in wanted:
+            s = found[i]
+            typer.echo(f"session {i}: {s.subject}, {s.start_time.replace('T', ' ')[:16]} UTC, "
+                       f"{s.condition or '?'}, {s.n_strides} strides, {Path(s.path).name}")
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageProblem("not deleting without confirmation: add --yes")
+            if not typer.confirm(f"Delete {len(wanted)} session(s) from the history?", default=False):
+                typer.echo("nothing deleted")
+                return
+        n = store.remove_sessions(conn, wanted)
+        typer.echo(f"deleted {n} session(s)")
+    finally:
+        conn.close()
 
 
 def _metric_list(metric: Optional[list[str]]) -> list[str]:
@@ -532,6 +624,7 @@ def register(app: typer.Typer) -> None:
     """Add this group's commands to ``app``."""
     app.command("add")(add)
     app.command("sessions")(sessions)
+    app.command("remove")(remove)
     app.command("history")(history)
     app.command("export")(export)
     app.command("compare")(compare)

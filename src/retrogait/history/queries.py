@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -48,6 +49,8 @@ class StoredSession(SessionMeta):
     day: str = ""
     iso_week: str = ""
     directions: dict[str, StoredDirection] = field(default_factory=dict)
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
 
     def value(self, direction: str, metric: str) -> float | None:
         """The stored value (None when the metric or direction is missing or NaN)."""
@@ -101,4 +104,8 @@ def load_sessions(conn: sqlite3.Connection, subject: str | None = None) -> list[
         d = out[r["session_id"]].directions.get(r["direction"])
         if d is not None:
             d.metrics[r["metric"]] = StoredMetric(_f(r["value"]), _f(r["se"]), r["n"])
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_notes'").fetchone():
+        for r in conn.execute(f"SELECT x.* FROM session_notes x {join}", args):
+            out[r["session_id"]].note = r["note"] or ""
+            out[r["session_id"]].tags = json.loads(r["tags"] or "[]")
     return list(out.values())

@@ -154,3 +154,34 @@ def store_result(db: sqlite3.Connection | Path | str | None, recording: Recordin
     finally:
         if conn is not db:
             conn.close()
+
+
+# --- notes, tags and removal ---------------------------------------------------------------------------
+
+#: Notes and tags of a session (``add --note/--tag``). Created when first needed, so that databases of
+#: every schema version take notes without a migration; rows go with their session (ON DELETE CASCADE).
+NOTES_TABLE = ("CREATE TABLE IF NOT EXISTS session_notes (session_id INTEGER PRIMARY KEY"
+               " REFERENCES sessions(id) ON DELETE CASCADE, note TEXT, tags TEXT)")
+
+
+def set_note(conn: sqlite3.Connection, session_id: int, note: str | None = None,
+             tags: list[str] | None = None) -> None:
+    """Store a note (replacing any earlier one when given) and add tags (kept once each, in order) to a
+    stored session, in one transaction."""
+    import json
+
+    with write_transaction(conn):
+        conn.execute(NOTES_TABLE)
+        row = conn.execute("SELECT note, tags FROM session_notes WHERE session_id = ?", (session_id,)).fetchone()
+        old_note, old_tags = (row[0], json.loads(row[1] or "[]")) if row else (None, [])
+        merged = list(dict.fromkeys([*old_tags, *(t.strip() for t in tags or [] if t.strip())]))
+        conn.execute("INSERT OR REPLACE INTO session_notes VALUES (?, ?, ?)",
+                     (session_id, note.strip() if note is not None else old_note, json.dumps(merged)))
+
+
+def remove_sessions(conn: sqlite3.Connection, ids: list[int]) -> int:
+    """Delete these sessions with their metrics, notes and tags in one transaction; returns how many
+    were deleted."""
+    with write_transaction(conn):
+        cur = conn.executemany("DELETE FROM sessions WHERE id = ?", [(int(i),) for i in ids])
+        return int(cur.rowcount)
