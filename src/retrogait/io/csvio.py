@@ -47,7 +47,7 @@ import numpy as np
 
 from retrogait.errors import InputFileError, UsageProblem
 from retrogait.io import schema
-from retrogait.io.fileformat import header_dict, json_default, open_error
+from retrogait.io.fileformat import atomic_write, header_dict, json_default, open_error
 from retrogait.io.recording import Recording, Stream
 from retrogait.io.units import canonical_unit, parse_acc_unit, parse_gyr_unit
 
@@ -76,6 +76,7 @@ def write_csv(path: str | os.PathLike, rec: Recording, *, acc_unit: str = "m/s^2
     """Write ``rec`` as a retrogait CSV: ``#`` metadata lines, then one row per sample of every stream.
 
     In SI units (the default) reading the file back gives the same recording to the stored precision.
+    The file appears complete or not at all (written beside it, then renamed).
     """
     acc_f, gyr_f = parse_acc_unit(acc_unit), parse_gyr_unit(gyr_unit)
     acc_unit, gyr_unit = canonical_unit(acc_unit), canonical_unit(gyr_unit)
@@ -96,11 +97,7 @@ def write_csv(path: str | os.PathLike, rec: Recording, *, acc_unit: str = "m/s^2
         "# events " + json.dumps(rec.events, ensure_ascii=False, default=json_default),
         ",".join(cols),
     ]
-    try:
-        f = open(path, "w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise InputFileError(f"{Path(path).name}: cannot write: {exc.strerror or exc}") from exc
-    with f:
+    with atomic_write(path) as f:  # an exclusive temporary file, renamed into place when complete
         f.write("\n".join(lines) + "\n")
         for i, s in enumerate(rec.streams):
             if s.n == 0:

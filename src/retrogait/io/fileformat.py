@@ -23,12 +23,15 @@ import functools
 import json
 import mmap
 import os
+import secrets
 import struct
 import sys
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -175,14 +178,19 @@ class RecordingWriter:
     """
 
     def __init__(self, path: str | os.PathLike, template: Recording, block_seconds: float = 1.0,
-                 *, block_samples: int | None = None) -> None:
+                 *, block_samples: int | list[int] | None = None, exclusive: bool = False) -> None:
         self.path = Path(path)
         self.template = template
         self._flags = [_stream_flags(s) for s in template.streams]
-        self._block_n = [
-            block_samples or max(1, int(round(block_seconds * (s.nominal_rate or 100.0))))
-            for s in template.streams
-        ]
+        if isinstance(block_samples, list):
+            if len(block_samples) != len(template.streams):
+                raise ValueError("block_samples: one size per stream expected")
+            self._block_n = [max(1, int(b)) for b in block_samples]
+        else:
+            self._block_n = [
+                block_samples or max(1, int(round(block_seconds * (s.nominal_rate or 100.0))))
+                for s in template.streams
+            ]
         self._pending: list[list[tuple[np.ndarray, ...]]] = [[] for _ in template.streams]
         self._npending = [0] * len(template.streams)
         self._count = [0] * len(template.streams)
@@ -190,8 +198,11 @@ class RecordingWriter:
         self._t_last: list[float | None] = [None] * len(template.streams)
         try:
             self._fd: int | None = os.open(
-                self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
+                self.path, os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+                | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) * exclusive, 0o644
             )
+        except FileExistsError:
+            raise
         except OSError as exc:
             raise InputFileError(f"{self.path.name}: cannot create recording: {exc.strerror or exc}") from exc
         self._write(_preamble_and_header(template))
@@ -318,31 +329,103 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_recording(path: str | os.PathLike, rec: Recording) -> None:
-    """Write ``rec`` (samples and events) to ``path`` in the native format, in large blocks.
+BULK_BLOCK_SECONDS = 1.0
+"""Seconds of samples per block in bulk-written files (as in live recordings), so that a flipped byte
+costs about a second of data, not the whole file."""
 
-    The file is written beside ``path`` and renamed into place, so an existing file is never left
+
+def bulk_block_samples(s: Stream) -> int:
+    """Samples per block of ``s`` in a bulk-written file: about :data:`BULK_BLOCK_SECONDS` at its nominal
+    (else measured, else 100 Hz) rate, at most :data:`BULK_BLOCK_SAMPLES`."""
+    rate = s.nominal_rate or s.measured_rate or 100.0
+    if not (isinstance(rate, (int, float)) and np.isfinite(rate) and rate > 0):
+        rate = 100.0
+    return int(min(BULK_BLOCK_SAMPLES, max(1, round(BULK_BLOCK_SECONDS * rate))))
+
+
+def temp_path(path: Path) -> Path:
+    """An unpredictable name beside ``path`` for a temporary file (``.NAME.<random>.tmp``)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+
+
+def create_exclusive(path: Path, *, attempts: int = 16) -> tuple[Path, int]:
+    """Create a new temporary file beside ``path`` with ``O_CREAT | O_EXCL`` (never an existing file, nor
+    a planted link) under an unpredictable name: ``(temp path, open fd)`` for writing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(attempts):
+        tmp = temp_path(path)
+        try:
+            return tmp, os.open(tmp, flags, 0o644)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise InputFileError(f"{path.name}: cannot write: {exc.strerror or exc}") from exc
+    raise InputFileError(f"{path.name}: cannot write: no free temporary name in {path.parent}")  # pragma: no cover
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, *, text: bool = True) -> Iterator[IO[Any]]:
+    """Write ``path`` all at once: into an exclusive temporary file beside it (:func:`create_exclusive`),
+    fsynced and renamed into place on success, removed on any error. Yields the open file (text UTF-8
+    with ``\\n`` line ends, or binary)."""
+    path = Path(path)
+    tmp, fd = create_exclusive(path)
+    try:
+        with (open(fd, "w", encoding="utf-8", newline="\n") if text else open(fd, "wb")) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise InputFileError(f"{path.name}: cannot write: {exc.strerror or exc}") from exc
+        _fsync_dir(path)
+    except OSError as exc:
+        raise InputFileError(f"{path.name}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def write_recording(path: str | os.PathLike, rec: Recording) -> None:
+    """Write ``rec`` (samples and events) to ``path`` in the native format.
+
+    Samples go in blocks of about one second (:func:`bulk_block_samples`), as a live recording's, so
+    damage to one block loses about a second. The file is written to an exclusive, unpredictably named
+    temporary file beside ``path`` and renamed into place, so an existing file is never left
     half-overwritten.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
+    tmp: Path | None = None
+    for _ in range(16):
+        candidate = temp_path(path)
         try:
-            writer = RecordingWriter(tmp, _template_of(rec), block_samples=BULK_BLOCK_SAMPLES)
+            writer = RecordingWriter(candidate, _template_of(rec), exclusive=True,
+                                     block_samples=[bulk_block_samples(s) for s in rec.streams])
+        except FileExistsError:
+            continue
         except InputFileError as exc:
             why = getattr(exc.__cause__, "strerror", None) or exc
             raise InputFileError(f"{path.name}: cannot write: {why}") from exc
+        tmp = candidate
+        break
+    if tmp is None:  # pragma: no cover - 16 random names taken
+        raise InputFileError(f"{path.name}: cannot write: no free temporary name in {path.parent}")
+    try:
         with writer as w:
             for i, s in enumerate(rec.streams):
                 w.append(i, s.t, s.acc, s.gyr, s.mag, s.t_host)
             w.flush()
             for ev in rec.events:
                 w.add_event(ev)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise InputFileError(f"{path.name}: cannot write: {exc.strerror or exc}") from exc
         _fsync_dir(path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def _template_of(rec: Recording) -> Recording:
@@ -793,10 +876,17 @@ def read_recording(path: str | os.PathLike, *, float_dtype=np.float64) -> Record
 
     Damaged blocks and a truncated tail are skipped and described in ``rec.warnings`` (block number,
     byte offset). A file that is not a recording, empty, or with a damaged header raises
-    :class:`~retrogait.errors.InputFileError`. acc/gyr/mag are returned as ``float_dtype`` (float64 by
+    :class:`~retrogait.errors.InputFileError`, as does a file whose every samples block is damaged
+    (naming the first damaged block). acc/gyr/mag are returned as ``float_dtype`` (float64 by
     default; pass ``np.float32`` to keep the stored precision without the conversion cost).
     """
-    return read_report(path, float_dtype=float_dtype)[0]
+    rec, report = read_report(path, float_dtype=float_dtype)
+    if report.problems and rec.streams and all(s.n == 0 for s in rec.streams):
+        first = min(report.problems, key=lambda p: p.offset)
+        more = f" (and {len(report.problems) - 1} more damaged block(s))" if len(report.problems) > 1 else ""
+        raise InputFileError(f"{Path(path).name}: no readable samples: block {first.block} at byte {first.offset}: "
+                             f"{first.reason}{more}; 'retrogait info' lists the damage")
+    return rec
 
 
 def is_native(path: str | os.PathLike) -> bool:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.io.fileformat import atomic_write
+
 # field -> (unit suffix, scale from the StrideTable's unit, meaning)
 _LEN = ("m", 1.0)
 _TIME = ("s", 1.0)
@@ -83,14 +85,15 @@ def write_strides(table: Any, path: str | Path, metadata: dict[str, Any] | None 
             scales.append(scale)
             arrays.append(arr[:, i] if axis else arr)
             columns[name] = {"unit": unit, "meaning": meaning} if meaning else {"unit": unit}
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
+    with atomic_write(path) as fh:  # complete or not at all
+        w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(names)
         for r in range(len(table)):
             w.writerow([_cell(a[r], s) for a, s in zip(arrays, scales)])
     sidecar = path.with_suffix(".json")
     meta = {"file": path.name, "rows": len(table), "columns": columns, **(metadata or {})}
-    sidecar.write_text(json.dumps(meta, indent=1, allow_nan=False, default=_json_default))
+    with atomic_write(sidecar) as fh:
+        fh.write(json.dumps(meta, indent=1, allow_nan=False, default=_json_default))
     return sidecar
 
 

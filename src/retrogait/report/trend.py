@@ -27,6 +27,17 @@ FIG_SIZE = (8.0, 4.5)  # inches
 DPI = 100  # -> 800 x 450 pixels
 
 
+def mpl_literal(text: object) -> str:
+    """``text`` for any matplotlib title, label or legend entry, shown exactly as written.
+
+    matplotlib reads text with two ``$`` as mathtext and raises on malformed math (a subject ``P$1^$``,
+    a file ``walk$2$.rgt``). Escaping every ``$`` as ``\\$`` turns mathtext off for the string and
+    matplotlib draws each as a plain ``$``; backslashes are left alone (outside mathtext they are drawn
+    as they are). Use it for every user-given string (subject, file name, tag) that reaches a figure.
+    """
+    return str(text).replace("$", r"\$")
+
+
 def default_baseline(sessions: list[StoredSession], direction: str) -> list[StoredSession]:
     """The default baseline of ``direction``: its sessions of the first two ISO weeks (at least 3)."""
     return periods.default_baseline([s for s in sessions if direction in s.directions])
@@ -95,11 +106,11 @@ def trend_figure(
     else:
         ax.text(0.5, 0.5, "no sessions with this metric", ha="center", va="center", transform=ax.transAxes)
     unit = info.shown_unit
-    ax.set_ylabel(f"{info.label} ({unit})" if unit else info.label)
+    ax.set_ylabel(mpl_literal(f"{info.label} ({unit})" if unit else info.label))
     title = f"{info.label}, {direction}" + (f", {subject}" if subject else "")
     if row is not None:
         title += f": {row.verdict}"
-    ax.set_title(title + (" (exploratory)" if info.exploratory else ""), fontsize=10)
+    ax.set_title(mpl_literal(title + (" (exploratory)" if info.exploratory else "")), fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
