@@ -128,7 +128,7 @@ def test_device_clock_gaps_restarts_and_unplugs_are_marked_exactly():
     assert t[0] == pytest.approx(5.0 + 6 / 100.0)
     (gap,) = clock.take_events()
     assert gap == {"kind": "gap", "t": pytest.approx(5.0), "t_end": pytest.approx(5.06), "stream": 1,
-                   "missing_samples": 5, "cause": "sequence"}
+                   "missing_samples": 5, "missing_estimate": 5, "cause": "sequence"}
     clock.stamp(6.0, SampleBatch(z, z, np.arange(10) / 100.0, gap_before=-1, reset=True))
     assert [e["cause"] for e in clock.take_events()] == ["device restart"]
     clock.disconnected()
@@ -136,6 +136,8 @@ def test_device_clock_gaps_restarts_and_unplugs_are_marked_exactly():
     assert t[-1] == pytest.approx(8.0)  # re-anchored on the new boot
     (gap,) = clock.take_events()
     assert gap["cause"] == "disconnect" and gap["t"] == pytest.approx(6.0) and gap["t_end"] == pytest.approx(7.91)
+    assert gap["missing_samples"] is None and gap["missing_estimate"] == 190  # 1.91 s at 100 Hz, less one
+    assert clock.missing == 5 + 75 + 190 and clock.missing_untraced == 0  # the restart: 0.76 s, 75 missing
     # the rate over the time with data: the gaps are left out
     assert clock.measured_rate == pytest.approx(100.0)
 

@@ -172,10 +172,12 @@ def register(app: typer.Typer) -> None:
         else:
             for s in summary["streams"]:
                 rate_txt = f"{s['measured_rate_hz']:.1f} Hz" if s["measured_rate_hz"] else "-"
-                typer.echo(f"{s['port']} ({s['foot']}): {s['samples']} samples at {rate_txt}, "
-                           f"{s['dropped']} dropped in {s['gaps']} gaps, {s['bad_frames']} bad frames, "
-                           f"{s['disconnects']} disconnects")
-            typer.echo(f"wrote {summary['file']} ({summary['elapsed_s']:.1f} s, {summary['stop_reason']})")
+                typer.echo(f"{s['port']} ({s['foot']}): {s['samples']} samples in {s['duration_s']:.1f} s at "
+                           f"{rate_txt}, {s['dropped']} dropped in {s['gaps']} gaps, {s['bad_frames']} bad frames"
+                           + (f", {s['implausible']} implausible samples" if s["implausible"] else "")
+                           + f", {s['disconnects']} disconnects")
+            # the recording's duration as `retrogait info` reads it: first to last sample
+            typer.echo(f"wrote {summary['file']} ({summary['duration_s']:.1f} s, {summary['stop_reason']})")
 
     @app.command("emulate")
     def emulate_cmd(

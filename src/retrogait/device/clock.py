@@ -39,6 +39,9 @@ REFINE_FIRST = 1.0  # s: an untrusted rate is first refined after this much of a
 REFINE_TOLERANCE = 0.001  # a refined rate this close to the current one changes nothing
 MAX_SLEW = 0.02  # a refined clock closes in on the arrivals at most this fast (s per s)
 MISMATCH = 0.2  # a measured rate this far from the assumed one is a rate mismatch, not jitter
+AHEAD_LIMIT = 1.0  # s: a device time mapped this far after its own receive time is a clock jump (no
+# sample arrives before it was taken; drift of a real clock is < 0.1 % of the time since the anchor)
+AHEAD_DRIFT = 0.01  # ... plus this fraction of the time since the anchor (a device clock up to 1 % fast)
 
 Stamped = tuple[float, SampleBatch, np.ndarray]
 """A batch with its receive time and the session times of its samples."""
@@ -103,11 +106,25 @@ class SessionClock:
         device_time: the protocol has a device clock (only for the drift event's label).
         gap_cause: the cause of a gap seen in the device's own data (sequence counter or clock).
         stream: the stream index written into the events.
+        device_rate: the rate the device really samples at, Hz, when known although not trusted for
+            the times (a WitMotion's nearest rate code): samples lost without a trace (a clockless
+            device's whole frames) are then counted from it, per host-clock segment
+            (:attr:`missing_untraced`).
+
+    Every gap event carries ``missing_samples`` (the count the device's own data tell, None when
+    they cannot) and ``missing_estimate`` (that count, or the gap's length times the rate).
     """
 
     def __init__(self, rate: float | None, rate_trusted: bool, *, device_time: bool = True,
-                 gap_cause: str = "device clock", stream: int = 0) -> None:
+                 gap_cause: str = "device clock", stream: int = 0, device_rate: float | None = None) -> None:
         self.rate = rate
+        self.device_rate = device_rate
+        self.missing_counted = 0  # samples missing in gaps whose count the device's data tell
+        self.missing_estimated = 0  # samples missing in gaps of unknown count (from their length)
+        self.missing_untraced = 0  # samples lost without a gap to show for it (see device_rate)
+        self._seg_first_t: float | None = None  # first sample time of the host-clock segment
+        self._seg_samples = 0  # samples stamped in it, and those known missing in it
+        self._seg_missing = 0
         self.rate_trusted = rate_trusted
         self.device_time = device_time
         self.gap_cause = gap_cause
@@ -122,6 +139,7 @@ class SessionClock:
         self.drift_results: list[dict] = []
         self._pending: tuple[float, SampleBatch] | None = None  # a late clockless batch held back (see feed)
         self.offset: float | None = None  # device clock -> session clock
+        self._anchor_recv = 0.0  # receive time when the offset was anchored
         self.need_anchor = True
         self._unplugged = False  # the next anchor follows a disconnect
         # synthetic clock: sample k of the rate segment is at anchor_t + k / rate
@@ -150,6 +168,7 @@ class SessionClock:
         segment, and the next batch re-anchors (a ``disconnect`` gap)."""
         out = self.flush()
         self._close_drift_segment()
+        self._close_segment()
         self.need_anchor = True
         self._unplugged = True
         return out
@@ -158,6 +177,7 @@ class SessionClock:
         """The recording ended: the batch held back, if any; closes the drift segment."""
         out = self.flush()
         self._close_drift_segment()
+        self._close_segment()
         return out
 
     def flush(self) -> list[Stamped]:
@@ -187,6 +207,7 @@ class SessionClock:
             return
         if all(b.t_device is not None for _, b in batches):
             self.offset = min(t - float(b.t_device[-1]) for t, b in batches)
+            self._anchor_recv = batches[0][0]
         elif self.rate:
             ends = np.cumsum([b.n + max(b.gap_before, 0) for _, b in batches])
             self.anchor_t = min(t - (e - 1) / self.rate for (t, _), e in zip(batches, ends))
@@ -238,6 +259,9 @@ class SessionClock:
     def _stamped(self, t_recv: float, b: SampleBatch, t: np.ndarray) -> Stamped:
         if self.first_t is None:
             self.first_t = float(t[0])
+        if self._seg_first_t is None:
+            self._seg_first_t = float(t[0])
+        self._seg_samples += b.n
         self.last_t = float(t[-1])
         self.last_t_host = t_recv
         self.samples += b.n
@@ -255,9 +279,33 @@ class SessionClock:
         if self.last_t is None:
             return
         self.gap_events += 1
-        self.gap_time += float(t_end) - self.last_t
+        span = float(t_end) - self.last_t
+        self.gap_time += span
+        if missing is not None:
+            estimate = missing
+            self.missing_counted += missing
+        else:
+            rate = self.device_rate or self.rate or self.measured_rate
+            estimate = max(int(round(span * rate)) - 1, 0) if rate else 0
+            self.missing_estimated += estimate
         self.events.append({"kind": "gap", "t": self.last_t, "t_end": float(t_end), "stream": self.stream,
-                            "missing_samples": missing, "cause": cause})
+                            "missing_samples": missing, "missing_estimate": estimate, "cause": cause})
+
+    @property
+    def missing(self) -> int:
+        """Samples missing from the stream: counted, estimated from gap lengths, and untraced."""
+        return self.missing_counted + self.missing_estimated + self.missing_untraced
+
+    def _close_segment(self) -> None:
+        """A host-clock segment of a clockless stream ends: with the device's real rate known, the
+        samples its span should hold but that neither arrived nor were known missing were lost without
+        a trace (whole frames gone)."""
+        if (self._seg_first_t is not None and self.device_rate and not self.device_time
+                and not self.rate_trusted and self.last_t is not None):
+            expected = int(round((self.last_t - self._seg_first_t) * self.device_rate)) + 1
+            self.missing_untraced += max(expected - self._seg_samples - self._seg_missing, 0)
+        self._seg_first_t = None
+        self._seg_samples = self._seg_missing = 0
 
     def _device_times(self, t_recv: float, b: SampleBatch) -> np.ndarray:
         td = b.t_device
@@ -270,8 +318,18 @@ class SessionClock:
                 self._gap_event(td[0] + offset, None, "disconnect" if self._unplugged else "device restart")
             self._close_drift_segment()
             self.offset = offset
+            self._anchor_recv = t_recv
             self.need_anchor = False
             self._unplugged = False
+        elif td[-1] + self.offset - t_recv > AHEAD_LIMIT + AHEAD_DRIFT * max(t_recv - self._anchor_recv, 0.0):
+            # mapped after its own arrival: the device clock jumped ahead (nothing arrives before it
+            # is taken): back onto the host clock, after the last sample, and mark where
+            offset = max(t_recv - float(td[-1]), self.last_t + (1.0 / self.rate if self.rate else 1e-3)
+                         - float(td[0])) if self.last_t is not None else t_recv - float(td[-1])
+            self._gap_event(td[0] + offset, None, "device clock jump")
+            self._close_drift_segment()
+            self.offset = offset
+            self._anchor_recv = t_recv
         elif b.gap_before:
             self._gap_event(td[0] + self.offset, b.gap_before if b.gap_before > 0 else None, self.gap_cause)
         return td + self.offset
@@ -326,11 +384,13 @@ class SessionClock:
                     self._resegment(measured)
                     self.anchor_t = max(self.anchor_t, on_envelope)
                     self.rate_trusted = False
+                    self.device_rate = None  # not the rate it was thought to be: lost samples untold
                     rate = measured
                 else:
                     restart = True
             if not restart:
                 if known_missing:
+                    self._seg_missing += known_missing
                     self._gap_event(self.anchor_t + (self.k + known_missing) / rate, known_missing,
                                     "unpaired frames")
                     self.k += known_missing
@@ -347,6 +407,7 @@ class SessionClock:
                             self._resegment(slewed)
                             rate = slewed
         if restart:
+            self._close_segment()
             start = t_recv - (n - 1) / rate
             if self.last_t is not None:
                 start = max(start, self.last_t + 1.0 / rate)

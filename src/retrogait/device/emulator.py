@@ -89,6 +89,33 @@ def parse_faults(spec: str | None) -> Faults:
     return f
 
 
+def _points_to(path: str, target: str) -> bool:
+    """``path`` is a symbolic link to ``target``."""
+    try:
+        return os.path.islink(path) and os.readlink(path) == target
+    except OSError:
+        return False
+
+
+def check_link_path(path: str) -> None:
+    """Refuse a port link path taken by something the emulator did not make: only a missing path or a
+    symbolic link to a pseudo-terminal (``/dev/pts/N``, an emulator's port, perhaps left by one that
+    was killed) may be (re)placed. One-line UsageProblem otherwise."""
+    if not os.path.lexists(path):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise UsageProblem(f"--link {path}: folder {folder} does not exist")
+        return
+    try:
+        target = os.readlink(path) if os.path.islink(path) else None
+    except OSError:
+        target = None
+    if target is None or not target.startswith("/dev/pts/"):
+        what = "a link to " + target if target else ("a folder" if os.path.isdir(path) else "a file")
+        raise UsageProblem(f"--link {path}: exists and is {what}, not an emulator's port link; refusing to "
+                           "replace it (choose another path)")
+
+
 @dataclass
 class EmulatorStats:
     """What the emulator did (tests compare the recorder's counts with these)."""
@@ -153,6 +180,7 @@ class Emulator:
         self.link = link or os.path.join(tempfile.gettempdir(), f"retrogait-emu-{os.getpid()}-{id(self):x}")
         self._master: int | None = None
         self._slave: int | None = None
+        self._tty: str | None = None  # the pty's path, which the link points to
         self._out = bytearray()  # bytes queued for the port
         self._frames: deque[tuple[int, np.ndarray | None]] = deque()  # their frames: (length, samples' index)
         self._head_off = 0  # bytes of the first queued frame already written
@@ -162,6 +190,7 @@ class Emulator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]] = []
+        self._flipped: list[np.ndarray] = []  # session indices of the samples in flipped frames
         self._k_base = 0  # source index of the current boot's first sample
         # the device clock since boot, piecewise at constant rate: segment start (wall, sample, us)
         self._seg_wall: float | None = 0.0
@@ -180,7 +209,9 @@ class Emulator:
         return self.per_frame_opt or max(1, int(self.rate // 200))
 
     def open(self) -> str:
-        """Create the pty and the link; return the port path."""
+        """Create the pty and the link; return the port path. Raises UsageProblem when the link path
+        is taken by anything but an emulator's port link (a file, a folder, another link)."""
+        check_link_path(self.link)
         self._open_pty()
         return self.link
 
@@ -222,6 +253,11 @@ class Emulator:
             ok = ~np.isin(glob, np.concatenate(unsent))
             return acc[ok], gyr[ok], t[ok], boot[ok], glob[ok]
         return acc, gyr, t, boot, glob
+
+    def flipped(self) -> np.ndarray:
+        """Session indices of the samples sent in a frame with a flipped bit (not in :meth:`sent`)."""
+        parts = list(self._flipped)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=int)
 
     # -- the device loop -----------------------------------------------------------------------
     def run(self) -> None:
@@ -329,6 +365,8 @@ class Emulator:
                 st.frames_flipped += 1
                 st.samples_flipped += b - a
                 keep[a:b] = False
+                if self.keep_log:
+                    self._flipped.append(glob[a:b])
             self._queue(fr, glob[a:b] if keep[a] else None)
             st.frames_sent += 1
         st.samples_sent += int(keep.sum())
@@ -360,16 +398,25 @@ class Emulator:
         self._master, self._slave = master, slave
         self._forget_queued()
         self._in = b""
-        tmp = self.link + ".tmp"
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(os.ttyname(slave), tmp)
+        self._tty = os.ttyname(slave)
+        try:
+            check_link_path(self.link)  # (again after an unplug: something may have taken the path)
+        except UsageProblem:
+            self._stop.set()  # never replace what is not ours: the device stays away
+            return
+        while True:  # a fresh temporary name beside the link (never an existing file), then one rename
+            tmp = f"{self.link}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+            try:
+                os.symlink(self._tty, tmp)
+                break
+            except FileExistsError:
+                continue
         os.replace(tmp, self.link)
 
     def _close_pty(self) -> None:
-        if os.path.lexists(self.link):
+        if self._tty is not None and _points_to(self.link, self._tty):
             try:
-                os.unlink(self.link)
+                os.unlink(self.link)  # only our own link: never what replaced it meanwhile
             except OSError:
                 pass
         for fd in (self._master, self._slave):
@@ -379,6 +426,7 @@ class Emulator:
                 except OSError:
                     pass
         self._master = self._slave = None
+        self._tty = None
 
     def _forget_queued(self) -> None:
         """The port went away: what was queued never reaches the line."""

@@ -20,7 +20,7 @@ def render(rec: Recorder):
         rate = f"{hz:.1f}" if hz else "-"
         state = "lost" if st.lost else ("ok" if st.connected else "unplugged, waiting")
         tab.add_row(st.spec.foot, st.spec.port, st.conn.protocol, str(st.samples), rate,
-                    str(st.stat("dropped")), str(st.stat("gaps")), str(st.stat("bad_frames")), state)
+                    str(st.clock.missing), str(st.clock.gap_events), str(st.stat("bad_frames")), state)
     parts = [tab]
     if rec.live is not None:
         c = rec.live.counts

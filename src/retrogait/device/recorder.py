@@ -115,7 +115,7 @@ class _Reader(threading.Thread):
                 data = None
             t_recv = time.monotonic()  # before decoding: the decoding time is no transport lag
             if data is None:
-                back = self._reconnect(ser)
+                back = self._reconnect(ser, dec)
                 if back is None:
                     return
                 ser, dec = back
@@ -128,15 +128,23 @@ class _Reader(threading.Thread):
                     rec.q.put(("data", st.index, rec.session_time(t_recv), batches))
                 if not more and t_recv > precise_until:  # let data gather; a random pause never locks
                     time.sleep(dither.uniform(0.0, 2 * READ_PAUSE))  # onto the device's own rhythm
+        self._flush_decoder(dec)
         try:
             ser.close()
         except (serial.SerialException, OSError):
             pass
 
-    def _reconnect(self, ser: serial.Serial) -> tuple[serial.Serial, Decoder] | None:
+    def _flush_decoder(self, dec: Decoder) -> None:
+        """The stream ended (stop or unplug): post the samples the decoder held back for a verdict."""
+        batches = dec.flush()
+        if batches:
+            self.rec.q.put(("data", self.st.index, self.rec.session_time(time.monotonic()), batches))
+
+    def _reconnect(self, ser: serial.Serial, old: Decoder) -> tuple[serial.Serial, Decoder] | None:
         """Wait for the port to come back (up to --reconnect-timeout); the reopened port and a fresh
         decoder, or None when the device stayed away."""
         rec, st = self.rec, self.st
+        self._flush_decoder(old)
         rec.q.put(("disconnect", st.index, rec.session_time(time.monotonic())))
         try:
             ser.close()
@@ -238,8 +246,12 @@ class Recorder:
                 early_events.append({"kind": "rate_mismatch", "t": 0.0, "stream": i, "assumed_hz": rate,
                                      "measured_hz": measured})
                 rate, trusted = measured, False
+            # a WitMotion samples at one of its rate codes: the nearest to the arrivals is its real rate,
+            # from which the samples lost without a trace (whole frames) are counted
+            device_rate = rate if (c.protocol == "witmotion" and rate in RATE_CODES) else None
             clock = SessionClock(rate, trusted, device_time=c.decoder.has_device_time, stream=i,
-                                 gap_cause="sequence" if c.protocol == "retrogait" else "device clock")
+                                 gap_cause="sequence" if c.protocol == "retrogait" else "device clock",
+                                 device_rate=device_rate)
             st = StreamState(i, d, c, c.decoder, clock)
             self.states.append(st)
             streams.append(Stream(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), t_host=np.zeros(0),
@@ -296,7 +308,7 @@ class Recorder:
                         self.live.maybe_update()
                     if on_tick is not None:
                         on_tick(self)
-                if duration is not None and self.elapsed >= duration:
+                if duration is not None and self._recorded_for(now) >= duration:
                     self.stop_reason = "duration reached"
                     break
                 if self.stop_event.is_set():
@@ -322,6 +334,22 @@ class Recorder:
                 pass
             self._finish()
         return self.summary()
+
+    def _recorded_for(self, now: float) -> float:
+        """How long the recording has run, as its file will read (from the first sample on: samples the
+        device had buffered before the port was opened count too); the time since opening until the
+        first sample arrives."""
+        firsts = [st.clock.first_t for st in self.states if st.clock.first_t is not None]
+        if not firsts:
+            return self.elapsed
+        return self.session_time(now) - min(firsts)
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the first to the last sample of the longest stream (what the file reads)."""
+        spans = [st.clock.last_t - st.clock.first_t for st in self.states
+                 if st.clock.first_t is not None and st.clock.last_t is not None]
+        return max(spans, default=0.0)
 
     def _stop_devices(self, quiet: float = STOP_QUIET, limit: float = STOP_LIMIT) -> None:
         """Ask devices that can to stop streaming, and keep what is still in flight: until the asked
@@ -424,14 +452,26 @@ class Recorder:
         return st.clock.measured_rate
 
     def _stats_of(self, st: StreamState) -> dict:
-        return {"samples": st.samples, "measured_rate_hz": self.measured_rate(st), "bad_frames": st.stat("bad_frames"),
-                "dropped": st.stat("dropped"), "gaps": st.stat("gaps"), "resyncs": st.stat("resyncs"),
-                "bytes_skipped": st.stat("bytes_skipped"), "disconnects": st.disconnects}
+        """The stream's counts. ``dropped``: samples missing from the stream, all told: counted from the
+        device's data (sequence counter, clock, unpaired frames), estimated from the length of gaps
+        whose count is unknown (stall, unplug, restart), and lost without a trace (a WitMotion's whole
+        frames, from its rate); ``gaps``: gap events; ``implausible``: samples that passed the framing
+        but not the plausibility checks (dropped, or their timestamp ``repaired``)."""
+        c = st.clock
+        first, last = c.first_t, c.last_t
+        return {"samples": st.samples, "measured_rate_hz": self.measured_rate(st),
+                "duration_s": (last - first) if first is not None and last is not None else 0.0,
+                "bad_frames": st.stat("bad_frames"), "dropped": c.missing, "dropped_counted": c.missing_counted,
+                "dropped_estimated": c.missing_estimated, "dropped_untraced": c.missing_untraced,
+                "gaps": c.gap_events, "implausible": st.stat("implausible"), "repaired": st.stat("repaired"),
+                "resyncs": st.stat("resyncs"), "bytes_skipped": st.stat("bytes_skipped"),
+                "disconnects": st.disconnects}
 
     def summary(self) -> dict:
         """JSON-ready summary of the session."""
         return {
-            "file": str(self.path), "start_time": self.start_time, "elapsed_s": round(self.elapsed, 3),
+            "file": str(self.path), "start_time": self.start_time, "duration_s": self.duration,
+            "elapsed_s": round(self.elapsed, 3),
             "stop_reason": self.stop_reason,
             "streams": [{"foot": st.spec.foot, "port": st.spec.port, "protocol": st.conn.protocol,
                          "detected": st.conn.reason, **self._stats_of(st),

@@ -20,6 +20,13 @@ DEG = np.pi / 180.0
 """Degrees to radians."""
 MAX_PLAUSIBLE_GAP = 600.0
 """A device-clock jump longer than this (s) is reported as a reset, not as that many missing samples."""
+ACC_RANGE_G = 16.0
+"""Full scale of the accelerometers these protocols carry (WitMotion, x-IMU3, the usual Arduino IMUs), g."""
+GYR_RANGE_DPS = 2000.0
+"""Full scale of their gyroscopes, deg/s."""
+RANGE_MARGIN = 1.05
+"""A value this much beyond the full scale cannot come from the sensor (a saturated one reads the full
+scale itself): the sample is corrupt (a flipped bit or digit) and is dropped."""
 
 @dataclass
 class SampleBatch:
@@ -56,6 +63,9 @@ class DecoderStats:
     gaps: int = 0  # places where samples are missing
     resyncs: int = 0  # times the decoder had to skip bytes to find the next frame
     bytes_skipped: int = 0  # bytes that belonged to no valid frame
+    implausible: int = 0  # samples that passed framing but not plausibility (beyond the sensor range,
+    # a device timestamp out of line with both neighbours): never emitted, except ...
+    repaired: int = 0  # ... a timestamp put back between its neighbours (its values were plausible)
 
 
 class Decoder:
@@ -76,11 +86,37 @@ class Decoder:
         self._dt_seen: list[np.ndarray] = []
         self._buf = b""
         self._synced = False  # a terminator was seen: the next piece starts at a frame boundary
+        self.acc_limit = ACC_RANGE_G * GRAVITY * RANGE_MARGIN
+        """Largest plausible |acceleration| on any axis, m/s^2 (see :data:`RANGE_MARGIN`)."""
+        self.gyr_limit = GYR_RANGE_DPS * DEG * RANGE_MARGIN
+        """Largest plausible |angular rate| on any axis, rad/s."""
+        self._missing_carry = 0  # clockless samples dropped after the last one emitted
+        self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # a sample whose timestamp
+        # awaits its next neighbour's verdict (see _vet_times)
 
     # -- the interface ---------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[SampleBatch]:
         """Decode ``data`` (the next bytes of the stream); return the complete samples found."""
         raise NotImplementedError
+
+    def flush(self) -> list[SampleBatch]:
+        """The stream ended (stop, unplug): the samples held back for a verdict on their timestamp.
+
+        A sample is held back only when its device time is out of line with the sample before it (see
+        :meth:`_vet_times`); with no sample after it to tell a real gap from a corrupt timestamp, it is
+        kept only if its time follows the previous one by a plausible interval, else dropped and counted.
+        """
+        if self._held is None:
+            return []
+        acc, gyr, t = self._held
+        self._held = None
+        out: list[SampleBatch] = []
+        d = float(t[0] - self._last_t) if self._last_t is not None else None
+        if d is None or self._dt is None or 0.5 * self._dt <= d <= 1.5 * self._dt:
+            self._split_on_time_gaps(out, acc, gyr, t, vet=False)
+        else:
+            self.stats.implausible += 1
+        return out
 
     def cmd_start(self) -> bytes | None:
         """Bytes that ask the device to start streaming (None: it always streams)."""
@@ -138,22 +174,123 @@ class Decoder:
                                None if t is None else np.asarray(t, dtype=np.float64), gap_before, reset))
         self.stats.samples += acc.shape[0]
 
+    def _in_range(self, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
+        """Per sample: every value finite and within the sensor's range (:attr:`acc_limit`,
+        :attr:`gyr_limit`). A value beyond it is a corrupt one (a flipped bit or digit that no checksum
+        caught), never a measurement."""
+        with np.errstate(invalid="ignore"):
+            return ((np.abs(acc) <= self.acc_limit).all(axis=1) & (np.abs(gyr) <= self.gyr_limit).all(axis=1))
+
+    def _emit_clockless(self, out: list[SampleBatch], acc: np.ndarray, gyr: np.ndarray) -> None:
+        """Emit samples without device time, dropping (and counting as missing, a gap in their place)
+        those beyond the sensor's range."""
+        ok = self._in_range(acc, gyr)
+        bad = int((~ok).sum())
+        self.stats.implausible += bad
+        self.stats.dropped += bad
+        idx = np.flatnonzero(ok)
+        before = np.diff(np.concatenate([[-1], idx])) - 1  # rejected samples just before each kept one
+        if idx.size:
+            before[0] += self._missing_carry
+            self._missing_carry = int(acc.shape[0] - 1 - idx[-1])
+        else:
+            self._missing_carry += bad
+            return
+        edges = sorted({0, idx.size, *np.flatnonzero(before > 0).tolist()})
+        for a, b in zip(edges[:-1], edges[1:]):
+            g = int(before[a])
+            self.stats.gaps += g > 0
+            self._emit(out, acc[idx[a:b]], gyr[idx[a:b]], None, g)
+
+    def _learn_dt(self, d: np.ndarray) -> float | None:
+        """The device's sample interval: the median of the first (at least 8) positive intervals; until
+        then the median of those seen so far (None before 2)."""
+        if self._dt is not None:
+            return self._dt
+        self._dt_seen.append(d[d > 0])
+        seen = np.concatenate(self._dt_seen)
+        if seen.size >= 8:
+            self._dt = float(np.median(seen))
+            self._dt_seen = []
+            return self._dt
+        return float(np.median(seen)) if seen.size >= 2 else None
+
+    def _vet_times(self, acc: np.ndarray, gyr: np.ndarray,
+                   t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Drop or repair device timestamps out of line with both neighbours (a flipped bit or digit).
+
+        A timestamp is regular when it follows the previous kept one by 0.5-1.5 sample intervals. An
+        irregular one is judged with the next sample: when its two neighbours agree with each other
+        (the next follows the previous by a plausible, positive interval) but it does not lie between
+        them at least half an interval from each, it is corrupt: put back midway when the neighbours
+        are two intervals apart (one sample between them: its values passed their own checks), else
+        dropped (its place becomes a gap). A real gap (the next sample follows it regularly) or a
+        device restart (the next sample follows it, both before the previous one) is kept. The last
+        sample of a feed, when irregular, waits for the next feed (or :meth:`flush`).
+        """
+        if self._held is not None:
+            ha, hg, ht = self._held
+            self._held = None
+            acc, gyr, t = np.vstack([ha, acc]), np.vstack([hg, gyr]), np.concatenate([ht, t])
+        n = t.shape[0]
+        prev = self._last_t
+        d = np.diff(t) if prev is None else np.diff(np.concatenate([[prev], t]))
+        dt = self._learn_dt(d)
+        if dt is None or n == 0:
+            return acc, gyr, t
+        if prev is None:
+            d = np.concatenate([[dt], d])
+        irregular = np.flatnonzero((d < 0.5 * dt) | (d > 1.5 * dt))
+        if irregular.size == 0:
+            return acc, gyr, t
+        t = t.copy()
+        keep = np.ones(n, dtype=bool)
+        hold_from = n
+        for i in irregular.tolist():
+            j = i - 1
+            while j >= 0 and not keep[j]:
+                j -= 1
+            pt = t[j] if j >= 0 else prev
+            if pt is None:  # the first sample ever: nothing before it to compare with
+                continue
+            d1 = t[i] - pt
+            if 0.5 * dt <= d1 <= 1.5 * dt:
+                continue  # regular after all (the sample before it was dropped)
+            if i == n - 1:
+                hold_from = i
+                break
+            nt = t[i + 1]
+            d02 = nt - pt
+            if 0 < d02 <= MAX_PLAUSIBLE_GAP and not (d1 >= 0.5 * dt and nt - t[i] >= 0.5 * dt):
+                self.stats.implausible += 1
+                if 1.5 * dt <= d02 <= 2.5 * dt:
+                    t[i] = pt + 0.5 * d02
+                    self.stats.repaired += 1
+                else:
+                    keep[i] = False
+        if hold_from < n:
+            self._held = (acc[hold_from:].copy(), gyr[hold_from:].copy(), t[hold_from:].copy())
+            keep[hold_from:] = False
+        if keep.all():
+            return acc, gyr, t
+        return acc[keep], gyr[keep], t[keep]
+
     def _split_on_time_gaps(self, out: list[SampleBatch], acc: np.ndarray, gyr: np.ndarray,
-                            t: np.ndarray) -> None:
+                            t: np.ndarray, vet: bool = True) -> None:
         """Emit samples with device times ``t``, split where the clock jumps (> 1.5 sample intervals)
-        or goes backwards (a device reset); counts gaps and the samples they miss."""
+        or goes backwards (a device reset); counts gaps and the samples they miss. With ``vet``, samples
+        beyond the sensor's range are dropped first and timestamps are vetted (:meth:`_vet_times`)."""
+        if vet:
+            ok = self._in_range(acc, gyr)
+            if not ok.all():
+                self.stats.implausible += int((~ok).sum())
+                acc, gyr, t = acc[ok], gyr[ok], t[ok]
+            acc, gyr, t = self._vet_times(acc, gyr, t)
         if t.shape[0] == 0:
             return
         prev = self._last_t
         full = t if prev is None else np.concatenate([[prev], t])
         d = np.diff(full)
-        if self._dt is None:
-            good = d[d > 0]
-            self._dt_seen.append(good)
-            seen = np.concatenate(self._dt_seen)
-            if seen.size >= 8:
-                self._dt = float(np.median(seen))
-                self._dt_seen = []
         cut_idx: list[int] = []
         gap_of: dict[int, int] = {}
         reset_at: set[int] = set()

@@ -4,7 +4,9 @@ The column map (which number is what) and the units come from the user or a pres
 split on commas, semicolons, tabs and spaces; ``Label:`` prefixes (``AccelX:1.2``, ``a/g:``) are
 dropped; lines that are words rather than numbers (banners like "LSM6DS3 found!") are ignored; a line of
 numbers with a wrong count, a malformed number or a non-finite value counts as a bad frame. Text has no
-checksum: a digit changed on the wire cannot be detected (prefer the binary protocol).
+checksum: a sample beyond the sensor's range or with a timestamp out of line with its neighbours is
+dropped and counted (``implausible``), but a digit changed into another plausible value cannot be
+detected (prefer the binary protocol).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrogait.errors import UsageProblem
-from retrogait.protocols.base import Decoder, EncodedStream, SampleBatch
+from retrogait.protocols.base import MAX_PLAUSIBLE_GAP, Decoder, EncodedStream, SampleBatch
 from retrogait.io.units import canonical_unit, parse_acc_unit, parse_gyr_unit
 
 COLUMN_NAMES = ("t", "ax", "ay", "az", "gx", "gy", "gz", "-")
@@ -158,12 +160,22 @@ class TextDecoder(Decoder):
         acc = v[:, self._idx[:3]] * self._acc_f
         gyr = v[:, self._idx[3:]] * self._gyr_f
         if self._ti is None:
-            self._emit(out, acc, gyr, None)
+            self._emit_clockless(out, acc, gyr)
             return out
         raw_t = v[:, self._ti]
+        neg = raw_t < 0  # a clock never reads negative: a corrupt line
+        if neg.any():
+            self.stats.implausible += int(neg.sum())
+            acc, gyr, raw_t = acc[~neg], gyr[~neg], raw_t[~neg]
+            if raw_t.size == 0:
+                return out
         if self.fmt.time_unit == "us":  # Arduino micros() wraps at 2^32
             prev = self._last_raw_t if self._last_raw_t is not None else raw_t[0]
-            wraps = self._wraps + np.cumsum(np.diff(np.concatenate([[prev], raw_t])) < -2.0 ** 31)
+            step = np.diff(np.concatenate([[prev], raw_t]))
+            # a wrap: back by almost 2^32, i.e. on by a plausible interval modulo 2^32 (a corrupt digit
+            # that sends the clock far back is no wrap: the timestamp check drops that sample)
+            wrapped = (step < -2.0 ** 31) & (step + 2.0 ** 32 <= MAX_PLAUSIBLE_GAP / self._t_f)
+            wraps = self._wraps + np.cumsum(wrapped)
             self._wraps = int(wraps[-1])
             self._last_raw_t = float(raw_t[-1])
             raw_t = raw_t + wraps * 2.0 ** 32

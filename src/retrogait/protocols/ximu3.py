@@ -4,7 +4,10 @@ Every message ends with LF (0x0A), which never occurs inside one. ASCII inertial
 ``I,<timestamp us>,gx,gy,gz,ax,ay,az\\r\\n`` (deg/s, g). Binary inertial: ``0xC9`` (0x80 + 'I'),
 u64 timestamp us LE, 6 x f32 LE (gx gy gz ax ay az), then LF: 34 bytes after un-stuffing, where the
 body escapes ``0x0A -> DB DC`` and ``0xDB -> DB DD``. There is no checksum: framing and length are all
-that is checked. Commands are one-key JSON objects, e.g. ``{"ping":null}``; the device echoes the key.
+that is checked, so the values are checked instead: a sample beyond the sensor's range (+-16 g,
++-2000 deg/s) or with a timestamp out of line with its neighbours is dropped and counted (a timestamp
+alone is put back between its neighbours when it can be); a flipped bit that leaves a plausible value
+cannot be detected. Commands are one-key JSON objects, e.g. ``{"ping":null}``; the device echoes the key.
 Other message types (magnetometer, quaternion, battery ...) are counted as frames and ignored.
 """
 
@@ -138,4 +141,5 @@ class XIMU3Decoder(Decoder):
     @staticmethod
     def _bin_rows(bins: list[bytes]) -> np.ndarray:
         rec = np.frombuffer(b"".join(bins), dtype=BIN_DTYPE)
-        return np.column_stack([rec["t"].astype(np.float64), rec["v"].astype(np.float64)])
+        with np.errstate(invalid="ignore", over="ignore"):  # corrupt floats: dropped by the range check
+            return np.column_stack([rec["t"].astype(np.float64), rec["v"].astype(np.float64)])
