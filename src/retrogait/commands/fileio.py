@@ -11,6 +11,7 @@ import numpy as np
 import typer
 
 from retrogait.io.csvio import COLUMNS_HELP, write_csv
+from retrogait.io.plain_csv import sidecar_path, write_plain_csv
 from retrogait.errors import InputFileError, UsageProblem
 from retrogait.io.fileformat import FileReport, MAGIC, read_report, write_recording
 from retrogait.io.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
@@ -207,6 +208,10 @@ def register(app: typer.Typer) -> None:
             None, "--mount", help="identity: the data are already in the foot frame (x toes, y left, z up); "
             "unknown: raw sensor axes, let the analysis find the mounting. Default: what the input says."),
         force: bool = typer.Option(False, "--force", "-f", help="Overwrite OUT if it exists."),
+        plain: bool = typer.Option(
+            False, "--plain", help="CSV output for other tools (Excel, pandas): no '#' lines, units in the "
+            "column names, the header and events in OUT.json. Without it the CSV keeps them in '#' lines, "
+            "which retrogait reads back exactly."),
     ) -> None:
         """Convert between the native format and CSV; import gaitmap, x-io and OpenShoe files.
 
@@ -218,6 +223,7 @@ def register(app: typer.Typer) -> None:
           retrogait convert imu_sample.csv walk.rgt --preset gaitmap --subject S01 --tag condition=overground
           retrogait convert short_walk.csv walk.rgt --preset xio --foot right
           retrogait convert walk.rgt walk.csv --acc-unit g --gyr-unit deg/s
+          retrogait convert walk.rgt walk.csv --plain        # for Excel / pandas (+ walk.json)
           retrogait convert arduino.csv walk.rgt --columns 't[ms],ax,ay,az,gx,gy,gz' --acc-unit g --gyr-unit deg/s
         """
         if foot is not None and foot not in FEET:
@@ -229,6 +235,8 @@ def register(app: typer.Typer) -> None:
         out_suffix = dst.suffix.lower()
         if out_suffix not in (NATIVE_SUFFIX,) + CSV_SUFFIXES:
             raise UsageProblem(f"{dst}: unknown output type {dst.suffix or '(none)'!r}: use .rgt (native) or .csv")
+        if plain and out_suffix == NATIVE_SUFFIX:
+            raise UsageProblem("--plain is for a .csv output")
         if dst.exists() and not force:
             raise UsageProblem(f"{dst}: exists; add --force to overwrite")
         if dst.resolve() == src.resolve():
@@ -242,11 +250,16 @@ def register(app: typer.Typer) -> None:
         if out_suffix == NATIVE_SUFFIX:
             write_recording(dst, rec)
         else:
-            write_csv(dst, rec, acc_unit=(acc_unit if not imported and acc_unit else "m/s^2"),
-                      gyr_unit=(gyr_unit if not imported and gyr_unit else "rad/s"))
+            writer = write_plain_csv if plain else write_csv
+            writer(dst, rec, acc_unit=(acc_unit if not imported and acc_unit else "m/s^2"),
+                   gyr_unit=(gyr_unit if not imported and gyr_unit else "rad/s"))
         n = sum(s.n for s in rec.streams)
         typer.echo(f"wrote {dst}: {len(rec.streams)} stream(s) ({', '.join(rec.feet)}), {n:,} samples, "
                    f"{rec.duration:.2f} s")
+        if out_suffix != NATIVE_SUFFIX:
+            typer.echo(f"metadata: {sidecar_path(dst)} (plain CSV for Excel / pandas)" if plain else
+                       "retrogait CSV: the header is in '#' lines (retrogait reads it back exactly); for "
+                       "Excel / pandas use --plain")
 
 
 def _is_text(path: Path) -> bool:
