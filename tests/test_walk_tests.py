@@ -23,7 +23,11 @@ from retrogait.clinical.track import body_track
 from retrogait.io.fileformat import write_recording
 from retrogait.io.recording import Recording
 from retrogait.simulator import Scenario, SensorSpec, Stand, Turn, Walk, write_truth
-from retrogait.simulator.walk_tests import simulate_walk_test, three_m_bwt_segments, timed_walk_segments
+from retrogait.simulator.walk_tests import (
+    simulate_walk_test,
+    three_m_bwt_segments,
+    timed_walk_segments,
+)
 
 
 def _sim(segments, feet=("left",), seed=1, mount=None, name="3mbwt", **kw):
@@ -64,10 +68,10 @@ def test_body_track_crossing_is_linear_between_mid_stances():
 def _strides(foot, t_tc, lengths, stride_time=1.0):
     n = len(lengths)
     t_tc = np.asarray(t_tc, float)
-    return dict(foot=np.array([foot] * n), t_start=t_tc - 0.3, t_end=t_tc + 0.7, t_ic=t_tc + 0.4, t_tc=t_tc,
-                stride_time=np.full(n, stride_time), stride_length=np.asarray(lengths, float),
-                stride_vector=np.column_stack([-np.asarray(lengths, float), np.zeros(n)]),
-                direction=np.array(["backward"] * n), turn_angle=np.zeros(n))
+    return {"foot": np.array([foot] * n), "t_start": t_tc - 0.3, "t_end": t_tc + 0.7, "t_ic": t_tc + 0.4, "t_tc": t_tc,
+                "stride_time": np.full(n, stride_time), "stride_length": np.asarray(lengths, float),
+                "stride_vector": np.column_stack([-np.asarray(lengths, float), np.zeros(n)]),
+                "direction": np.array(["backward"] * n), "turn_angle": np.zeros(n)}
 
 
 def test_one_foot_that_followed_onset_one_step_earlier_and_steps_from_the_alternation():
@@ -131,7 +135,7 @@ def test_timed_walk_forward_and_backward_match_truth():
     sim = _sim(timed_walk_segments(0.6), feet=("left", "right"), seed=5, name="timed-walk")
     res = retrogait.analyze(sim.recording)
     for direction in ("forward", "backward"):
-        tt = [t for t in sim.truth.info["walk_test"]["trials"] if t["direction"] == direction][0]
+        tt = next(t for t in sim.truth.info["walk_test"]["trials"] if t["direction"] == direction)
         true_speed = 6.0 / (tt["times_s"]["8"] - tt["times_s"]["2"])
         trial = timed_walk(res.strides, distance=10.0, direction=direction).trials[0]
         assert trial.scored
@@ -142,7 +146,7 @@ def test_timed_walk_forward_and_backward_match_truth():
 def test_timed_walk_duration_mode():
     sim = _sim(timed_walk_segments(0.6, walk_s=25.0), seed=6, name="timed-walk")
     res = retrogait.analyze(sim.recording)
-    tt = [t for t in sim.truth.info["walk_test"]["trials"] if t["direction"] == "forward"][0]
+    tt = next(t for t in sim.truth.info["walk_test"]["trials"] if t["direction"] == "forward")
     speed = 6.0 / (tt["times_s"]["8"] - tt["times_s"]["2"])
     test = timed_walk(res.strides, direction="forward", duration=20.0)
     trial = test.trials[0]
@@ -169,7 +173,7 @@ def test_standing_or_forward_only_says_no_backward_trial(tmp_path, run_cli):
     sim = _sim([Stand(3.0), Walk("forward", n_strides=8), Stand(3.0)], name="custom")
     path = tmp_path / "fw.rgt"
     write_recording(path, sim.recording)
-    code, out, err = run_cli("test", "3mbwt", path)
+    code, _, err = run_cli("test", "3mbwt", path)
     assert code == 4 and err.count("\n") == 1
     assert "no backward trial found (strides found: forward)" in err
     path = tmp_path / "stand.rgt"
@@ -201,7 +205,7 @@ def test_two_people_in_one_file_scores_nothing_wrong():
 
 
 def test_cli_3mbwt_table_json_and_errors(tmp_path, run_cli, one_foot):
-    sim, res = one_foot
+    sim, _ = one_foot
     path = tmp_path / "bwt.rgt"
     write_recording(path, sim.recording)
     code, out, _ = run_cli("test", "3mbwt", path)
@@ -251,7 +255,7 @@ def test_history_keeps_the_score_and_compare_judges_it(tmp_path, run_cli, one_fo
     code, out, _ = run_cli("compare", "--subject", "T1", "--baseline", "2026-03-02..2026-03-04",
                            "--current", "2026-03-05", "--metric", "bwt3m_time", "--db", db, "--json")
     assert code == 0
-    row = [r for r in json.loads(out)["rows"] if r["metric"] == "bwt3m_time"][0]
+    row = next(r for r in json.loads(out)["rows"] if r["metric"] == "bwt3m_time")
     assert row["current"] == pytest.approx(files[3][1], abs=0.15)
     assert row["change"] > 1.0 and row["verdict"] != "no real change"
 

@@ -15,7 +15,12 @@ Published cut-offs: :mod:`retrogait.clinical.norms`.
 from __future__ import annotations
 
 from retrogait.clinical.norms import CUTOFFS, MDC, cutoffs_for, interpret
-from retrogait.clinical.trials import TestResult, Trial, three_m_backward_walk, timed_walk
+from retrogait.clinical.trials import (
+           TestResult,
+           Trial,
+           three_m_backward_walk,
+           timed_walk,
+)
 
 __all__ = ["CUTOFFS", "MDC", "TestResult", "Trial", "cutoffs_for", "interpret", "three_m_backward_walk",
            "timed_walk"]

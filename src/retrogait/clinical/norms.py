@@ -7,6 +7,7 @@ docs/tests.md for the full table and what each value means.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -60,10 +61,10 @@ CUTOFFS: tuple[CutOff, ...] = (
 
 #: Minimal detectable changes (MDC95) of the test scores, for history comparisons.
 MDC = {
-    "3mbwt": (1.69, "s", "3-m backward walk test, people with multiple sclerosis, Soke et al. 2022 "
-                         "(Int J Rehabil Res 45:209) [V]"),
-    "timed-walk-backward": (0.11, "m/s", "3MBWT speed over the middle 3 m, chronic stroke "
-                                         "(subacute: 0.07 m/s), Physiother Theory Pract 2023;39:2698 [V]"),
+    "3mbwt": (1.69, "s", ("3-m backward walk test, people with multiple sclerosis, Soke et al. 2022 "
+                          "(Int J Rehabil Res 45:209) [V]")),
+    "timed-walk-backward": (0.11, "m/s", ("3MBWT speed over the middle 3 m, chronic stroke "
+                                          "(subacute: 0.07 m/s), Physiother Theory Pract 2023;39:2698 [V]")),
     "timed-walk-forward": (0.13, "m/s", "IMU 10-m walk, older neurological patients, Caronni 2024 [V]"),
 }
 
@@ -75,6 +76,6 @@ def cutoffs_for(test: str) -> list[CutOff]:
 
 def interpret(test: str, score: float) -> list[str]:
     """One plain-words line per published cut-off of ``test`` (empty when none or no score)."""
-    if score != score:
+    if not math.isfinite(score):
         return []
     return [c.sentence(score) for c in cutoffs_for(test)]

@@ -54,21 +54,20 @@ def _wrap(text: str, indent: str = "  ") -> list[str]:
 
 def _table(headers: list[str], units: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), len(u), *(len(r[i]) for r in rows)) for i, (h, u) in enumerate(zip(headers, units))]
-    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths)).rstrip()
     return [line(headers), line(units), *(line(r) for r in rows)]
 
 
 def _result_json(file: Path, rec: Any, res: Any, test: Any, score: dict, norms: list[dict],
                  settings: dict) -> dict:
     from retrogait.balance.catalog import json_ready
-    from retrogait.clinical.trials import __doc__ as definitions
 
     return json_ready({
         "file": str(file), "test": test.test, "feet": rec.feet, "settings": settings,
         "score": score, "norms": norms, "notes": test.notes,
         "trials": [t.to_dict() for t in test.trials],
         "warnings": list(res.warnings),
-        "definitions": "see docs/tests.md and retrogait.clinical.trials" if definitions else "",
+        "definitions": "docs/tests.md; retrogait.clinical.trials (onset, body position, steps)",
     })
 
 
@@ -134,8 +133,8 @@ def three_m_bwt_cmd(
              "mdc95": {"value": mdc[0], "unit": mdc[1], "source": mdc[2]}}
     payload = _result_json(file, rec, res, test, score, norms, {"distance_m": distance, "rest_s": rest})
     feet = "+".join(rec.feet)
-    lines = [f"{distance:g}-m backward walk test: {file.name} ({feet} foot; {len(test.trials)} trial(s) "
-             f"found, {n} scored)", ""]
+    lines = [(f"{distance:g}-m backward walk test: {file.name} ({feet} foot; {len(test.trials)} trial(s) "
+              f"found, {n} scored)"), ""]
     cv_kind = "step" if len(rec.feet) > 1 else "stride"
     rows = []
     for t in test.trials:

@@ -54,7 +54,7 @@ def strides_for(distance: float, direction: str, speed: float | None) -> int:
     first step is half a stride, the closing step brings the feet together); 10 % is kept in reserve
     for the day's cadence and stride-to-stride variation."""
     length = _stride_length(direction, speed)
-    return max(2, int(math.ceil(1.1 * distance / length + 0.5)))
+    return max(2, math.ceil(1.1 * distance / length + 0.5))
 
 
 def three_m_bwt_segments(trials: int = 3, speed: float | None = None, rest: float = 5.0,
@@ -62,7 +62,7 @@ def three_m_bwt_segments(trials: int = 3, speed: float | None = None, rest: floa
     """Segments of ``trials`` 3-m backward walk test trials, each followed by the walk back."""
     n_bw = strides_for(distance + OVERSHOOT, "backward", speed)
     back_len = (n_bw - 0.5) * _stride_length("backward", speed)
-    n_fw = max(2, int(round(back_len / _stride_length("forward", None) + 0.5)))
+    n_fw = max(2, round(back_len / _stride_length("forward", None) + 0.5))
     segs: list = [Stand(rest)]
     for _ in range(trials):
         segs += [Walk("backward", n_strides=n_bw, speed=speed), Stand(3.0),
@@ -71,7 +71,7 @@ def three_m_bwt_segments(trials: int = 3, speed: float | None = None, rest: floa
 
 
 def _three_m_bwt(duration: float, speed: float | None, grade: float | None):
-    trials = max(1, int(round(duration / TRIAL_SECONDS)))
+    trials = max(1, round(duration / TRIAL_SECONDS))
     v = 0.6 if speed is None else speed
     return three_m_bwt_segments(trials, speed), Environment(), (
         f"3-m backward walk test: {trials} trial(s) at {v:g} m/s, each from standing past the 3-m line "
@@ -89,7 +89,7 @@ def timed_walk_segments(speed: float | None = None, walk_s: float = 0.0,
     segs: list = [Stand(5.0)]
     for direction, v in (("forward", v_fw), ("backward", v_bw)):
         _, cadence, _ = resolve_speed(direction, v, None, None)
-        n = max(strides_for(distance + OVERSHOOT, direction, v), int(math.ceil(walk_s * cadence / 120.0)))
+        n = max(strides_for(distance + OVERSHOOT, direction, v), math.ceil(walk_s * cadence / 120.0))
         segs += [Walk(direction, n_strides=n, speed=v), Stand(5.0)]
     return segs
 
@@ -102,11 +102,11 @@ def _timed_walk(duration: float, speed: float | None, grade: float | None):
 
 PRESET_ENTRIES: dict[str, tuple] = {
     "3mbwt": (_three_m_bwt, 3 * TRIAL_SECONDS,
-              "3-m backward walk test: trials from standing past the 3-m line, walking back between "
-              "(truth: onset, 3-m time, steps)"),
+              ("3-m backward walk test: trials from standing past the 3-m line, walking back between "
+               "(truth: onset, 3-m time, steps)")),
     "timed-walk": (_timed_walk, 20.0,
-                   "10-m walk forward then backward (truth: times and speeds); --duration lengthens "
-                   "both walks (timed tests)"),
+                   ("10-m walk forward then backward (truth: times and speeds); --duration lengthens "
+                    "both walks (timed tests)")),
 }
 
 
