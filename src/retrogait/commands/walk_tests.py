@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
 import typer
 
 from retrogait.errors import NoGaitError, UsageProblem
@@ -143,6 +144,11 @@ def three_m_bwt_cmd(
                      _cell(t.speed_m_s) if t.scored else "-", _cell(t.timing_cv_pct, 1),
                      _cell(t.veer_m, 1, 100), _cell(t.heading_change_deg, 0), str(t.pauses),
                      _cell(t.distance_m)])
+    if n > 1:  # the person's mean over the scored trials
+        sc = test.scored
+        avg = lambda name: float(np.nanmean([getattr(t, name) for t in sc]))  # noqa: E731
+        rows.append(["mean", "", _cell(mean), f"{avg('steps'):.1f}", _cell(avg("step_length_m"), 1, 100),
+                     _cell(avg("speed_m_s")), "", "", "", "", _cell(avg("distance_m"))])
     lines += _table(["trial", "onset", "time", "steps", "length", "speed", "CV", "veer", "turn", "pause",
                      "walked"],
                     ["", "s", "s", "", "cm", "m/s", "%", "cm", "deg", "", "m"], rows)

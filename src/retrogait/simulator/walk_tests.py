@@ -40,6 +40,7 @@ TIMED_WALK_DISTANCE = 10.0  # m
 TIMED_WALK_EXCLUDE = 2.0  # m at each end (acceleration / deceleration)
 OVERSHOOT = 0.5  # m walked beyond the line before stopping
 TRIAL_SECONDS = 22.0  # one 3MBWT trial with the walk back and the rests, roughly
+TIMED_SECONDS = (10.0, 20.0, 30.0, 60.0, 120.0, 360.0)  # truth of the distance walked in these times
 
 
 def _stride_length(direction: str, speed: float | None) -> float:
@@ -129,10 +130,17 @@ def _bout_truth(st, mask: np.ndarray, distances: tuple[float, ...]) -> dict[str,
     d = np.concatenate(positions)
     order = np.argsort(t, kind="stable")
     t, d = t[order], np.maximum.accumulate(d[order])
-    path = {}
+    # the distance along the walked path (timed tests): the same body model on the strides' lengths
+    tp, dp = [], []
     for foot in np.unique(st.foot[idx]):
         k = idx[st.foot[idx] == foot]
-        path[str(foot)] = float(st.stride_length[k].sum())
+        k = k[np.argsort(st.t_end[k])]
+        tp.append(st.t_end[k])
+        dp.append(np.cumsum(st.stride_length[k]))
+    tp_all, dp_all = np.concatenate(tp), np.concatenate(dp)
+    o = np.argsort(tp_all, kind="stable")
+    tp_all = np.concatenate([[onset], tp_all[o]])
+    dp_all = np.concatenate([[0.0], np.maximum.accumulate(dp_all[o])])
     out: dict[str, Any] = {
         "direction": str(st.direction[idx[0]]),
         "onset_s": onset,
@@ -143,6 +151,8 @@ def _bout_truth(st, mask: np.ndarray, distances: tuple[float, ...]) -> dict[str,
         "lead_foot": str(st.foot[idx][np.argmin(st.t_tc[idx])]),
         "step_length_m": float(np.mean(st.stride_length[idx][~(st.first[idx] | st.last[idx])]) / 2.0),
         "times_s": {},
+        "path_m_after_s": {f"{s:g}": float(np.interp(onset + s, tp_all, dp_all))
+                           for s in TIMED_SECONDS if onset + s <= tp_all[-1]},
     }
     for dist in distances:
         hit = np.flatnonzero(d >= dist)
@@ -201,6 +211,8 @@ def simulate_walk_test(scenario: Scenario, seed: int = 0, *, trajectory: bool = 
                     "since the bout start projected on the start-to-end line",
             "times_s": "from the onset to the instant the body reaches the distance (keys in m)",
             "steps": "footfalls of both feet in the bout (strides of both feet)",
+            "path_m_after_s": "body progress along the walked path (stride lengths) this many seconds "
+                              "after the onset (keys in s)",
             "step_length_m": "mean stride length / 2 over strides that are neither a foot's first "
                              "nor its last of the bout",
         },
