@@ -122,3 +122,15 @@ def test_bouts_add_up_to_the_session():
     assert len(bouts) == len(set(res.strides.bout.tolist())) >= 3
     assert sum(b["kcal"] for b in bouts) == pytest.approx(total.kcal, rel=1e-9)
     assert {"backward", "forward"} <= set(total.by_group)
+
+
+def test_summary_entry_and_line_for_people():
+    import retrogait
+
+    res = retrogait.analyze(retrogait.load_recording(SAMPLE_DATA / "backward_treadmill_5pct.rgt"))
+    s = en.energy_summary(res.strides, 70.0, res.summary["grade_pct"])
+    json.dumps(s, allow_nan=False)
+    assert s["kcal"] == pytest.approx(sum(b["kcal"] for b in s["by_bout"]))
+    line = en.describe(s)
+    assert line.startswith(f"{s['kcal']:.0f} kcal (95 % range ") and line.endswith("W/kg at 70 kg")
+    assert f"{s['mets']:.1f} MET" in line and len(line) <= 80

@@ -265,3 +265,21 @@ def energy_by_bout(table: Any, mass_kg: float, fallback_grade_pct: float | None 
         out.append({"bout": int(b), "duration_s": e.duration_s, "kcal": e.kcal, "kcal_low": e.kcal_low,
                     "kcal_high": e.kcal_high, "mets": e.mets, "w_per_kg": e.w_per_kg})
     return out
+
+
+def energy_summary(table: Any, mass_kg: float, grade_pct: float | None = None) -> dict[str, Any]:
+    """The ``energy`` entry of a session summary (JSON-ready): :meth:`EnergyEstimate.to_dict` of the whole
+    session plus ``by_bout`` (:func:`energy_by_bout`). ``grade_pct``: the session grade (%), used for bouts
+    without a stride grade."""
+    out = energy_of_strides(table, mass_kg, grade_pct).to_dict()
+    out["by_bout"] = energy_by_bout(table, mass_kg, grade_pct)
+    return out
+
+
+def describe(energy: dict[str, Any] | EnergyEstimate) -> str:
+    """One line for people (at most 80 characters below 1,000 kcal), in the units every
+    command shows: ``14 kcal (95 % range 9-19, 11 above rest), 4.1 MET, 5.0 W/kg at 70 kg``. Label it as
+    an estimate where it is shown (e.g. a row "energy (estimate)")."""
+    e = energy.to_dict() if isinstance(energy, EnergyEstimate) else energy
+    return (f"{e['kcal']:.0f} kcal (95 % range {e['kcal_low']:.0f}-{e['kcal_high']:.0f}, {e['kcal_net']:.0f} "
+            f"above rest), {e['mets']:.1f} MET, {e['w_per_kg']:.1f} W/kg at {e['mass_kg']:g} kg")

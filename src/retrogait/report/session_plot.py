@@ -226,14 +226,15 @@ def _path(ax: Any, result: AnalysisResult) -> None:
         ax.text(0.5, 0.5, "no path", ha="center", va="center", transform=ax.transAxes)
         return
     styles = {"left": "-", "right": "--"}
+    first = next(iter(paths))
     for f, p in paths.items():
-        ax.plot(p[:, 1], p[:, 2], styles.get(f, ":"), color="0.35", lw=1.0, label=f"{f} foot")
+        label = f"{f} foot" + ("" if f == first else f" (aligned to {first})")
+        ax.plot(p[:, 1], p[:, 2], styles.get(f, ":"), color="0.35", lw=1.0, label=label)
         ax.plot(p[:1, 1], p[:1, 2], marker=MARKERS.get(f, "s"), color="k", ms=7, ls="")
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
-    note = ", right aligned to left" if len(paths) > 1 else ""
-    ax.set_title(f"path from above (marker = start{note})")
+    ax.set_title("path from above (marker: start)")
     ax.legend(loc="best", fontsize=7)
 
 
