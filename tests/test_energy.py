@@ -134,3 +134,5 @@ def test_summary_entry_and_line_for_people():
     line = en.describe(s)
     assert line.startswith(f"{s['kcal']:.0f} kcal (95 % range ") and line.endswith("W/kg at 70 kg")
     assert f"{s['mets']:.1f} MET" in line and len(line) <= 80
+    assert en.describe_short(s) == f"{s['kcal']:.0f} kcal ({s['kcal_low']:.0f}-{s['kcal_high']:.0f}), " \
+        f"{s['mets']:.1f} MET, {s['w_per_kg']:.1f} W/kg"

@@ -276,6 +276,12 @@ def energy_summary(table: Any, mass_kg: float, grade_pct: float | None = None) -
     return out
 
 
+def describe_short(energy: dict[str, Any] | EnergyEstimate) -> str:
+    """A table cell: ``14 kcal (9-19), 4.1 MET, 5.0 W/kg`` (the 95 % range in brackets)."""
+    e = energy.to_dict() if isinstance(energy, EnergyEstimate) else energy
+    return f"{e['kcal']:.0f} kcal ({e['kcal_low']:.0f}-{e['kcal_high']:.0f}), {e['mets']:.1f} MET, {e['w_per_kg']:.1f} W/kg"
+
+
 def describe(energy: dict[str, Any] | EnergyEstimate) -> str:
     """One line for people (at most 80 characters below 1,000 kcal), in the units every
     command shows: ``14 kcal (95 % range 9-19, 11 above rest), 4.1 MET, 5.0 W/kg at 70 kg``. Label it as
