@@ -115,3 +115,45 @@ def test_stages_run_alone_on_a_simulated_walk():
     # each stance lies on the ground: after the stride's initial contact, before the next toe-off
     t_ic, t_tc = sim.truth.strides.t_ic, sim.truth.strides.t_tc
     assert np.all(s.t[st.starts[1:]] >= t_ic) and np.all(s.t[st.stops[1:-1] - 1] <= t_tc[1:])
+
+
+def test_peaks_are_those_of_scipy_find_peaks():
+    """The analysis finds swing peaks without importing scipy.signal; same rule, same peaks."""
+    from scipy.signal import find_peaks as scipy_find_peaks
+
+    from retrogait.analysis.peaks import find_peaks
+
+    rng = np.random.default_rng(0)
+    for trial in range(400):
+        x = np.round(rng.standard_normal(int(rng.integers(0, 150))) * 3) / 2  # plateaus and ties
+        height = float(rng.normal()) if trial % 2 else None
+        distance = float(rng.uniform(1, 20)) if trial % 3 else None
+        np.testing.assert_array_equal(find_peaks(x, height, distance),
+                                      scipy_find_peaks(x, height=height, distance=distance)[0])
+
+
+def test_window_filters_are_those_of_scipy_ndimage():
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+    from retrogait.analysis.filters import PIECE, moving_mean, running_max, running_min
+
+    rng = np.random.default_rng(1)
+    for trial in range(60):
+        n = int(rng.integers(1, 2 * PIECE + 7 if trial % 20 == 0 else 400))
+        size = int(rng.integers(0, 60)) * 2 + 1
+        x = rng.standard_normal(n) * 3 + 5
+        np.testing.assert_array_equal(running_max(x, size), maximum_filter1d(x, size, mode="nearest"))
+        np.testing.assert_array_equal(running_min(x > 5, size), minimum_filter1d(x > 5, size, mode="nearest"))
+        np.testing.assert_array_equal(running_min(x, size), minimum_filter1d(x, size, mode="nearest"))
+        # a cumulative sum per piece instead of a running sum: equal to ~1e-11 relative
+        np.testing.assert_allclose(moving_mean(x, size), uniform_filter1d(x, size, mode="nearest"), rtol=1e-10)
+
+
+def test_analyze_imports_no_scipy():
+    """scipy's import costs more than analysing a 3-minute recording; the analysis does without it."""
+    code = ("import sys, contextlib, io\nfrom retrogait.cli import main\n"
+            f"with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['analyze', {str(SAMPLE)!r}])\n"
+            "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

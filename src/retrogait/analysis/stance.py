@@ -28,11 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
-from scipy.signal import find_peaks
-
-from retrogait.analysis.settings import DEFAULT, StanceSettings
+from retrogait.analysis.filters import moving_mean, running_max, running_min
+from retrogait.analysis.peaks import find_peaks
 from retrogait.analysis.ranges import range_first, range_index, range_sums
+from retrogait.analysis.settings import DEFAULT, StanceSettings
 from retrogait.io.recording import GRAVITY
 
 
@@ -43,7 +42,7 @@ def _odd(n: float) -> int:
 
 def gyro_energy(gyr_norm: np.ndarray, rate: float, s: StanceSettings = DEFAULT.stance) -> np.ndarray:
     """Gyro norm smoothed over ``energy_window`` (rad/s): low at mid-stance."""
-    return uniform_filter1d(gyr_norm, _odd(s.energy_window * rate), mode="nearest")
+    return moving_mean(gyr_norm, _odd(s.energy_window * rate))
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,11 +73,11 @@ def zero_velocity(
     :func:`cycle_stances` finds the quiet stretch of every gait cycle whose foot never came to rest.
     """
     w = _odd(s.window * rate)
-    still = maximum_filter1d(gyr_norm, w, mode="nearest") < s.gyr_threshold
-    still &= maximum_filter1d(np.abs(acc_norm - GRAVITY), w, mode="nearest") < s.acc_threshold
+    still = running_max(gyr_norm, w) < s.gyr_threshold
+    still &= running_max(np.abs(acc_norm - GRAVITY), w) < s.acc_threshold
     # close short motion blips inside a stance (binary closing with min/max filters)
     c = _odd(s.close_gap * rate)
-    still = minimum_filter1d(maximum_filter1d(still, c, mode="nearest"), c, mode="nearest")
+    still = running_min(running_max(still, c), c)
 
     # drop stance runs too short to be a stance
     starts, stops = runs(still)
@@ -110,8 +109,8 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
     big = _odd(s.cycle_window * rate)
     if energy is None:  # the gyro energy (gyro_energy), when the caller has not got it already
         energy = gyro_energy(gyr_norm, rate, s)
-    peaks, _ = find_peaks(energy, height=s.swing_min, distance=max(1, int(s.swing_spacing * rate)))
-    peaks = peaks[energy[peaks] >= 0.5 * maximum_filter1d(energy, big, mode="nearest")[peaks]]
+    peaks = find_peaks(energy, height=s.swing_min, distance=max(1, int(s.swing_spacing * rate)))
+    peaks = peaks[energy[peaks] >= 0.5 * running_max(energy, big)[peaks]]
     if peaks.size < 2:
         return np.zeros(n, dtype=bool)
     score = _motion_score(gyr_norm, acc_norm, _odd(s.cycle_smooth * rate), big)
@@ -144,12 +143,12 @@ def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) 
     """Per sample, the larger of the gyro norm and of ``| |f| - g |`` (both averaged over ``w``
     samples), each against its own highest value within ``big`` samples (in place: a few arrays the
     size of the recording at a time)."""
-    score = uniform_filter1d(gyr_norm, w, mode="nearest")
-    top = maximum_filter1d(score, big, mode="nearest")
+    score = moving_mean(gyr_norm, w)
+    top = running_max(score, big)
     score /= np.maximum(top, 1e-9, out=top)
     dev = np.abs(acc_norm - GRAVITY)
-    dev = uniform_filter1d(dev, w, mode="nearest", output=dev)
-    top = maximum_filter1d(dev, big, mode="nearest", output=top)
+    dev = moving_mean(dev, w)
+    top = running_max(dev, big, out=top)
     dev /= np.maximum(top, 1e-9, out=top)
     del top
     return np.maximum(score, dev, out=score)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from retrogait.analysis.bridging import FilledSamples
 from retrogait.analysis.frames import FootSignals
@@ -55,11 +54,13 @@ def range_mean(sig: FootSignals, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sig.to_foot(sums / (b - a)[:, None]) - sig.acc_bias
 
 
-def level_rotation(up: np.ndarray) -> Rotation:
-    """Rotations foot -> world with zero yaw that map each measured ``up`` (specific force) onto +z."""
+def level_rotation(up: np.ndarray) -> np.ndarray:
+    """Rotations foot -> world with zero yaw that map each measured ``up`` (specific force) onto +z,
+    as unit quaternions (x, y, z, w): pitch about y after roll about x (intrinsic Z-Y-X, yaw 0)."""
     roll = np.arctan2(up[:, 1], up[:, 2])
     pitch = np.arctan2(-up[:, 0], np.hypot(up[:, 1], up[:, 2]))
-    return Rotation.from_euler("ZYX", np.column_stack([np.zeros_like(roll), pitch, roll]))
+    cp, sp, cr, sr = np.cos(0.5 * pitch), np.sin(0.5 * pitch), np.cos(0.5 * roll), np.sin(0.5 * roll)
+    return np.column_stack([cp * sr, sp * cr, -sp * sr, cp * cr])
 
 
 def foot_pitch(up: np.ndarray) -> np.ndarray:
@@ -113,12 +114,11 @@ def integrate(
     inc[:-1] = 0.5 * (g_foot[:-1] + g_foot[1:]) * np.diff(t[idx])[:, None]
     inc[-1] = 0.0  # a segment's last sample has no increment (the next sample is another segment's)
     del g_foot
-    qs = _orientations(level_rotation(up0).as_quat(), inc, grp, first, lens)
+    qs = _orientations(level_rotation(up0), inc, grp, first, lens)
     del inc
-    quat = qs[first + lens - 1]
-    r_end = Rotation.from_quat(quat)
+    q_end = qs[first + lens - 1]
     if bridged is not None:
-        qs, r_end = _close_tilt_over_gaps(qs, r_end, up1, bridged.rotation[idx], grp, first, lens)
+        qs, q_end = _close_tilt_over_gaps(qs, q_end, up1, bridged.rotation[idx], grp, first, lens)
     acc_i = sig.acc_at(idx)
     aw = _rotate(qs, acc_i)
     xyz = _z_row(qs)  # z components of the foot's x and y axes (sin pitch, sin roll)
@@ -143,7 +143,8 @@ def integrate(
     pos = _cumtrapz(vel, tt, first)
     # heading carried to the next segment: the end orientation with only its tilt corrected by the
     # gravity seen at the end stance (smallest rotation), so tilt errors do not leak into the heading
-    x_end = (Rotation.from_rotvec(_align_to_z(r_end.apply(up1))) * r_end).apply(np.array([1.0, 0.0, 0.0]))
+    q_head = _premul_rotvec(q_end, _align_to_z(_rotate(q_end, up1)))
+    x_end = _rotate(q_head, np.tile([1.0, 0.0, 0.0], (q_head.shape[0], 1)))
     return Trajectory(
         idx=idx,
         grp=grp,
@@ -195,8 +196,8 @@ def _orientations(q0: np.ndarray, inc: np.ndarray, grp: np.ndarray, first: np.nd
     return q[:, step_major].T
 
 
-def _close_tilt_over_gaps(qs: np.ndarray, r_end: Rotation, up1: np.ndarray, rotation: np.ndarray,
-                          grp: np.ndarray, first: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, Rotation]:
+def _close_tilt_over_gaps(qs: np.ndarray, q_end: np.ndarray, up1: np.ndarray, rotation: np.ndarray,
+                          grp: np.ndarray, first: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Put the rotation a bridged gap lost back where it was lost.
 
     Over a gap the gyro is interpolated, so the rotation of those samples is uncertain, while the end
@@ -214,11 +215,11 @@ def _close_tilt_over_gaps(qs: np.ndarray, r_end: Rotation, up1: np.ndarray, rota
     total = inside[first + lens - 1]
     has = total > 0
     if not has.any():
-        return qs, r_end
-    err = _align_to_z(r_end.apply(up1)) * has[:, None]
+        return qs, q_end
+    err = _align_to_z(_rotate(q_end, up1)) * has[:, None]
     frac = inside / np.where(has, total, 1.0)[grp]
     qs = _premul_rotvec(qs, err[grp] * frac[:, None])
-    return qs, Rotation.from_rotvec(err) * r_end
+    return qs, _premul_rotvec(q_end, err)
 
 
 def drift_weight(acc: np.ndarray, tt: np.ndarray, g: np.ndarray, first: np.ndarray,

@@ -124,12 +124,19 @@ def asymmetry(table: Any, synced: bool) -> dict[str, Any]:
     return out
 
 
+def _median_rank_bounds(n: int, q: float = 0.025) -> tuple[int, int]:
+    """The binomial(n, 1/2) quantiles that bound the rank of the median of ``n`` values at ``q`` and
+    ``1 - q`` (as ``scipy.stats.binom.ppf(q)`` and ``.isf(q)``; numpy only, the analysis imports no scipy)."""
+    lg = np.array([math.lgamma(i + 1.0) for i in range(n + 1)])
+    cdf = np.cumsum(np.exp(lg[n] - lg - lg[::-1] - n * math.log(2.0)))
+    return int(np.searchsorted(cdf, q)), int(np.argmax(1.0 - cdf <= q))
+
+
 def incline(table: Any) -> dict[str, Any]:
     """The session's incline (median grade of steady forward/backward strides, %) with a
     distribution-free 95% confidence interval of that median (order statistics). The interval is
     statistical only: a mounting whose level reference is off by a degrees shifts every stride by
     about 1.75 * a %-points, which no interval from the strides can show."""
-    from scipy import stats
 
     g = table.grade_pct[table.steady & np.isfinite(table.grade_pct)]
     if g.size == 0:
@@ -138,8 +145,7 @@ def incline(table: Any) -> dict[str, Any]:
         return {"grade_pct": None, "ci95_low_pct": None, "ci95_high_pct": None, "strides": 0}
     g = np.sort(g)
     n = g.size
-    lo_k = int(stats.binom.ppf(0.025, n, 0.5))
-    hi_k = int(stats.binom.isf(0.025, n, 0.5))
+    lo_k, hi_k = _median_rank_bounds(n)
     lo, hi = g[max(lo_k - 1, 0)], g[min(hi_k, n - 1)]
     return {"grade_pct": float(np.median(g)), "ci95_low_pct": float(lo), "ci95_high_pct": float(hi), "strides": n}
 

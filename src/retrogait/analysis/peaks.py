@@ -1,0 +1,52 @@
+"""Peaks of a signal (what :func:`scipy.signal.find_peaks` does with ``height`` and ``distance``),
+without importing :mod:`scipy.signal`: that import (with :mod:`scipy.stats`) costs more than the
+whole analysis of a short recording. Same rules, same result."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def local_maxima(x: np.ndarray) -> np.ndarray:
+    """Indices of the local maxima of ``x``: a sample (or the middle of a flat run, rounded down)
+    higher than its neighbours on both sides; never the first or last sample."""
+    n = x.shape[0]
+    if n < 3:
+        return np.zeros(0, dtype=np.intp)
+    change = np.flatnonzero(x[1:] != x[:-1]) + 1
+    start = np.concatenate([[0], change])  # runs of equal values
+    end = np.concatenate([change - 1, [n - 1]])
+    v = x[start]
+    k = np.arange(1, start.shape[0] - 1)
+    peak = k[(v[k - 1] < v[k]) & (v[k + 1] < v[k])]
+    return ((start[peak] + end[peak]) // 2).astype(np.intp)
+
+
+def find_peaks(x: np.ndarray, height: float | None = None, distance: float | None = None) -> np.ndarray:
+    """Indices of the peaks of ``x`` at least ``height`` high and at least ``distance`` samples apart.
+
+    Of peaks closer than ``distance``, the higher is kept (the higher ones are placed first, each
+    removing its lower neighbours within ``distance``). The loop runs over the peaks, not the samples.
+    """
+    peaks = local_maxima(x)
+    if height is not None:
+        peaks = peaks[x[peaks] >= height]
+    if distance is None or peaks.shape[0] < 2:
+        return peaks
+    d = math.ceil(distance)
+    keep = np.ones(peaks.shape[0], dtype=bool)
+    pos = peaks.tolist()
+    for j in np.argsort(x[peaks]).tolist()[::-1]:  # highest first (ties: as scipy orders them)
+        if not keep[j]:
+            continue
+        k = j - 1
+        while k >= 0 and pos[j] - pos[k] < d:
+            keep[k] = False
+            k -= 1
+        k = j + 1
+        while k < len(pos) and pos[k] - pos[j] < d:
+            keep[k] = False
+            k += 1
+    return peaks[keep]
