@@ -15,7 +15,10 @@ so the errors are the IMU's (events, mid-stance instants, stride vectors) plus, 
 inference of the other foot (who led, who closed; the body between two of the recorded foot's
 mid-stances).
 
-Also: a standing-only and a forward-only recording must say "no backward trial found".
+Also: a standing-only and a forward-only recording must say "no backward trial found"; and timed
+walks (``--timed N`` sessions, default 12): a 10-m walk forward then backward (forward 0.6-1.6 m/s,
+backward 0.3-1.0 m/s, each about 0.5 m past the line, same random set-up), gait speed over the middle
+6 m and the time over 10 m.
 
 Run: python3 benchmarks/validate_walk_tests.py [--sessions 25] [--seed 0]
 """
@@ -32,25 +35,27 @@ from scipy.spatial.transform import Rotation
 
 import retrogait
 from retrogait.analysis.calibration import calibrate_stream
-from retrogait.clinical import three_m_backward_walk
+from retrogait.clinical import three_m_backward_walk, timed_walk
 from retrogait.simulator import Person, Scenario, SensorSpec, Stand, Walk, simulate
-from retrogait.simulator.walk_tests import simulate_walk_test, three_m_bwt_segments
+from retrogait.simulator.walk_tests import simulate_walk_test, strides_for, three_m_bwt_segments
 
 TOL_S = 0.15
 
 
-def session(i: int, seed: int) -> list[dict]:
+def _setup(i: int, seed: int):
     rng = np.random.default_rng(seed * 1000 + i)
     mount = Rotation.random(random_state=int(rng.integers(1 << 31))).as_matrix()
     rate = float(rng.uniform(100.0, 200.0))
     feet = (("left",), ("left", "right"), ("right",), ("left", "right"))[i % 4]
-    speeds = rng.uniform(0.2, 1.2, size=2)
-    segs = [Stand(4.0), Walk("forward", n_strides=12), Stand(3.0)]
-    for v in speeds:
-        segs += three_m_bwt_segments(1, float(v))
+    return rng, mount, rate, feet
+
+
+def _simulate_calibrated(segs: list, rng, mount, rate, feet, seed: int):
+    """Simulate with a calibration part first; analyze with the mounting learned from it."""
+    segs = [Stand(4.0), Walk("forward", n_strides=12), Stand(3.0), *segs]
     sc = Scenario(segments=segs, sensor=SensorSpec(rate=rate, mount=mount, store_mount=False),
                   person=Person(variability_scale=float(rng.uniform(0.5, 2.0))), feet=feet, name="3mbwt")
-    sim = simulate_walk_test(sc, seed=seed * 1000 + i)
+    sim = simulate_walk_test(sc, seed=seed)
     rec, truth = sim.recording, sim.truth
     calib_end = float(truth.strides.t_end[truth.strides.bout == 0].max()) + 1.5
     streams = []
@@ -58,7 +63,16 @@ def session(i: int, seed: int) -> list[dict]:
         n_cal = int(np.searchsorted(s.t, calib_end))
         streams.append(replace(s, mount=calibrate_stream(s.slice(0, n_cal), "calibration part").mount))
     rec.streams = streams
-    res = retrogait.analyze(rec)
+    return retrogait.analyze(rec), truth
+
+
+def session(i: int, seed: int) -> list[dict]:
+    rng, mount, rate, feet = _setup(i, seed)
+    speeds = rng.uniform(0.2, 1.2, size=2)
+    segs = []
+    for v in speeds:
+        segs += three_m_bwt_segments(1, float(v))
+    res, truth = _simulate_calibrated(segs, rng, mount, rate, feet, seed * 1000 + i)
     test = three_m_backward_walk(res.strides)
     true_trials = [t for t in truth.info["walk_test"]["trials"] if t["direction"] == "backward"]
     rows = []
@@ -80,6 +94,26 @@ def session(i: int, seed: int) -> list[dict]:
     return rows
 
 
+def timed_session(i: int, seed: int) -> list[dict]:
+    rng, mount, rate, feet = _setup(500 + i, seed)
+    v_fw, v_bw = float(rng.uniform(0.6, 1.6)), float(rng.uniform(0.3, 1.0))
+    segs = [Stand(5.0), Walk("forward", n_strides=strides_for(10.5, "forward", v_fw), speed=v_fw), Stand(5.0),
+            Walk("backward", n_strides=strides_for(10.5, "backward", v_bw), speed=v_bw), Stand(5.0)]
+    res, truth = _simulate_calibrated(segs, rng, mount, rate, feet, seed * 1000 + 500 + i)
+    rows = []
+    for direction, v in (("forward", v_fw), ("backward", v_bw)):
+        tt = [t for t in truth.info["walk_test"]["trials"] if t["direction"] == direction][-1]  # not the calibration
+        found = [t for t in timed_walk(res.strides, distance=10.0, direction=direction).trials
+                 if abs(t.t_onset - tt["onset_s"]) < 1.0]
+        row = {"feet": len(feet), "direction": direction, "speed": v, "found": len(found),
+               "true_speed": 6.0 / (tt["times_s"]["8"] - tt["times_s"]["2"]), "true_time": tt["times_s"]["10"]}
+        if len(found) == 1 and found[0].scored:
+            row.update(est_speed=found[0].extra["middle_speed_m_s"], time=found[0].time_s,
+                       steps_ok=found[0].steps == tt["steps"])
+        rows.append(row)
+    return rows
+
+
 def negatives(seed: int) -> list[str]:
     out = []
     for name, segs in (("standing only", [Stand(30.0)]),
@@ -98,6 +132,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=25)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--timed", type=int, default=12, help="timed-walk sessions (0: none)")
     args = ap.parse_args()
     t0 = time.time()
     rows = [r for i in range(args.sessions) for r in session(i, args.seed)]
@@ -137,6 +172,19 @@ def main() -> int:
               f"time {r['time']:.2f} vs {r['true_time']:.2f} s, steps {r['steps']} vs {r['true_steps']}")
     for line in negatives(args.seed):
         print(line)
+    if args.timed:
+        rows = [r for i in range(args.timed) for r in timed_session(i, args.seed)]
+        ok = [r for r in rows if "est_speed" in r]
+        print(f"10-m walks: {len(ok)} of {len(rows)} scored (one found per walk: "
+              f"{sum(r['found'] == 1 for r in rows)})")
+        for direction in ("forward", "backward"):
+            sel = [r for r in ok if r["direction"] == direction]
+            rel = np.array([r["est_speed"] / r["true_speed"] - 1.0 for r in sel])
+            terr = np.array([r["time"] - r["true_time"] for r in sel])
+            print(f"  {direction}: middle-6-m speed error median {np.median(np.abs(rel)):.2%}, worst "
+                  f"{np.abs(rel).max():.2%}, bias {rel.mean():+.2%}; 10-m time |err| median "
+                  f"{np.median(np.abs(terr)):.3f} s, worst {np.abs(terr).max():.3f} s; steps exact "
+                  f"{np.mean([r['steps_ok'] for r in sel]):.0%}")
     return 0
 
 
