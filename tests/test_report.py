@@ -208,3 +208,8 @@ def test_dollar_in_a_title_does_not_break_the_plot(tmp_path):
     assert plain_text("a $5 walk") == r"a \$5 walk"
     save_session_plot(_analyze("backward_treadmill_5pct.rgt"), tmp_path / "p.png", title="$HOME/x_$1.rgt")
     assert (tmp_path / "p.png").stat().st_size > 10_000
+    from retrogait.report.session_plot import session_figure
+
+    fig = session_figure(_analyze("backward_treadmill_5pct.rgt"), r"C:\walks\P$1^$.rgt")
+    assert fig._suptitle.get_text().startswith(r"C:\walks\P\$1^\$.rgt (treadmill")   # backslashes kept as written
+    fig.savefig(tmp_path / "q.png")

@@ -60,8 +60,10 @@ def _label(direction: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """``text`` safe for matplotlib: a ``$`` would start mathtext (and can crash the drawing)."""
-    return str(text).replace("\\", "\\\\").replace("$", r"\$")
+    """``text`` safe for matplotlib, drawn as written (:func:`retrogait.report.trend.mpl_literal`)."""
+    from retrogait.report.trend import mpl_literal
+
+    return mpl_literal(text)
 
 
 def on_treadmill(result: AnalysisResult) -> bool:
