@@ -94,6 +94,16 @@ def test_one_foot_that_led_and_did_not_close():
     assert trial.lead_foot == "right"
 
 
+def test_one_odd_stride_inside_a_walk_does_not_split_the_trial():
+    cols = _strides("left", np.arange(6.0), [0.4, 0.8, 0.8, 0.8, 0.8, 0.8])
+    cols["direction"][2] = "sideways_left"  # one stride misread inside the walk
+    test = three_m_backward_walk(SimpleNamespace(**cols), distance=3.0)
+    assert len(test.trials) == 1 and test.trials[0].scored and test.trials[0].steps == 2 * 6 - 1 + 0 + 1
+    cols["direction"][3] = "sideways_left"  # two strides: a real change of direction
+    test = three_m_backward_walk(SimpleNamespace(**cols), distance=3.0)
+    assert len(test.trials) == 2 and not any(t.scored for t in test.trials)
+
+
 def test_cut_off_sentences_name_source_and_population():
     lines = interpret("3mbwt", 4.9)
     assert len(lines) == len(cutoffs_for("3mbwt")) >= 4

@@ -6,7 +6,8 @@ command's business.
 
 **Trials.** The strides of all feet, in time order, form *movement groups*: a standstill of at least
 ``rest_s`` seconds (no foot in swing) separates two groups. Inside a group, consecutive strides of one
-walking direction form a *run*. A trial of a test is a run in the test's direction; it *started from
+walking direction form a *run* (a single stride of another direction between two runs of the same
+direction belongs to that walk). A trial of a test is a run in the test's direction; it *started from
 standing* when it is the first run of its group. A run that follows other walking (for example, the
 person walked forward, then backward without stopping) is reported but not scored: its onset is not a
 start from standing.
@@ -119,10 +120,21 @@ def movement_groups(cols: dict[str, np.ndarray], rest_s: float = DEFAULT_REST_S)
 
 
 def direction_runs(cols: dict[str, np.ndarray], group: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Consecutive strides of one direction within a group: ``(direction, indices)`` in time order."""
+    """Consecutive strides of one direction within a group: ``(direction, indices)`` in time order.
+
+    A single stride of another direction between two runs of the same direction belongs to that
+    walk (one stride cannot be a walk of its own; a turn or a change of direction takes more)."""
     d = cols["direction"][group]
     cuts = np.flatnonzero(d[1:] != d[:-1]) + 1
-    return [(str(cols["direction"][part[0]]), part) for part in np.split(group, cuts)]
+    runs = [(str(cols["direction"][part[0]]), part) for part in np.split(group, cuts)]
+    i = 1
+    while i + 1 < len(runs):
+        if runs[i][1].size == 1 and runs[i - 1][0] == runs[i + 1][0] != runs[i][0]:
+            merged = np.concatenate([runs[i - 1][1], runs[i][1], runs[i + 1][1]])
+            runs[i - 1:i + 2] = [(runs[i - 1][0], merged)]
+        else:
+            i += 1
+    return runs
 
 
 # ----------------------------------------------------------------------------------- one run

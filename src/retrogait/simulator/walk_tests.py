@@ -104,7 +104,7 @@ def _timed_walk(duration: float, speed: float | None, grade: float | None):
 PRESET_ENTRIES: dict[str, tuple] = {
     "3mbwt": (_three_m_bwt, 3 * TRIAL_SECONDS,
               ("3-m backward walk test: trials from standing past the 3-m line, walking back between "
-               "(truth: onset, 3-m time, steps)")),
+               "(truth: onset, 3-m time, steps); --duration sets the number of trials (22 s each)")),
     "timed-walk": (_timed_walk, 20.0,
                    ("10-m walk forward then backward (truth: times and speeds); --duration lengthens "
                     "both walks (timed tests)")),
