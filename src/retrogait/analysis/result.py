@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -118,9 +119,18 @@ class StrideTable:
         return cols
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One JSON-ready dict per stride."""
+        """One JSON-ready dict per stride (plain Python values; NaN and infinity as None; floats rounded
+        to 1e-6 of their SI unit: a microsecond, a micrometre, a microradian, far below any sensor's
+        resolution, and a quarter of the text and time of 17 significant digits)."""
         cols = self.columns()
-        return [{k: _py(v[i]) for k, v in cols.items()} for i in range(len(self))]
+        lists = []
+        for v in cols.values():
+            values = (np.round(v, 6) if v.dtype.kind == "f" else v).tolist()  # whole columns: numpy converts in C
+            if v.dtype.kind == "f" and not np.isfinite(v).all():
+                values = [x if math.isfinite(x) else None for x in values]
+            lists.append(values)
+        keys = list(cols)
+        return [dict(zip(keys, row)) for row in zip(*lists)]
 
     def to_csv(self, path: str | Path) -> None:
         """Write the table as CSV (one header row, SI units, angles in rad)."""

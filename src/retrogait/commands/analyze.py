@@ -311,7 +311,7 @@ def register(app: typer.Typer) -> None:
 
             save_session_plot(result, plot, title=f"retrogait: {file.name}")
         if as_json:
-            typer.echo(json.dumps(result.to_dict(), indent=1, allow_nan=False, default=_json_default))
+            typer.echo(dump_json(result.to_dict()))
         else:
             print_summary(result)
             if strides is not None:
@@ -433,6 +433,16 @@ def _apply(path: Path, cals: dict[str, Any]) -> str:
         rec.streams[i] = replace(s, mount=cal.mount)
     write_recording(path, rec)
     return str(path)
+
+
+def dump_json(data: Any) -> str:
+    """``--json`` output: indented for a person at a terminal, compact (one line, C encoder: a 24-hour
+    file's 60,000 strides in well under a second) when piped or redirected for a program."""
+    import sys
+
+    if sys.stdout.isatty():
+        return json.dumps(data, indent=1, allow_nan=False, default=_json_default)
+    return json.dumps(data, separators=(",", ":"), allow_nan=False, default=_json_default)
 
 
 def _json_default(obj: Any) -> Any:
