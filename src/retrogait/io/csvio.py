@@ -505,12 +505,13 @@ def _foot_from_name(path: Path) -> str:
 def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit, rate: float | None = None) -> Recording:
     meta: dict[str, Any] = {}
     meta_line: dict[str, int] = {}
+    warnings: list[str] = []
     k = 0
     while k < len(lines) and lines[k].startswith("#"):
         m = re.match(r"^# (header|events) (.*)$", lines[k])
         if m:
             try:
-                meta[m.group(1)] = schema.loads(m.group(2))
+                meta[m.group(1)] = schema.loads(m.group(2), warnings, f"{path.name}: line {k + 1}: {m.group(1)}")
             except schema.JSONProblem as exc:
                 raise InputFileError(f"{path.name}: line {k + 1}: the {m.group(1)} comment is {exc}") from None
             meta_line[m.group(1)] = k + 1
@@ -518,7 +519,6 @@ def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit, rate: floa
     raw_header = meta.get("header")
     if not isinstance(raw_header, dict) or not isinstance(raw_header.get("streams"), list):
         raise InputFileError(f"{path.name}: line 1: retrogait CSV without a '# header {{...}}' line")
-    warnings: list[str] = []
     where = f"{path.name}: line {meta_line['header']}: header"
     try:
         header = schema.clean_header(raw_header, where, warnings)

@@ -519,7 +519,9 @@ class _Buffer:
                 pass
 
 
-def _parse_preamble(path: Path, data) -> tuple[int, dict[str, Any], int]:
+def _parse_preamble(path: Path, data, notes: list[str] | None = None) -> tuple[int, dict[str, Any], int]:
+    """Check magic, version, header length and checksum; parse the header JSON (fatal problems raise
+    InputFileError naming the byte; NaN / Infinity taken as null are noted in ``notes``)."""
     size = len(data)
     if size == 0:
         raise _fail(path, 0, "empty file (0 bytes): not a retrogait recording")
@@ -546,7 +548,7 @@ def _parse_preamble(path: Path, data) -> tuple[int, dict[str, Any], int]:
         raise _fail(path, PREAMBLE.size, f"header checksum mismatch (expected crc 0x{hcrc:08x}, "
                     f"computed 0x{zlib.crc32(body):08x}): the header is corrupt")
     try:
-        header = schema.loads(body)
+        header = schema.loads(body, notes, f"{path.name}: byte {PREAMBLE.size}: header")
     except schema.JSONProblem as exc:
         raise _fail(path, PREAMBLE.size, f"header is not usable JSON: {exc}") from None
     if not isinstance(header, dict) or not isinstance(header.get("streams"), list):
@@ -604,7 +606,7 @@ def _walk(path: Path, data, start: int, stream_flags: list[int | None], report: 
         elif btype in (BLOCK_EVENT, BLOCK_HEADER_UPDATE):
             where = f"{path.name}: block {block} at byte {pos}"
             try:
-                obj = schema.loads(bytes(mv[p0:end]))
+                obj = schema.loads(bytes(mv[p0:end]), warnings, where)
             except schema.JSONProblem as exc:
                 report.problems.append(BlockProblem(block, pos, f"JSON block is {exc}; skipped"))
                 obj = None
@@ -766,8 +768,8 @@ def read_report(path: str | os.PathLike, *, float_dtype=np.float64) -> tuple[Rec
     buffer = _Buffer(path)
     try:
         data = buffer.data
-        version, raw_header, start = _parse_preamble(path, data)
         warnings: list[str] = []
+        version, raw_header, start = _parse_preamble(path, data, warnings)
         header = schema.clean_header(raw_header, f"{path.name}: byte {PREAMBLE.size}: header", warnings)
         report = FileReport(path=str(path), size=buffer.size, format_version=version, header=header)
         stream_flags: list[int | None] = [_flags_of(sh) for sh in header["streams"]]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -47,21 +48,26 @@ class JSONProblem(ValueError):
     """JSON text that cannot be used at all (not UTF-8, not JSON, nested too deeply); one line."""
 
 
-def _non_finite(_: str) -> None:
-    return None
-
-
-def _finite_float(text: str) -> float | None:
-    value = float(text)
-    return value if math.isfinite(value) else None
-
-
-def loads(raw: bytes | str) -> Any:
+def loads(raw: bytes | str, notes: list[str] | None = None, where: str = "") -> Any:
     """Parse JSON: NaN / Infinity / out-of-range numbers become None, nesting is bounded.
 
     Raises :class:`JSONProblem` (one line) for bytes that are not UTF-8, text that is not JSON, or
-    nesting deeper than :data:`MAX_DEPTH`.
+    nesting deeper than :data:`MAX_DEPTH`. With ``notes``, one note (prefixed ``where``) says how many
+    NaN / Infinity values were taken as null.
     """
+    replaced = [0]
+
+    def constant(_: str) -> None:
+        replaced[0] += 1
+        return None
+
+    def number(text: str) -> float | None:
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        replaced[0] += 1
+        return None
+
     try:
         text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray, memoryview)) else raw
     except UnicodeDecodeError as exc:
@@ -70,11 +76,14 @@ def loads(raw: bytes | str) -> Any:
     if depth > MAX_DEPTH:
         raise JSONProblem(f"JSON nested {depth} levels deep (at most {MAX_DEPTH} allowed)")
     try:
-        return json.loads(text, parse_constant=_non_finite, parse_float=_finite_float)
+        obj = json.loads(text, parse_constant=constant, parse_float=number)
     except json.JSONDecodeError as exc:
         raise JSONProblem(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
     except (RecursionError, ValueError) as exc:  # pragma: no cover - depth is checked above
         raise JSONProblem(f"not usable JSON ({type(exc).__name__})") from None
+    if replaced[0] and notes is not None:
+        notes.append(f"{where}: {replaced[0]} NaN or infinite number(s) taken as null")
+    return obj
 
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -150,9 +159,22 @@ def _text(value: Any, name: str, where: str, notes: list[str]) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        notes.append(f"{where}: {name!r} is a number ({_short(value)}); taken as the text {str(value)!r}")
         return str(value)
     notes.append(f"{where}: {name!r} is not a string ({_short(value)}); ignored")
     return None
+
+
+def _iso_time(value: str, where: str, notes: list[str]) -> str:
+    """``value`` when it is "" or an ISO 8601 time, else "" (unknown) with a note."""
+    if not value:
+        return value
+    try:
+        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        notes.append(f"{where}: start_time {_short(value)} is not an ISO 8601 time; taken as unknown")
+        return ""
+    return value
 
 
 def clean_stream(sh: Any, index: int, where: str, notes: list[str], *, update: bool = False) -> dict[str, Any]:
@@ -227,6 +249,8 @@ def clean_header(header: Any, where: str, notes: list[str]) -> dict[str, Any]:
         if key in header and header[key] is not None:
             value = _text(header[key], key, where, notes)
             out[key] = "" if value is None else value
+            if key == "start_time":
+                out[key] = _iso_time(out[key], where, notes)
         else:
             out[key] = ""
     out["tags"] = clean_tags(header.get("tags"), where, notes)
