@@ -47,6 +47,10 @@ MARKERS = {"left": "o", "right": "^"}
 #: Sessions longer than this (s) or with more strides than this are summarised per minute over time.
 AGGREGATE_ABOVE_S = 20 * 60.0
 AGGREGATE_ABOVE_STRIDES = 1500
+#: The stride-length and cadence axes span at least this much (cm, steps/min): a 2 cm wobble is not
+#: drawn across the whole panel.
+MIN_SPAN_CM = 20.0
+MIN_SPAN_CADENCE = 10.0
 #: At most this many strides per foot are drawn in the foot-placement panel (evenly spread in time).
 MAX_POINTS_PER_FOOT = 600
 
@@ -276,6 +280,14 @@ def _shade_bouts(ax: Any, result: AnalysisResult, scale: float) -> None:
                        color="0.93", zorder=0)
 
 
+def _min_span(ax: Any, span: float) -> None:
+    """Widen the y axis to at least ``span`` (around its centre) so that noise is not magnified."""
+    lo, hi = ax.get_ylim()
+    if hi - lo < span:
+        mid = (lo + hi) / 2
+        ax.set_ylim(mid - span / 2, mid + span / 2)
+
+
 def session_figure(result: AnalysisResult, title: str = "") -> Figure:
     """The session figure (see the module docstring)."""
     st = result.strides
@@ -305,9 +317,13 @@ def session_figure(result: AnalysisResult, title: str = "") -> Figure:
     for ax in (ax_len, ax_cad):
         _shade_bouts(ax, result, scale)
         ax.set_xlabel(f"time ({unit})")
-    ax_len.axhline(0.0, color="0.4", lw=0.8)
+    shown = display_length_cm(result)
+    if np.nanmin(shown, initial=0.0) < 0 < np.nanmax(shown, initial=0.0):
+        ax_len.axhline(0.0, color="0.4", lw=0.8)  # both signs: the zero line separates the directions
     ax_len.set_ylabel("stride length (cm), backward < 0")
     ax_cad.set_ylabel("cadence (steps/min)")
+    _min_span(ax_len, MIN_SPAN_CM)
+    _min_span(ax_cad, MIN_SPAN_CADENCE)
     how = (f"median and quartiles per {bin_s / 60:.0f} min" if aggregate else "each stride")
     ax_len.set_title(f"stride length ({how})")
     ax_cad.set_title(f"cadence ({how})")
