@@ -155,6 +155,10 @@ def test_remove_asks_or_needs_yes(db, run_cli):
     assert 3 not in [s["id"] for s in json.loads(out)] and len(json.loads(out)) == 16
     code, _, err = run_cli("remove", "3", "--yes", "--db", db)
     assert code == 2 and "no session with id 3" in err
+    code, out, err = run_cli("remove", "5", "--yes", "--json", "--db", db)
+    assert code == 0 and "session 5: anna" in err
+    got = json.loads(out)
+    assert got["deleted"] == [5] and got["sessions"][0]["subject"] == "anna"
 
 
 def test_remove_asks_on_a_terminal(db):

@@ -277,6 +277,8 @@ def remove(
                                     show_default=False),
     yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking."),
     db: Optional[Path] = _db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Print what was deleted as JSON (the listing goes to "
+                                                       "standard error)."),
 ) -> None:
     """Delete stored sessions (their metrics, note and tags) from the history. The recordings are not
     touched; 'retrogait add FILE' stores a session again.
@@ -298,15 +300,21 @@ def remove(
         for i in wanted:
             s = found[i]
             typer.echo(f"session {i}: {s.subject}, {s.start_time.replace('T', ' ')[:16]} UTC, "
-                       f"{s.condition or '?'}, {s.n_strides} strides, {Path(s.path).name}")
+                       f"{s.condition or '?'}, {s.n_strides} strides, {Path(s.path).name}", err=as_json)
         if not yes:
             if not sys.stdin.isatty():
                 raise UsageProblem("not deleting without confirmation: add --yes")
-            if not typer.confirm(f"Delete {len(wanted)} session(s) from the history?", default=False):
-                typer.echo("nothing deleted")
+            if not typer.confirm(f"Delete {len(wanted)} session(s) from the history?", default=False,
+                                 err=as_json):
+                typer.echo(json.dumps({"deleted": []}) if as_json else "nothing deleted")
                 return
         n = store.remove_sessions(conn, wanted)
-        typer.echo(f"deleted {n} session(s)")
+        if as_json:
+            typer.echo(json.dumps({"deleted": wanted, "sessions": [
+                {"id": i, "subject": found[i].subject, "start_time": found[i].start_time, "path": found[i].path}
+                for i in wanted]}, indent=1))
+        else:
+            typer.echo(f"deleted {n} session(s)")
     finally:
         conn.close()
 
