@@ -42,7 +42,7 @@ def _feed(dec, data: bytes, cuts: list[int]):
         out += dec.feed(data[i:i + step])
         i += step
         k += 1
-    return out
+    return out + dec.flush()
 
 
 def _rows(acc, gyr, t):

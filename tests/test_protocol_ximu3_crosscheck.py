@@ -34,7 +34,8 @@ def test_same_bytes_same_samples_as_the_vendor_library(tmp_path):
         time.sleep(0.05)
     conn.close()
     theirs = np.array(got, dtype=np.float64)
-    ours_acc, ours_gyr, ours_t = concat_batches(xp.XIMU3Decoder().feed(b"\n" + data))
+    dec = xp.XIMU3Decoder()
+    ours_acc, ours_gyr, ours_t = concat_batches(dec.feed(b"\n" + data) + dec.flush())
     assert len(theirs) == len(ours_t) == 600
     np.testing.assert_allclose(ours_t, theirs[:, 0] * 1e-6, atol=1e-9)
     np.testing.assert_allclose(ours_gyr, np.radians(theirs[:, 1:4]), rtol=1e-6, atol=1e-9)

@@ -26,7 +26,7 @@ def _decode(dec, data, step):
     out = []
     for i in range(0, len(data), step):
         out += dec.feed(data[i:i + step])
-    return out
+    return out + dec.flush()  # the stream ended: samples held for a verdict on their time
 
 
 # -- framing -------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_text_presets_and_labels():
     dec = make_decoder("text", PRESETS["arduino-lsm6ds3"])
     data = (b"LSM6DS3 found!\r\nAccelerometer sample rate = 104 Hz\r\n0.01\t-0.02\t1.00\t10.5\t0\t-90\r\n"
             b"0.5,0.5\r\n1.0 2.0 3.0 4.0 5.0 6.0.0\r\n")
-    acc, gyr, t = concat_batches(dec.feed(b"\n" + data))
+    acc, gyr, t = concat_batches(dec.feed(b"\n" + data) + dec.flush())
     assert t is None
     np.testing.assert_allclose(acc, [[0.01 * GRAVITY, -0.02 * GRAVITY, GRAVITY]])
     np.testing.assert_allclose(gyr, [np.radians([10.5, 0, -90])])
@@ -162,7 +162,7 @@ def test_text_gaps_from_time_column_and_micros_wrap():
     enc = text.encode(acc, gyr, 100.0, t0=2 ** 32 * 1e-6 - 0.2)  # micros() wraps after 20 samples
     lines = enc.frames[:10] + enc.frames[13:]  # 3 lines lost
     dec = text.TextDecoder()
-    out = dec.feed(b"\n" + b"".join(lines))
+    out = dec.feed(b"\n" + b"".join(lines)) + dec.flush()
     a, _, t = concat_batches(out)
     assert len(a) == 37
     assert dec.stats.gaps == 1 and dec.stats.dropped == 3
@@ -183,7 +183,7 @@ def test_ximu3_manual_test_vector():
     """x-IMU3 user manual: t = 1 s, az = 1 g."""
     vec = bytes.fromhex("C9 40 42 0F 00 00 00 00 00") + bytes(20) + bytes.fromhex("00 00 80 3F 0A")
     dec = ximu3.XIMU3Decoder()
-    acc, gyr, t = concat_batches(dec.feed(b"\n" + vec))
+    acc, gyr, t = concat_batches(dec.feed(b"\n" + vec) + dec.flush())
     np.testing.assert_allclose(t, [1.0])
     np.testing.assert_allclose(acc, [[0, 0, GRAVITY]])
     np.testing.assert_allclose(gyr, [[0, 0, 0]])
@@ -213,7 +213,8 @@ def test_ximu3_stuffed_timestamp():
     """A timestamp holding 0x0A and 0xDB bytes must be escaped and come back exact."""
     enc = ximu3.encode(np.zeros((1, 3)), np.zeros((1, 3)), 1.0, t0_us=0x0ADB0A)
     assert enc.data.count(b"\n") == 1
-    _, _, t = concat_batches(ximu3.XIMU3Decoder().feed(b"\n" + enc.data))
+    dec = ximu3.XIMU3Decoder()
+    _, _, t = concat_batches(dec.feed(b"\n" + enc.data) + dec.flush())
     assert t[0] == 0x0ADB0A * 1e-6
 
 

@@ -278,16 +278,16 @@ class SessionClock:
     def _gap_event(self, t_end: float, missing: int | None, cause: str) -> None:
         if self.last_t is None:
             return
-        self.gap_events += 1
         span = float(t_end) - self.last_t
-        self.gap_time += span
         if missing is not None:
             estimate = missing
             self.missing_counted += missing
         else:
-            rate = self.device_rate or self.rate or self.measured_rate
+            rate = self.device_rate or self.rate or self.measured_rate  # (measured before this gap)
             estimate = max(int(round(span * rate)) - 1, 0) if rate else 0
             self.missing_estimated += estimate
+        self.gap_events += 1
+        self.gap_time += span
         self.events.append({"kind": "gap", "t": self.last_t, "t_end": float(t_end), "stream": self.stream,
                             "missing_samples": missing, "missing_estimate": estimate, "cause": cause})
 

@@ -191,6 +191,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]] = []
         self._flipped: list[np.ndarray] = []  # session indices of the samples in flipped frames
+        self._dropped: list[np.ndarray] = []  # ... and in frames the drop fault lost
         self._k_base = 0  # source index of the current boot's first sample
         # the device clock since boot, piecewise at constant rate: segment start (wall, sample, us)
         self._seg_wall: float | None = 0.0
@@ -257,6 +258,11 @@ class Emulator:
     def flipped(self) -> np.ndarray:
         """Session indices of the samples sent in a frame with a flipped bit (not in :meth:`sent`)."""
         parts = list(self._flipped)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=int)
+
+    def dropped(self) -> np.ndarray:
+        """Session indices of the samples in frames the ``drop`` fault lost."""
+        parts = list(self._dropped)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=int)
 
     # -- the device loop -----------------------------------------------------------------------
@@ -359,6 +365,8 @@ class Emulator:
                 st.frames_dropped += 1
                 st.samples_dropped += b - a
                 keep[a:b] = False
+                if self.keep_log:
+                    self._dropped.append(glob[a:b])
                 continue
             if f.flip and self.rng.random() < f.flip:
                 fr = self._flip(fr)

@@ -84,6 +84,7 @@ class Decoder:
         self._last_t: float | None = None
         self._dt: float | None = None
         self._dt_seen: list[np.ndarray] = []
+        self._dt_guess: float | None = None  # the interval from the first few, until _dt is known
         self._buf = b""
         self._synced = False  # a terminator was seen: the next piece starts at a frame boundary
         self.acc_limit = ACC_RANGE_G * GRAVITY * RANGE_MARGIN
@@ -111,11 +112,13 @@ class Decoder:
         acc, gyr, t = self._held
         self._held = None
         out: list[SampleBatch] = []
-        d = float(t[0] - self._last_t) if self._last_t is not None else None
-        if d is None or self._dt is None or 0.5 * self._dt <= d <= 1.5 * self._dt:
+        dt = self._dt or self._dt_guess
+        if self._last_t is None or dt is None:  # the first few samples of a stream: nothing to judge by
+            self._split_on_time_gaps(out, acc, gyr, t, vet=False)
+        elif 0.5 * dt <= t[0] - self._last_t <= 1.5 * dt:
             self._split_on_time_gaps(out, acc, gyr, t, vet=False)
         else:
-            self.stats.implausible += 1
+            self.stats.implausible += t.shape[0]
         return out
 
     def cmd_start(self) -> bytes | None:
@@ -204,7 +207,7 @@ class Decoder:
 
     def _learn_dt(self, d: np.ndarray) -> float | None:
         """The device's sample interval: the median of the first (at least 8) positive intervals; until
-        then the median of those seen so far (None before 2)."""
+        then the median of those seen so far (None before 3: one of two may span a gap)."""
         if self._dt is not None:
             return self._dt
         self._dt_seen.append(d[d > 0])
@@ -213,7 +216,8 @@ class Decoder:
             self._dt = float(np.median(seen))
             self._dt_seen = []
             return self._dt
-        return float(np.median(seen)) if seen.size >= 2 else None
+        self._dt_guess = float(np.median(seen)) if seen.size >= 3 else None
+        return self._dt_guess
 
     def _vet_times(self, acc: np.ndarray, gyr: np.ndarray,
                    t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -226,32 +230,50 @@ class Decoder:
         are two intervals apart (one sample between them: its values passed their own checks), else
         dropped (its place becomes a gap). A real gap (the next sample follows it regularly) or a
         device restart (the next sample follows it, both before the previous one) is kept. The last
-        sample of a feed, when irregular, waits for the next feed (or :meth:`flush`).
+        sample of a feed, when irregular, waits for the next feed (or :meth:`flush`); so do the first
+        samples of a stream until three intervals tell the sample interval (the first sample is judged
+        by the two after it).
         """
+        held = 0
         if self._held is not None:
             ha, hg, ht = self._held
             self._held = None
+            held = ht.shape[0]
             acc, gyr, t = np.vstack([ha, acc]), np.vstack([hg, gyr]), np.concatenate([ht, t])
         n = t.shape[0]
         prev = self._last_t
-        d = np.diff(t) if prev is None else np.diff(np.concatenate([[prev], t]))
-        dt = self._learn_dt(d)
-        if dt is None or n == 0:
-            return acc, gyr, t
         if prev is None:
+            d = np.diff(t)
+            dt = self._learn_dt(d[max(held - 1, 0):])
+        else:
+            d = np.diff(np.concatenate([[prev], t]))
+            dt = self._learn_dt(d[held:])
+        if n == 0:
+            return acc, gyr, t
+        if dt is None:  # too few samples yet to tell the interval: wait
+            self._held = (acc.copy(), gyr.copy(), t.copy())
+            return acc[:0], gyr[:0], t[:0]
+        keep = np.ones(n, dtype=bool)
+        if prev is None:
+            if n < 3:
+                self._held = (acc.copy(), gyr.copy(), t.copy())
+                return acc[:0], gyr[:0], t[:0]
+            if not 0.5 * dt <= d[0] <= 1.5 * dt and 0.5 * dt <= d[1] <= 1.5 * dt:
+                keep[0] = False  # the first sample is out of line with the two after it
+                self.stats.implausible += 1
             d = np.concatenate([[dt], d])
         irregular = np.flatnonzero((d < 0.5 * dt) | (d > 1.5 * dt))
-        if irregular.size == 0:
+        irregular = irregular[irregular > 0] if prev is None else irregular
+        if irregular.size == 0 and keep.all():
             return acc, gyr, t
         t = t.copy()
-        keep = np.ones(n, dtype=bool)
         hold_from = n
         for i in irregular.tolist():
             j = i - 1
             while j >= 0 and not keep[j]:
                 j -= 1
             pt = t[j] if j >= 0 else prev
-            if pt is None:  # the first sample ever: nothing before it to compare with
+            if pt is None:
                 continue
             d1 = t[i] - pt
             if 0.5 * dt <= d1 <= 1.5 * dt:
@@ -295,8 +317,9 @@ class Decoder:
         gap_of: dict[int, int] = {}
         reset_at: set[int] = set()
         offset = 0 if prev is None else 1  # index in d of the diff *into* t[i] is i - 1 + offset
-        if self._dt is not None:
-            jumps = np.flatnonzero((d > 1.5 * self._dt) | (d <= 0))
+        dt = self._dt or self._dt_guess
+        if dt is not None:
+            jumps = np.flatnonzero((d > 1.5 * dt) | (d <= 0))
             for j in jumps:
                 i = int(j) + 1 - offset  # sample index in t that starts a new batch
                 if i <= 0 and prev is None:
@@ -307,7 +330,7 @@ class Decoder:
                     reset_at.add(i)
                     gap_of[i] = -1
                 else:
-                    gap_of[i] = max(int(round(d[j] / self._dt)) - 1, 1)
+                    gap_of[i] = max(int(round(d[j] / dt)) - 1, 1)
                     self.stats.dropped += gap_of[i]
                 self.stats.gaps += 1
         bounds = [0] + sorted(set(cut_idx)) + [t.shape[0]]
