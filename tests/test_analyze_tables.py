@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from retrogait.analysis import analyze
+from retrogait.io.loading import load_recording
 from retrogait.report.session_tables import fmt_duration
 
 from conftest import SAMPLE_DATA
@@ -37,13 +39,16 @@ def test_two_feet_per_direction_and_asymmetry(run_cli, narrow):
     # the two directions' cadences are told apart (not one mixed headline figure)
     assert rows["forward"]["cadence_steps_per_min"] > rows["backward"]["cadence_steps_per_min"] + 3
     for g in rows.values():
-        assert 50 < g["stance_pct"] < 80 and 800 < g["stride_time_ms"] < 1500 and g["stride_length_cm"] > 30
+        assert 50 < g["stance_pct"] < 80 and 0.8 < g["stride_time_s"] < 1.5 and g["stride_length_m"] > 0.3  # SI
     a = s["asymmetry"]["backward"]
     assert a["step_time_asymmetry_pct"] < 5 and a["step_length_asymmetry_pct"] < 5
-    assert abs(a["step_time_left_ms"] + a["step_time_right_ms"] - rows["backward"]["stride_time_ms"]) < 60
+    assert abs(a["step_time_left_s"] + a["step_time_right_s"] - rows["backward"]["stride_time_s"]) < 0.06
     inc = s["incline"]
     assert inc["ci95_low_pct"] <= inc["grade_pct"] <= inc["ci95_high_pct"]
     assert s["mounting"] == {"sources": {"left": "recording", "right": "recording"}, "default_used": False}
+    # one truth: the Python API's summary holds the same numbers as the command's --json
+    api = analyze(load_recording(path)).summary
+    assert api["by_direction_gait"] == s["by_direction_gait"] and api["asymmetry"] == s["asymmetry"]
 
 
 def test_default_mounting_warning_comes_before_the_tables(run_cli, narrow, monkeypatch, tmp_path):

@@ -224,9 +224,9 @@ def analyze(
     rank = np.argsort(np.argsort(table.t_start[first_idx]))
     table.bout = rank[inv].astype(np.int64)
     bouts = bouts_of(table)
-    summary = summarize(table, bouts, recording, two_feet_synced=_synced(recording))
-    summary["warnings"] = warnings
     mounts = {p_.table.foot[0] if len(p_.table) else s.foot: p_.mount for p_, s in zip(parts, recording.streams)}
+    summary = summarize(table, bouts, recording, two_feet_synced=_synced(recording), mounts=mounts)
+    summary["warnings"] = warnings
     paths = {s.foot if s.foot != "unknown" else str(i): p_.path
              for i, (p_, s) in enumerate(zip(parts, recording.streams))}
     return AnalysisResult(strides=table, bouts=bouts, summary=summary, warnings=warnings, mounts=mounts,

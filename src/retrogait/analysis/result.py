@@ -6,11 +6,12 @@ import csv
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from retrogait.analysis.settings import AnalysisSettings
+from retrogait.analysis.summary_types import Bout, SessionSummary
 
 DIRECTIONS = ("forward", "backward", "sideways_left", "sideways_right", "in_place")
 
@@ -166,8 +167,8 @@ class AnalysisResult:
     """
 
     strides: StrideTable
-    bouts: list[dict[str, Any]] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
+    bouts: list[Bout] = field(default_factory=list)
+    summary: SessionSummary = field(default_factory=lambda: cast(SessionSummary, {}))
     warnings: list[str] = field(default_factory=list)
     mounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     paths: dict[str, np.ndarray] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""Walking bouts and the session summary (a JSON-ready dict)."""
+"""Walking bouts and the session summary (JSON-ready dicts, typed: :class:`SessionSummary`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import numpy as np
 from retrogait.analysis.gaitmode import GAITS, STRIKES
 from retrogait.analysis.incline import session_grade
 from retrogait.analysis.result import DIRECTIONS, StrideTable
+from retrogait.analysis.session_groups import asymmetry, groups, incline, mounting, step_times
+from retrogait.analysis.summary_types import Bout, DirectionSummary, SessionSummary
 from retrogait.io.recording import Recording
 
 
@@ -29,9 +31,9 @@ def _majority(directions: np.ndarray) -> str:
     return str(names[np.argmax(counts)]) if names.size else "none"
 
 
-def bouts_of(table: StrideTable) -> list[dict[str, Any]]:
+def bouts_of(table: StrideTable) -> list[Bout]:
     """One dict per bout: foot, start/end (s), strides, distance (m), mean speed (m/s), directions."""
-    out = []
+    out: list[Bout] = []
     for b in np.unique(table.bout):
         sel = table.bout == b
         t0, t1 = float(table.t_start[sel].min()), float(table.t_end[sel].max())
@@ -62,21 +64,6 @@ def _union_length(intervals: list[tuple[float, float]]) -> float:
             total += b - max(a, end)
             end = b
     return total
-
-
-def step_times(table: StrideTable) -> np.ndarray:
-    """Per stride: time from the other foot's last initial contact to this one's (NaN if none)."""
-    out = np.full(len(table), np.nan)
-    for foot, other in (("left", "right"), ("right", "left")):
-        mine, theirs = table.foot == foot, np.sort(table.t_ic[table.foot == other])
-        if not mine.any() or theirs.size == 0:
-            continue
-        ic = table.t_ic[mine]
-        j = np.searchsorted(theirs, ic) - 1
-        dt = np.where(j >= 0, ic - theirs[np.clip(j, 0, None)], np.nan)
-        dt[dt > 0.75 * np.nanmedian(table.stride_time)] = np.nan
-        out[mine] = dt
-    return out
 
 
 def _median(x: np.ndarray) -> float | None:
@@ -111,9 +98,12 @@ def by_gait(table: StrideTable) -> dict[str, Any]:
 
 
 def summarize(
-    table: StrideTable, bouts: list[dict[str, Any]], recording: Recording, two_feet_synced: bool
-) -> dict[str, Any]:
-    """The session summary: walking time, strides/steps/distance by direction, cadence, speed, grade."""
+    table: StrideTable, bouts: list[Bout], recording: Recording, two_feet_synced: bool,
+    mounts: dict[str, dict[str, Any]] | None = None,
+) -> SessionSummary:
+    """The session summary: walking time, strides/steps/distance by direction, cadence, speed, grade;
+    per direction and gait the core numbers, two-feet asymmetry, the incline with its uncertainty and
+    where each foot's mounting came from (``mounts``: per foot ``{"matrix", "source"}``)."""
     feet = sorted(set(table.foot.tolist()))
     n_feet = len([f for f in feet if f in ("left", "right")]) or 1
     # walking time: union of bouts over feet
@@ -155,7 +145,7 @@ def summarize(
     dist = float(table.stride_length.sum()) / n_feet
     speed_mean, speed_sd = _stats(table.speed[steady] if steady.any() else table.speed)
     back = by_dir.get("backward", {})
-    summary: dict[str, Any] = {
+    summary: SessionSummary = {
         "source": recording.source,
         "start_time": recording.start_time,
         "subject": recording.subject,
@@ -178,8 +168,13 @@ def summarize(
         "backward_fraction": (back.get("strides", 0) / len(table)) if len(table) else 0.0,
         "grade_pct": grade,
         "by_direction": by_dir,
+        "by_gait": by_gait(table),
+        "by_direction_gait": groups(table),
+        "asymmetry": asymmetry(table, two_feet_synced),
+        "incline": incline(table),
+        "mounting": mounting(mounts or {}),
+        "warnings": [],
     }
-    summary["by_gait"] = by_gait(table)
     belt = recording.tags.get("belt_speed_m_s")
     if isinstance(belt, (int, float)) and belt > 0 and speed_mean:
         # on a treadmill the belt-frame speed should equal the belt speed: a free accuracy check

@@ -21,7 +21,8 @@ LEAD_COLUMNS = ("recording_id", "file", "subject", "start_time", "condition", "f
 TAIL_COLUMNS = ("mount_source", "n_warnings", "warnings", "tags", "file_sha256", "file_bytes",
                 "samples", "retrogait_version", "settings_id", "analysis_settings")
 #: Summary entries given their own column (not repeated as ``session_*``).
-META_KEYS = {"source", "start_time", "subject", "tags", "feet", "warnings", "by_direction"}
+META_KEYS = {"source", "start_time", "subject", "tags", "feet", "warnings", "by_direction", "by_gait",
+             "by_direction_gait", "asymmetry", "incline", "mounting"}
 
 
 def plain(v: Any) -> Any:
@@ -67,6 +68,9 @@ def session_rows(result: Any, metrics: Any, meta: dict[str, Any]) -> list[dict[s
         "foot": "+".join(s.get("feet") or []),
     }
     session = {f"session_{k}": plain(v) for k, v in s.items() if k not in META_KEYS}
+    inc = s.get("incline") or {}
+    session["session_grade_ci95_low_pct"] = plain(inc.get("ci95_low_pct"))
+    session["session_grade_ci95_high_pct"] = plain(inc.get("ci95_high_pct"))
     tail = {
         "mount_source": mounts, "n_warnings": len(warnings), "warnings": " | ".join(warnings),
         "tags": plain(tags), "file_sha256": meta["file_sha256"], "file_bytes": meta["file_bytes"],

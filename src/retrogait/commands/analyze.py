@@ -73,15 +73,13 @@ def _mean_sd(m: Any, sd: Any, unit: str, digits: int = 2) -> str:
 
 
 def _ms(x: Any) -> Any:
+    """Seconds (SI, as in the summary) to the displayed milliseconds."""
     return None if x is None else 1000.0 * x
 
 
-def add_session_extras(result: Any) -> None:
-    """Add the per-direction/gait table, asymmetry, incline uncertainty and mounting to the summary."""
-    from retrogait.report.session_tables import extras
-
-    synced = result.summary.get("cadence_note") == "from both feet"
-    result.summary.update(extras(result, synced))
+def _cm(x: Any) -> Any:
+    """Metres (SI, as in the summary) to the displayed centimetres."""
+    return None if x is None else 100.0 * x
 
 
 def _cell(x: Any, digits: int = 1) -> str:
@@ -98,8 +96,6 @@ def print_summary(result: Any) -> None:
     from retrogait.report.session_tables import default_mount_warning, fmt_clock, fmt_duration
 
     s = result.summary
-    if "by_direction_gait" not in s:
-        add_session_extras(result)
     con = Console(highlight=False)
     warn = default_mount_warning(s["mounting"])
     for w in ([warn] if warn else []) + list(result.warnings):
@@ -135,10 +131,10 @@ def print_summary(result: Any) -> None:
     for col in cols:
         t.add_column(col, justify="left" if col in ("direction", "gait") else "right", no_wrap=True)
     for g in s["by_direction_gait"]:
-        sd = g["stride_length_sd_cm"]
+        sd = _cm(g["stride_length_sd_m"])
         t.add_row(g["direction"].replace("sideways_", "side "), g["gait"], str(g["strides"]),
-                  _cell(g["cadence_steps_per_min"]), _cell(g["stride_time_ms"], 0), _cell(g["stance_pct"]),
-                  _cell(g["stride_length_cm"], 0) + ("" if sd is None else f" ± {sd:.0f}"),
+                  _cell(g["cadence_steps_per_min"]), _cell(_ms(g["stride_time_s"]), 0), _cell(g["stance_pct"]),
+                  _cell(_cm(g["stride_length_m"]), 0) + ("" if sd is None else f" ± {sd:.0f}"),
                   _cell(g["speed_m_s"], 2), fmt_duration(g["time_s"]))
     con.print(t)
     con.print("cadence steps/min, stride ms (medians); stance % of stride; length cm (mean ± SD); "
@@ -149,9 +145,9 @@ def print_summary(result: Any) -> None:
         for col in ("direction", "steps", "step L ms", "step R ms", "asym %", "len L cm", "len R cm", "asym %"):
             a.add_column(col, justify="left" if col == "direction" else "right", no_wrap=True)
         for d, v in s["asymmetry"].items():
-            a.add_row(d, str(v["steps"]), _cell(v["step_time_left_ms"], 0), _cell(v["step_time_right_ms"], 0),
-                      _cell(v["step_time_asymmetry_pct"]), _cell(v["step_length_left_cm"]),
-                      _cell(v["step_length_right_cm"]), _cell(v["step_length_asymmetry_pct"]))
+            a.add_row(d, str(v["steps"]), _cell(_ms(v["step_time_left_s"]), 0), _cell(_ms(v["step_time_right_s"]), 0),
+                      _cell(v["step_time_asymmetry_pct"]), _cell(_cm(v["step_length_left_m"])),
+                      _cell(_cm(v["step_length_right_m"])), _cell(v["step_length_asymmetry_pct"]))
         con.print(a)
         con.print("asym % = 100 x (larger / smaller - 1); step length = stride length x step time / stride time")
 
@@ -293,7 +289,6 @@ def register(app: typer.Typer) -> None:
         rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         long_file = sum(s.n for s in rec.streams) > 2_000_000 and not as_json
         result = run_analysis(rec, m, long_file, chosen)
-        add_session_extras(result)
         if strides is not None:
             from retrogait import __version__
             from retrogait.balance.catalog import json_ready
@@ -345,7 +340,6 @@ def register(app: typer.Typer) -> None:
         chosen = _read_settings(settings)
         rec = _load(file, preset, None, None, None, None)
         result = run_analysis(rec, m, False, chosen)
-        add_session_extras(result)
         comparison, note = _history_comparison(file, baseline, db)
         page = session_report_html(result, rec, file.name, comparison)
         try:

@@ -58,17 +58,20 @@ def _c(x: Any, d: int = 1) -> str:
     return "-" if x is None else f"{x:.{d}f}"
 
 
+def _scaled(x: Any, factor: float) -> Any:
+    """An SI value of the summary in display units (ms, cm); None stays None."""
+    return None if x is None else factor * x
+
+
 def session_report_html(result: Any, recording: Any, name: str, comparison: Any = None,
                         history_sessions: list | None = None) -> str:
     """The report page (see module doc). ``comparison``: this session (current) against the person's
     baseline, from :func:`retrogait.history.compare.compare` (None when it is not in the history)."""
     from retrogait.balance.metrics import session_metrics
     from retrogait.report.session_plot import session_figure
-    from retrogait.report.session_tables import default_mount_warning, extras, fmt_duration
+    from retrogait.report.session_tables import default_mount_warning, fmt_duration
 
     s = result.summary
-    if "by_direction_gait" not in s:
-        s.update(extras(result, s.get("cadence_note") == "from both feet"))
     tags = s.get("tags", {})
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>", CSP,
              f"<title>retrogait session report: {_e(name)}</title><style>{CSS}</style></head><body>",
@@ -99,9 +102,9 @@ def session_report_html(result: Any, recording: Any, name: str, comparison: Any 
         ["direction", "gait", "strides", "cadence (steps/min)", "stride time (ms)", "stance (%)",
          "stride length (cm)", "speed (m/s)", "time"],
         [[g["direction"].replace("_", " "), g["gait"], str(g["strides"]), _c(g["cadence_steps_per_min"]),
-          _c(g["stride_time_ms"], 0), _c(g["stance_pct"]),
-          _c(g["stride_length_cm"], 0) + ("" if g["stride_length_sd_cm"] is None
-                                          else f" ± {g['stride_length_sd_cm']:.0f}"),
+          _c(_scaled(g["stride_time_s"], 1000.0), 0), _c(g["stance_pct"]),
+          _c(_scaled(g["stride_length_m"], 100.0), 0) + ("" if g["stride_length_sd_m"] is None
+                                                         else f" ± {100.0 * g['stride_length_sd_m']:.0f}"),
           _c(g["speed_m_s"], 2), fmt_duration(g["time_s"])] for g in s["by_direction_gait"]]))
     parts.append("<p><small>Medians of steady strides (stride length: mean ± SD). On a treadmill, speed "
                  "and distance are relative to the belt.</small></p>")
@@ -109,8 +112,9 @@ def session_report_html(result: Any, recording: Any, name: str, comparison: Any 
         parts.append("<h2>Left and right</h2>")
         parts.append(_table(
             ["direction", "step time L / R (ms)", "asymmetry (%)", "step length L / R (cm)", "asymmetry (%)"],
-            [[d, f"{_c(v['step_time_left_ms'], 0)} / {_c(v['step_time_right_ms'], 0)}",
-              _c(v["step_time_asymmetry_pct"]), f"{_c(v['step_length_left_cm'])} / {_c(v['step_length_right_cm'])}",
+            [[d, f"{_c(_scaled(v['step_time_left_s'], 1000.0), 0)} / {_c(_scaled(v['step_time_right_s'], 1000.0), 0)}",
+              _c(v["step_time_asymmetry_pct"]),
+              f"{_c(_scaled(v['step_length_left_m'], 100.0))} / {_c(_scaled(v['step_length_right_m'], 100.0))}",
               _c(v["step_length_asymmetry_pct"])] for d, v in s["asymmetry"].items()]))
 
     from retrogait.history import display
