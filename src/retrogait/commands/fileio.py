@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -140,11 +142,29 @@ def _parse_tag(text: str) -> tuple[str, Any]:
     key, value = text.split("=", 1)
     try:
         parsed = json.loads(value)
-        if isinstance(parsed, (list, dict)):
-            parsed = value
+        if isinstance(parsed, (list, dict)) or (isinstance(parsed, float) and not math.isfinite(parsed)):
+            parsed = value  # tags are JSON scalars; NaN / Infinity stay text
     except json.JSONDecodeError:
         parsed = value
+    if not key.strip():
+        raise UsageProblem(f"--tag {text!r}: the key is empty; expected KEY=VALUE")
     return key.strip(), parsed
+
+
+def _check_rate(rate: float | None) -> None:
+    """--rate must be a finite number of Hz > 0."""
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise UsageProblem(f"--rate {rate}: expected a sample rate in Hz > 0")
+
+
+def _check_start_time(text: str | None) -> None:
+    """--start-time must be an ISO 8601 time (or empty for unknown)."""
+    if not text:
+        return
+    try:
+        datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageProblem(f"--start-time {text!r}: expected an ISO 8601 time such as 2026-01-31T09:30:00Z") from None
 
 
 PRESET_HELP = (
@@ -176,6 +196,7 @@ def register(app: typer.Typer) -> None:
           retrogait info walk.rgt --json
           retrogait info ../shared/data/xio_loop/short_walk.csv
         """
+        _check_rate(rate)
         rec, report = _open(file, preset, None, None, rate, None)
         summary = summarize(rec, report)
         if json_out:
@@ -232,6 +253,8 @@ def register(app: typer.Typer) -> None:
             raise UsageProblem(f"--preset {preset!r}: expected one of {', '.join(LOAD_PRESETS)}")
         if mount not in (None, "identity", "unknown"):
             raise UsageProblem(f"--mount {mount!r}: expected identity or unknown")
+        _check_rate(rate)
+        _check_start_time(start_time)
         out_suffix = dst.suffix.lower()
         if out_suffix not in (NATIVE_SUFFIX,) + CSV_SUFFIXES:
             raise UsageProblem(f"{dst}: unknown output type {dst.suffix or '(none)'!r}: use .rgt (native) or .csv")
