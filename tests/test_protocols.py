@@ -6,6 +6,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrogait.protocols import PRESETS, concat_batches, make_decoder
 from retrogait.protocols import retrogait_binary as rb
@@ -245,3 +247,106 @@ def test_sniff_says_nothing_for_noise():
     res = sniff(rng.integers(0, 256, 4000, dtype=np.uint8).tobytes())
     assert res.protocol is None
     assert "nothing recognisable" in res.reason
+
+
+# -- plausibility: values beyond the sensor range, timestamps out of line (issue 13) -----------------
+def _ximu3_with_bad_times(n: int, corrupt: dict[int, int], lost: tuple[int, ...] = (), rate: float = 200.0):
+    """x-IMU3 binary frames of ``n`` quiet samples; ``corrupt``: sample -> xor mask on its u64 timestamp
+    (a flipped bit); ``lost``: samples never sent."""
+    acc, gyr = _signals(n)
+    acc *= 0.3
+    enc = ximu3.encode(acc, gyr, rate)
+    frames = []
+    for i, f in enumerate(enc.frames):
+        if i in lost:
+            continue
+        if i in corrupt:
+            body = bytearray(ximu3.unstuff(f[:-1], ximu3.END))
+            t = int.from_bytes(body[1:9], "little") ^ corrupt[i]
+            body[1:9] = t.to_bytes(8, "little")
+            f = ximu3.stuff(bytes(body), ximu3.END) + b"\n"
+        frames.append(f)
+    return enc, frames
+
+
+@pytest.mark.parametrize("step", [1, 40, 1 << 20])
+def test_ximu3_flipped_timestamps_are_repaired_or_dropped_and_counted(step):
+    """A flipped timestamp bit far ahead or behind: put back between its neighbours when one interval
+    is missing from them, dropped (and its place a gap) when the next sample was lost too. The session
+    never jumps (issue 13: one flipped bit made a 30 s recording span 362 s)."""
+    enc, frames = _ximu3_with_bad_times(120, {30: 1 << 41, 60: 1 << 20, 0: 1 << 33, 91: 1 << 13},
+                                        lost=(92,))
+    dec = ximu3.XIMU3Decoder()
+    a, _, t = concat_batches(_decode(dec, b"\n" + b"".join(frames), step))
+    keep = np.setdiff1d(np.arange(120), [0, 91, 92])  # the first sample (judged by the two after it)
+    np.testing.assert_array_equal(a, enc.acc[keep])    # and 91 (its neighbours 3 intervals apart)
+    np.testing.assert_allclose(t, enc.t[keep], atol=1e-9)  # 30 and 60 put back exactly
+    assert dec.stats.implausible == 4 and dec.stats.repaired == 2
+    assert dec.stats.gaps == 1 and dec.stats.dropped == 2  # 91 and 92, one gap
+
+
+def test_values_beyond_the_sensor_range_are_dropped_and_their_place_is_a_gap():
+    acc, gyr = _signals(50)
+    acc *= 0.3
+    enc = text.encode(acc, gyr, 100.0)
+    lines = list(enc.frames)
+    f10 = lines[10].split(b",")
+    lines[10] = b",".join([f10[0], b"999.000000", *f10[2:]])  # ax of 999 m/s^2 (102 g)
+    lines[20] = lines[20].rsplit(b",", 1)[0] + b",70.0\r\n"  # gz of 70 rad/s (4000 deg/s)
+    dec = text.TextDecoder()
+    a, g, t = concat_batches(dec.feed(b"\n" + b"".join(lines)) + dec.flush())
+    keep = np.setdiff1d(np.arange(50), [10, 20])
+    np.testing.assert_array_equal(a, enc.acc[keep])
+    assert dec.stats.implausible == 2 and dec.stats.dropped == 2 and dec.stats.gaps == 2
+    # without a time column: the same, the gap is told by the batches
+    fmt = PRESETS["adafruit"]
+    enc = text.encode(acc, gyr, 100.0, fmt)
+    lines = list(enc.frames)
+    lines[7] = b"-9999" + lines[7].lstrip(b"-")  # leading digits: ax in the thousands of m/s^2
+    dec = text.TextDecoder(fmt)
+    out = dec.feed(b"\n" + b"".join(lines))
+    a, _, _ = concat_batches(out)
+    np.testing.assert_array_equal(a, enc.acc[np.setdiff1d(np.arange(50), [7])])
+    assert [b.gap_before for b in out] == [0, 1] and dec.stats.dropped == 1
+
+
+def test_text_micros_wrap_is_not_faked_by_a_corrupt_digit():
+    acc, gyr = _signals(40)
+    acc *= 0.3
+    enc = text.encode(acc, gyr, 100.0, t0=2 ** 32 * 1e-6 - 0.2)
+    lines = [(b"%d" % (int(ln.split(b",")[0]) % 2 ** 32)) + ln[ln.index(b","):] for ln in enc.frames]
+    assert int(lines[20].split(b",")[0]) < int(lines[19].split(b",")[0])  # micros() wraps after 20 samples
+    lines[30] = b"9" + lines[30]  # a digit more on the time: 9e9 us ahead (then "back" by > 2^31)
+    dec = text.TextDecoder()
+    a, _, t = concat_batches(dec.feed(b"\n" + b"".join(lines)) + dec.flush())
+    np.testing.assert_array_equal(a, enc.acc)  # sample 30 put back between its neighbours
+    np.testing.assert_allclose(np.diff(t), 0.01, atol=1e-6)
+    assert dec.stats.implausible == dec.stats.repaired == 1 and dec.stats.gaps == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), cuts=st.lists(st.integers(1, 80), min_size=1, max_size=6))
+def test_timestamp_verdicts_do_not_depend_on_how_the_bytes_arrive(seed, cuts):
+    """Also: every timestamp that comes out is the true one (put back exactly, or the sample dropped),
+    for up to two corrupt timestamps in a row and lost samples anywhere."""
+    rng = np.random.default_rng(seed)
+    at = np.sort(rng.choice(np.arange(1, 16), 4, replace=False)) * 5 + rng.integers(0, 2, 4)
+    corrupt = {int(i): 1 << int(b) for i, b in zip(at, rng.integers(12, 50, 4))}
+    lost = tuple(int(i) for i in rng.integers(0, 80, 3))
+    enc, frames = _ximu3_with_bad_times(80, corrupt, lost)
+    data = b"\n" + b"".join(frames)
+    whole = ximu3.XIMU3Decoder()
+    ref = whole.feed(data) + whole.flush()
+    dec = ximu3.XIMU3Decoder()
+    out, i, k = [], 0, 0
+    while i < len(data):
+        out += dec.feed(data[i:i + cuts[k % len(cuts)]])
+        i += cuts[k % len(cuts)]
+        k += 1
+    out += dec.flush()
+    for x, y in zip(concat_batches(ref), concat_batches(out)):
+        np.testing.assert_array_equal(x, y)
+    assert whole.stats == dec.stats
+    a, _, t = concat_batches(out)
+    truth = {tuple(r): ti for r, ti in zip(enc.acc, enc.t)}
+    np.testing.assert_allclose(t, [truth[tuple(r)] for r in a], rtol=0, atol=1e-9)  # (a midpoint)

@@ -229,8 +229,10 @@ class Decoder:
         them at least half an interval from each, it is corrupt: put back midway when the neighbours
         are two intervals apart (one sample between them: its values passed their own checks), else
         dropped (its place becomes a gap). A real gap (the next sample follows it regularly) or a
-        device restart (the next sample follows it, both before the previous one) is kept. The last
-        sample of a feed, when irregular, waits for the next feed (or :meth:`flush`); so do the first
+        device restart (the next sample follows it, both before the previous one) is kept. The "next
+        sample" is the first of the next three that its own successor follows regularly (two corrupt
+        timestamps in a row are judged alike). Samples whose verdict needs samples not yet received
+        wait for the next feed (or :meth:`flush`); so do the first
         samples of a stream until three intervals tell the sample interval (the first sample is judged
         by the two after it).
         """
@@ -278,14 +280,23 @@ class Decoder:
             d1 = t[i] - pt
             if 0.5 * dt <= d1 <= 1.5 * dt:
                 continue  # regular after all (the sample before it was dropped)
-            if i == n - 1:
-                hold_from = i
-                break
-            nt = t[i + 1]
+            # the reference after it: the next sample that its own successor follows regularly
+            # (looking up to 3 ahead: the next one may be corrupt too)
+            k = None
+            for c in range(i + 1, min(i + 4, n)):
+                if c + 1 < n and 0.5 * dt <= t[c + 1] - t[c] <= 1.5 * dt:
+                    k = c
+                    break
+            if k is None:
+                if i + 4 >= n:  # the samples that would tell have not arrived yet
+                    hold_from = i
+                    break
+                continue  # no reference within reach: nothing to judge by, keep it as it is
+            nt = t[k]
             d02 = nt - pt
-            if 0 < d02 <= MAX_PLAUSIBLE_GAP and not (d1 >= 0.5 * dt and nt - t[i] >= 0.5 * dt):
+            if 0 < d02 <= MAX_PLAUSIBLE_GAP and not (d1 >= 0.5 * dt and nt - t[i] >= 0.5 * dt * (k - i)):
                 self.stats.implausible += 1
-                if 1.5 * dt <= d02 <= 2.5 * dt:
+                if k == i + 1 and 1.5 * dt <= d02 <= 2.5 * dt:
                     t[i] = pt + 0.5 * d02
                     self.stats.repaired += 1
                 else:

@@ -174,7 +174,7 @@ class TextDecoder(Decoder):
             step = np.diff(np.concatenate([[prev], raw_t]))
             # a wrap: back by almost 2^32, i.e. on by a plausible interval modulo 2^32 (a corrupt digit
             # that sends the clock far back is no wrap: the timestamp check drops that sample)
-            wrapped = (step < -2.0 ** 31) & (step + 2.0 ** 32 <= MAX_PLAUSIBLE_GAP / self._t_f)
+            wrapped = (step < -2.0 ** 31) & (step + 2.0 ** 32 > 0) & (step + 2.0 ** 32 <= MAX_PLAUSIBLE_GAP / self._t_f)
             wraps = self._wraps + np.cumsum(wrapped)
             self._wraps = int(wraps[-1])
             self._last_raw_t = float(raw_t[-1])
