@@ -654,6 +654,8 @@ def read_csv(path: str | os.PathLike, *, preset: str | None = None, acc_unit: st
         for s in rec.streams:
             s.mount = np.eye(3) if s.mount is None else s.mount
     rec.source = str(path)
+    for s in rec.streams:
+        s.source = path.name
     if preset != "retrogait":
         rec.tags.setdefault("source_file", path.name)
     return rec

@@ -800,7 +800,7 @@ def read_report(path: str | os.PathLike, *, float_dtype=np.float64) -> tuple[Rec
         streams.append(Stream(
             t=c["t"], acc=c["acc"], gyr=c["gyr"], mag=c.get("mag"), t_host=c.get("t_host"),
             foot=sh["foot"], mount=None if mount is None else np.asarray(mount, float),
-            nominal_rate=sh["nominal_rate"], device=dict(sh["device"]),
+            nominal_rate=sh["nominal_rate"], device=dict(sh["device"]), source=path.name,
         ))
     rec = Recording(streams=streams, start_time=header["start_time"], subject=header["subject"],
                     tags=dict(header["tags"]), events=events, source=str(path), warnings=warnings)

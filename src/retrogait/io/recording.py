@@ -50,6 +50,7 @@ class Stream:
         mount: optional (3, 3) rotation matrix, ``v_foot = mount @ v_sensor``.
         nominal_rate: the rate the device was set to, Hz (``None`` when unknown).
         device: free description: ``model``, ``id``, ``firmware``, ``protocol`` ...
+        source: the file the samples were read from, for messages ("" when unknown); not stored.
     """
 
     t: np.ndarray
@@ -61,6 +62,7 @@ class Stream:
     mount: np.ndarray | None = None
     nominal_rate: float | None = None
     device: dict[str, Any] = field(default_factory=dict)
+    source: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.t = np.asarray(self.t, dtype=np.float64)
@@ -113,9 +115,10 @@ class Stream:
         is known."""
         rate = self.measured_rate or self.nominal_rate
         if not rate:
+            where = f"{self.source}: " if self.source else ""
             raise RateUnknownError(
-                f"sample rate unknown: the {self.foot} foot stream has {self.n} sample(s) without two distinct "
-                "increasing times and no nominal rate; a stride needs at least about 1 s of data")
+                f"{where}sample rate unknown: the {self.foot} foot stream has {self.n} sample(s) without two "
+                "distinct increasing times and no nominal rate; a stride needs at least about 1 s of data")
         return float(rate)
 
     def slice(self, start: int, stop: int) -> "Stream":
