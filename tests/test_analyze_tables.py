@@ -79,3 +79,19 @@ def test_durations_for_people():
     assert fmt_duration(37.84) == "37.8 s"
     assert fmt_duration(252) == "4 min 12 s"
     assert fmt_duration(23034.1) == "6 h 23 min"
+
+
+def test_energy_estimate_with_a_body_mass(run_cli, narrow):
+    """``--mass`` adds the energy estimate: the bundled backward session's truth (its true strides
+    through the same equations) is 14.4 kcal at 70 kg; the table stays within 80 columns."""
+    path = SAMPLE_DATA / "backward_treadmill_5pct.rgt"
+    code, out, err = run_cli("analyze", path, "--mass", "70")
+    assert code == 0, err
+    _check_narrow(out)
+    assert "energy (estimate)" in out and "MET" in out
+    code, out, _ = run_cli("analyze", path, "--mass", "70", "--json")
+    e = json.loads(out)["summary"]["energy"]
+    assert abs(e["kcal"] - 14.4) < 0.03 * 14.4 and e["kcal_low"] < e["kcal"] < e["kcal_high"]
+    assert e["mass_kg"] == 70
+    code, out, err = run_cli("analyze", path, "--mass", "0")
+    assert code == 2 and "--mass" in err and len(err.strip().splitlines()) == 1

@@ -77,3 +77,5 @@ class SessionSummary(TypedDict):
     belt_speed_m_s: NotRequired[float]
     """Treadmill sessions whose tags give the belt speed."""
     speed_to_belt_ratio: NotRequired[float]
+    energy: NotRequired[dict[str, Any]]
+    """With a body mass: :func:`retrogait.analysis.energy.energy_summary`."""

@@ -123,6 +123,11 @@ def print_summary(result: Any) -> None:
     mnt = s["mounting"]["sources"]
     head.add_row("sensor mounting", "; ".join(f"{f}: {src}" for f, src in mnt.items()))
     head.add_row("walking bouts", str(s["bouts"]))
+    energy = s.get("energy")
+    if energy:
+        from retrogait.analysis.energy import describe_short
+
+        head.add_row("energy (estimate)", describe_short(energy) + f" at {energy['mass_kg']:g} kg")
     con.print(head)
 
     t = Table(title="by direction and gait (steady strides)", box=box.SIMPLE_HEAD, pad_edge=False,
@@ -176,6 +181,8 @@ def print_summary(result: Any) -> None:
     con.print(b)
     more = f"; {len(result.bouts) - 30} more bouts in --json" if len(result.bouts) > 30 else ""
     con.print(f"start m:ss from the recording start; dist m; speed m/s{more}")
+    for note in (energy or {}).get("notes", []):
+        con.print(f"note: {note}")
 
 
 def _history_comparison(file: Path, baseline: Optional[str], db: Optional[Path]) -> tuple[Any, str]:
@@ -220,6 +227,18 @@ def run_analysis(rec: Any, mount: Any, show: bool, settings: Any = None) -> Any:
     with Progress(console=Console(stderr=True), transient=True) as prog:
         task = prog.add_task("analyzing", total=1.0)
         return analyze(rec, mount=mount, settings=settings, progress=lambda f: prog.update(task, completed=f))
+
+
+def add_energy(result: Any, mass: Optional[float]) -> None:
+    """With a body mass (``--mass``), the session's energy estimate as ``summary["energy"]``."""
+    if mass is None:
+        return
+    from retrogait.analysis.energy import energy_summary
+
+    try:
+        result.summary["energy"] = energy_summary(result.strides, mass, result.summary.get("grade_pct"))
+    except ValueError as exc:
+        raise UsageProblem(f"--mass {mass:g}: {exc}") from None
 
 
 def _read_settings(path: Optional[Path]) -> Any:
@@ -271,6 +290,9 @@ def register(app: typer.Typer) -> None:
             None, "--settings", dir_okay=False,
             help="Analysis thresholds from a TOML file (only the ones you change; see --print-settings). "
                  "The settings used are in --json and the --strides sidecar."),
+        mass: Optional[float] = typer.Option(
+            None, "--mass", help="Body mass (kg): adds an energy estimate (kcal, MET, W/kg with its 95 % "
+                                 "range; ACSM equations, backward walking x1.4; see docs/metrics.md)."),
         print_settings: bool = typer.Option(
             False, "--print-settings", is_eager=True, callback=_print_settings,
             help="Print every analysis setting as TOML, with its unit and the reason for its default, and exit."),
@@ -289,6 +311,7 @@ def register(app: typer.Typer) -> None:
         rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         long_file = sum(s.n for s in rec.streams) > 2_000_000 and not as_json
         result = run_analysis(rec, m, long_file, chosen)
+        add_energy(result, mass)
         if strides is not None:
             from retrogait import __version__
             from retrogait.balance.catalog import json_ready
@@ -326,6 +349,7 @@ def register(app: typer.Typer) -> None:
         db: Optional[Path] = typer.Option(None, "--db", help="History database (as for 'compare').", dir_okay=False),
         settings: Optional[Path] = typer.Option(
             None, "--settings", dir_okay=False, help="Analysis thresholds from a TOML file (as for 'analyze')."),
+        mass: Optional[float] = typer.Option(None, "--mass", help="Body mass (kg): adds the energy estimate."),
     ) -> None:
         """Write a self-contained one-page HTML report of a session (images embedded, no network):
         who / when / condition, warnings, direction split, session plot, per-direction tables, left/right
@@ -340,6 +364,7 @@ def register(app: typer.Typer) -> None:
         chosen = _read_settings(settings)
         rec = _load(file, preset, None, None, None, None)
         result = run_analysis(rec, m, False, chosen)
+        add_energy(result, mass)
         comparison, note = _history_comparison(file, baseline, db)
         page = session_report_html(result, rec, file.name, comparison)
         try:

@@ -86,6 +86,11 @@ def session_report_html(result: Any, recording: Any, name: str, comparison: Any 
         who.append(["incline estimate", f"{inc['grade_pct']:+.1f} % (95 % CI {inc['ci95_low_pct']:+.1f} to "
                                         f"{inc['ci95_high_pct']:+.1f}, statistical only)"])
     who.append(["sensor mounting", "; ".join(f"{f}: {src}" for f, src in s["mounting"]["sources"].items())])
+    if s.get("energy"):
+        from retrogait.analysis.energy import describe
+
+        who.append(["energy (estimate)", describe(s["energy"]) + " (ACSM walking/running equations, backward "
+                    "walking x1.4; about +-11 % forward, +-19 % backward, 1 SD)"])
     parts.append(_table(["", ""], who).replace("<tr><th></th><th></th></tr>", ""))
 
     warn = default_mount_warning(s["mounting"])
