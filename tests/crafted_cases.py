@@ -14,12 +14,22 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from retrogait.io.fileformat import (BLOCK_EVENT, BLOCK_HEADER_UPDATE, BLOCK_SAMPLES, FORMAT_VERSION, MAGIC,
-                                     NO_STREAM, PREAMBLE, SYNC, header_dict)
+from retrogait.io.fileformat import (
+    BLOCK_EVENT,
+    BLOCK_HEADER_UPDATE,
+    BLOCK_SAMPLES,
+    FORMAT_VERSION,
+    MAGIC,
+    NO_STREAM,
+    PREAMBLE,
+    SYNC,
+    header_dict,
+)
 from retrogait.io.recording import Recording
 
 BLOCK = 100  # samples per block of the crafted files (1 s at 100 Hz)

@@ -251,7 +251,7 @@ def test_history_commands_on_damaged_or_foreign_files_exit_3_with_one_line(tmp_p
     c.close()
     for db in (utf, foreign):
         for cmd in (["sessions"], ["history"], ["export"], ["compare"], ["trend", "-o", str(tmp_path / "t.png")]):
-            code, out, err = run_cli(*cmd, "--db", db)
+            code, _, err = run_cli(*cmd, "--db", db)
             assert code == 3, (db.name, cmd, err)
             lines = err.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith(f"retrogait: error: {db}: "), (cmd, err)

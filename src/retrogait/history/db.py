@@ -53,13 +53,13 @@ class GuardedCursor(sqlite3.Cursor):
     def _path(self) -> str:
         return getattr(self.connection, "path", "history database")
 
-    def execute(self, sql: str, parameters: Any = (), /) -> "GuardedCursor":  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:  # type: ignore[override]
         try:
             return super().execute(sql, parameters)  # type: ignore[return-value]
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise _translate(self._path(), exc) from None
 
-    def executemany(self, sql: str, seq: Any, /) -> "GuardedCursor":  # type: ignore[override]
+    def executemany(self, sql: str, seq: Any, /) -> GuardedCursor:  # type: ignore[override]
         try:
             return super().executemany(sql, seq)  # type: ignore[return-value]
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:

@@ -59,7 +59,6 @@ def loads(raw: bytes | str, notes: list[str] | None = None, where: str = "") -> 
 
     def constant(_: str) -> None:
         replaced[0] += 1
-        return None
 
     def number(text: str) -> float | None:
         value = float(text)
@@ -240,7 +239,7 @@ def clean_header(header: Any, where: str, notes: list[str]) -> dict[str, Any]:
     """The header with documented types (see the module docstring). ``header`` must be a dict with a
     ``streams`` list of at most :data:`MAX_STREAMS` entries (the caller checks; ValueError otherwise)."""
     if not isinstance(header, dict) or not isinstance(header.get("streams"), list):
-        raise ValueError("header JSON lacks the 'streams' list")
+        raise ValueError("header JSON lacks the 'streams' list")  # noqa: TRY004 (a content error)
     if len(header["streams"]) > MAX_STREAMS:
         raise ValueError(f"header lists {len(header['streams'])} streams (a file can address at most "
                          f"{MAX_STREAMS})")
