@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 from scipy import stats
@@ -46,7 +45,9 @@ from scipy import stats
 ALPHA = 0.05
 PERSONAL_MIN_BASELINE = 3
 Z95 = 1.959963984540054
-PERM_EXACT_MAX = 20_000  # enumerate every arrangement up to this many, else sample
+# enumerate every arrangement up to this many, else sample: scipy enumerates ~40 us per arrangement
+# (2,000: 50 ms) and samples 9,999 in ~100 ms, whose p is within ~0.002 of the exact one at p = 0.05
+PERM_EXACT_MAX = 2_000
 PERM_SAMPLES = 9_999
 
 
@@ -130,28 +131,26 @@ def permutation_usable(n_baseline: int, n_current: int, alpha: float = ALPHA) ->
 def permutation_p(baseline: np.ndarray | list[float], current: np.ndarray | list[float], seed: int = 0) -> float:
     """Two-sided permutation p-value of |mean(current) - mean(baseline)| (exchangeable sessions).
 
-    Every arrangement is enumerated up to :data:`PERM_EXACT_MAX` (exact p), else
-    :data:`PERM_SAMPLES` random ones are drawn (seeded; p = (1 + hits) / (1 + samples)).
+    :func:`scipy.stats.permutation_test` (independent samples) on the statistic |difference of the
+    means| with ``alternative="greater"``: the share of arrangements at least as extreme, the observed
+    one included; ties (the mirrored split when n_b == n_c; scipy counts values within 100 ulp of the
+    observed as ties) count as at least as extreme. Every arrangement is enumerated up to
+    :data:`PERM_EXACT_MAX` (exact p), else :data:`PERM_SAMPLES` random ones are drawn (seeded;
+    p = (1 + hits) / (1 + samples)).
     """
     b, c = _finite(baseline), _finite(current)
     nb, nc = b.size, c.size
     if nb == 0 or nc == 0:
         return math.nan
-    pooled = np.r_[b, c]
-    n = pooled.size
-    if math.comb(n, nc) <= PERM_EXACT_MAX:
-        idx = np.fromiter((i for combo in combinations(range(n), nc) for i in combo), np.intp).reshape(-1, nc)
-        sampled = False
-    else:
-        rng = np.random.default_rng(seed)
-        idx = np.argsort(rng.random((PERM_SAMPLES, n)), axis=1)[:, :nc]
-        sampled = True
-    cur_sum = pooled[idx].sum(axis=1)
-    diff = np.abs(cur_sum / nc - (pooled.sum() - cur_sum) / nb)
-    observed = abs(c.mean() - b.mean())
-    tol = 1e-9 * (observed + float(np.max(np.abs(pooled))))  # sums in another order: same value
-    hits = int(np.count_nonzero(diff >= observed - tol))
-    return (1 + hits) / (1 + idx.shape[0]) if sampled else hits / idx.shape[0]
+    exact = math.comb(nb + nc, nc) <= PERM_EXACT_MAX
+
+    def statistic(x: np.ndarray, y: np.ndarray, axis: int) -> np.ndarray:
+        return np.abs(np.mean(y, axis=axis) - np.mean(x, axis=axis))
+
+    res = stats.permutation_test((b, c), statistic, permutation_type="independent", vectorized=True,
+                                 n_resamples=np.inf if exact else PERM_SAMPLES, alternative="greater",
+                                 rng=np.random.default_rng(seed))
+    return float(res.pvalue)
 
 
 def rate_change_p(k_baseline: float, n_baseline: float, k_current: float, n_current: float) -> float:
