@@ -242,3 +242,48 @@ def test_unknown_rate_is_measured_and_the_clock_never_runs_ahead(rate):
     # never stamped much later than it arrived, and soon not at all (the clock slews onto the arrivals)
     assert np.all(t <= t_host + 0.05) and np.all((t <= t_host + 0.01)[t_host > 3.0])
     assert t[-1] == pytest.approx(k[-1] / rate, abs=0.05)
+
+
+def test_clockless_frames_lost_without_a_trace_are_counted_from_the_device_rate():
+    """A WitMotion at 200 Hz (its rate code) whose whole frames are lost now and then: nothing in the
+    stream shows where, so the clock follows the arrivals (times stay true on average) and counts the
+    samples missing from the span at the device's rate (issue 13: drop counts within 1 %)."""
+    rng = np.random.default_rng(12)
+    lost_at = np.sort(rng.choice(np.arange(100, 3900), 40, replace=False))
+    reads = _reads(200.0, 20.0, seed=12, device_time=False,
+                   lost=tuple(((i - 0.5) / 200.0, 1 / 200.0) for i in lost_at))
+    reads = [(t, SampleBatch(b.acc, b.gyr)) for t, b in reads]  # (a decoder cannot tell: no gap_before)
+    clock = SessionClock(200.0, False, device_time=False, device_rate=200.0)
+    t, k, events = _run(clock, reads)
+    assert not [e for e in events if e["kind"] in ("gap", "rate_mismatch")]
+    truth = int(k[-1] - k[0] + 1 - k.size)
+    assert truth == 40
+    assert clock.missing_untraced == pytest.approx(truth, abs=2)  # the span's end points within 5 ms
+    assert clock.missing == clock.missing_untraced
+    assert np.max(np.abs((t - t[0]) - (k - k[0]) / 200.0)) < 0.1  # (each loss shifts the rest 5 ms early)
+    unknown = SessionClock(200.0, False, device_time=False)  # the device's rate not known: untold
+    _run(unknown, reads)
+    assert unknown.missing_untraced == 0
+
+
+def test_a_device_clock_jumping_ahead_is_rebased_onto_the_host_clock():
+    """A device time that maps after its own receive time (no sample arrives before it is taken): a
+    clock jump, marked, and the session goes on after the last sample, not 100 s later."""
+    clock = SessionClock(100.0, True, stream=0)
+    z = np.zeros((10, 3))
+    clock.stamp(1.0, SampleBatch(z, z, np.arange(10) / 100.0))
+    clock.stamp(1.1, SampleBatch(z, z, (np.arange(10) + 10) / 100.0))
+    t = clock.stamp(1.2, SampleBatch(z, z, (np.arange(10) + 10020) / 100.0, gap_before=10000))
+    assert t[-1] == pytest.approx(1.2) and t[0] > 1.1
+    (gap,) = clock.take_events()
+    assert gap["cause"] == "device clock jump" and gap["missing_samples"] is None
+    assert gap["t"] == pytest.approx(1.1) and gap["missing_estimate"] == 0  # 0.01 s after the last sample
+    t = clock.stamp(1.3, SampleBatch(z, z, (np.arange(10) + 10030) / 100.0))
+    np.testing.assert_allclose(t, 1.21 + np.arange(10) / 100.0)  # on from there, at the device's clock
+    assert clock.take_events() == []
+    # a device clock 1 % fast drifts ahead slowly (0.6 s after a minute): no jump
+    fast = SessionClock(100.0, True)
+    for i in range(60):
+        fast.stamp(1.0 + i, SampleBatch(z, z, (np.arange(10) + 100 * i + 90) * 1.01 / 100.0))
+    assert not [e for e in fast.take_events() if e["kind"] == "gap"]
+    assert fast.last_t == pytest.approx(60.0 + 0.6, abs=0.01)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -114,3 +115,32 @@ def test_ports_command_and_recognition(run_cli):
     assert "XIAO" in recognise(0x2886, 0x8045)
     assert recognise(None, None, "x-IMU3 Thermal") == "x-io x-IMU3"
     assert recognise(0x1234, 0x5678) is None
+
+
+def test_emulate_link_never_replaces_what_it_did_not_make(run_cli, tmp_path):
+    """`emulate --link` over an existing file, folder or foreign link: one line, exit 2, untouched
+    (issue 13: it deleted the file). A link to a pseudo-terminal (an emulator's port, perhaps left by
+    a killed one) is replaced, and only the emulator's own link is removed when it stops."""
+    precious = tmp_path / "session.rgt"
+    precious.write_bytes(b"a recording")
+    foreign = tmp_path / "foreign"
+    foreign.symlink_to(precious)
+    for path in (precious, foreign, tmp_path):
+        code, _, err = run_cli("emulate", "--simulate", "backward", "--link", path, "--duration", "1")
+        assert code == 2 and err.count("\n") == 1 and "refusing to replace it" in err, err
+    assert precious.read_bytes() == b"a recording" and foreign.readlink() == precious
+    code, _, err = run_cli("emulate", "--simulate", "backward", "--link", tmp_path / "no" / "port")
+    assert code == 2 and "does not exist" in err
+    stale = tmp_path / "stale"
+    stale.symlink_to("/dev/pts/999999")  # an emulator's link left behind
+    (tmp_path / "stale.tmp").write_bytes(b"not ours either")  # a neighbour named like a temporary link
+    acc, gyr = _signals(400)
+    emu = Emulator(acc, gyr, 200.0, "witmotion", link=str(stale))
+    emu.open()
+    try:
+        assert os.readlink(stale).startswith("/dev/pts/") and os.readlink(stale) != "/dev/pts/999999"
+    finally:
+        emu.stop()
+    assert not os.path.lexists(stale)
+    assert (tmp_path / "stale.tmp").read_bytes() == b"not ours either"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign", "session.rgt", "stale.tmp"]

@@ -357,6 +357,21 @@ def test_record_cli_with_live_view_and_json(tmp_path, run_cli):
     rec = read_recording(out)
     assert rec.subject == "P01" and rec.tags == {"incline_pct": 5, "condition": "treadmill"}
     assert rec.feet == ["right"] and rec.streams[0].n == summary["streams"][0]["samples"]
+    # the duration record reports is the file's (issue 9: 20.0 s in record's summary, 21.4 s in info),
+    # and --duration is the data's: from the first sample on (a device's buffered backlog included)
+    assert summary["duration_s"] == summary["streams"][0]["duration_s"] == rec.duration
+    assert rec.duration >= 1.2
+
+
+def test_record_summary_line_says_the_files_duration(tmp_path, run_cli):
+    acc, gyr = _source()
+    with Emulator(acc, gyr, RATE, "retrogait") as emu:
+        out = tmp_path / "line.rgt"
+        code, stdout, err = run_cli("record", "--port", emu.link, "--duration", "1s", "--quiet", "-o", out)
+    assert code == 0, err
+    code, info, _ = run_cli("info", out)
+    (dur,) = [ln.split()[1] for ln in info.splitlines() if ln.startswith("duration:")]
+    assert f"({float(dur):.1f} s, duration reached)" in stdout, (stdout, dur)
 
 
 def test_bad_options_are_usage_errors(run_cli, tmp_path):

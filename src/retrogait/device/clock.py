@@ -302,7 +302,16 @@ class SessionClock:
         a trace (whole frames gone)."""
         if (self._seg_first_t is not None and self.device_rate and not self.device_time
                 and not self.rate_trusted and self.last_t is not None):
-            expected = int(round((self.last_t - self._seg_first_t) * self.device_rate)) + 1
+            # the time the segment's samples took to arrive, from its first to its last earliest
+            # arrival (both nearly delay-free; the stamps may still be slewing, and a line through the
+            # arrivals bends with every lost sample), extended to its first and last sample
+            line = self._arrival_line()
+            if line:
+                span = (self._arr_t[-1] - self._arr_t[0]
+                        + (self._arr_n[0] + self._seg_n - 1 - self._arr_n[-1]) * line[0])
+            else:
+                span = self.last_t - self._seg_first_t
+            expected = int(round(span * self.device_rate)) + 1
             self.missing_untraced += max(expected - self._seg_samples - self._seg_missing, 0)
         self._seg_first_t = None
         self._seg_samples = self._seg_missing = 0
