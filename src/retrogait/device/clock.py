@@ -39,9 +39,8 @@ REFINE_FIRST = 1.0  # s: an untrusted rate is first refined after this much of a
 REFINE_TOLERANCE = 0.001  # a refined rate this close to the current one changes nothing
 MAX_SLEW = 0.02  # a refined clock closes in on the arrivals at most this fast (s per s)
 MISMATCH = 0.2  # a measured rate this far from the assumed one is a rate mismatch, not jitter
-AHEAD_LIMIT = 1.0  # s: a device time mapped this far after its own receive time is a clock jump (no
-# sample arrives before it was taken; drift of a real clock is < 0.1 % of the time since the anchor)
-AHEAD_DRIFT = 0.01  # ... plus this fraction of the time since the anchor (a device clock up to 1 % fast)
+AHEAD_LIMIT = 1.0  # s: a device-clock gap this much longer than the host time between the arrivals
+# around it is a clock jump (no sample arrives before it was taken; the margin covers transport delays)
 
 Stamped = tuple[float, SampleBatch, np.ndarray]
 """A batch with its receive time and the session times of its samples."""
@@ -139,7 +138,6 @@ class SessionClock:
         self.drift_results: list[dict] = []
         self._pending: tuple[float, SampleBatch] | None = None  # a late clockless batch held back (see feed)
         self.offset: float | None = None  # device clock -> session clock
-        self._anchor_recv = 0.0  # receive time when the offset was anchored
         self.need_anchor = True
         self._unplugged = False  # the next anchor follows a disconnect
         # synthetic clock: sample k of the rate segment is at anchor_t + k / rate
@@ -207,7 +205,6 @@ class SessionClock:
             return
         if all(b.t_device is not None for _, b in batches):
             self.offset = min(t - float(b.t_device[-1]) for t, b in batches)
-            self._anchor_recv = batches[0][0]
         elif self.rate:
             ends = np.cumsum([b.n + max(b.gap_before, 0) for _, b in batches])
             self.anchor_t = min(t - (e - 1) / self.rate for (t, _), e in zip(batches, ends))
@@ -327,18 +324,18 @@ class SessionClock:
                 self._gap_event(td[0] + offset, None, "disconnect" if self._unplugged else "device restart")
             self._close_drift_segment()
             self.offset = offset
-            self._anchor_recv = t_recv
             self.need_anchor = False
             self._unplugged = False
-        elif td[-1] + self.offset - t_recv > AHEAD_LIMIT + AHEAD_DRIFT * max(t_recv - self._anchor_recv, 0.0):
-            # mapped after its own arrival: the device clock jumped ahead (nothing arrives before it
-            # is taken): back onto the host clock, after the last sample, and mark where
+        elif (b.gap_before and self.last_t is not None and self.last_t_host is not None
+              and td[0] + self.offset - self.last_t > t_recv - self.last_t_host + AHEAD_LIMIT):
+            # the device says more time passed since the last batch than the host saw pass between
+            # their arrivals: its clock jumped ahead (a sample cannot arrive before it is taken). Back
+            # onto the host clock, after the last sample, and mark where
             offset = max(t_recv - float(td[-1]), self.last_t + (1.0 / self.rate if self.rate else 1e-3)
-                         - float(td[0])) if self.last_t is not None else t_recv - float(td[-1])
+                         - float(td[0]))
             self._gap_event(td[0] + offset, None, "device clock jump")
             self._close_drift_segment()
             self.offset = offset
-            self._anchor_recv = t_recv
         elif b.gap_before:
             self._gap_event(td[0] + self.offset, b.gap_before if b.gap_before > 0 else None, self.gap_cause)
         return td + self.offset
