@@ -16,11 +16,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from retrogait.definitions import MEASURED_DIRECTIONS
+
 
 #: The walking directions measured separately (other directions feed only the corrective-step count).
 #: Running strides form groups of their own (``"<direction>-running"``, see
 #: :func:`retrogait.balance.selection.stride_columns`): running is never set against walking.
-DIRECTIONS = ("backward", "forward", "backward-running", "forward-running")
+#: Defined once in :mod:`retrogait.definitions`.
+DIRECTIONS = MEASURED_DIRECTIONS
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.definitions import RUNNING_SUFFIX
+
 EDGE_STRIDES = 2
 MAX_TURN_DEG = 20.0
 PAUSE_FACTOR = 2.0
@@ -51,7 +53,7 @@ def stride_columns(strides: Any) -> dict[str, np.ndarray]:
     gait = get("gait")
     if gait is not None:  # running strides are their own group: never compared with walking
         run = (np.asarray(gait, dtype=str).reshape(n) == "run") & np.isin(direction, ("forward", "backward"))
-        direction = np.where(run, np.char.add(direction, "-running"), direction)
+        direction = np.where(run, np.char.add(direction, RUNNING_SUFFIX), direction)
     cols: dict[str, np.ndarray] = {
         "foot": np.asarray(get("foot"), dtype=str).reshape(n),
         "direction": direction,

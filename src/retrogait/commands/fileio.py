@@ -14,23 +14,21 @@ import typer
 
 from retrogait.io.csvio import COLUMNS_HELP, write_csv
 from retrogait.io.plain_csv import sidecar_path, write_plain_csv
+from retrogait.definitions import gap_indices, missing_samples
 from retrogait.errors import InputFileError, UsageProblem
 from retrogait.io.fileformat import FileReport, MAGIC, read_report, write_recording
 from retrogait.io.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
 from retrogait.io.recording import FEET, Recording, Stream
 
-GAP_FACTOR = 1.5
-"""An interval longer than this many nominal sample periods is a gap."""
-
 
 def find_gaps(t: np.ndarray, rate: float | None) -> tuple[list[tuple[float, float]], int]:
-    """Gaps in timestamps ``t`` at ``rate`` Hz: ([(t_start, t_end), ...], estimated dropped samples)."""
+    """Gaps in timestamps ``t`` at ``rate`` Hz (:func:`retrogait.definitions.gap_indices`):
+    ([(t_start, t_end), ...], estimated dropped samples)."""
     if t.size < 2 or not rate:
         return [], 0
-    dt = np.diff(t)
     period = 1.0 / rate
-    idx = np.flatnonzero(dt > GAP_FACTOR * period)
-    dropped = int(np.sum(np.round(dt[idx] / period) - 1)) if idx.size else 0
+    idx = gap_indices(t, period)
+    dropped = int(np.sum(missing_samples(t[idx + 1] - t[idx], period))) if idx.size else 0
     return [(float(t[i]), float(t[i + 1])) for i in idx], dropped
 
 

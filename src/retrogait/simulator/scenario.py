@@ -24,11 +24,12 @@ from typing import Union
 
 import numpy as np
 
+from retrogait.definitions import (
+    DIRECTIONS as DIRECTIONS,  # re-exported (retrogait.simulator.DIRECTIONS)
+)
+from retrogait.definitions import RUN_DIRECTIONS, WALK_DIRECTIONS
 
-WALK_DIRECTIONS = ("forward", "backward", "sideways_left", "sideways_right")
-DIRECTIONS = WALK_DIRECTIONS + ("in_place",)
 GAITS = ("walk", "run")
-RUN_DIRECTIONS = ("forward", "backward")
 STRIKES = ("rearfoot", "midfoot", "forefoot")
 
 
