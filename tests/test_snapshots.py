@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import SAMPLE_DATA, require_shared_data
 
 import retrogait
-from conftest import SAMPLE_DATA, require_shared_data
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 RTOL = 1e-9

@@ -15,11 +15,11 @@ import sys
 
 import numpy as np
 import pytest
+from test_truth_strides import analyze_without_profiles, foot_axes
 
 from retrogait.balance import session_metrics
 from retrogait.simulator import Person, Scenario, Stand, Walk, simulate
 from retrogait.simulator.stride_series import synthetic_strides
-from test_truth_strides import analyze_without_profiles, foot_axes
 
 SEEDS = (1, 2, 3)
 TRUTH_COLUMNS = ("foot", "t_start", "t_end", "t_ic", "t_tc", "stride_time", "stance_time", "swing_time",
@@ -38,7 +38,7 @@ def truth_table(sim) -> dict[str, np.ndarray]:
     return cols
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def metrics(seed: int):
     """(analysis metrics, truth metrics) of a two-feet treadmill session: 150 backward strides per foot
     at 5 % (enough for DFA), then 80 forward; persistent (power-law, alpha 0.8) fluctuations."""
@@ -129,7 +129,7 @@ def test_stride_regularity_of_simulated_gait():
 SE_METRICS = ("stride_time_cv", "stride_length_mean", "cadence", "stance_fraction")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def se_ratios(phi: float, n_sessions: int = 60) -> dict[str, float]:
     """mean bootstrap SE / SD of the estimate over ``n_sessions`` simulated 200-stride series with lag-1
     correlation ``phi``."""

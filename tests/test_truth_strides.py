@@ -31,8 +31,15 @@ import numpy as np
 import pytest
 
 import retrogait
-from test_snapshots import analyze_without_profiles
-from retrogait.simulator import Scenario, SensorSpec, SideStep, Stand, Turn, Walk, simulate
+from retrogait.simulator import (
+    Scenario,
+    SensorSpec,
+    SideStep,
+    Stand,
+    Turn,
+    Walk,
+    simulate,
+)
 
 SEEDS = (1, 2, 3)
 
@@ -59,7 +66,7 @@ SCENARIOS = {
 WALKING = ("forward", "backward_incline", "forward_incline", "two_feet", "curve")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def session(name: str, seed: int):
     """(simulation, analysis result) of a scenario, cached for the whole test run."""
     sim = simulate(SCENARIOS[name](), seed=seed, trajectory=True)
@@ -111,7 +118,7 @@ def aligned_vector_error(est: np.ndarray, true: np.ndarray) -> np.ndarray:
     return np.linalg.norm(est - rot, axis=1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def paired(name: str, steady_only: bool = True) -> dict[str, np.ndarray]:
     """Per-stride (analysis, truth) pairs of every seed, concatenated; ``session`` = seed index."""
     out: dict[str, list] = {}
