@@ -122,8 +122,12 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
         return np.zeros(n, dtype=bool)
     idx, grp = range_index(lo, hi)
     first = range_first(hi - lo)
-    low = np.minimum.reduceat(score[idx], first)
-    at = np.flatnonzero(score[idx] == low[grp])
+    # the quietest moment where the specific force is near g: a foot at rest feels exactly g, so a
+    # moment of strong acceleration (an impact, the push) cannot be the zero-velocity anchor however
+    # little the foot turns there; such moments rank after every calm one (+1 on a score <= 1)
+    ranked = score[idx] + (np.abs(acc_norm[idx] - GRAVITY) > s.acc_threshold)
+    low = np.minimum.reduceat(ranked, first)
+    at = np.flatnonzero(ranked == low[grp])
     cand = idx[at[np.r_[True, grp[at][1:] != grp[at][:-1]]]]  # the first lowest sample of each pair
     cand = cand[score[cand] <= s.cycle_ratio]
     cand = _one_per_stride(cand, score[cand], still, int(s.min_stride * rate))
