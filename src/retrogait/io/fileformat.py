@@ -816,7 +816,9 @@ def _check_samples(path: Path, index: int, cols: dict[str, np.ndarray], offs: li
         return cols
     # one pass per column: a sum is finite unless a value is NaN / infinite (float32 values cannot
     # overflow a float64 sum; a float64 time that does only costs the exact check below)
-    if all(np.isfinite(cols[n].sum(dtype=np.float64)) for n in names):
+    with np.errstate(invalid="ignore", over="ignore"):
+        all_finite = all(np.isfinite(cols[n].sum(dtype=np.float64)) for n in names)
+    if all_finite:
         bad = None
     else:
         good = np.ones(cols["t"].shape[0], bool)
