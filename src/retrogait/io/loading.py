@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_un
     :func:`retrogait.io.csvio.read_csv`).
     """
     path = Path(path)
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise UsageProblem(f"sample rate must be a positive number of Hz, got {rate}")
     if preset is not None and preset.lower() not in LOAD_PRESETS:
         raise UsageProblem(f"unknown preset {preset!r} (expected one of: {', '.join(LOAD_PRESETS)})")
     head = _head(path)
