@@ -125,8 +125,13 @@ def figure_png(fig: Figure) -> bytes:
 
 
 def write_trend_png(path: Path | str, *args: object, **kwargs: object) -> None:
-    """:func:`trend_figure` saved as a PNG file."""
-    Path(path).write_bytes(figure_png(trend_figure(*args, **kwargs)))  # type: ignore[arg-type]
+    """:func:`trend_figure` saved as a PNG file (complete or not at all: an exclusive temporary file
+    beside it, renamed into place)."""
+    from retrogait.io.fileformat import atomic_write
+
+    png = figure_png(trend_figure(*args, **kwargs))  # type: ignore[arg-type]
+    with atomic_write(path, text=False) as fh:
+        fh.write(png)
 
 
 def comparison_table_html(comparison: Comparison, direction: str) -> str:
