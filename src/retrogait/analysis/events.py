@@ -118,8 +118,9 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
       main tilt within reach after the start stance. Falbriard et al. 2018 (Front Physiol 9:610; 41
       runners, force-plate reference) found this peak of the pitch angular velocity the most precise
       terminal-contact feature (bias < 12 ms).
-    * IC: the ground stops the falling foot: the sharpest change of the specific force within reach
-      before the end stance.
+    * IC: the ground stops the falling foot: the first sharp change of the specific force within reach
+      before the end stance (the earliest whose jerk reaches half the sharpest there: after a forefoot
+      landing the heel drops, and that second impact can be the sharper one).
     """
     start = traj.idx[traj.first]
     a = (traj.first + np.clip(lift - start, 0, traj.lens - 1))[traj.grp]
@@ -128,7 +129,12 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
     reach = s.contact_reach / max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
     speed = np.abs(sw.rate)
     tc = grouped_argext(np.where((pos >= a) & (pos <= a + reach), speed, -np.inf), traj.first, traj.grp, True)
-    ic = grouped_argext(np.where((pos <= b) & (pos >= b - reach), sw.jerk, -np.inf), traj.first, traj.grp, True)
+    window = (pos <= b) & (pos >= b - reach)
+    peak = np.maximum.reduceat(np.where(window, sw.jerk, 0.0), traj.first)
+    # the first impact: the earliest sample whose jerk reaches half the window's sharpest (a forefoot
+    # landing is followed by the heel's drop, which can be the sharper of the two)
+    first_hit = window & (sw.jerk >= 0.5 * peak[traj.grp])
+    ic = grouped_argext(np.where(first_hit, -pos, -np.inf), traj.first, traj.grp, True)
     return _times(traj, sw, tc), _times(traj, sw, ic), traj.pitch[ic]
 
 
