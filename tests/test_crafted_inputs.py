@@ -496,3 +496,16 @@ def test_valid_csv_rows_in_any_order_are_all_kept(data):
         assert any("NaN" in w for w in rec.warnings)
     if order != keep:
         assert any("sorted by time" in w for w in rec.warnings)
+
+
+def test_convert_refuses_options_that_would_write_a_nonsense_header(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("t,ax,ay,az,gx,gy,gz\n" + "\n".join(_rows(200)) + "\n")
+    for extra in (["--rate", "inf"], ["--rate", "nan"], ["--rate", "-5"], ["--start-time", "yesterday"],
+                  ["--tag", "=5"]):
+        assert _cli("convert", src, tmp_path / "o.rgt", *extra) == 2, extra
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("retrogait: error: --"), err
+    assert not (tmp_path / "o.rgt").exists()
+    assert _cli("convert", src, tmp_path / "o.rgt", "--tag", "x=NaN") == 0
+    assert read_recording(tmp_path / "o.rgt").tags["x"] == "NaN"  # kept as text, not a NaN number
