@@ -15,7 +15,8 @@ import sys
 
 import numpy as np
 import pytest
-from test_truth_strides import analyze_without_profiles, foot_axes
+from test_snapshots import analyze_without_profiles
+from test_truth_strides import foot_axes
 
 from retrogait.balance import session_metrics
 from retrogait.simulator import Person, Scenario, Stand, Walk, simulate
