@@ -234,7 +234,8 @@ class Decoder:
         timestamps in a row are judged alike). Samples whose verdict needs samples not yet received
         wait for the next feed (or :meth:`flush`); so do the first
         samples of a stream until three intervals tell the sample interval (the first sample is judged
-        by the two after it).
+        by the two after it). A timestamp moved by less than about two intervals can pass for clock
+        jitter next to a missing sample: it is kept (its values passed their own checks).
         """
         held = 0
         if self._held is not None:
@@ -291,7 +292,7 @@ class Decoder:
                 if i + 4 >= n:  # the samples that would tell have not arrived yet
                     hold_from = i
                     break
-                continue  # no reference within reach: nothing to judge by, keep it as it is
+                k = i + 1  # none within reach follows its successor regularly: the plain next one
             nt = t[k]
             d02 = nt - pt
             if 0 < d02 <= MAX_PLAUSIBLE_GAP and not (d1 >= 0.5 * dt and nt - t[i] >= 0.5 * dt * (k - i)):
