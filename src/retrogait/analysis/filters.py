@@ -61,14 +61,19 @@ def running_min(x: np.ndarray, size: int) -> np.ndarray:
     return -running_max(-x, size)
 
 
-def moving_mean(x: np.ndarray, size: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Mean of ``x`` over ``size // 2`` samples on either side of each sample (float64)."""
+def moving_mean(x: np.ndarray, size: int, out: np.ndarray | None = None,
+                deviation_from: float | None = None) -> np.ndarray:
+    """Mean of ``x`` over ``size // 2`` samples on either side of each sample (float64); of
+    ``|x - deviation_from|`` when that is given (without a recording-sized temporary)."""
     half = _check(size)
     n = x.shape[0]
     y = np.empty(n, dtype=np.float64) if out is None else out
     for a in range(0, n, PIECE):
         b = min(a + PIECE, n)
-        c = np.cumsum(_padded(x, half, a, b), dtype=np.float64)
+        p = _padded(x, half, a, b)
+        if deviation_from is not None:
+            p = np.abs(p - deviation_from)
+        c = np.cumsum(p, dtype=np.float64)
         window = c[size - 1 :].copy()
         window[1:] -= c[: b - a - 1]
         np.divide(window, size, out=y[a:b])

@@ -11,17 +11,28 @@ import numpy as np
 
 def local_maxima(x: np.ndarray) -> np.ndarray:
     """Indices of the local maxima of ``x``: a sample (or the middle of a flat run, rounded down)
-    higher than its neighbours on both sides; never the first or last sample."""
+    higher than its neighbours on both sides; never the first or last sample.
+
+    Works on boolean masks (one byte per sample), so a day-long signal costs little memory.
+    """
     n = x.shape[0]
     if n < 3:
         return np.zeros(0, dtype=np.intp)
-    change = np.flatnonzero(x[1:] != x[:-1]) + 1
-    start = np.concatenate([[0], change])  # runs of equal values
-    end = np.concatenate([change - 1, [n - 1]])
-    v = x[start]
-    k = np.arange(1, start.shape[0] - 1)
-    peak = k[(v[k - 1] < v[k]) & (v[k + 1] < v[k])]
-    return ((start[peak] + end[peak]) // 2).astype(np.intp)
+    rise = x[1:-1] > x[:-2]  # x[i] > x[i - 1], for i = 1 .. n - 2
+    flat_next = x[:-1] == x[1:]  # x[k] == x[k + 1], for k = 0 .. n - 2
+    strict = np.flatnonzero(rise & (x[1:-1] > x[2:])) + 1
+    start = np.flatnonzero(rise & flat_next[1:]) + 1  # a rise onto a flat run
+    del rise
+    if start.size == 0:
+        return strict
+    m = np.concatenate([[False], flat_next, [False]]).view(np.int8)
+    run_start = np.flatnonzero(np.diff(m) == 1)
+    run_end = np.flatnonzero(np.diff(m) == -1)  # the flat run's last sample (x[k] == x[k + 1] up to it)
+    del m
+    end = run_end[np.searchsorted(run_start, start)]
+    ok = (end + 1 < n) & (x[np.minimum(end + 1, n - 1)] < x[end])
+    plateau = (start[ok] + end[ok]) // 2
+    return np.sort(np.concatenate([strict, plateau])).astype(np.intp)
 
 
 def find_peaks(x: np.ndarray, height: float | None = None, distance: float | None = None) -> np.ndarray:

@@ -130,7 +130,8 @@ class KinematicsSettings:
                             "even term (0.1 g per ms; voluntary motion stays ~30x below)")
     bridged_dynamics: float = _f(0.1, "m/s^2", "a filled sample whose gap moves this much weighs as much "
                                  "as the even term")
-    chunk_samples: float = _f(1_500_000, "samples", "segments integrated together (bounds memory)",
+    chunk_samples: float = _f(1_000_000, "samples", "segments integrated together (bounds memory: ~280 bytes "
+                              "a sample while integrated)",
                               integer=True)
 
 

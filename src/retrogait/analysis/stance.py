@@ -74,7 +74,7 @@ def zero_velocity(
     """
     w = _odd(s.window * rate)
     still = running_max(gyr_norm, w) < s.gyr_threshold
-    still &= running_max(np.abs(acc_norm - GRAVITY), w) < s.acc_threshold
+    still &= ~running_max(~_calm(acc_norm, s.acc_threshold, strict=True), w)  # | |f| - g | < threshold over the window
     # close short motion blips inside a stance (binary closing with min/max filters)
     c = _odd(s.close_gap * rate)
     still = running_min(running_max(still, c), c)
@@ -125,7 +125,8 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
     # the quietest moment where the specific force is near g: a foot at rest feels exactly g, so a
     # moment of strong acceleration (an impact, the push) cannot be the zero-velocity anchor however
     # little the foot turns there; such moments rank after every calm one (+1 on a score <= 1)
-    ranked = score[idx] + (np.abs(acc_norm[idx] - GRAVITY) > s.acc_threshold)
+    calm = _calm(acc_norm, s.acc_threshold)
+    ranked = score[idx] + ~calm[idx]
     low = np.minimum.reduceat(ranked, first)
     at = np.flatnonzero(ranked == low[grp])
     cand = idx[at[np.r_[True, grp[at][1:] != grp[at][:-1]]]]  # the first lowest sample of each pair
@@ -136,11 +137,19 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
     # the stance: the samples around it that are quiet (score within cycle_ratio) and whose specific
     # force is within acc_threshold of g (an impact transient may end a few ms before the foot is flat)
     h = max(1, int(round(s.cycle_halfwidth * rate)))
-    quiet = (score <= s.cycle_ratio) & (np.abs(acc_norm - GRAVITY) <= s.acc_threshold)
+    quiet = (score <= s.cycle_ratio) & calm
     quiet[cand] = True
     qa, qb = runs(quiet)
     k = np.searchsorted(qa, cand, side="right") - 1
     return cover(n, np.maximum(qa[k], cand - h), np.minimum(qb[k], cand + h + 1))
+
+
+def _calm(acc_norm: np.ndarray, threshold: float, strict: bool = False) -> np.ndarray:
+    """Samples whose specific force is within ``threshold`` of g (``strict``: closer than it); one
+    recording-sized float temporary at most."""
+    dev = np.subtract(acc_norm, GRAVITY)
+    np.abs(dev, out=dev)
+    return dev < threshold if strict else dev <= threshold
 
 
 def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) -> np.ndarray:
@@ -150,8 +159,7 @@ def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) 
     score = moving_mean(gyr_norm, w)
     top = running_max(score, big)
     score /= np.maximum(top, 1e-9, out=top)
-    dev = np.abs(acc_norm - GRAVITY)
-    dev = moving_mean(dev, w)
+    dev = moving_mean(acc_norm, w, deviation_from=GRAVITY)
     top = running_max(dev, big, out=top)
     dev /= np.maximum(top, 1e-9, out=top)
     del top
