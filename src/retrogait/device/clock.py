@@ -413,6 +413,9 @@ class SessionClock:
                             self._resegment(slewed)
                             rate = slewed
         if restart:
+            if self._arr_t and self._arr_t[-1] == t_recv:  # this batch opens the next segment: its
+                self._arr_n.pop()  # arrival (after the gap) is no part of the one that ends
+                self._arr_t.pop()
             self._close_segment()
             start = t_recv - (n - 1) / rate
             if self.last_t is not None:
