@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -372,7 +372,8 @@ def _valid_event(draw_kind: str, t: float) -> dict:
     return {"kind": draw_kind, "t": t, "stream": 0} | ({"t_end": t + 1.0} if draw_kind == "gap" else {})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("RETROGAIT_FUZZ_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_valid_crc_files_with_random_json_and_values(data):
     """Random header fields, tags, events, header updates and sample values, all behind valid checksums:
@@ -438,18 +439,41 @@ def test_valid_crc_files_with_random_json_and_values(data):
 
 CSV_NAMES = ["t", "time", "Time (s)", "t[ms]", "timestamp", "index", "packet", "ax", "ay", "az", "gx", "gy", "gz",
              "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z", "mag_x", "stream", "x", ""]
-cells = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers(-5, 300).map(str),
+cells = st.one_of(st.floats(-1e3, 1e3).map(repr), st.floats(-1e3, 1e3).map(repr), st.integers(-5, 300).map(str),
+                  st.integers(0, 3).map(str), st.floats(allow_nan=True, allow_infinity=True).map(repr),
                   st.text(alphabet=string.ascii_letters + " ;-.", max_size=4))
+"""Mostly numbers (so that many rows parse), some NaN / infinity / huge values, some text."""
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("RETROGAIT_FUZZ_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_csvs_with_random_headers_and_rows(data):
-    """Any header row and any rows: a recording or one user-error line (never a traceback)."""
-    names = data.draw(st.lists(st.one_of(st.sampled_from(CSV_NAMES), st.text(max_size=5)), min_size=1, max_size=9))
+    """Any header row and any rows: a recording or one user-error line (never a traceback); a
+    recording holds only finite samples in increasing time."""
+    known = data.draw(st.sampled_from([["t", "ax", "ay", "az", "gx", "gy", "gz"],
+                                       ["index", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"],
+                                       ["Time (s)", "Gyroscope X (deg/s)", "Gyroscope Y (deg/s)", "Gyroscope Z (deg/s)",
+                                        "Accelerometer X (g)", "Accelerometer Y (g)", "Accelerometer Z (g)"], []]))
+    extra = data.draw(st.lists(st.one_of(st.sampled_from(CSV_NAMES), st.text(max_size=5)), max_size=4))
+    names = data.draw(st.permutations(known + extra)) if known + extra else ["x"]
+    kind = data.draw(st.sampled_from(["plain", "plain", "retrogait", "retrogait-random"]))
+    prefix = {"plain": "", "retrogait": '# retrogait-csv 1\n# header {"streams": [{}]}\n'}.get(kind, "")
+    if kind != "plain":
+        stream = data.draw(st.dictionaries(st.sampled_from(HEADER_KEYS), json_values, max_size=4))
+        head = {"streams": data.draw(st.sampled_from([[stream], [stream, stream], stream, [1], [{}]]))}
+        head |= data.draw(st.dictionaries(st.sampled_from(["subject", "tags", "csv_units", "start_time"]),
+                                          json_values, max_size=3))
+        events = data.draw(st.lists(json_values, max_size=2))
+        if kind == "retrogait-random":
+            prefix = f"# retrogait-csv 1\n# header {json.dumps(head)}\n# events {json.dumps(events)}\n"
+        names = ["stream", "t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"] + extra[:1]
     width = len(names)
-    rows = data.draw(st.lists(st.lists(cells, min_size=width, max_size=width), max_size=6))
-    prefix = data.draw(st.sampled_from(["", "# retrogait-csv 1\n# header {\"streams\": [{}]}\n"]))
+    numeric = st.lists(st.one_of(st.floats(-1e3, 1e3).map(repr), st.integers(0, 2).map(str)),
+                       min_size=width, max_size=width)
+    rows = data.draw(st.lists(st.one_of(numeric, numeric, numeric, st.lists(cells, min_size=width, max_size=width)),
+                              max_size=8))
+    preset = data.draw(st.sampled_from([None, None, "generic", "gaitmap", "gaitmap-single", "xio"]))
     text = prefix + "\n".join([",".join(n.replace(",", ";").replace("\n", "") for n in names)]
                               + [",".join(c.replace(",", ";") for c in r) for r in rows]) + "\n"
     with tempfile.TemporaryDirectory() as d:
@@ -457,11 +481,12 @@ def test_csvs_with_random_headers_and_rows(data):
         path.write_text(text)
         rate = data.draw(st.sampled_from([None, 100.0]))
         try:
-            rec = read_csv(path, rate=rate)
+            rec = read_csv(path, rate=rate, preset=None if kind != "plain" else preset)
         except RetrogaitError as exc:
-            _one_line(str(exc), "r.csv") if str(exc).startswith("r.csv") else None
-            assert "\n" not in str(exc)
+            assert "\n" not in str(exc) and str(exc).strip()
+            event(f"{kind}: {type(exc).__name__}")
             return
+        event(f"{kind}: read ({'with' if any(s.n for s in rec.streams) else 'no'} samples)")
         for w in rec.warnings:
             assert "\n" not in w
         for s in rec.streams:
