@@ -157,3 +157,12 @@ def test_analyze_imports_no_scipy():
             "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_settings_page_is_current():
+    """docs/settings.md is generated from the settings' own metadata; regenerate it with
+    ``python3 -c "from retrogait.io.settings_file import settings_markdown; print(settings_markdown(), end='')" > docs/settings.md``."""
+    from retrogait.io.settings_file import settings_markdown
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+    assert page.read_text() == settings_markdown()

@@ -46,3 +46,28 @@ def settings_toml(settings: AnalysisSettings | None = None) -> str:
             unit, why = docs[f"{g}.{k}"]
             lines.append(f"{k} = {v!r}  # {unit}: {why}")
     return "\n".join(lines) + "\n"
+
+
+def settings_markdown() -> str:
+    """``docs/settings.md``: every setting with its default, unit and reason, grouped by stage."""
+    from retrogait.analysis import settings as mod
+
+    lines = ["# Analysis settings", "",
+             "Every threshold of the analysis, grouped by the stage that uses it. Defaults are the validated "
+             "method; change one with `retrogait analyze FILE --settings my.toml` (a TOML file holding only "
+             "what you change; `retrogait analyze --print-settings` prints them all) or, in Python, "
+             "`retrogait.analyze(rec, settings=AnalysisSettings.from_dict({...}))`. The settings used are in "
+             "`--json`, the `--strides` sidecar and every batch row (`analysis_settings`). SI units; angles in "
+             "radians. This page is generated from `retrogait.analysis.settings` (a test keeps it current).", ""]
+    docs = field_docs()
+    for g in GROUPS:
+        cls = type(getattr(mod.AnalysisSettings(), g))
+        lines += [f"## [{g}]", "", (cls.__doc__ or "").strip(), "",
+                  "| setting | default | unit | why |", "|---|---|---|---|"]
+        for name, default, unit, why in docs:
+            if name.startswith(g + "."):
+                value = f"{default:.6g}" if isinstance(default, float) else str(default)
+                cell = why.replace("|", "\\|")  # | |f| - g | inside a table cell
+                lines.append(f"| `{name.split('.', 1)[1]}` | {value} | {unit} | {cell} |")
+        lines.append("")
+    return "\n".join(lines)
