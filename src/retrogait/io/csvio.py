@@ -549,9 +549,13 @@ def _read_retrogait(path: Path, lines: list[str], acc_unit, gyr_unit, rate: floa
     for i, sh in enumerate(header["streams"]):
         mine = whole & (sidx == i)
         rows, lines_i = data[mine], row_line[mine]
+        mag_cols = all(f"mag_{a}" in col for a in AXES)
         ch = sh["channels"] if sh["channels"] is not None else [
-            c for c, present in (("t_host", "t_host" in col), ("mag", "mag_x" in col)) if present]
-        has_mag, has_host = "mag" in ch and "mag_x" in col, "t_host" in ch and "t_host" in col
+            c for c, present in (("t_host", "t_host" in col), ("mag", mag_cols)) if present]
+        has_mag, has_host = "mag" in ch and mag_cols, "t_host" in ch and "t_host" in col
+        if "mag" in ch and not mag_cols and any(f"mag_{a}" in col for a in AXES):
+            warnings.append(f"{path.name}: line {k + 1}: stream {i}: mag_x, mag_y and mag_z are not all there; "
+                            "the magnetometer is left out")
         used = [col[f"{c}_{a}"] for c in ("acc", "gyr") + (("mag",) if has_mag else ()) for a in AXES]
         used += [col["t"] if "t" in col else col["packet"]] + ([col["t_host"]] if has_host else [])
         if rows.size:
