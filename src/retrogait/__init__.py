@@ -22,7 +22,7 @@ Python API for researchers::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from retrogait._version import __version__
 
 __all__ = ["__version__", "analyze", "load_recording"]
 

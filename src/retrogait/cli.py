@@ -15,7 +15,7 @@ from typing import Any
 import typer
 import typer.core
 
-from retrogait import __version__
+from retrogait._version import __version__
 from retrogait.errors import RetrogaitError
 
 #: Every command: the module that registers it and the line the command list shows. ``retrogait

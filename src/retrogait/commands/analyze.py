@@ -313,7 +313,7 @@ def register(app: typer.Typer) -> None:
         result = run_analysis(rec, m, long_file, chosen)
         add_energy(result, mass)
         if strides is not None:
-            from retrogait import __version__
+            from retrogait._version import __version__
             from retrogait.balance.catalog import json_ready
             from retrogait.io.stride_csv import write_strides
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from retrogait import __version__
+from retrogait._version import __version__
 from retrogait.io.recording import GRAVITY, TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, TAG_NOTES, Recording, Stream
 from retrogait.simulator.footmodel import (
     IMPACT_LEAD,
@@ -416,18 +416,14 @@ def _tags(scenario: Scenario) -> dict:
     return tags
 
 
-def simulate(scenario: Scenario | str, seed: int = 0, *, trajectory: bool = True) -> SimResult:
-    """Simulate ``scenario`` (a :class:`Scenario` or a preset name); the same seed gives the same
-    recording and truth, bit for bit.
+def simulate(scenario: Scenario, seed: int = 0, *, trajectory: bool = True) -> SimResult:
+    """Simulate ``scenario`` (a :class:`Scenario`; ``preset(name)`` makes one from a preset's name); the
+    same seed gives the same recording and truth, bit for bit.
 
     Returns a :class:`SimResult` with ``recording`` (one stream per foot in ``scenario.feet``, sensor
     frame, SI), ``truth`` (:class:`~retrogait.simulator.truth.Truth`) and, unless ``trajectory=False``,
     the exact per-sample ``trajectory`` of each foot's sensor.
     """
-    if isinstance(scenario, str):
-        from retrogait.simulator.presets import preset
-
-        scenario = preset(scenario)
     ss = np.random.SeedSequence(seed)
     rng_plan, rng_left, rng_right, rng_day = (np.random.default_rng(s) for s in ss.spawn(4))
     p = scenario.person
