@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from retrogait import __version__
+from retrogait._version import __version__
 
 #: Bump when the layout of the output tables changes (part of the settings id).
 OUTPUT_FORMAT = 1

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from retrogait import __version__
+from retrogait._version import __version__
 from retrogait.balance.metrics import SessionMetrics, session_metrics
 from retrogait.errors import InputFileError
 from retrogait.history.db import connect, write_transaction

@@ -35,7 +35,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from retrogait import __version__
+from retrogait._version import __version__
 from retrogait.errors import InputFileError
 from retrogait.io import schema
 from retrogait.io.recording import Recording, Stream
