@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrogait.analysis.bridging import FilledSamples
 from retrogait.analysis.frames import FootSignals
 from retrogait.analysis.ranges import row_norm
 from retrogait.analysis.segmentation import Segments, anchors, segments
@@ -18,10 +19,12 @@ from retrogait.analysis.strapdown import integrate
 
 
 def drop_false_stances(t: np.ndarray, sig: FootSignals, st: Stances, energy: np.ndarray, rate: float,
-                       s: AnalysisSettings = DEFAULT) -> tuple[Stances, Segments]:
-    """The stage: the stances without the false ones, and the segments between them."""
+                       s: AnalysisSettings = DEFAULT, filled: FilledSamples | None = None,
+                       ) -> tuple[Stances, Segments]:
+    """The stage: the stances without the false ones, and the segments between them. ``filled``: the
+    samples bridged over data gaps (see :func:`moving_stances`)."""
     segs = segments(st.starts, st.stops, st.block_id, energy, rate, st.rolling, s.segments)
-    false = np.union1d(moving_stances(t, sig, segs, rate, s),
+    false = np.union1d(moving_stances(t, sig, segs, rate, s, filled),
                        moving_rolling_stances(t, sig, st.starts, st.stops, st.block_id, st.rolling, energy, rate, s))
     if false.size == 0:
         return st, segs
@@ -30,14 +33,21 @@ def drop_false_stances(t: np.ndarray, sig: FootSignals, st: Stances, energy: np.
 
 
 def moving_stances(t: np.ndarray, sig: FootSignals, segs: Segments, rate: float,
-                   s: AnalysisSettings = DEFAULT) -> np.ndarray:
+                   s: AnalysisSettings = DEFAULT, filled: FilledSamples | None = None) -> np.ndarray:
     """Brief stance regions where the foot was in fact moving (a pause of the rotation mid-swing).
 
     The two segments around each brief stance are integrated as one; if the foot's velocity at the
-    stance is well above zero, the stance is not one. Returns the indices of those regions.
+    stance is well above zero, the stance is not one. Returns the indices of those regions. A pair
+    holding samples filled in over an uncertain data gap (``filled``) is not judged: the velocity
+    integrated through invented samples says nothing about the stance (packet loss at an impact
+    would otherwise remove the stance after it and merge two strides).
     """
     brief = (segs.stance1_stop - segs.still_from) < s.segments.brief_stance * rate
     k = np.flatnonzero(brief[:-1] & segs.chained[1:] & (segs.region[1:] == segs.region[:-1] + 1))
+    if filled is not None and k.size:
+        uncertain = filled.mask & ((filled.dynamics > 0) | (filled.rotation > 0))
+        count = np.concatenate([[0], np.cumsum(uncertain)])
+        k = k[count[segs.end[k + 1] + 1] == count[segs.start[k]]]
     if k.size == 0:
         return k
     tr = integrate(

@@ -125,7 +125,7 @@ def analyze_stream(
     energy = gyro_energy(unbiased, rate, s.stance)
     del unbiased
     # 4. segments, without the stances that were a pause of the swing
-    st, segs = drop_false_stances(t, sig, st, energy, rate, s)
+    st, segs = drop_false_stances(t, sig, st, energy, rate, s, filled)
     if filled is not None and len(segs):
         # an uncertain gap inside a stride: the neighbouring stride's samples at the same phase
         for x in (acc, gyr):
