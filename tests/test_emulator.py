@@ -14,11 +14,10 @@ import serial
 
 from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.ports import recognise
-from retrogait.io.fileformat import read_recording, write_recording
-from retrogait.protocols import concat_batches, make_decoder
-from retrogait.protocols import retrogait_binary as rb
-from retrogait.protocols import witmotion, ximu3
+from retrogait.io.fileformat import write_recording
 from retrogait.io.recording import Recording, Stream
+from retrogait.protocols import concat_batches, make_decoder, witmotion, ximu3
+from retrogait.protocols import retrogait_binary as rb
 
 
 def _signals(n=4000, rate=200.0):

@@ -9,12 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrogait.protocols import PRESETS, concat_batches, make_decoder
+from retrogait.io.recording import GRAVITY
+from retrogait.protocols import PRESETS, concat_batches, make_decoder, text, witmotion, ximu3
 from retrogait.protocols import retrogait_binary as rb
-from retrogait.protocols import text, witmotion, ximu3
 from retrogait.protocols.framing import crc16, stuff, unstuff
 from retrogait.protocols.sniff import sniff
-from retrogait.io.recording import GRAVITY
 
 
 def _signals(n=200, seed=0):

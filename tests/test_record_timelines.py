@@ -18,8 +18,8 @@ import pytest
 from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.recorder import DeviceSpec, Recorder
 from retrogait.io.fileformat import read_recording
-from retrogait.protocols.base import ACC_RANGE_G, GYR_RANGE_DPS, RANGE_MARGIN, DEG
 from retrogait.io.recording import GRAVITY
+from retrogait.protocols.base import ACC_RANGE_G, DEG, GYR_RANGE_DPS, RANGE_MARGIN
 
 RATE = 500.0
 WITMOTION_RATE = 200.0  # its fastest rate code: the recorder tells the rate it measured by the nearest code

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
 import typer
 
 from retrogait.errors import UsageProblem

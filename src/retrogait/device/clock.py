@@ -74,7 +74,7 @@ def lower_envelope_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | N
         hull.append(i)
     xm = float(x.mean())
     a, b = hull[0], hull[1]
-    for a, b in zip(hull[:-1], hull[1:]):
+    for a, b in zip(hull[:-1], hull[1:]):  # noqa: B007 - the edge the loop stops at is used below
         if x[b] >= xm:
             break
     slope = float((y[b] - y[a]) / (x[b] - x[a]))
@@ -203,8 +203,9 @@ class SessionClock:
         batches = [(t, b) for t, bs in chunks for b in bs]
         if not batches or any(b.reset or b.gap_before < 0 for _, b in batches[1:]):
             return
-        if all(b.t_device is not None for _, b in batches):
-            self.offset = min(t - float(b.t_device[-1]) for t, b in batches)
+        tds = [b.t_device for _, b in batches]
+        if all(td is not None for td in tds):
+            self.offset = min(t - float(td[-1]) for (t, _), td in zip(batches, tds) if td is not None)
         elif self.rate:
             ends = np.cumsum([b.n + max(b.gap_before, 0) for _, b in batches])
             self.anchor_t = min(t - (e - 1) / self.rate for (t, _), e in zip(batches, ends))
@@ -315,6 +316,7 @@ class SessionClock:
 
     def _device_times(self, t_recv: float, b: SampleBatch) -> np.ndarray:
         td = b.t_device
+        assert td is not None  # (feed sends only batches with device time here)
         if self.offset is None or self.need_anchor or b.reset:
             offset = t_recv - float(td[-1])  # the newest sample arrived at t_recv (minus USB latency)
             dt = 1.0 / self.rate if self.rate else 1e-3
@@ -386,6 +388,7 @@ class SessionClock:
                     self.events.append({"kind": "rate_mismatch", "t": self.last_t, "stream": self.stream,
                                         "assumed_hz": rate, "measured_hz": measured})
                     # nothing was lost: go on at the measured rate, back on the arrivals' envelope
+                    assert line is not None  # (measured comes from it)
                     on_envelope = line[1] + (self._seg_n + known_missing) * line[0]
                     self._resegment(measured)
                     self.anchor_t = max(self.anchor_t, on_envelope)

@@ -231,7 +231,7 @@ class Emulator:
             self._thread.join(timeout=5)
         self._close_pty()
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         self.start()
         return self
 

@@ -35,15 +35,17 @@ from retrogait.device.clock import SessionClock, rate_from_arrivals
 from retrogait.device.connection import Connection, connect, open_serial, wake_commands
 from retrogait.device.live import LiveStrides
 from retrogait.errors import DeviceError
+from retrogait.io.recording import Recording, Stream, utc_now_iso
 from retrogait.protocols import Decoder, TextFormat, make_decoder
 from retrogait.protocols.base import DecoderStats
 from retrogait.protocols.witmotion import RATE_CODES
-from retrogait.io.recording import Recording, Stream, utc_now_iso
 
 FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
 STOP_QUIET = 0.2  # s: after the stop command, a device silent this long has sent everything
 STOP_LIMIT = 3.0  # s: ... but a stop never waits longer than this
 READ_PAUSE = 0.02  # s: mean pause after a read that emptied the port (batches the decoding, saves CPU)
+DURATION_GRACE = 1.0  # s: --duration ends when the data span it (as the file will read), or this much
+# later by the host clock when no data came meanwhile (a stalled or unplugged device)
 
 
 @dataclass
@@ -92,7 +94,7 @@ class _Reader(threading.Thread):
     """Reads one port, decodes, and posts ("data", i, t_recv, batches) / ("disconnect", ...) /
     ("reconnect", i, t, decoder) / ("lost", i, t) messages; reconnects after an unplug."""
 
-    def __init__(self, rec: "Recorder", st: StreamState) -> None:
+    def __init__(self, rec: Recorder, st: StreamState) -> None:
         super().__init__(name=f"retrogait-reader-{st.index}", daemon=True)
         self.rec = rec
         self.st = st
@@ -308,7 +310,8 @@ class Recorder:
                         self.live.maybe_update()
                     if on_tick is not None:
                         on_tick(self)
-                if duration is not None and self._recorded_for(now) >= duration:
+                if duration is not None and (self.duration >= duration
+                                             or self._recorded_for(now) >= duration + DURATION_GRACE):
                     self.stop_reason = "duration reached"
                     break
                 if self.stop_event.is_set():
@@ -336,9 +339,9 @@ class Recorder:
         return self.summary()
 
     def _recorded_for(self, now: float) -> float:
-        """How long the recording has run, as its file will read (from the first sample on: samples the
-        device had buffered before the port was opened count too); the time since opening until the
-        first sample arrives."""
+        """How long the recording has run by the host clock from its first sample on (samples the device
+        had buffered before the port was opened count too); the time since opening until the first
+        sample arrives."""
         firsts = [st.clock.first_t for st in self.states if st.clock.first_t is not None]
         if not firsts:
             return self.elapsed

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrogait.errors import UsageProblem
-from retrogait.protocols.base import MAX_PLAUSIBLE_GAP, Decoder, EncodedStream, SampleBatch
 from retrogait.io.units import canonical_unit, parse_acc_unit, parse_gyr_unit
+from retrogait.protocols.base import MAX_PLAUSIBLE_GAP, Decoder, EncodedStream, SampleBatch
 
 COLUMN_NAMES = ("t", "ax", "ay", "az", "gx", "gy", "gz", "-")
 TIME_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}

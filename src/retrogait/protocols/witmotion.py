@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrogait.protocols.base import DEG, Decoder, EncodedStream, SampleBatch
 from retrogait.io.recording import GRAVITY
+from retrogait.protocols.base import DEG, Decoder, EncodedStream, SampleBatch
 
 HEADER = 0x55
 T_TIME, T_ACC, T_GYR, T_ANGLE, T_MAG, T_QUAT, T_READ = 0x50, 0x51, 0x52, 0x53, 0x54, 0x59, 0x5F

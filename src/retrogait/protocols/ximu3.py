@@ -17,10 +17,10 @@ import json
 
 import numpy as np
 
+from retrogait.io.recording import GRAVITY
 from retrogait.protocols.base import DEG, Decoder, EncodedStream, SampleBatch
 from retrogait.protocols.framing import stuff, unstuff
 from retrogait.protocols.text import parse_numbers
-from retrogait.io.recording import GRAVITY
 
 END = 0x0A
 BIN_INERTIAL = 0xC9
@@ -55,7 +55,7 @@ def encode(acc: np.ndarray, gyr: np.ndarray, rate: float, binary: bool = True, t
         for i in range(n):
             vals = [float(f"{x:.4f}") for x in (*g_dps[i], *a_g[i])]
             rows.append(vals)
-            frames.append(("I,%d," % int(t_us[i]) + ",".join(f"{x:.4f}" for x in vals) + "\r\n").encode())
+            frames.append((f"I,{int(t_us[i])}," + ",".join(f"{x:.4f}" for x in vals) + "\r\n").encode())
         v = np.array(rows, dtype=np.float64).reshape(n, 6)
     return EncodedStream(b"".join(frames), v[:, 3:] * GRAVITY, v[:, :3] * DEG, t_us * 1e-6, frames)
 
