@@ -125,6 +125,26 @@ def test_stride_regularity_of_simulated_gait():
         assert a.directions["backward"].metrics["stride_regularity"].value > 0.992
 
 
+def test_successive_differences_never_pair_strides_across_a_lost_stride():
+    """Known truth: gait cycles (IC to IC) alternate 0.98 / 1.02 s, so every successive difference is 0.04 s; every
+    10th stride is lost (a gap in the table). A pair across the gap would compare two strides of the same
+    parity (difference 0) and pull the RMSSD below 0.04. Tolerance: 1e-9 relative (exact arithmetic)."""
+    n = 120
+    st = np.tile([0.98, 1.02], n // 2)
+    t0 = np.r_[0.0, np.cumsum(st[:-1])]
+    keep = np.arange(n) % 10 != 5
+    table = {"foot": np.full(n, "left"), "t_start": t0, "t_end": t0 + st, "t_ic": t0 + 0.3, "t_tc": t0 - 0.1, "stride_time": st, "stance_time": 0.6 * st, "swing_time": 0.4 * st,
+             "stride_length": np.full(n, 0.7), "direction": np.full(n, "backward"), "bout": np.zeros(n, int),
+             "steady": np.ones(n, bool), "turn_angle": np.zeros(n)}
+    table = {k: v[keep] for k, v in table.items()}
+    m = session_metrics(table, n_boot=20).directions["backward"].metrics
+    assert m["stride_time_rmssd"].value == pytest.approx(0.04, rel=1e-9)
+    # a table without contact times (another tool's): the stride times themselves, same rule
+    del table["t_ic"], table["t_tc"]
+    m = session_metrics(table, n_boot=20).directions["backward"].metrics
+    assert m["stride_time_rmssd"].value == pytest.approx(0.04, rel=1e-9)
+
+
 # --- standard errors: the block bootstrap against the true sampling SD of the estimates ------------------
 
 SE_METRICS = ("stride_time_cv", "stride_length_mean", "cadence", "stance_fraction")
