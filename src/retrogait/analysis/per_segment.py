@@ -17,7 +17,7 @@ class PerSegment:
     @classmethod
     def empty(cls: type[T], m: int, **shapes: Any) -> T:
         """A table of ``m`` rows of zeros (``shapes``: extra trailing shape or dtype per field name)."""
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for f in fields(cls):
             extra = shapes.get(f.name, ())
             if isinstance(extra, type):

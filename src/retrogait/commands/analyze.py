@@ -413,7 +413,7 @@ def register(app: typer.Typer) -> None:
                     dev = f"{device_id}-{key}"
                 saved[key] = str(save_profile(dev, cal, str(file)))
         applied = [_apply(path, cals) for path in apply]
-        out = {
+        out: dict[str, Any] = {
             key: {**cal.to_json(None, str(file)), "profile": saved.get(key)} for key, cal in cals.items()
         }
         out["applied_to"] = applied

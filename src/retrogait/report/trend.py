@@ -89,19 +89,19 @@ def trend_figure(
                            label="minimal important change" if sign < 0 else None)
         cur_days = [d for d, s in zip(days, keep) if s.id in cur_ids]
         if cur_days and math.isfinite(row.current):
-            ax.plot([min(cur_days), max(cur_days)], [row.current * scale] * 2, "-", color="tab:orange", lw=3,
+            ax.plot([min(cur_days), max(cur_days)], [row.current * scale] * 2, "-", color="tab:orange", lw=3,  # type: ignore[arg-type]
                     solid_capstyle="round", label=f"current mean: {row.verdict}")
     if keep:
         weeks = sorted({s.iso_week for s in keep})
         wx = [min(d for d, s in zip(days, keep) if s.iso_week == w) for w in weeks]
         wy = [np.mean([v for v, s in zip(values, keep) if s.iso_week == w]) * scale for w in weeks]
-        ax.plot(wx, wy, "-", color="tab:blue", lw=1.0, alpha=0.7, label="weekly mean")
+        ax.plot(wx, wy, "-", color="tab:blue", lw=1.0, alpha=0.7, label="weekly mean")  # type: ignore[arg-type]
         colors = ["0.45" if s.id in base_ids else "tab:orange" if s.id in cur_ids else "tab:blue" for s in keep]
-        ax.errorbar(days, values * scale, yerr=np.nan_to_num(ses) * scale, fmt="none", ecolor="0.6", lw=0.8)
-        ax.scatter(days, values * scale, c=colors, s=22, zorder=3,
+        ax.errorbar(days, values * scale, yerr=np.nan_to_num(ses) * scale, fmt="none", ecolor="0.6", lw=0.8)  # type: ignore[arg-type]
+        ax.scatter(days, values * scale, c=colors, s=22, zorder=3,  # type: ignore[arg-type]
                    label="session (grey: baseline, orange: current)")
         step = max(1, math.ceil(len(wx) / 12))
-        ax.set_xticks(wx[::step])
+        ax.set_xticks(wx[::step])  # type: ignore[arg-type]
         ax.set_xticklabels(weeks[::step], rotation=45, ha="right", fontsize=8)
     else:
         ax.text(0.5, 0.5, "no sessions with this metric", ha="center", va="center", transform=ax.transAxes)

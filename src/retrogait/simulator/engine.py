@@ -4,6 +4,7 @@ and collect the recording and its ground truth."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -437,7 +438,7 @@ def simulate(scenario: Scenario, seed: int = 0, *, trajectory: bool = True) -> S
     stored = mount if spec.stored_mount is None else np.asarray(spec.stored_mount, dtype=float)
     streams, trajs, rows, gaps, saturated, errors, packets = [], {}, [], {}, {}, {}, {}
     running = any(r.gait == "run" for r in plan_all.strides)
-    prepared: dict[str, tuple] = {}
+    prepared: dict[str, Any] = {}
     for foot in scenario.feet:
         recs = [r for r in plan_all.strides if r.foot == foot]
         plan = None

@@ -57,7 +57,7 @@ class FootGeometry:
 
     ball: float = 0.19
     """Heel-to-ball distance (the toe rolling point)."""
-    r_sensor: tuple[float, float, float] = (0.12, 0.0, 0.07)
+    r_sensor: tuple[float, ...] = (0.12, 0.0, 0.07)  # x, y, z (m)
     """Lever arm heel -> sensor point (instep, above and ahead of the heel)."""
 
     def contact_point(self, pitch: np.ndarray) -> np.ndarray:
@@ -106,10 +106,11 @@ class StridePlan:
     def stance_roll(self, t: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stance roll angle (rad, about the foot x axis), rate and acceleration of profile ``row[i]`` at
         ``t[i]`` (zero where the plan has no rolling stance)."""
-        if self.roll_t is None:
+        knots, y, dy, ddy = self.roll_t, self.roll_y, self.roll_dy, self.roll_ddy
+        if knots is None or y is None or dy is None or ddy is None:
             z = np.zeros(t.shape[0])
             return z, z.copy(), z.copy()
-        return quintic_hermite(t, self.roll_t[row], self.roll_y[row], self.roll_dy[row], self.roll_ddy[row])
+        return quintic_hermite(t, knots[row], y[row], dy[row], ddy[row])
 
     @property
     def t_ho(self) -> np.ndarray:

@@ -35,11 +35,10 @@ def resolve_speed(direction: str, speed: float | None, cadence: float | None,
     """(speed m/s, cadence steps/min, stride length m) from any two, one or none of them (``gait="run"``:
     running's speed-cadence relation)."""
     st = RUN_BASE[direction] if gait == "run" else STYLES[direction]
-    given = sum(x is not None for x in (speed, cadence, stride_length))
     for name, x in (("speed", speed), ("cadence", cadence), ("stride_length", stride_length)):
         if x is not None and x <= 0:
             raise ValueError(f"{name} must be positive, got {x}")
-    if given == 3:
+    if speed is not None and cadence is not None and stride_length is not None:
         if abs(speed - stride_length * cadence / 120.0) > 0.01 * speed:
             raise ValueError("speed, cadence and stride_length disagree (speed = length * cadence / 120)")
     elif speed is not None and cadence is not None:

@@ -55,7 +55,7 @@ def _fields(obj: Any, skip_none: bool = True) -> dict[str, Any]:
 
 def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
     """The scenario as a JSON-ready dict (inverse of :func:`scenario_from_dict`)."""
-    segs = []
+    segs: list[Any] = []
     for seg in sc.segments:
         if isinstance(seg, Stand):
             segs.append({"stand": seg.seconds})
@@ -95,7 +95,7 @@ def scenario_from_dict(d: dict[str, Any]) -> Scenario:
     if not isinstance(d, dict) or not isinstance(d.get("segments"), list) or not d["segments"]:
         raise ValueError('a scenario needs "segments": a non-empty list such as [{"stand": 5}, '
                          '{"walk": {"direction": "backward", "n_strides": 20}}]')
-    segs = []
+    segs: list[Any] = []
     for i, item in enumerate(d["segments"]):
         where = f"segments[{i}]"
         if not isinstance(item, dict) or len(item) != 1:

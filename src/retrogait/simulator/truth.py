@@ -159,7 +159,7 @@ class StrideTruth:
 
     @classmethod
     def from_records(cls, records: list[dict[str, Any]]) -> "StrideTruth":
-        cols = {}
+        cols: dict[str, Any] = {}
         for name in COLUMNS:
             if name in GAIT_COLUMNS and records and name not in records[0]:
                 continue  # an older truth file: filled with defaults

@@ -41,7 +41,8 @@ def add_simulated_sessions(
     Sessions of one week are two days apart from the week's Monday, at 09:00 UTC.
     """
     monday = week_monday(first_week)
-    ids, per_week = [], {}
+    ids: list[int] = []
+    per_week: dict[int, int] = {}
     for week, table in sessions:
         k = per_week.get(week, 0)
         per_week[week] = k + 1
