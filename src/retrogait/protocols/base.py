@@ -84,7 +84,6 @@ class Decoder:
         self._last_t: float | None = None
         self._dt: float | None = None
         self._dt_seen: list[np.ndarray] = []
-        self._dt_guess: float | None = None  # the interval from the first few, until _dt is known
         self._buf = b""
         self._synced = False  # a terminator was seen: the next piece starts at a frame boundary
         self.acc_limit = ACC_RANGE_G * GRAVITY * RANGE_MARGIN
@@ -112,7 +111,7 @@ class Decoder:
         acc, gyr, t = self._held
         self._held = None
         out: list[SampleBatch] = []
-        dt = self._dt or self._dt_guess
+        dt = self._dt
         if self._last_t is None or dt is None:  # the first few samples of a stream: nothing to judge by
             self._split_on_time_gaps(out, acc, gyr, t, vet=False)
         elif 0.5 * dt <= t[0] - self._last_t <= 1.5 * dt:
@@ -206,18 +205,16 @@ class Decoder:
             self._emit(out, acc[idx[a:b]], gyr[idx[a:b]], None, g)
 
     def _learn_dt(self, d: np.ndarray) -> float | None:
-        """The device's sample interval: the median of the first (at least 8) positive intervals; until
-        then the median of those seen so far (None before 3: one of two may span a gap)."""
+        """The device's sample interval: the median of the first (at least 8) positive intervals (a few
+        may span gaps or corrupt timestamps); None before."""
         if self._dt is not None:
             return self._dt
         self._dt_seen.append(d[d > 0])
         seen = np.concatenate(self._dt_seen)
-        if seen.size >= 8:
-            self._dt = float(np.median(seen))
+        if seen.size >= 8:  # the lower median: gaps and corrupt timestamps only lengthen intervals
+            self._dt = float(np.partition(seen, (seen.size - 1) // 2)[(seen.size - 1) // 2])
             self._dt_seen = []
-            return self._dt
-        self._dt_guess = float(np.median(seen)) if seen.size >= 3 else None
-        return self._dt_guess
+        return self._dt
 
     def _vet_times(self, acc: np.ndarray, gyr: np.ndarray,
                    t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -233,7 +230,7 @@ class Decoder:
         sample" is the first of the next three that its own successor follows regularly (two corrupt
         timestamps in a row are judged alike). Samples whose verdict needs samples not yet received
         wait for the next feed (or :meth:`flush`); so do the first
-        samples of a stream until three intervals tell the sample interval (the first sample is judged
+        samples of a stream until eight intervals tell the sample interval (the first sample is judged
         by the two after it). A timestamp moved by less than about two intervals can pass for clock
         jitter next to a missing sample: it is kept (its values passed their own checks).
         """
@@ -329,7 +326,7 @@ class Decoder:
         gap_of: dict[int, int] = {}
         reset_at: set[int] = set()
         offset = 0 if prev is None else 1  # index in d of the diff *into* t[i] is i - 1 + offset
-        dt = self._dt or self._dt_guess
+        dt = self._dt
         if dt is not None:
             jumps = np.flatnonzero((d > 1.5 * dt) | (d <= 0))
             for j in jumps:

@@ -78,6 +78,7 @@ def sniff(data: bytes, text_format: TextFormat | None = None) -> SniffResult:
                                         f"{wm.stats.samples} acc+gyro pairs")
     xi = XIMU3Decoder()
     xi.feed(data)
+    xi.flush()  # (the first samples wait for a verdict on their timestamps)
     if xi.stats.samples >= MIN_SAMPLES:
         return SniffResult("ximu3", f"x-IMU3: {xi.stats.samples} inertial messages")
     if wm.stats.frames >= MIN_SAMPLES:
@@ -86,6 +87,7 @@ def sniff(data: bytes, text_format: TextFormat | None = None) -> SniffResult:
     if text_format is not None:
         td = TextDecoder(text_format)
         td.feed(data)
+        td.flush()
         if td.stats.samples >= MIN_SAMPLES:
             return SniffResult("text", f"{td.stats.samples} text lines matching the given columns",
                                text_format)
@@ -93,7 +95,7 @@ def sniff(data: bytes, text_format: TextFormat | None = None) -> SniffResult:
     fmt, why = guess_text_format(data)
     if fmt is not None:
         td = TextDecoder(fmt)
-        acc, _, _ = concat_batches(td.feed(data))
+        acc, _, _ = concat_batches(td.feed(data) + td.flush())
         if len(acc) >= MIN_SAMPLES:
             return SniffResult("text", why, fmt)
     return SniffResult(None, f"nothing recognisable in {len(data)} bytes ({why})")
