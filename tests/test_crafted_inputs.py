@@ -333,7 +333,7 @@ def test_mpl_literal_shows_any_text_as_written(text):
     """Whatever the text, matplotlib draws it as written (no mathtext)."""
     from matplotlib.figure import Figure
 
-    from retrogait.report.trend import mpl_literal
+    from retrogait.report.text import mpl_literal
 
     if not _FIGURE:
         _FIGURE.append(Figure().text(0, 0, ""))

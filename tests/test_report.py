@@ -204,9 +204,10 @@ def test_second_foot_path_is_aligned_to_the_first():
 
 
 def test_dollar_in_a_title_does_not_break_the_plot(tmp_path):
-    from retrogait.report.session_plot import plain_text, save_session_plot
+    from retrogait.report.session_plot import save_session_plot
+    from retrogait.report.text import mpl_literal
 
-    assert plain_text("a $5 walk") == r"a \$5 walk"
+    assert mpl_literal("a $5 walk") == r"a \$5 walk"
     save_session_plot(_analyze("backward_treadmill_5pct.rgt"), tmp_path / "p.png", title="$HOME/x_$1.rgt")
     assert (tmp_path / "p.png").stat().st_size > 10_000
     from retrogait.report.session_plot import session_figure

@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from retrogait.analysis.result import DIRECTIONS, AnalysisResult
+from retrogait.report.text import mpl_literal
 
 FIG_SIZE = (10.0, 8.0)  # inches
 DPI = 100  # -> 1000 x 800 pixels
@@ -61,13 +62,6 @@ def _colour(direction: str) -> str:
 
 def _label(direction: str) -> str:
     return direction.replace("sideways_", "side ").replace("_", " ")
-
-
-def plain_text(text: str) -> str:
-    """``text`` safe for matplotlib, drawn as written (:func:`retrogait.report.trend.mpl_literal`)."""
-    from retrogait.report.trend import mpl_literal
-
-    return mpl_literal(text)
 
 
 def on_treadmill(result: AnalysisResult) -> bool:
@@ -303,7 +297,7 @@ def session_figure(result: AnalysisResult, title: str = "") -> Figure:
     aggregate = span > AGGREGATE_ABOVE_S or len(st) > AGGREGATE_ABOVE_STRIDES
     scale, unit = _time_unit(span)
     sub = "treadmill" if treadmill else "overground"
-    fig.suptitle(plain_text(f"{title or 'retrogait session'} ({sub}, {len(st)} strides)"))
+    fig.suptitle(mpl_literal(f"{title or 'retrogait session'} ({sub}, {len(st)} strides)"))
 
     note = _placement(ax_place, result)
     if treadmill:

@@ -18,24 +18,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from retrogait.balance.catalog import DIRECTIONS, METRICS
-from retrogait.history import periods
-from retrogait.history.queries import StoredSession
-from retrogait.history import display
+from retrogait.history import display, periods
 from retrogait.history.compare import VERDICT_NOTES, Comparison, MetricComparison
+from retrogait.history.queries import StoredSession
+from retrogait.report.text import mpl_literal
 
 FIG_SIZE = (8.0, 4.5)  # inches
 DPI = 100  # -> 800 x 450 pixels
-
-
-def mpl_literal(text: object) -> str:
-    """``text`` for any matplotlib title, label or legend entry, shown exactly as written.
-
-    matplotlib reads text with two ``$`` as mathtext and raises on malformed math (a subject ``P$1^$``,
-    a file ``walk$2$.rgt``). Escaping every ``$`` as ``\\$`` turns mathtext off for the string and
-    matplotlib draws each as a plain ``$``; backslashes are left alone (outside mathtext they are drawn
-    as they are). Use it for every user-given string (subject, file name, tag) that reaches a figure.
-    """
-    return str(text).replace("$", r"\$")
 
 
 def default_baseline(sessions: list[StoredSession], direction: str) -> list[StoredSession]:
