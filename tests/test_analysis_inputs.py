@@ -95,3 +95,16 @@ def test_saturated_strides_are_flagged():
 def test_clean_walk_has_no_saturation_flags():
     res = analyze(walk(seed=3).recording)
     assert not res.strides.saturated.any()
+
+
+def test_time_running_backwards_is_named_not_taken_for_a_short_recording():
+    import numpy as np
+
+    from retrogait.analysis import analyze
+    from retrogait.errors import InputFileError
+    from retrogait.io.recording import Recording, Stream
+
+    t = np.arange(2000)[::-1] / 100.0
+    rec = Recording(streams=[Stream(t=t, acc=np.tile([0.0, 0.0, 9.81], (2000, 1)), gyr=np.zeros((2000, 3)))])
+    with pytest.raises(InputFileError, match="run backwards"):
+        analyze(rec)

@@ -185,6 +185,14 @@ def saturation_mask(arr: np.ndarray) -> np.ndarray:
     return out
 
 
+def require_forward_time(stream: Stream, source: str) -> None:
+    """InputFileError when a stream's time runs backwards or stands still from its first sample to its
+    last (its duration and rate mean nothing then)."""
+    if stream.n >= 2 and not float(stream.t[-1]) > float(stream.t[0]):
+        raise InputFileError(f"{source}: the timestamps run backwards or stand still (first {float(stream.t[0]):g} s, "
+                             f"last {float(stream.t[-1]):g} s); expected increasing times")
+
+
 def require_samples(stream: Stream, source: str, rate: float) -> None:
     """NoGaitError when a stream is too short to hold a stride."""
     if stream.n < 2 or stream.duration < 1.0:

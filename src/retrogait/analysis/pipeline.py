@@ -94,8 +94,9 @@ def analyze_stream(
     """Strides of one stream (one foot), with every per-stride parameter except cross-foot ones."""
     s = settings
     label = f"{source} ({stream.foot} foot)" if stream.foot != "unknown" else source
-    rate = stream.rate
     # 1. checks
+    frames.require_forward_time(stream, label)
+    rate = stream.rate
     frames.require_samples(stream, label, rate)
     mounting = frames.resolve_mount(stream, mount)
     stream, filled, n_bridged = bridge_gaps(stream, s.gaps)
