@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import serial
@@ -39,6 +39,9 @@ from retrogait.io.recording import Recording, Stream, utc_now_iso
 from retrogait.protocols import Decoder, TextFormat, make_decoder
 from retrogait.protocols.base import DecoderStats
 from retrogait.protocols.witmotion import RATE_CODES
+
+if TYPE_CHECKING:
+    from retrogait.io.fileformat import RecordingWriter
 
 FLUSH_EVERY = 1.0  # s: data reaches the file at least this often
 STOP_QUIET = 0.2  # s: after the stop command, a device silent this long has sent everything
@@ -196,15 +199,21 @@ class Recorder:
         # the bytes in flight drained, so no reader closes a port the main thread still writes to.
         self.readers_stop = threading.Event()
         self.states: list[StreamState] = []
-        self.writer = None
+        self.writer: RecordingWriter | None = None
         self.start_time = ""
         self._mono0 = 0.0
         self._host0 = 0.0
-        self.live = None
+        self.live: LiveStrides | None = None
         self.live_strides = live_strides
         self._readers: list[_Reader] = []
         self.elapsed = 0.0
         self.stop_reason = ""
+
+    @property
+    def _w(self) -> RecordingWriter:
+        """The open file (after :meth:`open`)."""
+        assert self.writer is not None, "Recorder.open() first"
+        return self.writer
 
     # -- time ----------------------------------------------------------------------------------
     def session_time(self, mono: float) -> float:
@@ -269,7 +278,7 @@ class Recorder:
                 c.serial.close()
             raise
         for ev in early_events:
-            self.writer.add_event(ev)
+            self._w.add_event(ev)
         # read from now on (into the queue that run() handles): the devices were woken up, and anything
         # slow from here (importing the live analysis, the caller's set-up) must not let their buffers
         # overflow on a slow or busy machine
@@ -302,7 +311,7 @@ class Recorder:
                 now = time.monotonic()
                 self.elapsed = now - self._mono0
                 if now - last_flush >= FLUSH_EVERY:
-                    self.writer.flush()
+                    self._w.flush()
                     last_flush = now
                 if now - last_tick >= 0.25:
                     last_tick = now
@@ -310,8 +319,7 @@ class Recorder:
                         self.live.maybe_update()
                     if on_tick is not None:
                         on_tick(self)
-                if duration is not None and (self.duration >= duration
-                                             or self._recorded_for(now) >= duration + DURATION_GRACE):
+                if duration is not None and self._duration_reached(now, duration):
                     self.stop_reason = "duration reached"
                     break
                 if self.stop_event.is_set():
@@ -338,14 +346,16 @@ class Recorder:
             self._finish()
         return self.summary()
 
-    def _recorded_for(self, now: float) -> float:
-        """How long the recording has run by the host clock from its first sample on (samples the device
-        had buffered before the port was opened count too); the time since opening until the first
-        sample arrives."""
+    def _duration_reached(self, now: float, duration: float) -> bool:
+        """``--duration`` is the data's: reached when a stream's samples span it (as the file will
+        read; samples the device had buffered before the port was opened count too), or
+        :data:`DURATION_GRACE` later by the host clock from the first sample when no data came
+        meanwhile; with no sample at all, when the time since opening reaches it."""
         firsts = [st.clock.first_t for st in self.states if st.clock.first_t is not None]
         if not firsts:
-            return self.elapsed
-        return self.session_time(now) - min(firsts)
+            return self.elapsed >= duration
+        return (self.duration >= duration
+                or self.session_time(now) - min(firsts) >= duration + DURATION_GRACE)
 
     @property
     def duration(self) -> float:
@@ -404,22 +414,22 @@ class Recorder:
         elif kind == "disconnect":
             st.connected = False
             st.disconnects += 1
-            self.writer.add_event({"kind": "disconnect", "t": float(msg[2]), "stream": i,
+            self._w.add_event({"kind": "disconnect", "t": float(msg[2]), "stream": i,
                                    "last_sample_t": st.last_t})
             self._write(st, st.clock.disconnected())
         elif kind == "reconnect":
             st.old_stats = _add_stats(st.old_stats, st.decoder.stats)
             st.decoder = msg[3]
             st.connected = True
-            self.writer.add_event({"kind": "reconnect", "t": float(msg[2]), "stream": i})
+            self._w.add_event({"kind": "reconnect", "t": float(msg[2]), "stream": i})
         elif kind == "lost":
             st.lost = True
-            self.writer.add_event({"kind": "device_lost", "t": float(msg[2]), "stream": i,
+            self._w.add_event({"kind": "device_lost", "t": float(msg[2]), "stream": i,
                                    "reconnect_timeout_s": self.reconnect_timeout})
 
     def _write_clock_events(self, st: StreamState) -> None:
         for ev in st.clock.take_events():
-            self.writer.add_event(ev)
+            self._w.add_event(ev)
 
     def _append(self, st: StreamState, t_recv: float, b) -> None:
         self._write(st, st.clock.feed(t_recv, b))
@@ -428,7 +438,7 @@ class Recorder:
         """Write the batches the clock has stamped, and its events (a gap before them, a new rate ...)."""
         self._write_clock_events(st)
         for t_recv, b, t in stamped:
-            self.writer.append(st.index, t, b.acc, b.gyr, t_host=np.full(b.n, t_recv))
+            self._w.append(st.index, t, b.acc, b.gyr, t_host=np.full(b.n, t_recv))
             if self.live is not None:
                 self.live.add(st.index, t, b.acc, b.gyr)
 
