@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +180,23 @@ def test_remove_asks_on_a_terminal(db):
         assert b"Delete 1 session(s) from the history?" in out
         assert (b"deleted 1 session(s)" in out) == gone and (b"nothing deleted" in out) == (not gone)
         assert (_stored(db, 4)["metric_values"] == 0) == gone
+
+
+def test_add_keeps_the_analysis_settings_with_the_session(tmp_path):
+    """`add --settings` analyzes with those thresholds and the history records which were changed."""
+    import sqlite3
+
+    from retrogait.history import store
+
+    db = tmp_path / "h.sqlite"
+    f = tmp_path / "s.toml"
+    f.write_text("[direction]\nswitch_prob = 0.1\n")
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "backward_treadmill_5pct.rgt"
+    from retrogait.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["add", str(sample), "--db", str(db), "--settings", str(f)])
+    assert done.value.code in (0, None)
+    conn = sqlite3.connect(db)
+    sid = conn.execute("SELECT id FROM sessions").fetchone()[0]
+    assert store.stored_settings(conn, sid) == {"direction": {"switch_prob": 0.1}}

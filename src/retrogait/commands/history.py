@@ -8,7 +8,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -83,7 +83,7 @@ def _print_table(headers: list[str], rows: list[list[str]], gap: str = "  ",
 # --- add ------------------------------------------------------------------------------------------
 
 def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = None,
-             test: Optional[str] = None) -> str:
+             test: Optional[str] = None, settings: Any = None) -> str:
     """Analyze and store one file; returns the message line."""
     from retrogait.analysis import analyze
     from retrogait.analysis.calibration import profile_mounts
@@ -99,7 +99,7 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
     rec = load_recording(path, preset=preset)
     if not (subject or rec.subject):
         raise UsageProblem(f"{path}: the recording names no subject; pass --subject ID")
-    result = analyze(rec, mount=profile_mounts(rec))
+    result = analyze(rec, mount=profile_mounts(rec), settings=settings)
     from retrogait.clinical.history import store_test_session, test_of
 
     scored = ""
@@ -111,6 +111,7 @@ def _add_one(conn, path: Path, subject: Optional[str], preset: Optional[str] = N
         sid, added = store.store_result(conn, rec, result, path, subject=subject)
     if not added:
         return f"{path}: already in the history as session {sid} (nothing added)"
+    store.record_settings(conn, sid, result.settings)
     row = conn.execute("SELECT subject, iso_week FROM sessions WHERE id = ?", (sid,)).fetchone()
     dirs = conn.execute("SELECT direction, n_strides, n_steady FROM direction_stats WHERE session_id = ?",
                         (sid,)).fetchall()
@@ -147,6 +148,9 @@ def add(
         None, "--note", help="A note to keep with the session(s), shown by 'sessions' (replaces an earlier one)."),
     tag: Optional[list[str]] = typer.Option(
         None, "--tag", help="A tag to keep with the session(s), e.g. --tag brace --tag post-op (repeatable)."),
+    settings: Optional[Path] = typer.Option(
+        None, "--settings", dir_okay=False,
+        help="Analysis thresholds from a TOML file (as for 'analyze'); kept with each session."),
     db: Optional[Path] = _db_option(),
 ) -> None:
     """Analyze recordings and keep their balance metrics in the history.
@@ -157,6 +161,11 @@ def add(
 
     Example: retrogait add week40/*.rgt --subject anna
     """
+    chosen = None
+    if settings is not None:
+        from retrogait.io.settings_file import read_settings
+
+        chosen = read_settings(settings)
     conn = _open(db, must_exist=False)
     first_error: Optional[RetrogaitError] = None
     # a progress bar only when the messages go to the same terminal (they are printed above the bar)
@@ -172,7 +181,7 @@ def add(
     try:
         for path in files:
             try:
-                message, is_error = _add_one(conn, path, subject, preset, test), False
+                message, is_error = _add_one(conn, path, subject, preset, test, chosen), False
                 if note is not None or tag:
                     message += _save_note(conn, path, note, tag)
             except RetrogaitError as exc:

@@ -190,8 +190,14 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX sessions_by_subject ON sessions (subject, start_time)")
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """Version 3: the analysis settings a session was analyzed with (JSON of the settings that differ
+    from the defaults, ``{}`` for the defaults; NULL for sessions stored before: that version's defaults)."""
+    conn.execute("ALTER TABLE sessions ADD COLUMN analysis_settings TEXT")
+
+
 #: MIGRATIONS[i] takes the schema from version i to version i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

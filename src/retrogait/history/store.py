@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -129,6 +130,21 @@ def store_session(conn: sqlite3.Connection, info: SessionInfo, metrics: SessionM
                 [(sid, d.direction, name, _num(m.value), _num(m.se), m.n) for name, m in d.metrics.items()],
             )
     return sid, True
+
+
+def record_settings(conn: sqlite3.Connection, sid: int, settings: Any) -> None:
+    """Keep with session ``sid`` the analysis settings it was analyzed with (an
+    :class:`~retrogait.analysis.settings.AnalysisSettings`: only what differs from the defaults)."""
+    text = json.dumps(settings.changed(), sort_keys=True, separators=(",", ":"))
+    with write_transaction(conn):
+        conn.execute("UPDATE sessions SET analysis_settings = ? WHERE id = ?", (text, sid))
+
+
+def stored_settings(conn: sqlite3.Connection, sid: int) -> dict[str, Any] | None:
+    """The analysis settings session ``sid`` was analyzed with (changed values only; None: stored
+    before retrogait recorded them)."""
+    row = conn.execute("SELECT analysis_settings FROM sessions WHERE id = ?", (sid,)).fetchone()
+    return None if row is None or row[0] is None else json.loads(row[0])
 
 
 def store_result(db: sqlite3.Connection | Path | str | None, recording: Recording, result: Any,
