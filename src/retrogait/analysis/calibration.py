@@ -80,6 +80,16 @@ def profile_mounts(recording: Recording) -> dict[str, Mounting]:
     profile (``retrogait calibrate``), keyed by foot: pass it to ``analyze(recording, mount=...)``.
 
     The analysis itself reads no file; this is the explicit lookup a command or a script makes.
+
+    Parameters
+    ----------
+    recording : Recording
+        Its streams' device ids name the profiles.
+
+    Returns
+    -------
+    dict of str to Mounting
+        Per foot, the profile's mounting and its path as the source.
     """
     out: dict[str, Mounting] = {}
     for stream in recording.streams:
@@ -145,6 +155,23 @@ def calibrate_stream(stream: Stream, label: str = "recording") -> Calibration:
     Gravity at rest gives the foot's up axis; the principal axis of the gyro in the horizontal plane
     gives the medio-lateral axis; the known forward walking fixes its sign (the strides must go toward
     the toes). The three direction checks (displacement, swing pitch change, landing pitch) must agree.
+
+    Parameters
+    ----------
+    stream : Stream
+        One foot's samples: standing still for a second or more, then walking forward.
+    label : str, optional
+        How messages name the data (a file name).
+
+    Returns
+    -------
+    Calibration
+        ``mount`` (3x3, ``v_foot = mount @ v_sensor``), the strides used, whether the checks agree.
+
+    Raises
+    ------
+    NoGaitError
+        Too few strides, or no standing, to learn from.
     """
     acc = np.asarray(stream.acc, dtype=float)
     gyr = np.asarray(stream.gyr, dtype=float)

@@ -149,12 +149,25 @@ def stored_settings(conn: sqlite3.Connection, sid: int) -> dict[str, Any] | None
 
 def store_result(db: sqlite3.Connection | Path | str | None, recording: Recording, result: Any,
                  path: Path | str, *, subject: str | None = None) -> tuple[int, bool]:
-    """Store an analyzed recording (``result`` from :func:`retrogait.analysis.analyze`) read from
-    ``path``: computes the balance metrics and writes one session. Returns ``(session id, added)``;
-    ``added`` is False when the same file (content hash) was stored before (nothing is written).
+    """Store an analyzed recording: compute its balance metrics and write one session.
 
-    ``db`` is an open connection or a database path (None: the default location). For
-    ``analyze --save``.
+    Parameters
+    ----------
+    db : sqlite3.Connection, path or None
+        An open history connection or a database path (None: the default location).
+    recording : Recording
+        The recording that was analyzed (its tags: condition, belt speed, incline).
+    result : AnalysisResult
+        From :func:`retrogait.analyze`; its settings are kept with the session.
+    path : path
+        The file the recording was read from (its SHA-256 identifies the session).
+    subject : str, optional
+        Overrides the recording's subject id.
+
+    Returns
+    -------
+    tuple of (int, bool)
+        The session id, and False when the same file was stored before (nothing written).
     """
     conn = db if isinstance(db, sqlite3.Connection) else connect(db)
     try:
@@ -166,7 +179,10 @@ def store_result(db: sqlite3.Connection | Path | str | None, recording: Recordin
         table = result.strides
         n = len(table["stride_time"] if isinstance(table, dict) else table.stride_time)
         info = session_info(recording, metrics, sha, str(Path(path).resolve()), subject, n)
-        return store_session(conn, info, metrics)
+        sid, added = store_session(conn, info, metrics)
+        if added and hasattr(result, "settings"):
+            record_settings(conn, sid, result.settings)
+        return sid, added
     finally:
         if conn is not db:
             conn.close()

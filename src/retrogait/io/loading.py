@@ -26,13 +26,40 @@ LOAD_PRESETS = PRESETS + ("openshoe",)
 def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_unit: str | None = None,
                    gyr_unit: str | None = None, rate: float | None = None, foot: str | None = None,
                    mount_known: bool | None = None, columns: str | None = None) -> Recording:
-    """Read any supported file into a :class:`Recording` (SI units).
+    """Read any supported file into a :class:`Recording` (SI units, sensor frame).
 
     The native format is recognised by its magic bytes whatever the name; ``.mat`` is read as an
-    OpenShoe recording; anything else as CSV (``preset`` = ``retrogait``, ``gaitmap``, ``gaitmap-raw``,
-    ``gaitmap-single``, ``xio``, ``generic``; ``None`` sniffs the header). ``acc_unit``/``gyr_unit``/
-    ``rate``/``foot``/``mount_known``/``columns`` apply to imported files (see
-    :func:`retrogait.io.csvio.read_csv`).
+    OpenShoe recording; anything else as CSV.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file: ``.rgt``, CSV / TSV, or OpenShoe ``.mat``.
+    preset : str, optional
+        CSV layout: ``retrogait``, ``gaitmap``, ``gaitmap-raw``, ``gaitmap-single``, ``xio``, ``generic``,
+        ``openshoe``; None sniffs the header.
+    acc_unit, gyr_unit : str, optional
+        Units of an imported file's columns (``g``, ``mg``, ``m/s^2``; ``deg/s``, ``rad/s``).
+    rate : float, optional
+        Sample rate (Hz) of a file without timestamps.
+    foot : str, optional
+        ``left`` or ``right`` for a one-sensor import.
+    mount_known : bool, optional
+        Whether an imported file's axes are already the foot frame.
+    columns : str, optional
+        Column mapping of a ``generic`` CSV (see :func:`retrogait.io.csvio.read_csv`).
+
+    Returns
+    -------
+    Recording
+        One stream per foot; its warnings name what was skipped or repaired.
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, unreadable or not a recording (the message names the file, line or byte).
+    UsageProblem
+        A bad option value.
     """
     path = Path(path)
     if rate is not None and not (math.isfinite(rate) and rate > 0):
