@@ -284,8 +284,9 @@ def register(app: typer.Typer) -> None:
         rate: Optional[float] = typer.Option(None, "--rate", help="Sample rate (Hz) of a CSV without timestamps."),
         columns: Optional[str] = typer.Option(None, "--columns", help=COLUMNS_HELP),
         plot: Optional[Path] = typer.Option(
-            None, "--plot", help="Also draw the session as a PNG: foot path from above, stride length "
-                                 "(backward < 0) and cadence over time, coloured by direction."),
+            None, "--plot", help="Also draw the session as a PNG: each stride from above in the foot's frame, "
+                                 "the stride-length histogram (treadmill) or the path (overground), stride "
+                                 "length and cadence over time (per-minute summaries for long sessions)."),
         settings: Optional[Path] = typer.Option(
             None, "--settings", dir_okay=False,
             help="Analysis thresholds from a TOML file (only the ones you change; see --print-settings). "
