@@ -102,9 +102,11 @@ class Decoder:
     def flush(self) -> list[SampleBatch]:
         """The stream ended (stop, unplug): the samples held back for a verdict on their timestamp.
 
-        A sample is held back only when its device time is out of line with the sample before it (see
-        :meth:`_vet_times`); with no sample after it to tell a real gap from a corrupt timestamp, it is
-        kept only if its time follows the previous one by a plausible interval, else dropped and counted.
+        Samples are held back while their device time is out of line with the sample before and the
+        samples that would tell why have not arrived (see :meth:`_vet_times`). With no more to come,
+        each is kept when it follows the last kept one by a plausible interval, or when the next held
+        one follows it regularly (a real gap); else it is dropped and counted. The first few samples of
+        a stream (fewer than the interval can be told from) are kept as they are.
         """
         if self._held is None:
             return []
@@ -114,10 +116,18 @@ class Decoder:
         dt = self._dt
         if self._last_t is None or dt is None:  # the first few samples of a stream: nothing to judge by
             self._split_on_time_gaps(out, acc, gyr, t, vet=False)
-        elif 0.5 * dt <= t[0] - self._last_t <= 1.5 * dt:
-            self._split_on_time_gaps(out, acc, gyr, t, vet=False)
-        else:
-            self.stats.implausible += t.shape[0]
+            return out
+        keep = np.zeros(t.shape[0], dtype=bool)
+        last = self._last_t
+        for i in range(t.shape[0]):
+            regular = 0.5 * dt <= t[i] - last <= 1.5 * dt
+            followed = i + 1 < t.shape[0] and 0.5 * dt <= t[i + 1] - t[i] <= 1.5 * dt and t[i] > last
+            if regular or followed:
+                keep[i] = True
+                last = t[i]
+        self.stats.implausible += int((~keep).sum())
+        if keep.any():
+            self._split_on_time_gaps(out, acc[keep], gyr[keep], t[keep], vet=False)
         return out
 
     def cmd_start(self) -> bytes | None:
