@@ -1,7 +1,8 @@
 """Mounting calibration (sensor -> foot rotation) and device profiles.
 
 Profiles are JSON files ``<dir>/<device id>.json`` where ``<dir>`` is ``$RETROGAIT_DEVICES_DIR`` if
-set, else ``$XDG_CONFIG_HOME/retrogait/devices`` (``~/.config/retrogait/devices``).
+set, else ``devices`` in the user config folder (platformdirs: ``$XDG_CONFIG_HOME/retrogait/devices``,
+by default ``~/.config/retrogait/devices``, on Linux; the platform's own place on macOS and Windows).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def devices_dir() -> Path:
     env = os.environ.get(DEVICES_ENV)
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "retrogait" / "devices"
+    from platformdirs import user_config_dir  # $XDG_CONFIG_HOME on Linux; the right place on macOS/Windows
+
+    return Path(user_config_dir("retrogait", appauthor=False)) / "devices"
 
 
 def device_id(stream: Stream) -> str | None:

@@ -1,7 +1,8 @@
 """The session history: an SQLite database (stdlib ``sqlite3``), versioned, safe for concurrent use.
 
-Location: ``--db PATH``, else ``$RETROGAIT_DB``, else ``$XDG_DATA_HOME/retrogait/history.sqlite``
-(``~/.local/share/retrogait/history.sqlite`` when XDG_DATA_HOME is unset).
+Location: ``--db PATH``, else ``$RETROGAIT_DB``, else ``history.sqlite`` in the user data folder
+(platformdirs: ``$XDG_DATA_HOME/retrogait``, by default ``~/.local/share/retrogait``, on Linux; the
+platform's own place on macOS and Windows).
 
 Safety: WAL journal, ``synchronous=FULL``, a 30 s busy timeout (two ``retrogait add`` at once wait for
 each other instead of failing) and every write in one ``BEGIN IMMEDIATE`` transaction, so a process
@@ -125,13 +126,15 @@ class GuardedConnection(sqlite3.Connection):
 
 
 def default_db_path() -> Path:
-    """``$RETROGAIT_DB``, else ``$XDG_DATA_HOME/retrogait/history.sqlite`` (XDG default
-    ``~/.local/share``)."""
+    """``$RETROGAIT_DB``, else ``history.sqlite`` in the user data folder (platformdirs: on Linux
+    ``$XDG_DATA_HOME/retrogait``, default ``~/.local/share/retrogait``; macOS ``~/Library/Application
+    Support/retrogait``; Windows ``%LOCALAPPDATA%\\retrogait``)."""
     env = os.environ.get(ENV_DB)
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base).expanduser() / "retrogait" / "history.sqlite"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("retrogait", appauthor=False)) / "history.sqlite"
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
