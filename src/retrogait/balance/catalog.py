@@ -18,7 +18,6 @@ from typing import Any
 
 from retrogait.definitions import MEASURED_DIRECTIONS
 
-
 #: The walking directions measured separately (other directions feed only the corrective-step count).
 #: Running strides form groups of their own (``"<direction>-running"``, see
 #: :func:`retrogait.balance.selection.stride_columns`): running is never set against walking.
