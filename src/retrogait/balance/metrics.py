@@ -10,8 +10,9 @@ foot's stride series and the number of strides it used. Definitions: docs/metric
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +21,14 @@ from retrogait.balance.bootstrap import block_bootstrap_indices, standard_error
 from retrogait.balance.catalog import DIRECTIONS, METRICS, json_ready
 from retrogait.balance.dfa import DFA_MIN_STRIDES, dfa_alpha
 from retrogait.balance.selection import (
-    EDGE_STRIDES, MAX_TURN_DEG, foot_order, next_is_consecutive, run_positions, steady_candidates,
-    stride_columns, uninterrupted,
+    EDGE_STRIDES,
+    MAX_TURN_DEG,
+    foot_order,
+    next_is_consecutive,
+    run_positions,
+    steady_candidates,
+    stride_columns,
+    uninterrupted,
 )
 from retrogait.io.recording import TAG_BELT_SPEED, TAG_CONDITION, TAG_INCLINE, Recording
 

@@ -19,8 +19,15 @@ from retrogait.errors import NoGaitError, UsageProblem
 from retrogait.history.mic import minimal_important_change
 from retrogait.history.queries import StoredSession
 from retrogait.history.reliable_change import (
-    ALPHA, PERSONAL_MIN_BASELINE, Threshold, change_threshold, is_real, permutation_p, permutation_usable,
-    rate_change_p, verdict,
+    ALPHA,
+    PERSONAL_MIN_BASELINE,
+    Threshold,
+    change_threshold,
+    is_real,
+    permutation_p,
+    permutation_usable,
+    rate_change_p,
+    verdict,
 )
 
 #: verdicts beside improved / worse / higher / lower / no real change / unknown
