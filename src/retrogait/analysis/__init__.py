@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from retrogait.analysis.pipeline import analyze
-from retrogait.analysis.result import DIRECTIONS, AnalysisResult, StrideTable
+from retrogait.analysis.result import AnalysisResult, StrideTable
+from retrogait.definitions import DIRECTIONS
 
 __all__ = ["analyze", "AnalysisResult", "StrideTable", "DIRECTIONS"]

@@ -23,7 +23,6 @@ from retrogait.analysis.settings import DEFAULT, GapSettings
 from retrogait.io.recording import GRAVITY, Stream
 
 
-
 @dataclass(frozen=True)
 class FilledSamples:
     """Per sample of the bridged stream: which were filled in, and how uncertain they are.

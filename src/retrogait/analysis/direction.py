@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrogait.analysis.result import DIRECTIONS
 from retrogait.analysis.settings import DEFAULT, DirectionSettings
-
+from retrogait.definitions import DIRECTIONS
 
 
 def direction_probabilities(

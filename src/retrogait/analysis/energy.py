@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.definitions import RUNNING_SUFFIX
+
 #: Resting oxygen uptake, 1 MET (mL O2 per kg per min).
 MET_ML_KG_MIN = 3.5
 #: kcal per litre of O2 (ACSM convention).
@@ -224,7 +226,7 @@ def session_energy(speeds_m_s: Any, grades: Any, durations_s: Any, directions: A
             if not sel.any():
                 continue
             t = float(dur[sel].sum())
-            groups[f"{d}-running" if is_run else str(d)] = {
+            groups[str(d) + RUNNING_SUFFIX if is_run else str(d)] = {
                 "strides": int(sel.sum()), "duration_s": t, "kcal": float(kcal_each[sel].sum()),
                 "mets": float((vo2[sel] * dur[sel]).sum() / t / MET_ML_KG_MIN) if t > 0 else float("nan"),
             }

@@ -24,7 +24,6 @@ from retrogait.analysis.settings import DEFAULT, GaitSettings
 from retrogait.analysis.strapdown import Trajectory
 
 
-
 @dataclass
 class SwingSignals:
     """What every event rule reads, computed once per chunk of segments (flat arrays like the

@@ -13,8 +13,6 @@ import numpy as np
 from retrogait.analysis.settings import AnalysisSettings
 from retrogait.analysis.summary_types import Bout, SessionSummary
 
-DIRECTIONS = ("forward", "backward", "sideways_left", "sideways_right", "in_place")
-
 
 @dataclass
 class StrideTable:

@@ -15,7 +15,6 @@ from retrogait.analysis.ranges import range_quiet_middle
 from retrogait.analysis.settings import DEFAULT, SegmentSettings
 
 
-
 @dataclass
 class Segments:
     """Motion segments between consecutive stance regions (arrays of equal length M).

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from retrogait.analysis.frames import DEFAULT_MOUNTING
-from retrogait.analysis.result import DIRECTIONS, StrideTable
+from retrogait.analysis.result import StrideTable
+from retrogait.definitions import DIRECTIONS, RUNNING_SUFFIX
 
 MIN_STEADY = 3  # use steady strides when a group has at least this many, else all its strides
 
@@ -107,7 +108,7 @@ def asymmetry(table: StrideTable, synced: bool) -> dict[str, Any]:
                 row[f"{name}_asymmetry_pct"] = (100.0 * (max(a, b) / min(a, b) - 1.0)
                                                 if a and b and min(a, b) > 0 else None)
             row["steps"] = int(sel.sum())
-            out[d if g == "walk" else f"{d}-running"] = row
+            out[d if g == "walk" else d + RUNNING_SUFFIX] = row
     return out
 
 

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
+from retrogait.definitions import GAP_STEPS
 from retrogait.errors import UsageProblem
 
 
@@ -72,8 +73,8 @@ class GapSettings:
                            "fastest phase, so a stride over it keeps its shape")
     uncertain_gap: float = _f(0.03, "s", "shorter gaps are filled well enough to count as measured "
                               "(a few samples of a smooth signal)")
-    gap_steps: float = _f(1.5, "sample steps", "a time step this many nominal steps long or more has "
-                          "samples missing", low=1.0)
+    gap_steps: float = _f(GAP_STEPS, "sample steps", "a time step this many nominal steps long or more has "
+                          "samples missing (retrogait.definitions.GAP_STEPS)", low=1.0)
     split_factor: float = _f(5.0, "x median step", "a step this many times the median (and longer than "
                              "`split_min`) splits the data: no stride spans it", low=1.0)
     split_min: float = _f(0.1, "s", "... and at least this long (a few dropped samples are integrated "

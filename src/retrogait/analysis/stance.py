@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from retrogait.analysis.filters import moving_mean, running_max, running_min
 from retrogait.analysis.peaks import find_peaks
 from retrogait.analysis.ranges import range_first, range_index, range_sums

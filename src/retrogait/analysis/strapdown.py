@@ -28,7 +28,6 @@ from retrogait.analysis.ranges import range_first, range_index, row_norm
 from retrogait.analysis.settings import DEFAULT, KinematicsSettings
 
 
-
 @dataclass
 class Trajectory:
     """Flat per-sample arrays of a chunk of segments (segment k holds ``first[k]:first[k]+lens[k]``)

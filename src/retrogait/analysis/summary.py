@@ -8,9 +8,10 @@ import numpy as np
 
 from retrogait.analysis.gaitmode import GAITS, STRIKES
 from retrogait.analysis.incline import session_grade
-from retrogait.analysis.result import DIRECTIONS, StrideTable
+from retrogait.analysis.result import StrideTable
 from retrogait.analysis.session_groups import asymmetry, groups, incline, mounting, step_times
-from retrogait.analysis.summary_types import Bout, DirectionSummary, SessionSummary
+from retrogait.analysis.summary_types import Bout, SessionSummary
+from retrogait.definitions import DIRECTIONS
 from retrogait.io.recording import Recording
 
 

@@ -29,7 +29,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from retrogait.analysis.result import DIRECTIONS, AnalysisResult
+from retrogait.analysis.result import AnalysisResult
+from retrogait.definitions import DIRECTIONS
 from retrogait.report.text import mpl_literal
 
 FIG_SIZE = (10.0, 8.0)  # inches
