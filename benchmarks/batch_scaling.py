@@ -1,176 +1,274 @@
-"""Batch analysis: scaling with local workers, per-file overhead, memory, and a Dask LocalCluster.
+"""Batch analysis: start-up cost, per-file overhead over a bare analysis, scaling 1 -> 2 workers, memory.
 
-1. Makes (or reuses) N ten-minute simulated sessions (benchmarks/batch_data.py; default 200).
-2. Bare analysis: one fresh process runs ``analyze(load_recording(f))`` on every file in turn (and,
-   separately, the same plus the balance metrics the batch also computes). This is the reference
-   cost per file.
-3. ``retrogait batch FILES -o OUT --workers 1`` (with and without ``--no-balance``) and ``--workers 2``
-   (fresh OUT each time), each as a
-   child process; wall time from start to exit (imports, worker start-up and writing included), and the
-   peak memory the run reports for the client and each worker (VmHWM).
-4. The same with ``--scheduler`` on a ``dask.distributed.LocalCluster`` of 2 worker processes started
-   here (cluster start-up not counted: it already exists, as a real cluster would), once with Dask's
-   default worker settings and once with those docs/batch.md recommends.
-5. Optionally (--day DIR) the same for a few 24-hour files: per-worker and client memory.
+Every configuration runs as a child process, ``--repeat`` times (default 3, interleaved so that a change
+of the machine's load hits all of them alike); min and median of wall and CPU time are printed. CPU is
+that of the whole process tree (client, fork server, workers, resource tracker: this script makes itself
+the reaper of orphaned descendants, so nothing escapes ``RUSAGE_CHILDREN``).
 
-The machine may be shared: the 1-minute load average is printed before and after every run.
+Start-up and per-file costs are told apart by running each configuration on a small study (``--small``
+files, default 2) and on the full one (``--n``, default 200): per file = (T(n) - T(small)) / (n - small),
+start-up = T(small) - small x per file. That is done for
 
-Run: python3 benchmarks/batch_scaling.py [--n 200] [--minutes 10] [--data DIR] [--day DIR]
+* bare: one Python process running ``analyze(load_recording(f))`` and the balance metrics (what
+  ``batch`` computes by default) on every file in turn; its start-up is the interpreter and the imports;
+* ``retrogait batch --workers 1`` and ``--workers 2`` (a fresh output folder each time); start-up is
+  everything from ``python -m retrogait`` to exit that does not grow with the files (imports, scheduler,
+  workers, the final tables).
+
+Targets (issue 10): per-file overhead of batch over bare <= 10 %; 1 -> 2 workers >= 1.8x on 2 idle cores.
+The 1-minute load average is recorded around every run: on a shared machine wall times (and the
+scaling) are only meaningful at a load below the number of cores; CPU times are less sensitive.
+
+``--cluster`` also runs the full study with ``--scheduler`` on a ``LocalCluster`` of 2 worker processes
+started here (its start-up not counted), with Dask's default worker settings and with those docs/batch.md
+recommends. ``--day DIR`` runs a few 24-hour files (memory per worker).
+
+Run: python3 benchmarks/batch_scaling.py [--n 200] [--small 2] [--repeat 3] [--data DIR] [--cluster]
+     [--day DIR] [--json OUT.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_data import make_study  # noqa: E402
-
+HERE = Path(__file__).resolve().parent
 BARE = r"""
 import json, sys, time
 from retrogait import analyze, load_recording
 from retrogait.balance.metrics import session_metrics
-files = sys.argv[2:]
-with_metrics = sys.argv[1] == "1"
-analyze(load_recording(files[0]))  # imports and caches warm, as in a worker
-t0, c0, samples = time.perf_counter(), time.process_time(), 0
-for f in files:
+samples = 0
+for f in sys.argv[1:]:
     rec = load_recording(f)
     res = analyze(rec)
-    if with_metrics:
-        session_metrics(res.strides, rec)
+    session_metrics(res.strides, rec)
     samples += sum(s.n for s in rec.streams)
 hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024
-print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "samples": samples,
-                  "peak_rss": hwm}))
+print(json.dumps({"samples": samples, "peak_rss": hwm}))
 """
+PR_SET_CHILD_SUBREAPER = 36
 
 
-def load() -> str:
-    return "{:.2f}".format(os.getloadavg()[0])
+def become_subreaper() -> None:
+    """Orphaned descendants (the batch's fork server and workers) are re-parented to this process, so
+    their CPU time reaches RUSAGE_CHILDREN once reaped (Linux; elsewhere their CPU may be missed)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        print("note: not a subreaper: CPU of orphaned worker processes may be missed", flush=True)
+
+
+def reap_all(timeout: float = 60.0) -> None:
+    """Wait for every descendant left over (orphans exit once their parent has: the fork server and the
+    resource tracker of a batch within a second or two). With a LocalCluster of ours running, its worker
+    processes are children too and never end here: ``KEEP`` counts them, and we wait only for the rest."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if KEEP and len(_children()) <= KEEP[0]:
+                return
+            time.sleep(0.02)
+
+
+KEEP: list[int] = []
+
+
+def _children() -> list[str]:
+    try:
+        return Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def make_study(outdir: str, n: int, minutes: float) -> list[str]:
+    """The study's files (benchmarks/batch_data.py), made in a child process: this one must have no
+    long-lived children of its own (a multiprocessing pool leaves a resource tracker)."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from batch_data import make_study; "
+            "print(json.dumps(make_study(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), jobs=2)))")
+    out = subprocess.run([sys.executable, "-c", code, str(HERE), outdir, str(n), str(minutes)], check=True,
+                         capture_output=True, text=True).stdout
+    reap_all()
+    return json.loads(out)
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``cmd`` to the end: wall, CPU of its whole process tree, load before/after, its stdout JSON."""
+    reap_all()
+    l0, t0, c0 = load(), time.perf_counter(), children_cpu()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    reap_all()
+    cpu = children_cpu() - c0
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])}... failed: {proc.stderr[-2000:]}")
+    out = json.loads(proc.stdout) if proc.stdout.strip().startswith("{") else {}
+    return {"wall": wall, "cpu": cpu, "load": [l0, load()], "out": out}
+
+
+def bare(files: list[str]) -> dict:
+    return run([sys.executable, "-c", BARE, *files])
+
+
+def batch(files: list[str], workers: int, src: str | None = None) -> dict:
+    """``retrogait batch`` as a child process (``src``: another source tree's ``src`` folder to run)."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    with tempfile.TemporaryDirectory(prefix="rg-batch-bench-") as out:
+        return run([sys.executable, "-m", "retrogait", "batch", *files, "-o", f"{out}/o", "--json",
+                    "--workers", str(workers)], env)
+
+
+def stats(values: list[float]) -> str:
+    return f"min {min(values):.2f} / median {statistics.median(values):.2f}"
 
 
 def mb(x: float) -> str:
     return f"{x / 2**20:.0f} MB"
 
 
-def children_cpu() -> float:
-    """CPU seconds (user + system) of all finished child processes and their own children."""
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def bare(files: list[str], with_metrics: bool) -> dict:
-    c0 = children_cpu()
-    out = subprocess.run([sys.executable, "-c", BARE, "1" if with_metrics else "0", *files],
-                         capture_output=True, text=True, check=True)
-    rep = json.loads(out.stdout)
-    rep["total_cpu"] = children_cpu() - c0  # the whole process, imports and warm-up included
-    return rep
-
-
-def batch(files: list[str], args: list[str]) -> dict:
-    with tempfile.TemporaryDirectory(prefix="rg-batch-bench-") as out:
-        t0, c0 = time.perf_counter(), children_cpu()
-        proc = subprocess.run([sys.executable, "-m", "retrogait", "batch", *files, "-o", f"{out}/o", "--json",
-                               *args], capture_output=True, text=True)
-        wall, cpu = time.perf_counter() - t0, children_cpu() - c0
-        if proc.returncode != 0:
-            raise SystemExit(f"batch failed: {proc.stderr}")
-        rep = json.loads(proc.stdout)
-        rep["wall"], rep["cpu"] = wall, cpu  # cpu: client + local workers (0 for remote workers)
-        return rep
-
-
-def show(name: str, rep: dict, n: int, ref: float | None = None) -> None:
-    workers = ", ".join(mb(v) for v in rep["worker_peak_rss_bytes"].values())
-    extra = "" if ref is None else f"; per file {rep['wall'] / n * 1000:.0f} ms ({rep['wall'] / ref - 1:+.1%} vs bare)"
-    cpu = f", CPU {rep['cpu']:.1f} s" if rep["cpu"] > 1 else ""
-    print(f"{name}: {rep['wall']:.1f} s wall{cpu} ({rep['analyzed']} analyzed, {rep['failed']} failed, "
-          f"{rep['strides']:,} strides, {rep['strides'] / rep['wall']:,.0f} strides/s){extra}; "
-          f"peak memory client {mb(rep['client_peak_rss_bytes'])}, workers {workers}", flush=True)
+def split(small: list[dict], full: list[dict], n_small: int, n_full: int, key: str) -> tuple[list[float], list[float]]:
+    """Per-file and start-up cost of each repeat (paired by repeat index)."""
+    per = [(f[key] - s[key]) / (n_full - n_small) for s, f in zip(small, full)]
+    fixed = [s[key] - n_small * p for s, p in zip(small, per)]
+    return per, fixed
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--small", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "rgbench" / "ten_min"))
+    ap.add_argument("--cluster", action="store_true", help="also the --scheduler runs on a LocalCluster")
     ap.add_argument("--day", default=None, help="folder of 24-hour files (benchmarks/batch_data.py --minutes 1440)")
+    ap.add_argument("--json", default=None, help="write every measurement here")
+    ap.add_argument("--before", default=None, metavar="SRC",
+                    help="also run batch from this source tree (e.g. `git archive OLD src | tar -x -C /tmp/old` "
+                         "and /tmp/old/src), interleaved with the current one, for a before/after comparison")
     a = ap.parse_args()
+    become_subreaper()
 
-    print(f"machine: {os.cpu_count()} cores; load average (1 min) at start {load()}", flush=True)
-    files = make_study(a.data, a.n, a.minutes, jobs=2)
-    print(f"{len(files)} sessions of {a.minutes:g} min in {a.data}", flush=True)
+    print(f"machine: {os.cpu_count()} cores; load average (1 min) at start {load():.2f}", flush=True)
+    all_files = make_study(a.data, max(a.n, a.small), a.minutes)
+    files, few = all_files[: a.n], all_files[: a.small]
+    print(f"{len(files)} sessions of {a.minutes:g} min in {a.data}; small study: {len(few)} files; "
+          f"{a.repeat} repeats", flush=True)
 
-    b = bare(files, False)
-    bm = bare(files, True)
-    print(f"bare analyze, one process: {b['seconds']:.1f} s ({b['seconds'] / len(files) * 1000:.0f} ms per file, "
-          f"{b['samples'] / b['seconds'] / 1e6:.2f} M samples/s, {b['seconds'] / b['samples'] * 1e6:.2f} us per "
-          f"sample, CPU {b['cpu']:.1f} s; whole process CPU {b['total_cpu']:.1f} s); with balance metrics "
-          f"{bm['seconds']:.1f} s (CPU {bm['cpu']:.1f} s, whole process {bm['total_cpu']:.1f} s); load {load()}",
-          flush=True)
+    configs = {"bare": lambda fs: bare(fs), "batch -w 1": lambda fs: batch(fs, 1), "batch -w 2": lambda fs: batch(fs, 2)}
+    if a.before:
+        configs["before -w 1"] = lambda fs: batch(fs, 1, a.before)
+        configs["before -w 2"] = lambda fs: batch(fs, 2, a.before)
+    res: dict[str, dict[str, list[dict]]] = {k: {"small": [], "full": []} for k in configs}
+    for i in range(a.repeat):
+        for name, fn in configs.items():
+            for size, fs in (("small", few), ("full", files)):
+                r = fn(fs)
+                res[name][size].append(r)
+                print(f"  repeat {i + 1} {name:11s} {len(fs):4d} files: wall {r['wall']:7.2f} s, CPU {r['cpu']:7.2f} s, "
+                      f"load {r['load'][0]:.1f} -> {r['load'][1]:.1f}", flush=True)
 
-    r1 = batch(files, ["--workers", "1"])
-    show(f"batch --workers 1 (load {load()})", r1, len(files), b["seconds"])
-    r0 = batch(files, ["--workers", "1", "--no-balance"])
-    show(f"batch --workers 1 --no-balance (load {load()})", r0, len(files), b["seconds"])
-    r2 = batch(files, ["--workers", "2"])
-    show(f"batch --workers 2 (load {load()})", r2, len(files), b["seconds"] / 2)
-    print(f"scaling 1 -> 2 workers: {r1['wall'] / r2['wall']:.2f}x   (target >= 1.8x on 2 idle cores)")
-    print(f"overhead of batch (1 worker, everything from start to exit) over the same work done bare: "
-          f"--no-balance vs bare analyze {r0['wall'] / b['seconds'] - 1:+.1%}; default (balance metrics) vs "
-          f"bare analyze + metrics {r1['wall'] / bm['seconds'] - 1:+.1%}; default vs bare analyze "
-          f"{r1['wall'] / b['seconds'] - 1:+.1%}   (target <= 10 %)", flush=True)
-    # the fixed part: imports, scheduler and worker start-up, shut-down (a batch of one file minus its analysis)
-    one = files[:1]
-    b1, f1 = bare(one, True), batch(one, ["--workers", "1"])
-    fixed_wall, fixed_cpu = f1["wall"] - b1["seconds"], f1["cpu"] - b1["cpu"]
-    print(f"fixed cost of a batch run (one file, minus its bare analysis): {fixed_wall:.1f} s wall, "
-          f"{fixed_cpu:.1f} s CPU; per-file overhead without it (1 worker, balance metrics): wall "
-          f"{(r1['wall'] - fixed_wall) / bm['seconds'] - 1:+.1%}, CPU {(r1['cpu'] - fixed_cpu) / bm['cpu'] - 1:+.1%}",
-          flush=True)
-    print(f"the same in CPU time (robust to other load; whole processes, imports and worker start-up "
-          f"included): --no-balance vs bare analyze {r0['cpu'] / b['total_cpu'] - 1:+.1%}; default vs bare "
-          f"analyze + metrics {r1['cpu'] / bm['total_cpu'] - 1:+.1%}; 2 workers vs 1 worker "
-          f"{r2['cpu'] / r1['cpu'] - 1:+.1%}", flush=True)
+    n, k = len(files), len(few)
+    loads = [x for c in res.values() for s in c.values() for r in s for x in r["load"]]
+    print(f"\nload average (1 min) during the runs: {min(loads):.1f} - {max(loads):.1f}")
+    summary: dict[str, dict] = {}
+    for name in configs:
+        small, full = res[name]["small"], res[name]["full"]
+        pw, fw = split(small, full, k, n, "wall")
+        pc, fc = split(small, full, k, n, "cpu")
+        summary[name] = {"per_file_wall": pw, "per_file_cpu": pc, "startup_wall": fw, "startup_cpu": fc,
+                         "full_wall": [r["wall"] for r in full], "full_cpu": [r["cpu"] for r in full]}
+        print(f"{name:11s} {n} files: wall {stats(summary[name]['full_wall'])} s, CPU {stats(summary[name]['full_cpu'])} s; "
+              f"per file: wall {min(pw) * 1000:.0f}/{statistics.median(pw) * 1000:.0f} ms, CPU {min(pc) * 1000:.0f}/"
+              f"{statistics.median(pc) * 1000:.0f} ms (min/median); start-up: wall {stats(fw)} s, CPU {stats(fc)} s")
+    b, b1, b2 = summary["bare"], summary["batch -w 1"], summary["batch -w 2"]
+    med = statistics.median
+    print("\nper-file overhead of batch (start-up excluded) over bare analyze + balance metrics (target <= 10 %):")
+    for what in ("cpu", "wall"):
+        x1 = [p / q - 1 for p, q in zip(b1[f"per_file_{what}"], b[f"per_file_{what}"])]
+        x2 = [p / q - 1 for p, q in zip(b2[f"per_file_{what}"], b[f"per_file_{what}"])] if what == "cpu" else None
+        line = f"  {what:4s}: 1 worker min {min(x1):+.1%} / median {med(x1):+.1%} (pooled {med(b1[f'per_file_{what}']) / med(b[f'per_file_{what}']) - 1:+.1%})"
+        if x2:
+            line += f"; 2 workers (CPU) min {min(x2):+.1%} / median {med(x2):+.1%}"
+        print(line)
+    print("start-up of batch beyond bare's (interpreter and imports): wall "
+          f"{med(b1['startup_wall']) - med(b['startup_wall']):.2f} s (1 worker), "
+          f"{med(b2['startup_wall']) - med(b['startup_wall']):.2f} s (2 workers); CPU "
+          f"{med(b1['startup_cpu']) - med(b['startup_cpu']):.2f} s (1 worker), "
+          f"{med(b2['startup_cpu']) - med(b['startup_cpu']):.2f} s (2 workers)")
+    if a.before:
+        o1, o2 = summary["before -w 1"], summary["before -w 2"]
+        for label, x, y in (("before", o1, o2), ("after", b1, b2)):
+            print(f"  {label:6s}: per-file CPU overhead 1 worker {med(x['per_file_cpu']) / med(b['per_file_cpu']) - 1:+.1%}, "
+                  f"2 workers {med(y['per_file_cpu']) / med(b['per_file_cpu']) - 1:+.1%}; start-up beyond bare: CPU "
+                  f"{med(x['startup_cpu']) - med(b['startup_cpu']):.2f} s / {med(y['startup_cpu']) - med(b['startup_cpu']):.2f} s, "
+                  f"wall {med(x['startup_wall']) - med(b['startup_wall']):.2f} s / "
+                  f"{med(y['startup_wall']) - med(b['startup_wall']):.2f} s (1 / 2 workers); scaling whole run "
+                  f"{med(x['full_wall']) / med(y['full_wall']):.2f}x")
+    s_full = [x / y for x, y in zip(b1["full_wall"], b2["full_wall"])]
+    s_per = [x / y for x, y in zip(b1["per_file_wall"], b2["per_file_wall"])]
+    print(f"scaling 1 -> 2 workers (target >= 1.8x on 2 idle cores): whole run of {n} files min {min(s_full):.2f}x / "
+          f"median {med(s_full):.2f}x; per file (start-up excluded) min {min(s_per):.2f}x / median {med(s_per):.2f}x; "
+          f"CPU of 2 workers vs 1: {med(b2['full_cpu']) / med(b1['full_cpu']) - 1:+.1%}")
+    last1, last2 = res["batch -w 1"]["full"][-1]["out"], res["batch -w 2"]["full"][-1]["out"]
+    for name, rep in (("1 worker", last1), ("2 workers", last2)):
+        print(f"peak memory, {name}: client {mb(rep['client_peak_rss_bytes'])}, workers "
+              f"{', '.join(mb(v) for v in rep['worker_peak_rss_bytes'].values())}")
+    print(f"bare peak memory {mb(res['bare']['full'][-1]['out']['peak_rss'])}; "
+          f"{res['bare']['full'][-1]['out']['samples']:,} samples, {last1['strides']:,} strides")
 
-    import logging
+    if a.cluster:
+        import logging
 
-    from distributed import LocalCluster
+        from dask import config as dask_config
+        from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster:
-        rc = batch(files, ["--scheduler", cluster.scheduler_address])
-    show(f"batch --scheduler (LocalCluster, 2 worker processes, Dask's default worker settings; load {load()})",
-         rc, len(files), b["seconds"] / 2)
-    print(f"LocalCluster vs --workers 1: {r1['wall'] / rc['wall']:.2f}x")
-    from dask import config as dask_config
+        from retrogait.batch.runner import LOCAL_CLUSTER_CONFIG
 
-    from retrogait.batch.runner import LOCAL_CLUSTER_CONFIG
-
-    with dask_config.set(LOCAL_CLUSTER_CONFIG), LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-            silence_logs=logging.ERROR) as cluster:
-        rt = batch(files, ["--scheduler", cluster.scheduler_address])
-    show(f"batch --scheduler (LocalCluster, 2 worker processes, the worker settings docs/batch.md recommends; "
-         f"load {load()})", rt, len(files), b["seconds"] / 2)
+        for label, cfg in (("Dask's default worker settings", {}),
+                           ("the worker settings docs/batch.md recommends", LOCAL_CLUSTER_CONFIG)):
+            with dask_config.set(cfg), LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                    dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
+                KEEP[:] = [len(_children())]
+                with tempfile.TemporaryDirectory(prefix="rg-batch-bench-") as out:
+                    r = run([sys.executable, "-m", "retrogait", "batch", *files, "-o", f"{out}/o", "--json",
+                             "--scheduler", cluster.scheduler_address])
+            KEEP.clear()
+            print(f"--scheduler LocalCluster (2 workers, {label}): wall {r['wall']:.1f} s (load "
+                  f"{r['load'][0]:.1f} -> {r['load'][1]:.1f}); workers' peak memory "
+                  f"{', '.join(mb(v) for v in r['out']['worker_peak_rss_bytes'].values())}", flush=True)
 
     if a.day:
         day = sorted(str(p) for p in Path(a.day).rglob("*.rgt"))
-        bd = bare(day, False)
-        print(f"{len(day)} day-long files: bare analyze {bd['seconds']:.1f} s, {bd['samples']:,} samples, "
-              f"peak memory {mb(bd['peak_rss'])} (one process, one file at a time)", flush=True)
-        rd = batch(day, ["--workers", "2"])
-        show(f"24 h files, batch --workers 2 (load {load()})", rd, len(day), bd["seconds"] / 2)
-    print(f"load average at the end {load()}")
+        bd, rd = bare(day), batch(day, 2)
+        print(f"{len(day)} day-long files: bare {bd['wall']:.1f} s wall, {bd['cpu']:.1f} s CPU, peak memory "
+              f"{mb(bd['out']['peak_rss'])}; batch --workers 2 {rd['wall']:.1f} s wall, {rd['cpu']:.1f} s CPU, "
+              f"client {mb(rd['out']['client_peak_rss_bytes'])}, workers "
+              f"{', '.join(mb(v) for v in rd['out']['worker_peak_rss_bytes'].values())}", flush=True)
+    print(f"load average at the end {load():.2f}")
+    if a.json:
+        Path(a.json).write_text(json.dumps({"n": n, "small": k, "runs": res, "summary": summary}, indent=1))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from retrogait.analysis.result import DIRECTIONS
+from retrogait.definitions import DIRECTIONS
 from retrogait.batch.rows import column_order
 from retrogait.batch.settings import BatchSettings
 from retrogait.errors import UsageProblem
@@ -164,7 +164,7 @@ class OutputDir:
         dest = self.strides_path(rid, result.subject)
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp(f"{rid}.parquet")
-        pq.write_table(pa.table(result.strides), tmp)
+        pq.write_table(arrow_table(result.strides), tmp)
         os.replace(tmp, dest)
         if result.history is not None:
             tmp = self._tmp(f"{rid}.pkl")
@@ -217,7 +217,7 @@ class OutputDir:
         self._load_done()
         rows = self.session_rows()
         cols = column_order(rows)
-        table = pa.table({c: _arrow_column([r.get(c) for r in rows]) for c in cols}) if cols else pa.table({})
+        table = arrow_table({c: _arrow_column([r.get(c) for r in rows]) for c in cols})
         tmp = self._tmp(SESSIONS_PARQUET)
         pq.write_table(table, tmp)
         os.replace(tmp, self.root / SESSIONS_PARQUET)
@@ -242,11 +242,56 @@ class OutputDir:
 
 def _arrow_column(values: list[Any]) -> Any:
     """An Arrow array of Python values (ints and floats together become float; mixed types text)."""
-    import pyarrow as pa
+    import numpy as np
 
     kinds = {type(v) for v in values if v is not None}
     if kinds <= {int, float} and float in kinds:
         values = [None if v is None else float(v) for v in values]
+        kinds = {float}
     elif len(kinds) > 1:
         values = [None if v is None else csv_cell(v) for v in values]
-    return pa.array(values)
+        kinds = {str}
+    if not kinds:  # all None (or no rows): Arrow's null type, as pyarrow.array() gives
+        import pyarrow as pa
+
+        return pa.nulls(len(values))
+    kind = kinds.pop()
+    valid = np.array([v is not None for v in values], dtype=bool)
+    fill = {float: 0.0, int: 0, bool: False, str: ""}[kind]
+    dtype = {float: np.float64, int: np.int64, bool: np.bool_, str: object}[kind]
+    return arrow_array(np.array([fill if v is None else v for v in values], dtype=dtype), valid)
+
+
+def arrow_array(a: Any, valid: Any = None) -> Any:
+    """An Arrow array of a 1-D numpy array (float, int, bool or text), ``valid`` False for nulls (an
+    all-null array has Arrow's null type).
+
+    Built from the array's buffers instead of ``pyarrow.array()``, which imports pandas (about a second
+    of CPU, once per process) just to ask whether the input is a pandas object.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(a)
+    if valid is not None and not valid.any() and n:
+        return pa.nulls(n)
+    bitmap = None if valid is None or valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    nulls = 0 if bitmap is None else int(n - valid.sum())
+    if a.dtype.kind in "US" or a.dtype == object:
+        data = [str(x).encode() for x in a.tolist()]
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum([len(b) for b in data], out=offsets[1:])
+        return pa.Array.from_buffers(pa.string(), n, [bitmap, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))],
+                                     nulls)
+    if a.dtype.kind == "b":
+        return pa.Array.from_buffers(pa.bool_(), n, [bitmap, pa.py_buffer(np.packbits(a, bitorder="little"))], nulls)
+    a = np.ascontiguousarray(a)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), n, [bitmap, pa.py_buffer(a)], nulls)
+
+
+def arrow_table(columns: dict[str, Any]) -> Any:
+    """An Arrow table of named columns (numpy arrays or Arrow arrays), without importing pandas."""
+    import pyarrow as pa
+
+    arrays = [c if isinstance(c, pa.Array) else arrow_array(c) for c in columns.values()]
+    return pa.Table.from_arrays(arrays, names=list(columns)) if arrays else pa.table({})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from retrogait import __version__
+from retrogait._version import __version__
 from retrogait.batch.discovery import find_files
 from retrogait.batch.outdir import OutputDir
 from retrogait.batch.settings import BatchSettings
@@ -83,6 +83,7 @@ class BatchReport:
     worker_peak_rss_bytes: dict[str, int] = field(default_factory=dict)
     client_cpu_seconds: float = 0.0
     worker_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    task_cpu_seconds: float = 0.0  # CPU time of the file tasks themselves (sum over files and workers)
     interrupted: bool = False
     outputs: dict[str, str] = field(default_factory=dict)
 
@@ -109,11 +110,65 @@ def _worker_version() -> str:
     return retrogait.__version__
 
 
+#: Imported once by the fork server of local workers (see :func:`start_fork_server`): Dask's worker and
+#: everything :func:`~retrogait.batch.task.analyze_file` needs, so no worker imports them itself.
+WORKER_PRELOAD = ("distributed", "numpy", "retrogait.cli", "retrogait.batch.task", "retrogait.batch.rows",
+                  "retrogait.analysis", "retrogait.balance.metrics", "retrogait.commands.analyze",
+                  "retrogait.history.store")
+
+
+#: The environment of the fork server and so of every local worker: what Dask's nannies set
+#: (``distributed.nanny.pre-spawn-environ``: one thread for OpenMP, MKL and OpenBLAS, whose pools are
+#: sized when numpy is imported), without MALLOC_TRIM_THRESHOLD_ (see LOCAL_CLUSTER_CONFIG) and with
+#: the nannies' fixed hash seed. Values already in the environment win.
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "6640"}
+
+
+def start_fork_server() -> bool:
+    """Start the process local workers are forked from, importing :data:`WORKER_PRELOAD` in the background.
+
+    With Dask's default (``spawn``) every worker starts a fresh interpreter and imports Dask (~0.7 s CPU),
+    then numpy, retrogait and the balance metrics on its first file (~0.7 s), and tears it all down at
+    the end (~1.3 s wall); N workers pay this N times, and the first file waits for it. A
+    multiprocessing fork server imports :data:`WORKER_PRELOAD` once, while this process is still
+    importing Dask and starting the scheduler (called as early as possible, before Dask is imported
+    here), and every worker is a fork of it (copy-on-write; a worker that Dask replaces after a crash
+    is forked the same way). Idempotent. False where there are no fork servers (Windows): workers are
+    then spawned as usual.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    for k, v in WORKER_ENV.items():
+        os.environ.setdefault(k, v)
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+    forkserver.ensure_running()  # returns at once; the server imports in the background
+    return True
+
+
+def _use_fork_server() -> str:
+    """The worker start method for a local cluster: the fork server when there is one (keeping Dask
+    from replacing our preload list with its own, which imports pandas into every worker)."""
+    if not start_fork_server():
+        return "spawn"
+    try:
+        import distributed.utils as dutils
+
+        if hasattr(dutils, "_forkserver_preload_set"):
+            dutils._forkserver_preload_set = True
+    except ImportError:  # pragma: no cover - distributed is installed when we get here
+        pass
+    return "forkserver"
+
+
 def connect(workers: int | None, scheduler: str | None, n_files: int | None = None) -> tuple[Any, Any, str]:
     """A Dask client: ``(client, local cluster or None, engine description)``.
 
     ``scheduler`` None starts a LocalCluster of ``workers`` processes (default: the number of cores; never
-    more than ``n_files``);
+    more than ``n_files``), one thread each, no dashboard, forked from a pre-imported fork server;
     ``"dask-config"`` uses the address in Dask's configuration; otherwise it is the scheduler's
     address. UsageProblem when the scheduler cannot be reached or its workers run another retrogait.
     """
@@ -123,8 +178,14 @@ def connect(workers: int | None, scheduler: str | None, n_files: int | None = No
     if scheduler is None:
         n = min(workers or os.cpu_count() or 1, n_files or 1_000_000)
         with dask_config.set(LOCAL_CLUSTER_CONFIG):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                   silence_logs=logging.ERROR)
+            with dask_config.set({"distributed.worker.multiprocessing-method": _use_fork_server()}):
+                # no dashboard (where bokeh is installed it costs its import and updates every second;
+                # nobody looks); the scheduler's HTTP server (health checks) still starts, on a free port.
+                # env: a fork of the server started earlier has the environment of then; each worker is
+                # given this process's environment of now, as a spawned worker would have it
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                       scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR,
+                                       env=dict(os.environ))
             return Client(cluster, set_as_default=False), cluster, f"local: {n} worker process(es)"
     address = scheduler
     if scheduler == DASK_CONFIG:
@@ -218,6 +279,8 @@ def run_batch(
         if progress is not None:
             progress.start(len(files), len(skipped))
         if todo:
+            if scheduler is None:
+                start_fork_server()  # the workers' imports overlap with ours (Dask) from here on
             client, cluster, report.engine = connect(workers, scheduler, len(todo))
             report.workers = len(client.scheduler_info().get("workers", {})) or (workers or 0)
             _run(client, todo, settings, out, report, failures, conn, history, progress)
@@ -288,6 +351,7 @@ def _task_error(exc: BaseException, first: str) -> str:
 
 def _handle(res: FileResult, out: OutputDir, report: BatchReport, failures: list[tuple[str, str, int]],
             written: dict[str, str], conn: Any, history: dict[str, int] | None) -> None:
+    report.task_cpu_seconds += res.cpu_seconds
     if res.error is not None:
         failures.append((res.path, res.error, res.exit_code))
         return

@@ -40,6 +40,7 @@ class FileResult:
     history: Any = None  # (SessionInfo, SessionMetrics) for the history, or None
     samples: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the task's thread on the worker
     worker: str = ""
     unchanged: bool = False  # the content hash matched ``known_sha256``: nothing was analyzed
     profiles: dict[str, Any] = field(default_factory=dict)  # device id -> its profile used (or None)
@@ -95,7 +96,7 @@ def analyze_file(path: str, settings: BatchSettings, known_sha256: str | None = 
     """
     from retrogait.errors import RetrogaitError
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     out = FileResult(path=path, worker=socket.gethostname())
     try:
         _run(out, settings, known_sha256)
@@ -108,7 +109,7 @@ def analyze_file(path: str, settings: BatchSettings, known_sha256: str | None = 
         out.error, out.exit_code = f"internal error: {type(exc).__name__}: {first}", 1
     if out.error is not None:
         out.rows, out.strides, out.history = [], {}, None
-    out.seconds = time.perf_counter() - t0
+    out.seconds, out.cpu_seconds = time.perf_counter() - t0, time.thread_time() - c0
     return out
 
 
