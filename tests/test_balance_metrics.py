@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from retrogait.analysis.regularity import regularity_with_next
 from retrogait.balance import session_metrics
 from retrogait.balance.bootstrap import block_bootstrap_indices, default_block_length
 from retrogait.balance.dfa import dfa_alpha
-from retrogait.simulator.stride_series import ar1, synthetic_strides
 from retrogait.io.recording import Recording, Stream
+from retrogait.simulator.stride_series import ar1, synthetic_strides
 
 
 def _table(stride_time, *, direction="backward", foot="left", **extra):
@@ -169,22 +170,32 @@ def _walking_recording(strides: dict, noise: float, rotation: np.ndarray | None 
     return Recording([Stream(t, acc, gyr, foot="left")], tags={"condition": "treadmill", "incline_pct": 5})
 
 
+def _with_regularity(table: dict, rec: Recording) -> dict:
+    """The table with the ``regularity`` column the analysis computes from the samples."""
+    stream = rec.streams[0]
+    nan = np.full(table["t_start"].size, np.nan)
+    reg = regularity_with_next(stream.t, stream.gyr, table["t_start"], table["t_end"], table.get("t_tc", nan),
+                               table.get("t_ic", nan), table["bout"], table["stride_time"])
+    return {**table, "regularity": reg}
+
+
 def test_stride_regularity_from_gyro_waveforms():
     strides = synthetic_strides(80, seed=2)
     del strides["t_tc"], strides["t_ic"]  # the test waveforms follow the linear stride phase
-    assert "stride_regularity" not in _m(strides)  # needs the recording
-    clean = session_metrics(strides, _walking_recording(strides, 0.0))
+    assert "stride_regularity" not in _m(strides)  # a table without the analysis' regularity column
+    rec = _walking_recording(strides, 0.0)
+    clean = session_metrics(_with_regularity(strides, rec), rec)
     assert clean.condition == "treadmill" and clean.incline_pct == 5
     r_clean = clean.directions["backward"].metrics["stride_regularity"].value
     assert r_clean == pytest.approx(1.0, abs=1e-3)
-    noisy = _m(strides, recording=_walking_recording(strides, 1.0))["stride_regularity"].value
+    noisy = _m(_with_regularity(strides, _walking_recording(strides, 1.0)))["stride_regularity"].value
     # waveform power 5.125 per sample against white noise of variance 1 per axis, which linear
     # interpolation onto the normalised time base shrinks to 2/3 on average: r = 5.125 / (5.125 + 2)
     assert noisy == pytest.approx(5.125 / 7.125, abs=0.02)
     from scipy.spatial.transform import Rotation
 
     rot = Rotation.from_euler("xyz", [40, -70, 120], degrees=True).as_matrix()
-    turned = _m(strides, recording=_walking_recording(strides, 1.0, rot))["stride_regularity"].value
+    turned = _m(_with_regularity(strides, _walking_recording(strides, 1.0, rot)))["stride_regularity"].value
     assert turned == pytest.approx(noisy, abs=1e-9)  # independent of how the sensor is clipped on
 
 
@@ -212,8 +223,8 @@ def test_regularity_lines_up_swings_by_contact_events():
     gyr = np.stack([0.2 * pulse, 4 * pulse * np.cos(np.pi * (t - t_tc[k]) / swing[k]), 0 * t], 1)
     rec = Recording([Stream(t, np.tile([0, 0, 9.81], (t.size, 1)), gyr, foot="left")])
     table = _table(st, t_tc=t_tc, t_ic=t_ic, stance_time=stance, swing_time=swing)
-    aligned = _m(table, recording=rec)["stride_regularity"].value
+    aligned = _m(_with_regularity(table, rec))["stride_regularity"].value
     del table["t_tc"], table["t_ic"]
-    stretched = _m(table, recording=rec)["stride_regularity"].value
+    stretched = _m(_with_regularity(table, rec))["stride_regularity"].value
     assert aligned > 0.995
     assert stretched < 0.98  # 15% stance variability blurs linearly stretched swings

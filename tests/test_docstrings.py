@@ -9,9 +9,10 @@ import pytest
 
 import retrogait
 from retrogait.analysis.calibration import calibrate_stream, profile_mounts
+from retrogait.balance.metrics import session_metrics
 from retrogait.history.store import store_result
 
-PUBLIC = [retrogait.analyze, retrogait.load_recording, calibrate_stream, profile_mounts, store_result]
+PUBLIC = [retrogait.analyze, retrogait.load_recording, calibrate_stream, profile_mounts, store_result, session_metrics]
 
 
 def documented(func) -> list[str]:

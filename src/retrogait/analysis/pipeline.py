@@ -99,6 +99,7 @@ def analyze_stream(
     rate = stream.rate
     frames.require_samples(stream, label, rate)
     mounting = frames.resolve_mount(stream, mount)
+    raw = (stream.t, np.asarray(stream.gyr, dtype=np.float64))  # as recorded: the stride waveforms
     stream, filled, n_bridged = bridge_gaps(stream, s.gaps)
     acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
     gyr = np.asarray(stream.gyr, dtype=np.float64)
@@ -150,7 +151,7 @@ def analyze_stream(
     # 5. kinematics and events; 6. the stride table
     kin, ev = integrate_segments(t, sig, gyr_norm, sat, filled, segs, rate, s, progress)
     placed = build_stride_table(stream.foot, t, acc, segs, kin, ev, standing_yaw(t, sig, segs), rate,
-                                not wrong_mount, s)
+                                not wrong_mount, s, raw)
     table = placed.table
     if len(table) == 0:
         return StreamAnalysis(table, warnings, info, stream.duration, placed.path, no_gait=no_gait)

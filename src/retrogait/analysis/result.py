@@ -67,6 +67,9 @@ class StrideTable:
     """Largest specific force around initial contact, in g (bounded by the sensor's range)."""
     rolling_stance: np.ndarray
     """The stride starts or ends in a stance where the foot never came to rest (running, fast walking)."""
+    regularity: np.ndarray
+    """Correlation of the stride's gyroscope waveform with the same foot's next stride when that one
+    directly follows (NaN otherwise; see :mod:`retrogait.analysis.regularity`)."""
     position: np.ndarray
     """(N, 3) start position of the stride in the world frame (chained path; lab path overground)."""
 

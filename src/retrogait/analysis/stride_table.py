@@ -18,6 +18,7 @@ from retrogait.analysis.events import SegmentEvents
 from retrogait.analysis.gaitmode import duty_factor, flight_time, gait_modes, peak_impact, strike_pattern
 from retrogait.analysis.incline import stride_grade
 from retrogait.analysis.kinematics import SegmentKinematics
+from retrogait.analysis.regularity import regularity_with_next
 from retrogait.analysis.result import StrideTable
 from retrogait.analysis.segmentation import Segments
 from retrogait.analysis.settings import DEFAULT, AnalysisSettings
@@ -50,11 +51,14 @@ def chained_heading(yaw_end: np.ndarray, stand_yaw: np.ndarray) -> np.ndarray:
 def build_stride_table(
     foot: str, t: np.ndarray, acc: np.ndarray, segs: Segments, kin: SegmentKinematics, ev: SegmentEvents,
     stand_yaw: np.ndarray, rate: float, incline_known: bool = True, s: AnalysisSettings = DEFAULT,
+    raw: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Placed:
     """The stage: the stride table of one foot and the path of all its segments.
 
     ``acc``: the stream's (N, 3) specific force (peak impact); ``stand_yaw``: yaw turned while standing
-    before each segment; ``incline_known``: False when the mounting looks wrong (no grade then).
+    before each segment; ``incline_known``: False when the mounting looks wrong (no grade then);
+    ``raw``: the recorded ``(t, gyr)`` samples (before gap bridging) the stride regularity is read from
+    (None: no regularity column).
     """
     heading = chained_heading(kin.yaw_end, stand_yaw)
     c, s_ = np.cos(heading), np.sin(heading)
@@ -130,6 +134,8 @@ def build_stride_table(
         strike_angle=strike_angle,
         peak_impact_g=peak_impact(acc, t, t_ic, s.gait),
         rolling_stance=segs.rolling[k],
+        regularity=(regularity_with_next(raw[0], raw[1], t_start, t_end, t_tc, t_ic, bout, stride_time)
+                    if raw is not None else np.full(k.size, np.nan)),
         position=position[k],
     )
     return Placed(table, path)

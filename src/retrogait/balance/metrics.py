@@ -1,8 +1,9 @@
 """Balance and gait-variability metrics of one session, per walking direction, with bootstrap SEs.
 
 :func:`session_metrics` takes the per-stride table of :func:`retrogait.analysis.analyze` (or any
-object / mapping with the same field names) and, optionally, the recording (needed only for stride
-regularity, which correlates successive strides' gyroscope waveforms). Forward and backward strides
+object / mapping with the same field names) and, optionally, the recording for its tags (condition,
+belt speed, incline). Stride regularity (successive strides' gyroscope waveforms correlated) comes
+with the table: the analysis computes it from the samples, so balance reads none. Forward and backward strides
 are measured separately. Every metric gets a standard error from a moving-block bootstrap over each
 foot's stride series and the number of strides it used. Definitions: docs/metrics.md.
 """
@@ -10,12 +11,13 @@ foot's stride series and the number of strides it used. Definitions: docs/metric
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from retrogait.analysis.result import StrideTable
 from retrogait.balance import strideseries as ss
 from retrogait.balance.bootstrap import block_bootstrap_indices, standard_error
 from retrogait.balance.catalog import DIRECTIONS, METRICS, json_ready
@@ -67,7 +69,7 @@ class SessionMetrics:
     condition: str | None = None
     belt_speed: float | None = None
     incline_pct: float | None = None
-    regularity_from: str = "none"  # "gyro waveforms" when the recording was given
+    regularity_from: str = "none"  # "gyro waveforms" when the stride table carries the regularity
     n_boot: int = N_BOOT
     seed: int = 0
 
@@ -124,7 +126,7 @@ SYMMETRY: dict[str, str] = {
 
 
 def _foot_series(
-    seq: dict[str, np.ndarray], direction: str, stream: Any
+    seq: dict[str, np.ndarray], direction: str
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The steady and bout series of one foot's time-ordered strides for ``direction``."""
     cand = steady_candidates(seq, direction)
@@ -146,7 +148,7 @@ def _foot_series(
     steady["speed"] = np.where(ok, np.abs(seq["speed"]), np.nan)[rows]
     steady["stance_fraction"] = 100.0 * steady["stance_time"] / (steady["stance_time"] + steady["swing_time"])
     steady["succ_diff"] = (ss.successor_values(cycle, pair_ok) - cycle)[rows]
-    steady["regularity"] = ss.regularity_pairs(stream, seq, pair_ok)[rows]
+    steady["regularity"] = np.where(pair_ok, seq["regularity"], np.nan)[rows]  # computed by the analysis
     steady["irregular"] = ss.irregular_flags(cycle[rows], seq["stride_length"][rows], ~interrupted[rows])
     steady["grade_pct"] = seq["grade_pct"][rows]
 
@@ -175,7 +177,6 @@ def _combine(values: list[np.ndarray], weights: list[int]) -> np.ndarray:
 def direction_metrics(
     cols: dict[str, np.ndarray],
     direction: str,
-    recording: Recording | None = None,
     *,
     n_boot: int = N_BOOT,
     rng: np.random.Generator | None = None,
@@ -188,7 +189,7 @@ def direction_metrics(
     for foot in feet:
         order = foot_order(cols, foot)
         seq = {k: v[order] for k, v in cols.items()}
-        steady, bout = _foot_series(seq, direction, ss.foot_stream(recording, foot))
+        steady, bout = _foot_series(seq, direction)
         results: dict[str, tuple[np.ndarray, int]] = {}
         for series_name, series in (("steady", steady), ("bout", bout)):
             n = next(iter(series.values())).size
@@ -260,7 +261,7 @@ def _tag_float(tags: dict[str, Any], key: str) -> float | None:
 
 
 def session_metrics(
-    strides: Any,
+    strides: StrideTable | Mapping[str, Any],
     recording: Recording | None = None,
     *,
     directions: tuple[str, ...] = DIRECTIONS,
@@ -269,17 +270,30 @@ def session_metrics(
 ) -> SessionMetrics:
     """Balance metrics of a session, per direction that has strides.
 
-    Args:
-        strides: the per-stride table (``analyze(rec).strides`` or a dict / object with its fields).
-        recording: the recording the table came from; gives stride regularity (gyro waveforms) and
-            the condition / belt speed / incline tags. Optional.
-        directions: which stride directions to measure (each separately).
-        n_boot: bootstrap replicates for the standard errors.
-        seed: bootstrap seed (results are reproducible).
+    Parameters
+    ----------
+    strides : StrideTable or mapping
+        The per-stride table (``analyze(rec).strides``, or a dict / object with its fields); its
+        ``regularity`` column gives the stride regularity.
+    recording : Recording, optional
+        The recording the table came from, for its condition / belt speed / incline tags only (the
+        metrics never read its samples).
+    directions : tuple of str, optional
+        Which stride directions to measure (each separately).
+    n_boot : int, optional
+        Bootstrap replicates for the standard errors.
+    seed : int, optional
+        Bootstrap seed (results are reproducible).
 
-    Example:
-        >>> m = session_metrics(analyze(rec).strides, rec)            # doctest: +SKIP
-        >>> m.directions["backward"].metrics["stride_time_cv"].value  # doctest: +SKIP
+    Returns
+    -------
+    SessionMetrics
+        Per direction: every metric with its value, standard error and the strides it used.
+
+    Examples
+    --------
+    >>> m = session_metrics(analyze(rec).strides, rec)            # doctest: +SKIP
+    >>> m.directions["backward"].metrics["stride_time_cv"].value  # doctest: +SKIP
     """
     cols = stride_columns(strides)
     cols["step_time"] = ss.step_times(cols["foot"], cols["t_ic"], cols["stride_time"])
@@ -290,7 +304,7 @@ def session_metrics(
         condition=(str(tags[TAG_CONDITION]) if tags.get(TAG_CONDITION) else None),
         belt_speed=_tag_float(tags, TAG_BELT_SPEED),
         incline_pct=_tag_float(tags, TAG_INCLINE),
-        regularity_from="gyro waveforms" if recording is not None else "none",
+        regularity_from="gyro waveforms" if np.isfinite(cols["regularity"]).any() else "none",
         n_boot=n_boot,
         seed=seed,
     )
@@ -301,6 +315,6 @@ def session_metrics(
                 continue
             rng = np.random.default_rng([seed, k])
             out.directions[direction] = direction_metrics(
-                cols, direction, recording, n_boot=n_boot, rng=rng
+                cols, direction, n_boot=n_boot, rng=rng
             )
     return out

@@ -27,7 +27,7 @@ PAUSE_FACTOR = 2.0
 _FLOAT_COLUMNS = (
     "t_start", "t_end", "t_ic", "t_tc", "stride_time", "stance_time", "swing_time",
     "stride_length", "signed_length", "lateral_deviation", "max_lateral_excursion", "clearance",
-    "turn_angle", "speed", "grade_pct",
+    "turn_angle", "speed", "grade_pct", "regularity",
 )
 
 

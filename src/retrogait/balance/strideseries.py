@@ -1,13 +1,11 @@
-"""Per-stride derived columns: successive differences, waveform regularity, step times, flags."""
+"""Per-stride derived columns: successive differences, cycle and step times, flags (the waveform
+regularity comes with the stride table: :mod:`retrogait.analysis.regularity`)."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import median_filter
 
-from retrogait.io.recording import Recording, Stream
-
-WAVEFORM_POINTS = 101
 IRREGULAR_ROBUST_SD = 4.0
 IRREGULAR_MIN_FRACTION = 0.05
 IRREGULAR_WINDOW = 11
@@ -36,82 +34,6 @@ def cycle_times(seq: dict[str, np.ndarray], next_ok: np.ndarray) -> np.ndarray:
     cycle = np.full(t_ic.size, np.nan)
     cycle[1:] = np.where(next_ok[:-1], t_ic[1:] - t_ic[:-1], np.nan)
     return np.where(cycle > 0, cycle, np.nan)
-
-
-def foot_stream(recording: Recording | None, foot: str) -> Stream | None:
-    """The stream of ``foot``; for ``unknown`` feet, the only stream of a one-stream recording."""
-    if recording is None or not recording.streams:
-        return None
-    for stream in recording.streams:
-        if stream.foot == foot:
-            return stream
-    return recording.streams[0] if len(recording.streams) == 1 else None
-
-
-def normalised_times(t_start: np.ndarray, t_end: np.ndarray, t_tc: np.ndarray | None = None,
-                     t_ic: np.ndarray | None = None) -> np.ndarray:
-    """Sample times (n, P) of each stride on a normalised time base.
-
-    With contact events, piecewise linear: start -> terminal contact -> initial contact -> end map to
-    0, the median push-off fraction, the median landing fraction, 1 (so the swings line up even when
-    stance and swing change by different amounts, or mid-stance is placed differently in each
-    stride); strides without valid events are stretched linearly.
-    """
-    u = np.linspace(0.0, 1.0, WAVEFORM_POINTS)[None, :]
-    ts, te = t_start[:, None], t_end[:, None]
-    linear = ts + (te - ts) * u
-    if t_tc is None or t_ic is None:
-        return linear
-    valid = (t_start < t_tc) & (t_tc < t_ic) & (t_ic < t_end)
-    if not valid.any():
-        return linear
-    dur = (t_end - t_start)[valid]
-    f_tc = float(np.median((t_tc - t_start)[valid] / dur))
-    f_ic = float(np.median((t_ic - t_start)[valid] / dur))
-    a, b = t_tc[:, None], t_ic[:, None]
-    piecewise = np.where(
-        u <= f_tc, ts + (a - ts) * u / f_tc,
-        np.where(u <= f_ic, a + (b - a) * (u - f_tc) / (f_ic - f_tc), b + (te - b) * (u - f_ic) / (1.0 - f_ic)),
-    )
-    return np.where(valid[:, None], piecewise, linear)
-
-
-def stride_waveforms(stream: Stream, times: np.ndarray) -> np.ndarray:
-    """Gyroscope samples of each stride at normalised ``times`` (n, P): (n, P, 3)."""
-    out = np.empty(times.shape + (3,))
-    for k in range(3):
-        out[:, :, k] = np.interp(times.ravel(), stream.t, stream.gyr[:, k]).reshape(times.shape)
-    return out
-
-
-def waveform_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Correlation of paired 3-axis stride waveforms (n, P, 3): each axis is centred over the stride,
-    then the cosine of the concatenated vectors. It does not change with the sensor's mounting
-    (a fixed rotation of all samples leaves it unchanged)."""
-    a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean(axis=1, keepdims=True)
-    num = np.sum(a * b, axis=(1, 2))
-    den = np.sqrt(np.sum(a * a, axis=(1, 2)) * np.sum(b * b, axis=(1, 2)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return num / den
-
-
-def regularity_pairs(
-    stream: Stream | None, seq: dict[str, np.ndarray], pair_ok: np.ndarray
-) -> np.ndarray:
-    """Per stride j of a time-ordered foot sequence: correlation of its time-normalised gyro waveform
-    with stride j+1's where ``pair_ok[j]``, else NaN."""
-    t_start, t_end = seq["t_start"], seq["t_end"]
-    out = np.full(t_start.size, np.nan)
-    j = np.flatnonzero(pair_ok[:-1]) if t_start.size > 1 else np.zeros(0, int)
-    if stream is None or j.size == 0 or stream.n < 2:
-        return out
-    inside = (t_start[j] >= stream.t[0]) & (t_end[j + 1] <= stream.t[-1])
-    j = j[inside]
-    if j.size:
-        w = stride_waveforms(stream, normalised_times(t_start, t_end, seq.get("t_tc"), seq.get("t_ic")))
-        out[j] = waveform_correlation(w[j], w[j + 1])
-    return out
 
 
 def step_times(foot: np.ndarray, t_ic: np.ndarray, stride_time: np.ndarray) -> np.ndarray:
