@@ -498,10 +498,9 @@ def test_side_steps_stance_percentage_against_truth():
     _check("side_stance_pct", bias=1.2)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect (issue 13 truth tests): a sample clipped at the sensor's range "
-                   "for fewer than 3 samples in a row is not flagged 'saturated' (simulated impacts clip 1 sample "
-                   "at a time at 100-400 Hz: 0 of 11-14 clipped strides flagged); remove this marker when fixed")
 def test_saturated_flag_against_truth():
+    """Simulated impacts clip one sample at a time (200 Hz): the flag counts repeats of the channel's top
+    value anywhere once it is a plausible full scale (it used to need 3 in a row: 0 of 11-14 flagged)."""
     sc = Scenario(segments=[Stand(3), Walk("forward", n_strides=15, speed=3.5, gait="run", impact=3.0), Stand(2)],
                   sensor=SensorSpec(rate=200.0))
     sim = simulate(sc, seed=1)

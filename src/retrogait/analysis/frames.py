@@ -11,6 +11,9 @@ from retrogait.analysis.settings import DEFAULT, GapSettings
 from retrogait.errors import InputFileError, NoGaitError, UsageProblem
 from retrogait.io.recording import GRAVITY, Stream
 
+ACC_FULL_SCALE_FLOOR = 2.0 * GRAVITY  # m/s^2: the smallest accelerometer range sold (+-2 g)
+GYR_FULL_SCALE_FLOOR = np.deg2rad(250.0)  # rad/s: the smallest gyroscope range sold (+-250 deg/s)
+
 #: Named mountings a user may pass as ``--mount``: rows are the foot axes in sensor coordinates.
 PRESET_MOUNTS: dict[str, np.ndarray] = {
     "identity": np.eye(3),
@@ -163,18 +166,29 @@ def check_units(acc_norm: np.ndarray, gyr_norm: np.ndarray, source: str) -> None
         )
 
 
-def saturation_mask(arr: np.ndarray) -> np.ndarray:
-    """Samples where a channel sits at its extreme value for >= 3 samples in a row (clipping)."""
+def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0) -> np.ndarray:
+    """Samples where a channel sits at its extreme value: clipped by the sensor's range.
+
+    A channel is clipped where its largest magnitude is reached by 3 samples in a row, or by 3
+    samples anywhere when that magnitude is at least ``full_scale_floor`` (no sensor's range is
+    smaller: 2 g, 250 deg/s). A value measured exactly at the top only repeats when the sensor stops
+    there; a short impact at a fast rate clips one sample at a time, so the repeats need not be in a
+    row. The floor keeps a channel that never left a small, quantised rest value from counting.
+    """
     out = np.zeros(arr.shape[0], dtype=bool)
     if arr.shape[0] < 3:
         return out
     for i in range(arr.shape[1]):
-        col = arr[:, i]
-        top = float(np.abs(col).max())
+        col = np.abs(arr[:, i])
+        top = float(col.max())
         if top == 0:
             continue
-        at = np.abs(col) >= top * (1 - 1e-6)
-        if at.sum() < 3:
+        at = col >= top * (1 - 1e-6)
+        n_at = int(at.sum())
+        if n_at < 3:
+            continue
+        if top >= full_scale_floor > 0:
+            out |= at
             continue
         run = at[:-2] & at[1:-1] & at[2:]
         if run.any():

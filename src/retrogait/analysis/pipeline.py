@@ -147,7 +147,8 @@ def analyze_stream(
             f"mounting ({mounting.source}) looks wrong; run 'retrogait calibrate' (stand, then walk forward) "
             "or pass --mount; until then directions are unreliable and no incline is reported"
         )
-    sat = frames.saturation_mask(stream.acc) | frames.saturation_mask(stream.gyr)
+    sat = (frames.saturation_mask(stream.acc, frames.ACC_FULL_SCALE_FLOOR)
+           | frames.saturation_mask(stream.gyr, frames.GYR_FULL_SCALE_FLOOR))
     # 5. kinematics and events; 6. the stride table
     kin, ev = integrate_segments(t, sig, gyr_norm, sat, filled, segs, rate, s, progress)
     placed = build_stride_table(stream.foot, t, acc, segs, kin, ev, standing_yaw(t, sig, segs), rate,
