@@ -85,3 +85,20 @@ def test_readme_examples_name_bundled_files():
     for name in named:
         assert list(ROOT.glob(name)), name
     assert not re.search(r"(?<![\w/])(imu_sample|short_walk)\.csv", blocks)  # files that do not ship
+
+
+def test_info_counts_the_samples_missing_in_gap_events():
+    """A gap event spans from the last sample before to the first after: from 0.99 s to 1.10 s at
+    100 Hz, 10 samples are missing (11 intervals); the recorder's own count wins when it wrote one."""
+    import numpy as np
+
+    from retrogait.commands.fileio import stream_summary
+    from retrogait.io.recording import Stream
+
+    t = np.r_[np.arange(0, 1, 0.01), np.arange(1.1, 2, 0.01)]
+    s = Stream(t=t, acc=np.zeros((t.size, 3)), gyr=np.zeros((t.size, 3)), nominal_rate=100.0)
+    gap = {"kind": "gap", "t": 0.99, "t_end": 1.1, "stream": 0}
+    assert stream_summary(s, [gap], 0)["gap_event_samples"] == 10
+    assert stream_summary(s, [{**gap, "missing_estimate": 7}], 0)["gap_event_samples"] == 7
+    stats = {"kind": "recorder_stats", "t": 2.0, "stream": 0, "dropped": 12}
+    assert stream_summary(s, [gap, stats], 0)["recorder_dropped"] == 12

@@ -32,12 +32,25 @@ def find_gaps(t: np.ndarray, rate: float | None) -> tuple[list[tuple[float, floa
     return [(float(t[i]), float(t[i + 1])) for i in idx], dropped
 
 
+def _count(v: Any) -> bool:
+    """A whole number >= 0 (not a bool), as the recorder writes counts."""
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
 def stream_summary(s: Stream, events: list[dict[str, Any]], index: int) -> dict[str, Any]:
     """Per-stream facts for ``info``: samples, duration, rates, gaps (timestamps and gap events)."""
     measured = s.measured_rate
     gaps, dropped = find_gaps(s.t, s.nominal_rate or measured)
     gap_events = [e for e in events if e.get("kind") == "gap" and e.get("stream", index) == index]
     gap_s = float(sum(float(e.get("t_end", e.get("t", 0))) - float(e.get("t", 0)) for e in gap_events))
+    rate = s.nominal_rate or measured or 0.0
+    # a gap event spans from the last sample before to the first after: missing + 1 intervals; the
+    # recorder says how many were missing when the device's own data tell it
+    gap_samples = sum(int(e["missing_estimate"]) if _count(e.get("missing_estimate"))
+                      else max(int(round((float(e.get("t_end", e.get("t", 0))) - float(e.get("t", 0))) * rate)) - 1, 0)
+                      for e in gap_events)
+    stats = [e for e in events if e.get("kind") == "recorder_stats" and e.get("stream", index) == index]
+    recorded_drops = stats[-1].get("dropped") if stats and _count(stats[-1].get("dropped")) else None
     backwards = int(np.sum(np.diff(s.t) <= 0)) if s.n > 1 else 0
     return {
         "index": index, "foot": s.foot, "samples": s.n, "duration_s": s.duration,
@@ -50,7 +63,8 @@ def stream_summary(s: Stream, events: list[dict[str, Any]], index: int) -> dict[
         "longest_gap_s": max((b - a for a, b in gaps), default=0.0),
         "gap_list": [{"t": a, "t_end": b} for a, b in gaps[:20]],
         "gap_events": len(gap_events), "gap_event_seconds": gap_s,
-        "gap_event_samples": int(round(gap_s * (s.nominal_rate or measured or 0.0))),
+        "gap_event_samples": int(gap_samples),
+        "recorder_dropped": recorded_drops,
         "non_increasing_timestamps": backwards,
     }
 
@@ -104,6 +118,7 @@ def _print_summary(d: dict[str, Any]) -> None:
         echo(f"  gaps in timestamps: {s['gaps']} (about {s['dropped_samples']:,} dropped samples, longest "
              f"{s['longest_gap_s']:.3f} s); gap events: {s['gap_events']} ({s['gap_event_seconds']:.3f} s, about "
              f"{s['gap_event_samples']:,} samples)"
+             + (f"; the recorder counted {r:,} dropped" if (r := s["recorder_dropped"]) is not None else "")
              + (f"; {n} non-increasing timestamps" if (n := s["non_increasing_timestamps"]) else ""))
     echo(f"events:      {d['events']}" + (f" ({', '.join(d['event_kinds'])})" if d["events"] else ""))
     if "checksum_problems" in d:
