@@ -268,6 +268,26 @@ def test_cluster_scheduler_with_a_worker_killed_mid_file(local_run, study, tmp_p
     assert tables.report.analyzed == 1 and tables.report.failed == 1 and len(tables.report.duplicates) == 1
 
 
+def test_local_worker_killed_mid_file_is_forked_again(study, tmp_path):
+    """Local workers are forked from a fork server: one killed (SIGKILL) mid-file is replaced by a new
+    fork and its file analyzed again; every file exactly once."""
+    from retrogait.batch.task import FAULT_ENV
+
+    marker, out = tmp_path / "killed", tmp_path / "out"
+    files = [study / "p01" / "s1.rgt", study / "p01" / "s2.rgt", study / "p02" / "s1.rgt"]
+    proc = subprocess.run([sys.executable, "-m", "retrogait", "batch", *map(str, files), "-o", str(out),
+                           "--workers", "1", "--json"], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, FAULT_ENV: f"kill:{marker}"})
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert marker.exists()  # a worker really was killed
+    assert report["analyzed"] == 3 and report["failed"] == 0 and report["engine"].startswith("local")
+    rows = _rows(out / "sessions.csv")
+    assert sorted({r["file"] for r in rows}) == sorted(str(f.resolve()) for f in files)
+    assert len({r["recording_id"] for r in rows}) == 3 == _n_done(out)
+    assert len(list((out / "strides.parquet").rglob("*.parquet"))) == 3
+
+
 # --- Ctrl-C --------------------------------------------------------------------------------------------
 
 def test_ctrl_c_leaves_outdir_consistent(local_run, study, tmp_path, run_cli):
