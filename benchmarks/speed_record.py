@@ -28,9 +28,8 @@ import numpy as np
 
 from retrogait.device.recorder import DeviceSpec, Recorder
 from retrogait.io.fileformat import read_recording
-from retrogait.protocols import PRESETS, make_decoder
+from retrogait.protocols import PRESETS, make_decoder, text, witmotion, ximu3
 from retrogait.protocols import retrogait_binary as rb
-from retrogait.protocols import text, witmotion, ximu3
 
 
 def decode_throughput(n: int = 200_000) -> dict[str, float]:

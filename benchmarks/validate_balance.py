@@ -26,9 +26,9 @@ import numpy as np
 
 from retrogait.analysis import analyze
 from retrogait.balance import METRICS, session_metrics
-from retrogait.simulator.stride_series import person_sessions, synthetic_strides
 from retrogait.history.compare import compare_metric
 from retrogait.history.reliable_change import is_real
+from retrogait.simulator.stride_series import person_sessions, synthetic_strides
 from retrogait.simulator.weekly_sessions import simulated_recordings
 
 BASE = slice(0, 8)  # weeks 1-4, two sessions each

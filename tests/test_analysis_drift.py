@@ -8,11 +8,12 @@ switched off is clearly worse), so the test would fail if the correction stopped
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 import retrogait.analysis.strapdown as strapdown
-from dataclasses import replace
 from retrogait.analysis import analyze
 from retrogait.analysis.evaluation import compare
 from retrogait.analysis.ranges import range_quiet_middle

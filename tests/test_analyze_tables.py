@@ -8,12 +8,11 @@ import json
 import re
 
 import pytest
+from conftest import SAMPLE_DATA
 
 from retrogait.analysis import analyze
 from retrogait.io.loading import load_recording
 from retrogait.report.session_tables import fmt_duration
-
-from conftest import SAMPLE_DATA
 
 
 @pytest.fixture

@@ -28,9 +28,9 @@ def test_top_level_python_api_matches_the_truth():
     import json
 
     import numpy as np
+    from conftest import SAMPLE_DATA
 
     import retrogait
-    from conftest import SAMPLE_DATA
 
     path = SAMPLE_DATA / "backward_treadmill_5pct.rgt"
     truth = json.loads(path.with_suffix(".truth.json").read_text())["totals"]

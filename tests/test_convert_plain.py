@@ -9,8 +9,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import SAMPLE_DATA
+
 from retrogait.io.fileformat import read_recording
 from retrogait.io.loading import load_recording
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_fileformat import assert_same, make_recording
 
-from retrogait.io.csvio import read_csv, sniff_preset, write_csv
 from retrogait.errors import InputFileError, UsageProblem
+from retrogait.io.csvio import read_csv, sniff_preset, write_csv
 from retrogait.io.fileformat import read_recording, write_recording
 from retrogait.io.recording import GRAVITY
-from test_fileformat import assert_same, make_recording
 
 
 def _raw_gaitmap(path):

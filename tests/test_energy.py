@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import SAMPLE_DATA
+
 from retrogait.analysis import energy as en
 
 MPH = 0.44704  # m/s

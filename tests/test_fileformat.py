@@ -16,8 +16,8 @@ from retrogait.io.fileformat import (
     PREAMBLE,
     RecordingWriter,
     empty_template,
-    read_report,
     read_recording,
+    read_report,
     write_recording,
 )
 from retrogait.io.recording import Recording, Stream
@@ -190,7 +190,7 @@ def test_garbage_empty_truncated_files_raise_one_line_errors(tmp_path):
     cases = {
         "zip.rgt": b"PK\x03\x04" + bytes(100),
         "empty.rgt": b"",
-        "text.rgt": "RGAIT\n\x1a\n".encode() + bytes(40),
+        "text.rgt": b"RGAIT\n\x1a\n" + bytes(40),
         "short.rgt": MAGIC + b"\x01\x00",
     }
     for name, content in cases.items():

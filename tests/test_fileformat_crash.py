@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 

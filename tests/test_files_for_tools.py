@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import json
 
-from retrogait.simulator.stride_series import person_sessions
-from retrogait.history import connect
-from retrogait.simulator.weekly_sessions import add_simulated_sessions
-
 from conftest import SAMPLE_DATA
+
+from retrogait.history import connect
+from retrogait.simulator.stride_series import person_sessions
+from retrogait.simulator.weekly_sessions import add_simulated_sessions
 
 
 def test_stride_csv_is_plain_with_units_and_degrees(run_cli, tmp_path):

@@ -8,14 +8,13 @@ import json
 import re
 
 import pytest
+from conftest import SAMPLE_DATA
 
 from retrogait.balance.catalog import METRICS
-from retrogait.simulator.stride_series import person_sessions
 from retrogait.history import connect
 from retrogait.history.reliable_change import is_real
+from retrogait.simulator.stride_series import person_sessions
 from retrogait.simulator.weekly_sessions import add_simulated_sessions
-
-from conftest import SAMPLE_DATA
 
 LABELS = {m.label: name for name, m in METRICS.items()}
 

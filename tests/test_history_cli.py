@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from retrogait.simulator.stride_series import person_sessions
 from retrogait.history import connect
-from retrogait.simulator.weekly_sessions import add_simulated_sessions
 from retrogait.report.trend import DPI, FIG_SIZE
+from retrogait.simulator.stride_series import person_sessions
+from retrogait.simulator.weekly_sessions import add_simulated_sessions
 
 
 @pytest.fixture

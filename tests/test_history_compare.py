@@ -9,15 +9,21 @@ import pytest
 from scipy import stats
 
 from retrogait.balance import METRICS, session_metrics
-from retrogait.simulator.stride_series import person_sessions
 from retrogait.errors import NoGaitError, UsageProblem
 from retrogait.history import connect
 from retrogait.history.compare import compare, compare_metric
 from retrogait.history.periods import select
 from retrogait.history.queries import load_sessions
 from retrogait.history.reliable_change import (
-    Z95, change_threshold, is_real, permutation_p, permutation_usable, rate_change_p, verdict,
+    Z95,
+    change_threshold,
+    is_real,
+    permutation_p,
+    permutation_usable,
+    rate_change_p,
+    verdict,
 )
+from retrogait.simulator.stride_series import person_sessions
 from retrogait.simulator.weekly_sessions import add_simulated_sessions
 
 

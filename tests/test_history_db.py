@@ -10,12 +10,12 @@ import textwrap
 
 import pytest
 
-from retrogait.simulator.stride_series import person_sessions, synthetic_strides
 from retrogait.errors import InputFileError
 from retrogait.history import db as hdb
 from retrogait.history.queries import load_sessions
-from retrogait.simulator.weekly_sessions import add_simulated_sessions
 from retrogait.history.store import file_sha256, iso_week, parse_time
+from retrogait.simulator.stride_series import person_sessions, synthetic_strides
+from retrogait.simulator.weekly_sessions import add_simulated_sessions
 
 
 def test_default_location_follows_env(monkeypatch, tmp_path):

@@ -16,7 +16,7 @@ def person_files(tmp_path_factory):
     sessions in week 8 (weeks 5-7 skipped to keep the test short)."""
     folder = tmp_path_factory.mktemp("anna")
     files = []
-    for week, sim in simulated_recordings([1, 2, 3, 4, 8], 2, change_after_week=4, strides=120,
+    for _week, sim in simulated_recordings([1, 2, 3, 4, 8], 2, change_after_week=4, strides=120,
                                           seed=11, subject="anna"):
         path = folder / f"{sim.recording.start_time[:10]}.rgt"
         write_recording(path, sim.recording)

@@ -7,11 +7,11 @@ import shutil
 
 import numpy as np
 import pytest
+from test_fileformat import _block_offsets, _live_file, assert_same, make_recording
 
 from retrogait.errors import InputFileError, UsageProblem
 from retrogait.io.fileformat import BLOCK_HEADER_SIZE, read_recording, write_recording
 from retrogait.io.loading import load_recording
-from test_fileformat import _block_offsets, _live_file, assert_same, make_recording
 
 
 def test_native_is_found_by_magic_whatever_the_name(tmp_path):

@@ -7,9 +7,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrogait.protocols import PRESETS, concat_batches
+from retrogait.protocols import PRESETS, concat_batches, text, witmotion, ximu3
 from retrogait.protocols import retrogait_binary as rb
-from retrogait.protocols import text, witmotion, ximu3
 from retrogait.protocols.sniff import sniff
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
+from retrogait.io.recording import GRAVITY
 from retrogait.protocols import concat_batches
 from retrogait.protocols import ximu3 as xp
-from retrogait.io.recording import GRAVITY
 
 ximu3 = pytest.importorskip("ximu3")
 

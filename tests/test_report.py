@@ -11,7 +11,6 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from conftest import SAMPLE_DATA
 
 CHECK_IMAGES = """<script>

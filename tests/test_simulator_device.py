@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SAMPLE_DATA
 
 from retrogait.analysis.calibration import calibrate_recording
 from retrogait.analysis.pipeline import analyze
@@ -15,7 +16,6 @@ from retrogait.simulator import (
     Scenario,
     SensorSpec,
     Stand,
-    Walk,
     parse_mount,
     preset,
     read_truth,
@@ -23,8 +23,6 @@ from retrogait.simulator import (
     simulate,
 )
 from retrogait.simulator.imu import _error_matrix, draw_errors, unit_name
-
-from conftest import SAMPLE_DATA
 
 TILTED = parse_mount("tilted")
 

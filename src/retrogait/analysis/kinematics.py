@@ -8,8 +8,8 @@ the gait events (:mod:`retrogait.analysis.events`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

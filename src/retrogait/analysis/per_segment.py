@@ -26,7 +26,7 @@ class PerSegment:
                 out[f.name] = np.zeros((m, *extra))
         return cls(**out)
 
-    def put(self, rows: slice, part: "PerSegment") -> None:
+    def put(self, rows: slice, part: PerSegment) -> None:
         """Copy the rows of a chunk's table into ``rows``."""
         for f in fields(self):
             getattr(self, f.name)[rows] = getattr(part, f.name)

@@ -19,8 +19,9 @@ reads no file: the mounting comes with the recording or from the caller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -77,7 +77,7 @@ class StrideTable:
         return int(self.t_start.shape[0])
 
     @classmethod
-    def empty(cls) -> "StrideTable":
+    def empty(cls) -> StrideTable:
         """A table with no rows."""
         kw: dict[str, np.ndarray] = {}
         for f in fields(cls):
@@ -95,12 +95,12 @@ class StrideTable:
                 kw[f.name] = np.zeros(0)
         return cls(**kw)
 
-    def select(self, mask_or_index: Any) -> "StrideTable":
+    def select(self, mask_or_index: Any) -> StrideTable:
         """The rows picked by a boolean mask or an index array."""
         return StrideTable(**{f.name: getattr(self, f.name)[mask_or_index] for f in fields(self)})
 
     @staticmethod
-    def concat(tables: list["StrideTable"]) -> "StrideTable":
+    def concat(tables: list[StrideTable]) -> StrideTable:
         """Rows of several tables, sorted by start time."""
         tables = [t for t in tables if len(t)] or [StrideTable.empty()]
         merged = StrideTable(

@@ -218,7 +218,7 @@ class AnalysisSettings:
         return out
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "settings") -> "AnalysisSettings":
+    def from_dict(cls, data: Any, source: str = "settings") -> AnalysisSettings:
         """Settings from ``{group: {name: value}}`` (missing values keep their defaults).
 
         Raises UsageProblem naming ``source`` and the key for an unknown group or name, a value that is

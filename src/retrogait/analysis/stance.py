@@ -259,7 +259,7 @@ class Stances:
     def __len__(self) -> int:
         return int(self.starts.shape[0])
 
-    def without(self, regions: np.ndarray) -> "Stances":
+    def without(self, regions: np.ndarray) -> Stances:
         """The same stances less the regions numbered ``regions``."""
         keep = np.ones(len(self), dtype=bool)
         keep[regions] = False

@@ -202,8 +202,8 @@ def direction_metrics(
                 if count >= MIN_STRIDES:
                     results[name] = (STATS[stat](x[idx]), count)
             for name, column in SYMMETRY.items():
-                x = series.get(column)
-                if x is not None and np.isfinite(x).sum() >= MIN_STRIDES:
+                y = series.get(column)
+                if y is not None and np.isfinite(y).sum() >= MIN_STRIDES:
                     results[name] = (_mean(x[idx]), int(np.isfinite(x).sum()))
             if series_name == "steady":
                 x = series["stride_time"]

@@ -12,8 +12,8 @@ from typing import Any, Optional
 import numpy as np
 import typer
 
-from retrogait.io.csvio import COLUMNS_HELP
 from retrogait.errors import UsageProblem
+from retrogait.io.csvio import COLUMNS_HELP
 
 
 def parse_mount(value: str) -> np.ndarray:
@@ -400,7 +400,8 @@ def register(app: typer.Typer) -> None:
 
         Example: retrogait calibrate calib_walk.rgt --device-id imu-7 --apply monday.rgt
         """
-        from retrogait.analysis.calibration import calibrate_recording, device_id as dev_of, save_profile
+        from retrogait.analysis.calibration import calibrate_recording, save_profile
+        from retrogait.analysis.calibration import device_id as dev_of
 
         rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         cals = calibrate_recording(rec)

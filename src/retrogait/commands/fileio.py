@@ -12,12 +12,12 @@ from typing import Any, Optional
 import numpy as np
 import typer
 
-from retrogait.io.csvio import COLUMNS_HELP, write_csv
-from retrogait.io.plain_csv import sidecar_path, write_plain_csv
 from retrogait.definitions import gap_indices, missing_samples
 from retrogait.errors import InputFileError, UsageProblem
-from retrogait.io.fileformat import FileReport, MAGIC, read_report, write_recording
+from retrogait.io.csvio import COLUMNS_HELP, write_csv
+from retrogait.io.fileformat import MAGIC, FileReport, read_report, write_recording
 from retrogait.io.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
+from retrogait.io.plain_csv import sidecar_path, write_plain_csv
 from retrogait.io.recording import FEET, Recording, Stream
 
 

@@ -15,7 +15,7 @@ import typer
 from retrogait.balance.catalog import DEFAULT_TABLE_METRICS, DIRECTIONS, METRICS, json_ready, metric_info
 from retrogait.errors import InputFileError, NoGaitError, RetrogaitError, UsageProblem
 from retrogait.history import db as hdb
-from retrogait.history import periods, queries
+from retrogait.history import queries
 
 # numpy/scipy/matplotlib-heavy modules (store, compare, trend) are imported inside the commands, so
 # that `retrogait --help` and other commands start fast.
@@ -365,7 +365,7 @@ def history(
             else:
                 row["dates"] = f"{group[0].day}..{group[-1].day}" if len(group) > 1 else group[0].day
             for n in names:
-                v = [s.value(d, n) for s in group if s.value(d, n) is not None]
+                v = [x for s in group if (x := s.value(d, n)) is not None]
                 row[n] = float(sum(v) / len(v)) if v else None
             out.append(row)
     if as_json:
@@ -447,7 +447,7 @@ def wide_rows(found: list[queries.StoredSession]) -> tuple[list[str], list[list[
     """One row per session: metadata, then per direction its steady strides, speed and every metric
     (stored units, named in the column: ``backward_stride_time_cv_pct``)."""
     present = [d for d in DIRECTIONS if any(d in s.directions for s in found)]
-    metric_cols = []
+    metric_cols: list[tuple[str, str | None, str]] = []
     for d in present:
         metric_cols.append((d, None, f"{d}_n_steady"))
         for name, info in METRICS.items():
@@ -460,14 +460,14 @@ def wide_rows(found: list[queries.StoredSession]) -> tuple[list[str], list[list[
     for s in found:
         row = [str(s.id), s.subject, s.start_time, s.day, s.iso_week, s.condition or "", _num(s.belt_speed, "g"),
                _num(s.incline_pct, "g"), _num(s.duration, ".1f")]
-        for d, name, _ in metric_cols:
-            x = s.directions.get(d)
-            if x is None:
+        for d, metric, _ in metric_cols:
+            stats = s.directions.get(d)
+            if stats is None:
                 row.append("")
-            elif name is None:
-                row.append(str(x.n_steady))
+            elif metric is None:
+                row.append(str(stats.n_steady))
             else:
-                row.append(_num(s.value(d, name), ".6g"))
+                row.append(_num(s.value(d, metric), ".6g"))
         rows.append(row)
     return header, rows
 
@@ -487,7 +487,8 @@ def _run_comparison(
     if len(found) < 2:
         raise NoGaitError(f"{subject} has only one session (id {found[0].id}); a comparison needs a baseline "
                           "and a current session")
-    from retrogait.history.compare import choose_periods, compare as compare_periods
+    from retrogait.history.compare import choose_periods
+    from retrogait.history.compare import compare as compare_periods
 
     b, c = choose_periods(found, baseline, current, subject)
     result = compare_periods(subject, b, c, metrics=metric, directions=directions, condition=condition,

@@ -55,7 +55,10 @@ def _wrap(text: str, indent: str = "  ") -> list[str]:
 
 def _table(headers: list[str], units: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), len(u), *(len(r[i]) for r in rows)) for i, (h, u) in enumerate(zip(headers, units))]
-    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths)).rstrip()
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) for c, w in zip(cells, widths)).rstrip()
+
     return [line(headers), line(units), *(line(r) for r in rows)]
 
 

@@ -110,7 +110,8 @@ def connect(port: str, baud: int = 115200, protocol: str = "auto", *, text_forma
                 # the retrogait protocol: wait for INFO (scale factors, device id) briefly; a device
                 # without a clock and no --rate: read long enough to measure its rate from the arrivals
                 if (probe.stats.samples and (protocol != "retrogait" or probe.info or clock() - start > 1.0)
-                        and (probe.has_device_time or rate or chunks[-1][0] - first >= RATE_PREAMBLE)):
+                        and (probe.has_device_time or rate
+                             or (first is not None and chunks[-1][0] - first >= RATE_PREAMBLE))):
                     break
         if probe.stats.samples:
             return Connection(port, ser, protocol, dec, f"{protocol} (as asked)", baud, chunks, dict(probe.info))
@@ -148,15 +149,15 @@ def connect(port: str, baud: int = 115200, protocol: str = "auto", *, text_forma
     for _, data in chunks:
         probe.feed(data)
     if result.protocol == "retrogait":
-        _write(ser, rb.command(rb.C_IDENTIFY) + (dec.cmd_set_rate(rate) if rate else b""))
+        _write(ser, rb.command(rb.C_IDENTIFY) + ((dec.cmd_set_rate(rate) or b"") if rate else b""))
         until = clock() + 1.0
         while "model" not in probe.info and clock() < until:  # the INFO frame answering IDENTIFY
             data = _read(ser, port)
             if data:
                 chunks.append((clock(), data))
                 probe.feed(data)
-    elif rate and dec.cmd_set_rate(rate):
-        _write(ser, dec.cmd_set_rate(rate))
+    elif rate and (set_rate := dec.cmd_set_rate(rate)):
+        _write(ser, set_rate)
     elif not rate and not dec.has_device_time:  # no clock, no --rate: read long enough to measure the rate
         until = clock() + RATE_PREAMBLE
         while chunks[-1][0] - chunks[0][0] < RATE_PREAMBLE and clock() < until:

@@ -314,7 +314,8 @@ class Emulator:
 
     def _due(self, now: float) -> int:
         """Samples the device has produced since boot at wall time ``now``."""
-        return self._seg_k0 + int((now - self._seg_wall) * self.speed * self._seg_rate)
+        wall = self._seg_wall if self._seg_wall is not None else now  # None: a segment starts now
+        return self._seg_k0 + int((now - wall) * self.speed * self._seg_rate)
 
     def _boot(self, now: float) -> None:
         self._seg_wall, self._seg_k0, self._seg_us0 = now, 0, 0.0

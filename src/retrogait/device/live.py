@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class LiveStrides:
 
     def __init__(self, feet: list[str], use_analysis: bool = True) -> None:
         self.feet = feet
-        self._buf = [deque() for _ in feet]  # of (t, acc, gyr) arrays
+        self._buf: list[deque[Any]] = [deque() for _ in feet]  # of (t, acc, gyr) arrays
         self._lock = threading.Lock()
         self.counts: dict[str, int] = {}
         self.stride_ends: list[tuple[str, float]] = []  # (foot, t_end)
@@ -136,7 +137,10 @@ class LiveStrides:
             streams = [Stream(t, a, g, foot=f) for f, (t, a, g) in zip(self.feet, win) if len(t) > 50]
             if not streams:
                 return True
-            res = self._analyze(Recording(streams=streams))
+            analyze = self._analyze
+            if analyze is None:
+                return True
+            res = analyze(Recording(streams=streams))
         except Exception:  # noqa: BLE001 - too little data, standing still ...: not an error while live
             return False
         st = res.strides

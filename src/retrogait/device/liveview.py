@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -21,7 +23,7 @@ def render(rec: Recorder):
         state = "lost" if st.lost else ("ok" if st.connected else "unplugged, waiting")
         tab.add_row(st.spec.foot, st.spec.port, st.conn.protocol, str(st.samples), rate,
                     str(st.clock.missing), str(st.clock.gap_events), str(st.stat("bad_frames")), state)
-    parts = [tab]
+    parts: list[Any] = [tab]
     if rec.live is not None:
         c = rec.live.counts
         now_t = max((st.last_t or 0) for st in rec.states)

@@ -54,6 +54,7 @@ def load_source(from_file: str | None, simulate: str | None, foot: str | None, s
         rec = load_recording(from_file)
         desc = from_file
     else:
+        assert simulate is not None  # a file or a simulation: checked by the caller
         rec = simulated_recording(simulate, seed, rate)
         desc = f"the simulator ({simulate})"
     acc, gyr, rate = pick_stream(rec, foot)

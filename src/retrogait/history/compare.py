@@ -151,7 +151,7 @@ def _centre(values: np.ndarray, log: bool) -> float:
 
 
 def compare_metric(
-    direction: str, metric: str, base: list[tuple[float, int]], cur: list[tuple[float, int]],
+    direction: str, metric: str, base: list[tuple[float | None, int]], cur: list[tuple[float | None, int]],
     alpha: float = ALPHA, mic: float | None = None, mic_source: str = "", judged: bool = True,
 ) -> MetricComparison:
     """Compare one metric's baseline and current sessions, each given as ``(value, strides used)``.
@@ -164,10 +164,9 @@ def compare_metric(
     False gives the verdict "not judged" (the belt speed on a treadmill).
     """
     info = METRICS[metric]
-    base = [(v, n) for v, n in base if v is not None and math.isfinite(v)]
-    cur = [(v, n) for v, n in cur if v is not None and math.isfinite(v)]
-    b = np.asarray([v for v, _ in base], float)
-    c = np.asarray([v for v, _ in cur], float)
+    kept = [[(v, n) for v, n in side if v is not None and math.isfinite(v)] for side in (base, cur)]
+    b = np.asarray([v for v, _ in kept[0]], float)
+    c = np.asarray([v for v, _ in kept[1]], float)
     log = info.log_scale and bool(np.all(b > 0) and np.all(c > 0))
     thr = change_threshold(b, c.size, info.population_mdc95(_centre(b, False)), alpha, log)
     mb, mc = _centre(b, thr.log), _centre(c, thr.log)
@@ -183,8 +182,8 @@ def compare_metric(
         if is_real(ver) and p_perm > alpha * (1.0 + 1e-9):
             ver = "no real change"
     if info.rate and is_real(ver):
-        events = [sum(v * n / 100.0 for v, n in side) for side in (base, cur)]
-        strides = [sum(n for _, n in side) for side in (base, cur)]
+        events = [sum(v * n / 100.0 for v, n in side) for side in kept]
+        strides = [sum(n for _, n in side) for side in kept]
         if rate_change_p(events[0], strides[0], events[1], strides[1]) >= alpha:
             ver = "no real change"
     if mic is not None and is_real(ver):

@@ -54,15 +54,15 @@ class GuardedCursor(sqlite3.Cursor):
     def _path(self) -> str:
         return getattr(self.connection, "path", "history database")
 
-    def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:
         try:
-            return super().execute(sql, parameters)  # type: ignore[return-value]
+            return super().execute(sql, parameters)
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise _translate(self._path(), exc) from None
 
-    def executemany(self, sql: str, seq: Any, /) -> GuardedCursor:  # type: ignore[override]
+    def executemany(self, sql: str, seq: Any, /) -> GuardedCursor:
         try:
-            return super().executemany(sql, seq)  # type: ignore[return-value]
+            return super().executemany(sql, seq)
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise _translate(self._path(), exc) from None
 
@@ -116,12 +116,12 @@ class GuardedConnection(sqlite3.Connection):
     path: str = "history database"
 
     def cursor(self, factory: Any = None) -> GuardedCursor:  # type: ignore[override]
-        return super().cursor(factory or GuardedCursor)  # type: ignore[return-value]
+        return super().cursor(factory or GuardedCursor)
 
-    def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql: str, seq: Any, /) -> GuardedCursor:  # type: ignore[override]
+    def executemany(self, sql: str, seq: Any, /) -> GuardedCursor:
         return self.cursor().executemany(sql, seq)
 
 

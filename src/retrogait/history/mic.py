@@ -10,7 +10,7 @@ known MIC get the verdict "beyond noise" for a detectable change: real, but of u
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ def _mean(values: Sequence[float | None]) -> float:
     return float(np.mean(v)) if v else math.nan
 
 
-def minimal_important_change(metric: str, baseline_value: "callable") -> tuple[float, str]:
+def minimal_important_change(metric: str, baseline_value: Callable[[str], float]) -> tuple[float, str]:
     """The MIC of ``metric`` in its stored unit and its source; ``(nan, "")`` when none is known.
 
     ``baseline_value(name)`` gives the baseline mean of another metric of the same direction (the

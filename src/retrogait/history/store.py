@@ -6,7 +6,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ def parse_time(text: str) -> datetime:
         dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InputFileError(f"start time {text!r} is not an ISO 8601 time such as 2026-10-05T09:30:00Z") from None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def iso_week(dt: datetime) -> str:
@@ -69,7 +69,7 @@ def recording_start(recording: Recording, path: Path | str) -> str:
             mtime = Path(path).stat().st_mtime
         except OSError as exc:
             raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
-        dt = datetime.fromtimestamp(mtime, timezone.utc).replace(microsecond=0)
+        dt = datetime.fromtimestamp(mtime, UTC).replace(microsecond=0)
         return dt.isoformat().replace("+00:00", "Z")
 
 
@@ -118,6 +118,7 @@ def store_session(conn: sqlite3.Connection, info: SessionInfo, metrics: SessionM
              info.belt_speed, info.incline_pct, info.duration, info.feet, info.n_strides, info.path,
              utc_now_iso(), __version__),
         )
+        assert cur.lastrowid is not None  # set by the INSERT
         sid = int(cur.lastrowid)
         for d in metrics.directions.values():
             conn.execute(

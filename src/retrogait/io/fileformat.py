@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -191,7 +191,7 @@ class RecordingWriter:
                 block_samples or max(1, int(round(block_seconds * (s.nominal_rate or 100.0))))
                 for s in template.streams
             ]
-        self._pending: list[list[tuple[np.ndarray, ...]]] = [[] for _ in template.streams]
+        self._pending: list[list[tuple[np.ndarray | None, ...]]] = [[] for _ in template.streams]
         self._npending = [0] * len(template.streams)
         self._count = [0] * len(template.streams)
         self._t_first: list[float | None] = [None] * len(template.streams)
@@ -259,7 +259,8 @@ class RecordingWriter:
         for i in range(len(self._pending)):
             self._emit(i, partial=True)
         update = {"closed": True, "streams": [
-            {"n_samples": c, "measured_rate": ((c - 1) / (b - a) if c > 1 and b > a else None)}
+            {"n_samples": c, "measured_rate": ((c - 1) / (b - a) if c > 1 and a is not None and b is not None
+                                               and b > a else None)}
             for c, a, b in zip(self._count, self._t_first, self._t_last)
         ]}
         self._write(_block(BLOCK_HEADER_UPDATE, 0, NO_STREAM, 0, _json_bytes(update)))
@@ -267,7 +268,7 @@ class RecordingWriter:
         os.close(self._fd)
         self._fd = None
 
-    def __enter__(self) -> "RecordingWriter":
+    def __enter__(self) -> RecordingWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -289,10 +290,10 @@ class RecordingWriter:
         pending = self._pending[i]
         if not pending:
             return
-        if len(pending) == 1:
-            t, acc, gyr, mag, t_host = pending[0]
-        else:
-            t, acc, gyr, mag, t_host = (None if c[0] is None else np.concatenate(c) for c in zip(*pending))
+        cols: tuple[Any, ...] = (pending[0] if len(pending) == 1 else
+                                 tuple(None if c[0] is None else np.concatenate(c) for c in zip(*pending)))
+        t, acc, gyr, mag, t_host = cols
+        assert t is not None and acc is not None and gyr is not None  # every pending chunk has them
         total, bn, flags = t.shape[0], self._block_n[i], self._flags[i]
         # appending: keep between half a block and 1.5 blocks buffered, so streams appended in turn
         # produce alternating blocks and a flush soon after makes one block, not a full one plus a crumb
@@ -699,7 +700,8 @@ def _gather(data, offs: list[int], metas: list[tuple[int, int, int, int]], count
     raw = work_dtype == np.float32 and sys.byteorder == "little"
     src = memoryview(data)
     # per stream, in payload order: (destination, bytes per sample); bytes of its memory when ``raw``
-    plans = [[(memoryview(o[name].reshape(-1).view(np.uint8)) if raw else o[name].reshape(-1), 8 if width == 1 else 12)
+    plans = [[(memoryview(cast(Any, o[name].reshape(-1).view(np.uint8))) if raw else o[name].reshape(-1),
+               8 if width == 1 else 12)
               for name, _, width, _ in COLUMN_ORDER if name in o] for o in outs]
     for a, b in zip(bounds[:-1], bounds[1:]):
         if b - a < _MIN_RUN:
@@ -715,9 +717,9 @@ def _gather(data, offs: list[int], metas: list[tuple[int, int, int, int]], count
                     if raw:
                         dst[size * p:size * p + m] = src[off:off + m]
                     elif size == 8:
-                        dst[p:p + n] = f8[off >> 3:(off >> 3) + n]
+                        dst[p:p + n] = cast(Any, f8[off >> 3:(off >> 3) + n])
                     else:
-                        dst[3 * p:3 * p + 3 * n] = f4[off >> 2:(off >> 2) + 3 * n]
+                        dst[3 * p:3 * p + 3 * n] = cast(Any, f4[off >> 2:(off >> 2) + 3 * n])
                     off += m
             continue
         n, flags, plen = metas[a][1], metas[a][2], metas[a][3]
@@ -734,7 +736,7 @@ def _gather(data, offs: list[int], metas: list[tuple[int, int, int, int]], count
                 sel = recs[idx]
             m = idx.size * n
             o, p = outs[s], fill[s]
-            for name in sel.dtype.names:
+            for name in sel.dtype.names or ():
                 o[name][p:p + m].reshape((idx.size,) + sel.dtype[name].shape)[...] = sel[name]
             fill[s] += m
             del sel

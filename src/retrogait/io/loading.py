@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from retrogait.io.csvio import PRESETS, read_csv
 from retrogait.errors import InputFileError, UsageProblem
+from retrogait.io.csvio import PRESETS, read_csv
 from retrogait.io.fileformat import MAGIC, open_error, read_recording
 from retrogait.io.recording import Recording, Stream
 from retrogait.io.units import parse_acc_unit, parse_gyr_unit

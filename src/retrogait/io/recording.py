@@ -10,7 +10,7 @@ documented default, identity).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ TAG_NOTES = "notes"
 
 def utc_now_iso() -> str:
     """The current time as an ISO 8601 UTC string with a 'Z' suffix (second resolution)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -121,7 +121,7 @@ class Stream:
                 "distinct increasing times and no nominal rate; a stride needs at least about 1 s of data")
         return float(rate)
 
-    def slice(self, start: int, stop: int) -> "Stream":
+    def slice(self, start: int, stop: int) -> Stream:
         """A view of samples ``start:stop`` (arrays are views, metadata copied)."""
         sl = slice(start, stop)
         return replace(

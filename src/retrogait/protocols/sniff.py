@@ -40,7 +40,7 @@ def guess_text_format(data: bytes) -> tuple[TextFormat | None, str]:
     ncol = max(set(counts), key=counts.count)
     v = np.array([r for r in rows if len(r) == ncol], dtype=np.float64)
     if ncol == 7 and np.all(np.diff(v[:, 0]) > 0):
-        cols = ("t", "ax", "ay", "az", "gx", "gy", "gz")
+        cols: tuple[str, ...] = ("t", "ax", "ay", "az", "gx", "gy", "gz")
         dt = float(np.median(np.diff(v[:, 0])))
         time_unit = "us" if dt >= 200 else ("ms" if dt >= 0.5 else "s")
         a = v[:, 1:4]

@@ -10,7 +10,7 @@ counter).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.spatial.transform import Rotation

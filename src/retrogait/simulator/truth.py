@@ -136,11 +136,11 @@ class StrideTruth:
     def __len__(self) -> int:
         return int(self.columns["foot"].shape[0])
 
-    def select(self, mask: np.ndarray) -> "StrideTruth":
+    def select(self, mask: np.ndarray) -> StrideTruth:
         """The rows where ``mask`` is true (a boolean array or index array)."""
         return StrideTruth({k: v[mask] for k, v in self.columns.items()})
 
-    def of_foot(self, foot: str) -> "StrideTruth":
+    def of_foot(self, foot: str) -> StrideTruth:
         """The strides of one foot."""
         return self.select(self.foot == foot)
 
@@ -158,7 +158,7 @@ class StrideTruth:
         return out
 
     @classmethod
-    def from_records(cls, records: list[dict[str, Any]]) -> "StrideTruth":
+    def from_records(cls, records: list[dict[str, Any]]) -> StrideTruth:
         cols: dict[str, Any] = {}
         for name in COLUMNS:
             if name in GAIT_COLUMNS and records and name not in records[0]:
@@ -199,7 +199,7 @@ class Truth:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Truth":
+    def from_dict(cls, d: dict[str, Any]) -> Truth:
         return cls(
             strides=StrideTruth.from_records(d["strides"]),
             totals=d.get("totals", {}),

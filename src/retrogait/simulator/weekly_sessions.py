@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
 from retrogait.balance.metrics import session_metrics
-from retrogait.simulator.stride_series import weekly_schedule
 from retrogait.history.store import SessionInfo, store_session
+from retrogait.simulator.stride_series import weekly_schedule
 
 
 def week_monday(iso_week: str) -> date:
@@ -22,7 +22,7 @@ def week_monday(iso_week: str) -> date:
 def _start_time(monday: date, week: int, k: int) -> str:
     """Session k of week ``week`` (1-based from ``monday``): two days apart, at 09:00 UTC."""
     day = monday + timedelta(days=7 * (week - 1) + 2 * k)
-    return datetime.combine(day, time(9), tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.combine(day, time(9), tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
 def add_simulated_sessions(
