@@ -110,7 +110,9 @@ def test_info_counts_gap_events(tmp_path, run_cli):
     assert code == 0 and info["closed_cleanly"] and info["checksum_problems"] == []
     assert [st["gap_events"] for st in info["streams"]] == [0, 1]
     assert info["streams"][1]["gap_event_seconds"] == pytest.approx(0.25)
-    assert info["streams"][1]["gap_event_samples"] == 50  # 0.25 s at 200 Hz
+    # a gap event spans from the last sample before to the first after: 0.25 s at 200 Hz is 50
+    # intervals, 49 samples missing
+    assert info["streams"][1]["gap_event_samples"] == 49
     assert info["subject"] == "P07" and info["feet"] == ["left", "right"]
 
 
