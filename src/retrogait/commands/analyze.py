@@ -127,7 +127,8 @@ def print_summary(result: Any) -> None:
     if energy:
         from retrogait.analysis.energy import describe_short
 
-        head.add_row("energy (estimate)", describe_short(energy) + f" at {energy['mass_kg']:g} kg")
+        src = f" ({energy['mass_source']})" if energy.get("mass_source", "--mass") != "--mass" else ""
+        head.add_row("energy (estimate)", describe_short(energy) + f" at {energy['mass_kg']:g} kg{src}")
     con.print(head)
 
     t = Table(title="by direction and gait (steady strides)", box=box.SIMPLE_HEAD, pad_edge=False,
@@ -229,16 +230,29 @@ def run_analysis(rec: Any, mount: Any, show: bool, settings: Any = None) -> Any:
         return analyze(rec, mount=mount, settings=settings, progress=lambda f: prog.update(task, completed=f))
 
 
-def add_energy(result: Any, mass: Optional[float]) -> None:
-    """With a body mass (``--mass``), the session's energy estimate as ``summary["energy"]``."""
+def add_energy(result: Any, mass: Optional[float], file: Optional[Path] = None, subject: Optional[str] = None,
+               db: Optional[Path] = None) -> None:
+    """The session's energy estimate as ``summary["energy"]``, with the body mass of ``--mass``, else
+    the one the history stores for the recording's subject (``add --mass``; read-only, never needed:
+    no history or no stored mass -> no estimate). ``summary["energy"]["mass_source"]`` says which."""
+    source = "--mass"
     if mass is None:
-        return
+        if file is None:
+            return
+        from retrogait.history.queries import lookup_body_mass
+
+        found = lookup_body_mass(db, file, subject)
+        if found is None:
+            return
+        mass, who = found
+        source = f"stored for {who}"
     from retrogait.analysis.energy import energy_summary
 
     try:
         result.summary["energy"] = energy_summary(result.strides, mass, result.summary.get("grade_pct"))
     except ValueError as exc:
-        raise UsageProblem(f"--mass {mass:g}: {exc}") from None
+        raise UsageProblem(f"--mass {mass:g}: {exc}" if source == "--mass" else f"body mass {source}: {exc}") from None
+    result.summary["energy"]["mass_source"] = source
 
 
 def _read_settings(path: Optional[Path]) -> Any:
@@ -293,7 +307,8 @@ def register(app: typer.Typer) -> None:
                  "The settings used are in --json and the --strides sidecar."),
         mass: Optional[float] = typer.Option(
             None, "--mass", help="Body mass (kg): adds an energy estimate (kcal, MET, W/kg with its 95 % "
-                                 "range; ACSM equations, backward walking x1.4; see docs/metrics.md)."),
+                                 "range; ACSM equations, backward walking x1.4; see docs/metrics.md). "
+                                 "Default: the mass 'add --mass' stored for the recording's subject, if any."),
         print_settings: bool = typer.Option(
             False, "--print-settings", is_eager=True, callback=_print_settings,
             help="Print every analysis setting as TOML, with its unit and the reason for its default, and exit."),
@@ -312,7 +327,7 @@ def register(app: typer.Typer) -> None:
         rec = _load(file, preset, acc_unit, gyr_unit, rate, foot, columns)
         long_file = sum(s.n for s in rec.streams) > 2_000_000 and not as_json
         result = run_analysis(rec, m, long_file, chosen)
-        add_energy(result, mass)
+        add_energy(result, mass, file, rec.subject)
         if strides is not None:
             from retrogait._version import __version__
             from retrogait.balance.catalog import json_ready
@@ -350,7 +365,9 @@ def register(app: typer.Typer) -> None:
         db: Optional[Path] = typer.Option(None, "--db", help="History database (as for 'compare').", dir_okay=False),
         settings: Optional[Path] = typer.Option(
             None, "--settings", dir_okay=False, help="Analysis thresholds from a TOML file (as for 'analyze')."),
-        mass: Optional[float] = typer.Option(None, "--mass", help="Body mass (kg): adds the energy estimate."),
+        mass: Optional[float] = typer.Option(
+            None, "--mass", help="Body mass (kg): adds the energy estimate. Default: the mass 'add --mass' "
+                                 "stored in the history (--db) for the recording's subject, if any."),
     ) -> None:
         """Write a self-contained one-page HTML report of a session (images embedded, no network):
         who / when / condition, warnings, direction split, session plot, per-direction tables, left/right
@@ -365,7 +382,7 @@ def register(app: typer.Typer) -> None:
         chosen = _read_settings(settings)
         rec = _load(file, preset, None, None, None, None)
         result = run_analysis(rec, m, False, chosen)
-        add_energy(result, mass)
+        add_energy(result, mass, file, rec.subject, db)
         comparison, note = _history_comparison(file, baseline, db)
         page = session_report_html(result, rec, file.name, comparison)
         try:

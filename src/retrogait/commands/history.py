@@ -132,6 +132,18 @@ def _save_note(conn, path: Path, note: Optional[str], tags: Optional[list[str]])
     return f"; {' and '.join(parts)} kept"
 
 
+def _save_mass(conn, path: Path, mass: float) -> str:
+    """Store ``add --mass`` for the subject the session of ``path`` is filed under; the message suffix."""
+    from retrogait.history import store
+
+    sid = store.find_hash(conn, store.file_sha256(path))
+    if sid is None:
+        return ""
+    who = conn.execute("SELECT subject FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
+    store.set_body_mass(conn, who, mass)
+    return f"; body mass {mass:g} kg stored for {who}"
+
+
 def add(
     files: list[Path] = typer.Argument(..., help="Recordings to analyze and keep (.rgt or CSV).", show_default=False),
     subject: Optional[str] = typer.Option(
@@ -151,6 +163,9 @@ def add(
     settings: Optional[Path] = typer.Option(
         None, "--settings", dir_okay=False,
         help="Analysis thresholds from a TOML file (as for 'analyze'); kept with each session."),
+    mass: Optional[float] = typer.Option(
+        None, "--mass", help="The subject's body mass (kg), kept in the history (replaces an earlier one): "
+                             "'analyze' and 'report' then estimate energy without --mass."),
     db: Optional[Path] = _db_option(),
 ) -> None:
     """Analyze recordings and keep their balance metrics in the history.
@@ -159,8 +174,15 @@ def add(
     Sessions are dated by the recording's start time, or by the file's modification time when the
     file has none (plain CSV).
 
-    Example: retrogait add week40/*.rgt --subject anna
+    Example: retrogait add week40/*.rgt --subject anna --mass 62.5
     """
+    if mass is not None:
+        from retrogait.history.store import check_body_mass
+
+        try:
+            mass = check_body_mass(mass)
+        except ValueError as exc:
+            raise UsageProblem(f"--mass {mass:g}: {exc}") from None
     chosen = None
     if settings is not None:
         from retrogait.io.settings_file import read_settings
@@ -184,6 +206,8 @@ def add(
                 message, is_error = _add_one(conn, path, subject, preset, test, chosen), False
                 if note is not None or tag:
                     message += _save_note(conn, path, note, tag)
+                if mass is not None:
+                    message += _save_mass(conn, path, mass)
             except RetrogaitError as exc:
                 first_error = first_error or exc
                 message, is_error = f"retrogait: error: {exc}", True

@@ -199,8 +199,15 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE sessions ADD COLUMN analysis_settings TEXT")
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    """Version 4: per-subject facts that are not a session's, for now the body mass (kg, SI) that
+    ``add --mass`` stores and ``analyze`` / ``report`` use for the energy estimate when ``--mass`` is
+    not given."""
+    conn.execute("CREATE TABLE subjects (subject TEXT PRIMARY KEY, body_mass_kg REAL, updated_at TEXT NOT NULL)")
+
+
 #: MIGRATIONS[i] takes the schema from version i to version i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -218,3 +219,31 @@ def remove_sessions(conn: sqlite3.Connection, ids: list[int]) -> int:
     with write_transaction(conn):
         cur = conn.executemany("DELETE FROM sessions WHERE id = ?", [(int(i),) for i in ids])
         return int(cur.rowcount)
+
+
+# --- per-subject facts ----------------------------------------------------------------------------------
+
+MAX_BODY_MASS_KG = 500.0
+"""Upper bound of a plausible body mass (kg); the energy estimate refuses the same range."""
+
+
+def check_body_mass(value: float) -> float:
+    """A body mass in kg as a float; ValueError (one line) unless it is a finite number in (0, 500)."""
+    try:
+        mass = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"body mass must be a number of kg, not {value!r}") from None
+    if not (math.isfinite(mass) and 0.0 < mass < MAX_BODY_MASS_KG):
+        raise ValueError(f"body mass must be a number of kg between 0 and {MAX_BODY_MASS_KG:g}, not {value:g}")
+    return mass
+
+
+def set_body_mass(conn: sqlite3.Connection, subject: str, mass_kg: float) -> None:
+    """Store (or replace) ``subject``'s body mass in kg (schema v4 ``subjects`` table)."""
+    mass = check_body_mass(mass_kg)
+    if not subject.strip():
+        raise ValueError("a body mass needs a subject id")
+    with write_transaction(conn):
+        conn.execute("INSERT INTO subjects (subject, body_mass_kg, updated_at) VALUES (?, ?, ?)"
+                     " ON CONFLICT(subject) DO UPDATE SET body_mass_kg = excluded.body_mass_kg,"
+                     " updated_at = excluded.updated_at", (subject.strip(), mass, utc_now_iso()))
