@@ -204,7 +204,7 @@ def direction_metrics(
             for name, column in SYMMETRY.items():
                 y = series.get(column)
                 if y is not None and np.isfinite(y).sum() >= MIN_STRIDES:
-                    results[name] = (_mean(x[idx]), int(np.isfinite(x).sum()))
+                    results[name] = (_mean(y[idx]), int(np.isfinite(y).sum()))
             if series_name == "steady":
                 x = series["stride_time"]
                 finite = np.isfinite(x)
