@@ -1,33 +1,60 @@
-"""Run gaitmap's standard pipeline on a gaitmap-layout CSV; executed by compare_gaitmap.py INSIDE ITS OWN VENV.
+"""gaitmap's side of compare_gaitmap.py; executed by it INSIDE ITS OWN VENV (one fresh process per run).
 
-Never imported by retrogait (gaitmap-mad is AGPL; it is not a dependency). Pipeline: BarthDtw stride
-segmentation -> RamppEventDetection -> RtsKalman trajectory over the whole walking region (or the
-per-stride integration with --stride-level) -> SpatialParameterCalculation. Prints one JSON object:
-elapsed seconds, peak RSS and, per foot, the min_vel-to-min_vel strides with their events (sample
-indices) and stride lengths (m).
+Never imported by retrogait (gaitmap-mad is AGPL; it is not a dependency). Two pipelines:
 
-usage: python gaitmap_side.py DATA.csv RATE_HZ [--stride-level]
+* ``default``: gaitmap's documented full pipeline ("MaD DiGait Pipeline", gaitmap's
+  examples/full_pipelines/mad_gait_pipeline.py), every algorithm with its default settings:
+  BarthDtw stride segmentation -> RamppEventDetection -> StrideLevelTrajectory() (its defaults:
+  SimpleGyroIntegration orientation + ForwardBackwardIntegration position, each stride integrated on its
+  own from its min_vel mid-stance) -> TemporalParameterCalculation + SpatialParameterCalculation.
+* ``rts``: the same segmentation and events, then RegionLevelTrajectory(RtsKalman()) over the whole
+  recording as one region of interest (the Kalman/ZUPT variant), then the same parameters.
+
+The input CSV is gaitmap's own layout, already in gaitmap's sensor frame (x toes, y left, z up), so the
+preprocessing step of the documented pipeline (sensor alignment) is not needed and not timed.
+
+Timing: the first call is the cold one (this process is fresh: its figure adds interpreter start-up and
+the imports, and numba compiles or loads its cache on first use); the later calls are warm. CSV reading
+is timed apart and left out of both. Prints one JSON object (see ``main``).
+
+usage: python gaitmap_side.py DATA.csv RATE_HZ [--variant default|rts] [--calls N] [--launched EPOCH_S]
 """
 
-import json
-import sys
 import time
+
+T_TOP, C_TOP = time.perf_counter(), time.process_time()
+
+import json
+import math
+import os
+import sys
 
 import pandas as pd
 from gaitmap.event_detection import RamppEventDetection
-from gaitmap.parameters import SpatialParameterCalculation
+from gaitmap.parameters import SpatialParameterCalculation, TemporalParameterCalculation
 from gaitmap.stride_segmentation import BarthDtw
-from gaitmap.trajectory_reconstruction import RegionLevelTrajectory, RtsKalman, StrideLevelTrajectory
+from gaitmap.trajectory_reconstruction import (
+    RegionLevelTrajectory,
+    RtsKalman,
+    StrideLevelTrajectory,
+)
 from gaitmap.utils.coordinate_conversion import convert_to_fbf
 
+T_IMP, C_IMP = time.perf_counter(), time.process_time()
 
-def run(data: pd.DataFrame, rate: float, stride_level: bool):
-    """gaitmap's pipeline on one data frame; returns (min_vel stride lists, spatial parameters)."""
+
+def status_mb(key: str) -> float:
+    """VmRSS / VmHWM of this process (ru_maxrss would carry the parent's peak across fork/exec)."""
+    return int(open("/proc/self/status").read().split(key + ":")[1].split()[0]) / 1024
+
+
+def run(data: pd.DataFrame, rate: float, variant: str):
+    """One pipeline call on one data frame; returns (min_vel stride lists, spatial parameters)."""
     body = convert_to_fbf(data, left_like="left_", right_like="right_")
     dtw = BarthDtw().segment(data=body, sampling_rate_hz=rate)
     events = RamppEventDetection().detect(data=body, stride_list=dtw.stride_list_, sampling_rate_hz=rate)
     strides = events.min_vel_event_list_
-    if stride_level:
+    if variant == "default":
         traj = StrideLevelTrajectory().estimate(data=data, stride_event_list=strides, sampling_rate_hz=rate)
     else:
         regions = {
@@ -37,6 +64,7 @@ def run(data: pd.DataFrame, rate: float, stride_level: bool):
         traj = RegionLevelTrajectory(trajectory_method=RtsKalman()).estimate_intersect(
             data=data, regions_of_interest=regions, stride_event_list=strides, sampling_rate_hz=rate
         )
+    TemporalParameterCalculation().calculate(stride_event_list=strides, sampling_rate_hz=rate)
     params = SpatialParameterCalculation().calculate(
         stride_event_list=strides, positions=traj.position_, orientations=traj.orientation_,
         sampling_rate_hz=rate,
@@ -44,18 +72,37 @@ def run(data: pd.DataFrame, rate: float, stride_level: bool):
     return strides, params
 
 
+def arg(name: str, default: str) -> str:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
 def main() -> None:
+    from importlib.metadata import version
+
     path, rate = sys.argv[1], float(sys.argv[2])
-    stride_level = "--stride-level" in sys.argv
+    variant, calls = arg("--variant", "default"), int(arg("--calls", "2"))
+    launched = float(arg("--launched", "nan"))
+    known_launch = not math.isnan(launched)
+    rss_imports = status_mb("VmRSS")
+    t0, c0 = time.perf_counter(), time.process_time()
     data = pd.read_csv(path, header=[0, 1], index_col=0)
     data.index = pd.RangeIndex(len(data))
-    run(data.iloc[:8000].copy(), rate, stride_level)  # warm-up: numba compiles on first use
-    t0 = time.perf_counter()
-    strides, params = run(data, rate, stride_level)
-    elapsed = time.perf_counter() - t0
-    # VmHWM (this process's own peak): ru_maxrss would include the parent's, carried over fork/exec
-    peak_kb = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
-    out = {"elapsed_s": elapsed, "peak_rss_mb": peak_kb / 1024, "feet": {}}
+    load = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+    rss_loaded = status_mb("VmRSS")
+    runs = []
+    for i in range(calls):
+        t0, c0 = time.perf_counter(), time.process_time()
+        strides, params = run(data, rate, variant)
+        t1, c1 = time.perf_counter(), time.process_time()
+        runs.append({"wall_s": t1 - t0, "cpu_s": c1 - c0, "hwm_mb": status_mb("VmHWM"),
+                     "load1": os.getloadavg()[0]})
+        if i == 0:  # cold: from the parent's launch (else this script's first line) to the first result
+            wall0 = (time.time() - launched) if known_launch else (t1 - T_TOP)
+            cold = {"wall_s": wall0 - load["wall_s"], "cpu_s": c1 - load["cpu_s"]}
+    out = {"tool": f"gaitmap {version('gaitmap')} + gaitmap-mad {version('gaitmap-mad')}", "variant": variant,
+           "imports": {"wall_s": T_IMP - T_TOP, "cpu_s": C_IMP - C_TOP, "cpu_before_s": C_TOP},
+           "load": load, "cold": cold, "calls": runs, "rss_imports_mb": rss_imports,
+           "rss_loaded_mb": rss_loaded, "peak_rss_mb": status_mb("VmHWM"), "feet": {}}
     for sensor, table in strides.items():
         p = params.parameters_[sensor]
         out["feet"][sensor.split("_")[0]] = {
