@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SCENARIOS = ("backward-treadmill", "forward-treadmill", "mixed")
@@ -24,7 +24,7 @@ def make_one(args: tuple[str, int, float]) -> str:
 
     outdir, k, minutes = args
     subject = f"p{k // 10 + 1:02d}"
-    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc) + timedelta(days=k % 10 * 3, minutes=k // 10)
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC) + timedelta(days=k % 10 * 3, minutes=k // 10)
     path = Path(outdir) / subject / f"{subject}_{start:%Y-%m-%d}_{k:04d}.rgt"
     if path.exists():
         return str(path)

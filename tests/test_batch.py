@@ -14,9 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
-
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 

@@ -15,7 +15,7 @@ GLOB_CHARS = "*?["
 
 
 def _scan_folder(folder: Path, exclude: list[Path]) -> list[Path]:
-    out = []
+    out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")

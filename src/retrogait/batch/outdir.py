@@ -27,9 +27,9 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from retrogait.definitions import DIRECTIONS
 from retrogait.batch.rows import column_order
 from retrogait.batch.settings import BatchSettings
+from retrogait.definitions import DIRECTIONS
 from retrogait.errors import UsageProblem
 
 STATE = ".retrogait-batch"
@@ -157,7 +157,6 @@ class OutputDir:
 
     def add(self, result: Any) -> None:
         """Store a finished recording: strides file, history payload, then its done marker (last)."""
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         rid = result.recording_id
@@ -211,7 +210,6 @@ class OutputDir:
 
         The rows come from the done markers on disk, so a recording whose marker was written just
         before an interruption is in the tables too."""
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         self._load_done()

@@ -13,6 +13,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,7 +50,7 @@ LOCAL_CLUSTER_CONFIG = {
 class BatchInterrupted(KeyboardInterrupt):
     """Ctrl-C during a batch, raised after OUTDIR was left consistent; ``report`` says what was done."""
 
-    def __init__(self, report: "BatchReport") -> None:
+    def __init__(self, report: BatchReport) -> None:
         super().__init__("interrupted")
         self.report = report
 
@@ -217,7 +218,7 @@ def process_cpu() -> float:
     return time.process_time()
 
 
-def _worker_figures(client: Any, report: "BatchReport") -> None:
+def _worker_figures(client: Any, report: BatchReport) -> None:
     """Peak memory and CPU time of every worker process (for the report; best effort)."""
     try:
         report.worker_peak_rss_bytes = {str(k): int(v) for k, v in client.run(peak_rss).items()}
@@ -227,7 +228,7 @@ def _worker_figures(client: Any, report: "BatchReport") -> None:
 
 
 def run_batch(
-    paths: list[str | os.PathLike],
+    paths: Sequence[str | os.PathLike],
     outdir: str | os.PathLike,
     settings: BatchSettings,
     *,
@@ -268,7 +269,8 @@ def run_batch(
     client = cluster = None
     interrupted = False
     try:
-        todo, skipped = [], []
+        todo: list[Any] = []  # files to analyze
+        skipped: list[Any] = []  # recording ids done before
         for f in files:
             rid = out.is_done(f)
             (skipped if rid else todo).append(rid or f)

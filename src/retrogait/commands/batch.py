@@ -15,8 +15,8 @@ from typing import Any, Optional
 import typer
 
 from retrogait.commands.fileio import PRESET_HELP
-from retrogait.io.csvio import COLUMNS_HELP
 from retrogait.errors import UsageProblem
+from retrogait.io.csvio import COLUMNS_HELP
 
 EXTRA_HINT = "retrogait batch needs the optional extra: pip install 'retrogait[batch]'"
 
@@ -36,8 +36,14 @@ class _Bar:
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.progress = Progress(
             TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
