@@ -10,9 +10,11 @@ import pytest
 import retrogait
 from retrogait.analysis.calibration import calibrate_stream, profile_mounts
 from retrogait.balance.metrics import session_metrics
+from retrogait.batch.api import analyze_many
 from retrogait.history.store import store_result
 
-PUBLIC = [retrogait.analyze, retrogait.load_recording, calibrate_stream, profile_mounts, store_result, session_metrics]
+PUBLIC = [retrogait.analyze, retrogait.load_recording, calibrate_stream, profile_mounts, store_result, session_metrics,
+          analyze_many]
 
 
 def documented(func) -> list[str]:

@@ -57,31 +57,58 @@ def analyze_many(
     db: str | os.PathLike | None = None,
     fresh: bool = False,
     balance: bool = True,
+    settings: Any = None,
 ) -> BatchTables:
     """Analyze many recordings (files, folders, glob patterns) and return the tables as DataFrames.
 
-    The same work as ``retrogait batch``: ``outdir`` keeps the results (and makes a second call resume);
-    without it they go to a temporary folder that is removed after reading. Loading options as for
-    :func:`retrogait.load_recording`, ``mount`` as ``retrogait analyze --mount`` (or a 3x3 array).
-    ``balance=False`` skips the balance metrics (faster; no ``metric_*`` columns, no history).
-    ``workers`` local processes (default: the number of cores) or ``scheduler`` a Dask scheduler address
-    (``tcp://host:8786``) or ``"dask-config"``. Scripts that start local workers need the usual
-    ``if __name__ == "__main__":`` guard (worker processes are spawned).
+    The same work as ``retrogait batch``. Scripts that start local workers need the usual
+    ``if __name__ == "__main__":`` guard.
 
-    Example::
+    Parameters
+    ----------
+    paths : str, path-like or list of them
+        Files, folders (searched recursively for .rgt/.csv/.tsv/.mat) or glob patterns.
+    outdir : str or path-like, optional
+        Keeps the results (a second call resumes); without it they go to a temporary folder that is
+        removed after reading.
+    preset, acc_unit, gyr_unit, rate, columns, foot : optional
+        Loading options, as for :func:`retrogait.load_recording`.
+    mount : optional
+        As ``retrogait analyze --mount`` (a preset name, a profile .json, 9 numbers) or a 3x3 array.
+    workers : int, optional
+        Local worker processes (default: the number of cores).
+    scheduler : str, optional
+        A Dask scheduler address (``tcp://host:8786``) or ``"dask-config"``; workers must see the files.
+    add_to_history : bool, optional
+        Also keep every session in the history (one writer).
+    db : str or path-like, optional
+        The history database for ``add_to_history``.
+    fresh : bool, optional
+        Discard earlier results in ``outdir`` first.
+    balance : bool, optional
+        False skips the balance metrics (faster; no ``metric_*`` columns, no history).
+    settings : AnalysisSettings or path, optional
+        Analysis thresholds (or a TOML file of them); recorded per session.
 
-        from retrogait.batch import analyze_many
-        t = analyze_many("study/", workers=2)
-        t.sessions.groupby(["subject", "direction"])["stride_length_mean_m"].mean()
+    Returns
+    -------
+    BatchTables
+        ``sessions``, ``strides`` and ``failures`` as pandas DataFrames, and the run's report.
+
+    Examples
+    --------
+    >>> from retrogait.batch import analyze_many                              # doctest: +SKIP
+    >>> t = analyze_many("study/", workers=2)                                 # doctest: +SKIP
+    >>> t.sessions.groupby(["subject", "direction"])["stride_length_mean_m"].mean()  # doctest: +SKIP
     """
-    settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns,
-                             foot=foot, mount=mount, balance=balance)
+    chosen = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns,
+                           foot=foot, mount=mount, balance=balance, analysis=settings)
     names = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if outdir is not None:
-        report = run_batch(names, outdir, settings, workers=workers, scheduler=scheduler,
+        report = run_batch(names, outdir, chosen, workers=workers, scheduler=scheduler,
                            add_to_history=add_to_history, db=db, fresh=fresh)
         return read_tables(outdir, report)
     with tempfile.TemporaryDirectory(prefix="retrogait-batch-") as tmp:
-        report = run_batch(names, tmp, settings, workers=workers, scheduler=scheduler,
+        report = run_batch(names, tmp, chosen, workers=workers, scheduler=scheduler,
                            add_to_history=add_to_history, db=db)
         return read_tables(tmp, report)
