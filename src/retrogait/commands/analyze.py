@@ -239,7 +239,7 @@ def add_energy(result: Any, mass: Optional[float], file: Optional[Path] = None, 
     if mass is None:
         if file is None:
             return
-        from retrogait.history.queries import lookup_body_mass
+        from retrogait.history.store import lookup_body_mass
 
         found = lookup_body_mass(db, file, subject)
         if found is None:

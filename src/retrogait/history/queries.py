@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from retrogait.errors import InputFileError, UsageProblem
+from retrogait.errors import UsageProblem
 
 
 @dataclass
@@ -120,40 +119,3 @@ def stored_body_mass(conn: sqlite3.Connection, subject: str) -> float | None:
     row = conn.execute("SELECT body_mass_kg FROM subjects WHERE subject = ?", (subject,)).fetchone()
     return None if row is None or row[0] is None else float(row[0])
 
-
-def lookup_body_mass(db: Path | str | None, file: Path | str, subject: str | None) -> tuple[float, str] | None:
-    """The body mass stored for the subject of recording ``file``: ``(kg, subject)`` or None.
-
-    The subject is the one the history filed this file under (same SHA-256; ``add --subject`` may
-    have overridden the recording's), else ``subject`` (the recording's own id). The history is opened
-    read-only and never created or migrated: no history, another application's file, a damaged one
-    or no stored mass all give None, so that ``analyze`` never needs a history.
-    """
-    from retrogait.history.db import APPLICATION_ID, default_db_path
-
-    path = default_db_path() if db is None else Path(db).expanduser()
-    if not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return None
-    try:
-        if int(conn.execute("PRAGMA application_id").fetchone()[0]) not in (0, APPLICATION_ID):
-            return None
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subjects'").fetchone():
-            return None
-        if not conn.execute("SELECT 1 FROM subjects WHERE body_mass_kg IS NOT NULL LIMIT 1").fetchone():
-            return None  # no mass stored at all: do not hash the file
-        from retrogait.history.store import file_sha256
-
-        row = conn.execute("SELECT subject FROM sessions WHERE sha256 = ?", (file_sha256(file),)).fetchone()
-        who = row[0] if row is not None else (subject or "").strip()
-        if not who:
-            return None
-        mass = stored_body_mass(conn, who)
-        return None if mass is None else (mass, who)
-    except (sqlite3.Error, UnicodeDecodeError, InputFileError):
-        return None
-    finally:
-        conn.close()

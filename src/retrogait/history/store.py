@@ -14,8 +14,8 @@ from typing import Any
 from retrogait._version import __version__
 from retrogait.balance.metrics import SessionMetrics, session_metrics
 from retrogait.errors import InputFileError
-from retrogait.history.db import connect, write_transaction
-from retrogait.history.queries import SessionMeta
+from retrogait.history.db import APPLICATION_ID, connect, default_db_path, write_transaction
+from retrogait.history.queries import SessionMeta, stored_body_mass
 from retrogait.io.recording import Recording, utc_now_iso
 
 
@@ -247,3 +247,37 @@ def set_body_mass(conn: sqlite3.Connection, subject: str, mass_kg: float) -> Non
         conn.execute("INSERT INTO subjects (subject, body_mass_kg, updated_at) VALUES (?, ?, ?)"
                      " ON CONFLICT(subject) DO UPDATE SET body_mass_kg = excluded.body_mass_kg,"
                      " updated_at = excluded.updated_at", (subject.strip(), mass, utc_now_iso()))
+
+
+def lookup_body_mass(db: Path | str | None, file: Path | str, subject: str | None) -> tuple[float, str] | None:
+    """The body mass stored for the subject of recording ``file``: ``(kg, subject)`` or None.
+
+    The subject is the one the history filed this file under (same SHA-256; ``add --subject`` may
+    have overridden the recording's), else ``subject`` (the recording's own id). The history is opened
+    read-only and never created or migrated: no history, another application's file, a damaged one
+    or no stored mass all give None, so that ``analyze`` never needs a history.
+    """
+    path = default_db_path() if db is None else Path(db).expanduser()
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        if int(conn.execute("PRAGMA application_id").fetchone()[0]) not in (0, APPLICATION_ID):
+            return None
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subjects'").fetchone():
+            return None
+        if not conn.execute("SELECT 1 FROM subjects WHERE body_mass_kg IS NOT NULL LIMIT 1").fetchone():
+            return None  # no mass stored at all: do not hash the file
+        row = conn.execute("SELECT subject FROM sessions WHERE sha256 = ?", (file_sha256(file),)).fetchone()
+        who = row[0] if row is not None else (subject or "").strip()
+        if not who:
+            return None
+        mass = stored_body_mass(conn, who)
+        return None if mass is None else (mass, who)
+    except (sqlite3.Error, UnicodeDecodeError, InputFileError):
+        return None
+    finally:
+        conn.close()
