@@ -228,3 +228,14 @@ def test_regularity_lines_up_swings_by_contact_events():
     stretched = _m(_with_regularity(table, rec))["stride_regularity"].value
     assert aligned > 0.995
     assert stretched < 0.98  # 15% stance variability blurs linearly stretched swings
+
+
+def test_running_median_is_scipys_median_filter():
+    from scipy.ndimage import median_filter
+
+    from retrogait.balance.strideseries import running_median
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5, 11, 12, 50, 333):
+        x = np.round(rng.standard_normal(n), 1)  # ties too
+        np.testing.assert_array_equal(running_median(x, 11), median_filter(x, size=11, mode="nearest"))

@@ -4,7 +4,6 @@ regularity comes with the stride table: :mod:`retrogait.analysis.regularity`).""
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 IRREGULAR_ROBUST_SD = 4.0
 IRREGULAR_MIN_FRACTION = 0.05
@@ -55,13 +54,22 @@ def step_times(foot: np.ndarray, t_ic: np.ndarray, stride_time: np.ndarray) -> n
     return out
 
 
+def running_median(x: np.ndarray, size: int) -> np.ndarray:
+    """Median of ``x`` over ``size // 2`` values on either side (odd ``size``; the ends repeat the first
+    and last value), as ``scipy.ndimage.median_filter(x, size, mode="nearest")`` (a stride series is
+    short: a window view is enough, and the balance metrics need no scipy import)."""
+    half = size // 2
+    padded = np.concatenate([np.repeat(x[:1], half), x, np.repeat(x[-1:], half)])
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
+
+
 def _deviates(x: np.ndarray) -> np.ndarray:
     """True where x departs from its running median (11 strides) by > 4 robust SDs and > 5%."""
     good = np.isfinite(x)
     if good.sum() < IRREGULAR_WINDOW:
         return np.zeros(x.size, bool)
     filled = np.where(good, x, np.median(x[good]))
-    local = median_filter(filled, size=IRREGULAR_WINDOW, mode="nearest")
+    local = running_median(filled, IRREGULAR_WINDOW)
     resid = np.abs(filled - local)
     robust_sd = 1.4826 * np.median(resid[good])
     return good & (resid > np.maximum(IRREGULAR_ROBUST_SD * robust_sd, IRREGULAR_MIN_FRACTION * local))
