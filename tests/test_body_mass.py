@@ -118,3 +118,18 @@ def test_bad_mass_is_a_one_line_error_and_stores_nothing(session, run_cli, bad):
     assert code == 2
     assert err.strip().count("\n") == 0 and err.startswith("retrogait: error: --mass") and "kg" in err
     assert not db.exists() or queries.stored_body_mass(hdb.connect(db), "demo") is None
+
+
+def test_a_removed_sessions_id_is_never_reused(tmp_path):
+    from retrogait.simulator.stride_series import person_sessions
+    from retrogait.simulator.weekly_sessions import add_simulated_sessions
+
+    conn = hdb.connect(tmp_path / "h.sqlite")
+    ids = add_simulated_sessions(conn, "anna", person_sessions(3, 1, strides=60, seed=1))
+    assert ids == [1, 2, 3]
+    assert store.remove_sessions(conn, [3]) == 1            # the newest: SQLite alone would give 3 again
+    assert add_simulated_sessions(conn, "ben", person_sessions(1, 1, strides=60, seed=2)) == [4]
+    assert store.remove_sessions(conn, [1]) == 1
+    more = add_simulated_sessions(conn, "ben", person_sessions(1, 1, strides=60, seed=5))
+    assert more == [5] and sorted(s.id for s in queries.load_sessions(conn)) == [2, 4, 5]
+    conn.close()

@@ -112,12 +112,12 @@ def store_session(conn: sqlite3.Connection, info: SessionInfo, metrics: SessionM
         if existing is not None:
             return existing, False
         cur = conn.execute(
-            "INSERT INTO sessions (sha256, subject, start_time, day, iso_week, condition, belt_speed,"
+            "INSERT INTO sessions (id, sha256, subject, start_time, day, iso_week, condition, belt_speed,"
             " incline_pct, duration, feet, n_strides, path, added_at, retrogait_version)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (info.sha256, info.subject, info.start_time, info.day, info.iso_week, info.condition,
-             info.belt_speed, info.incline_pct, info.duration, info.feet, info.n_strides, info.path,
-             utc_now_iso(), __version__),
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_next_session_id(conn), info.sha256, info.subject, info.start_time, info.day, info.iso_week,
+             info.condition, info.belt_speed, info.incline_pct, info.duration, info.feet, info.n_strides,
+             info.path, utc_now_iso(), __version__),
         )
         assert cur.lastrowid is not None  # set by the INSERT
         sid = int(cur.lastrowid)
@@ -213,10 +213,29 @@ def set_note(conn: sqlite3.Connection, session_id: int, note: str | None = None,
                      (session_id, note.strip() if note is not None else old_note, json.dumps(merged)))
 
 
+#: The highest session id ever used (kept when sessions are removed), so that a removed session's id
+#: is never given to another one (SQLite reuses the largest rowid once it is deleted). Created when
+#: first needed, like :data:`NOTES_TABLE`, so that every schema version takes it without a migration.
+ID_TABLE = "CREATE TABLE IF NOT EXISTS session_ids (key TEXT PRIMARY KEY, last_id INTEGER NOT NULL)"
+
+
+def _next_session_id(conn: sqlite3.Connection) -> int | None:
+    """The id of the next session: above every stored and every removed one (None: SQLite's own
+    choice, when nothing was ever removed)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_ids'").fetchone():
+        return None
+    row = conn.execute("SELECT max(coalesce((SELECT max(id) FROM sessions), 0),"
+                       " coalesce((SELECT last_id FROM session_ids WHERE key = 'sessions'), 0))").fetchone()
+    return int(row[0]) + 1
+
+
 def remove_sessions(conn: sqlite3.Connection, ids: list[int]) -> int:
     """Delete these sessions with their metrics, notes and tags in one transaction; returns how many
-    were deleted."""
+    were deleted. Their ids are never used again."""
     with write_transaction(conn):
+        conn.execute(ID_TABLE)
+        conn.execute("INSERT INTO session_ids (key, last_id) SELECT 'sessions', coalesce(max(id), 0) FROM sessions"
+                     " WHERE true ON CONFLICT(key) DO UPDATE SET last_id = max(last_id, excluded.last_id)")
         cur = conn.executemany("DELETE FROM sessions WHERE id = ?", [(int(i),) for i in ids])
         return int(cur.rowcount)
 
