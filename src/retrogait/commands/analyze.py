@@ -138,7 +138,7 @@ def print_summary(result: Any) -> None:
         t.add_column(col, justify="left" if col in ("direction", "gait") else "right", no_wrap=True)
     for g in s["by_direction_gait"]:
         sd = _cm(g["stride_length_sd_m"])
-        t.add_row(g["direction"].replace("sideways_", "side "), g["gait"], str(g["strides"]),
+        t.add_row(g["direction"].replace("sideways_", "side ").replace("_", " "), g["gait"], str(g["strides"]),
                   _cell(g["cadence_steps_per_min"]), _cell(_ms(g["stride_time_s"]), 0), _cell(g["stance_pct"]),
                   _cell(_cm(g["stride_length_m"]), 0) + ("" if sd is None else f" ± {sd:.0f}"),
                   _cell(g["speed_m_s"], 2), fmt_duration(g["time_s"]))
@@ -178,7 +178,7 @@ def print_summary(result: Any) -> None:
     for bout in result.bouts[:30]:
         b.add_row(str(bout["bout"]), bout["foot"], fmt_clock(bout["t_start"]), fmt_duration(bout["duration_s"]),
                   str(bout["strides"]), f"{bout['distance_m']:.1f}", _fmt(bout["speed_m_s"]),
-                  bout["direction"].replace("sideways_", "side "), bout.get("gait", "walk"))
+                  bout["direction"].replace("sideways_", "side ").replace("_", " "), bout.get("gait", "walk"))
     con.print(b)
     more = f"; {len(result.bouts) - 30} more bouts in --json" if len(result.bouts) > 30 else ""
     con.print(f"start m:ss from the recording start; dist m; speed m/s{more}")

@@ -89,8 +89,10 @@ def session_report_html(result: Any, recording: Any, name: str, comparison: Any 
     if s.get("energy"):
         from retrogait.analysis.energy import describe
 
-        who.append(["energy (estimate)", describe(s["energy"]) + " (ACSM walking/running equations, backward "
-                    "walking x1.4; about +-11 % forward, +-19 % backward, 1 SD)"])
+        source = s["energy"].get("mass_source", "--mass")
+        who.append(["energy (estimate)", describe(s["energy"]) + f" ({'given' if source == '--mass' else source}; "
+                    "ACSM walking/running equations, backward walking x1.4; about +-11 % forward, +-19 % "
+                    "backward, 1 SD)"])
     parts.append(_table(["", ""], who).replace("<tr><th></th><th></th></tr>", ""))
 
     warn = default_mount_warning(s["mounting"])
@@ -153,6 +155,8 @@ def session_report_html(result: Any, recording: Any, name: str, comparison: Any 
             parts.append("<ul>" + "".join(f"<li><b>{_e(v)}</b>: {_e(VERDICT_NOTES[v])}</li>" for v in notes) + "</ul>")
         for w in comparison.warnings:
             parts.append(f"<div class='warn'>{_e(w)}</div>")
-    parts.append("<p><small>Made by retrogait. Energy expenditure is not estimated yet.</small></p>")
+    parts.append("<p><small>Made by retrogait." + ("" if s.get("energy") else " Energy: give the body mass "
+                 "(<code>--mass KG</code>, or <code>retrogait add --mass KG</code> once) for an estimate.")
+                 + "</small></p>")
     parts.append("</body></html>")
     return "\n".join(parts)
