@@ -70,3 +70,19 @@ def test_the_command_list_matches_the_commands_and_needs_no_heavy_import():
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["analyze", "x.rgt", "--mass", "abc"], "Invalid value for '--mass'"),
+    (["analyze"], "Missing argument"),
+    (["nosuch"], "No such command"),
+    (["analyze", "--bogus"], "No such option: --bogus"),
+])
+def test_a_bad_option_is_one_line_with_exit_code_2(args, words):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "retrogait", *args], capture_output=True, text=True)
+    assert run.returncode == 2 and run.stdout == ""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("retrogait: error: ") and words in lines[0]

@@ -101,15 +101,32 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app on ``argv`` (default: ``sys.argv[1:]``); always exits."""
+    """Console-script entry point: run the app on ``argv`` (default: ``sys.argv[1:]``); always exits.
+
+    Every mistake is one line on stderr: ``retrogait: error: ...`` with the exit code of its class
+    (:mod:`retrogait.errors`; 2 for a bad option or argument, as typer says it); ``--help`` and a
+    command group called without a command print their help.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app(args=argv, prog_name="retrogait")
+        code = app(args=args, prog_name="retrogait", standalone_mode=False)
     except RetrogaitError as exc:
         typer.echo(f"retrogait: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except typer.TyperException as exc:  # typer's own: a bad option, a missing argument, no command
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            ctx = getattr(exc, "ctx", None)
+            typer.echo(ctx.get_help() if ctx is not None else "", err=False)
+            sys.exit(0)
+        command = " ".join(a for a in args[:2] if not a.startswith("-") and a in COMMANDS) or ""
+        hint = f" (see 'retrogait {command + ' ' if command else ''}--help')"
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        typer.echo(f"retrogait: error: {message}{hint}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except (KeyboardInterrupt, EOFError):
         typer.echo("retrogait: interrupted", err=True)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
