@@ -39,14 +39,13 @@ def _cell(x: Any, digits: int = 2, scale: float = 1.0) -> str:
 
 def _analyze(file: Path, mount: Optional[str], foot: Optional[str], preset: Optional[str]):
     """(recording, analysis result) of ``file``; NoGaitError when there is nothing to analyze."""
-    import retrogait
-    from retrogait.commands.analyze import _load, parse_mount
+    from retrogait.commands.analyze import _load, parse_mount, run_analysis
 
     if foot is not None and foot not in ("left", "right"):
         raise UsageProblem(f"--foot {foot!r}: expected left or right")
     m = parse_mount(mount) if mount else None
     rec = _load(file, preset, None, None, None, foot)
-    return rec, retrogait.analyze(rec, mount=m)
+    return rec, run_analysis(rec, m, False)  # the --mount given, else the device profiles, as `analyze`
 
 
 def _wrap(text: str, indent: str = "  ") -> list[str]:
