@@ -12,16 +12,31 @@ from __future__ import annotations
 import numpy as np
 
 WAVEFORM_POINTS = 101
+BLOCK = 2048  # strides whose waveforms are held at once
+
+
+def event_fractions(t_start: np.ndarray, t_end: np.ndarray, t_tc: np.ndarray | None,
+                    t_ic: np.ndarray | None) -> tuple[float, float] | None:
+    """The median push-off and landing fractions of the strides with valid events (None: none)."""
+    if t_tc is None or t_ic is None:
+        return None
+    valid = (t_start < t_tc) & (t_tc < t_ic) & (t_ic < t_end)
+    if not valid.any():
+        return None
+    dur = (t_end - t_start)[valid]
+    return float(np.median((t_tc - t_start)[valid] / dur)), float(np.median((t_ic - t_start)[valid] / dur))
 
 
 def normalised_times(t_start: np.ndarray, t_end: np.ndarray, t_tc: np.ndarray | None = None,
-                     t_ic: np.ndarray | None = None) -> np.ndarray:
+                     t_ic: np.ndarray | None = None,
+                     fractions: tuple[float, float] | None = None) -> np.ndarray:
     """Sample times (n, P) of each stride on a normalised time base.
 
     With contact events, piecewise linear: start -> terminal contact -> initial contact -> end map to
     0, the median push-off fraction, the median landing fraction, 1 (so the swings line up even when
     stance and swing change by different amounts, or mid-stance is placed differently in each
-    stride); strides without valid events are stretched linearly.
+    stride); strides without valid events are stretched linearly. ``fractions``: the median fractions
+    when the caller has them (:func:`event_fractions` over a larger set of strides).
     """
     u = np.linspace(0.0, 1.0, WAVEFORM_POINTS)[None, :]
     ts, te = t_start[:, None], t_end[:, None]
@@ -29,11 +44,10 @@ def normalised_times(t_start: np.ndarray, t_end: np.ndarray, t_tc: np.ndarray | 
     if t_tc is None or t_ic is None:
         return linear
     valid = (t_start < t_tc) & (t_tc < t_ic) & (t_ic < t_end)
-    if not valid.any():
+    fractions = fractions or event_fractions(t_start, t_end, t_tc, t_ic)
+    if fractions is None or not valid.any():
         return linear
-    dur = (t_end - t_start)[valid]
-    f_tc = float(np.median((t_tc - t_start)[valid] / dur))
-    f_ic = float(np.median((t_ic - t_start)[valid] / dur))
+    f_tc, f_ic = fractions
     a, b = t_tc[:, None], t_ic[:, None]
     piecewise = np.where(
         u <= f_tc, ts + (a - ts) * u / f_tc,
@@ -75,11 +89,14 @@ def regularity_with_next(t: np.ndarray, gyr: np.ndarray, t_start: np.ndarray, t_
                          t_tc: np.ndarray, t_ic: np.ndarray, bout: np.ndarray,
                          stride_time: np.ndarray) -> np.ndarray:
     """Per stride of one foot (time order): the correlation of its waveform with the next stride's
-    when that one directly follows (:func:`follows`), else NaN. ``t``, ``gyr``: the foot's samples."""
+    when that one directly follows (:func:`follows`), else NaN. ``t``, ``gyr``: the foot's samples.
+    Strides are taken a block at a time (a day's 60,000 waveforms would take ~150 MB at once)."""
     out = np.full(t_start.size, np.nan)
     j = np.flatnonzero(follows(t_start, t_end, bout, stride_time))
-    if j.size == 0:
-        return out
-    w = stride_waveforms(t, gyr, normalised_times(t_start, t_end, t_tc, t_ic))
-    out[j] = waveform_correlation(w[j], w[j + 1])
+    fractions = event_fractions(t_start, t_end, t_tc, t_ic)
+    for a in range(0, j.size, BLOCK):
+        k = j[a:a + BLOCK]
+        w = [stride_waveforms(t, gyr, normalised_times(t_start[r], t_end[r], t_tc[r], t_ic[r], fractions))
+             for r in (k, k + 1)]
+        out[k] = waveform_correlation(w[0], w[1])
     return out
