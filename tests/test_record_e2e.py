@@ -21,6 +21,7 @@ import time
 import numpy as np
 import pytest
 import serial
+from emulated import distinct_source, index_in_sent
 
 from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.recorder import DeviceSpec, Recorder
@@ -30,20 +31,6 @@ from retrogait.protocols import retrogait_binary as rb
 
 RATE = 500.0
 SNIFF = 20.0  # s: identifying a device ends when it is recognised; the limit is for a very busy machine
-
-
-def _source(n=20000, seed=0):
-    """Distinct random samples (so each recorded row identifies the sent sample)."""
-    rng = np.random.default_rng(seed)
-    return rng.normal(0, 12, (n, 3)), rng.normal(0, 3, (n, 3))
-
-
-def _index_in_sent(emu: Emulator, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
-    """Session index of each recorded sample among the emulator's intact samples sent (-1: never sent)."""
-    sa, sg, _, _, glob = emu.sent()
-    key = {tuple(r): int(g) for r, g in zip(np.hstack([sa, sg]).astype(np.float32), glob)}
-    rows = np.hstack([acc, gyr]).astype(np.float32)
-    return np.array([key.get(tuple(r), -1) for r in rows])
 
 
 def _record(emu: Emulator, tmp_path, seconds: float, min_samples: int = 0, **kw):
@@ -70,13 +57,13 @@ def _assert_contiguous(idx: np.ndarray) -> None:
 
 @pytest.mark.parametrize("protocol", ["retrogait", "witmotion", "ximu3", "ximu3-ascii", "text"])
 def test_every_sent_sample_reaches_the_file(protocol, tmp_path):
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     emu = Emulator(acc, gyr, RATE, protocol)
     rec, stats = _record(emu, tmp_path, 0.9, min_samples=int(0.5 * RATE))
     s = rec.streams[0]
     assert not rec.warnings
     assert s.n >= 0.5 * RATE
-    _assert_contiguous(_index_in_sent(emu, s.acc, s.gyr))
+    _assert_contiguous(index_in_sent(emu, s.acc, s.gyr))
     assert stats["bad_frames"] == 0 and stats["dropped"] == 0 and stats["gaps"] == 0
     assert s.t_host is not None and np.all(np.diff(s.t) > 0)
     if protocol == "witmotion":  # no device clock: the rate is measured from host receive times
@@ -92,14 +79,14 @@ def test_every_sent_sample_reaches_the_file(protocol, tmp_path):
 
 def test_flips_drops_garbage_are_counted_exactly(tmp_path):
     """The device waits for START and the recorder sends STOP, so the faults in the window are known."""
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     emu = Emulator(acc, gyr, RATE, "retrogait", faults=parse_faults("flip=0.02,drop=0.02,garbage=0.02"),
                    autostart=False, seed=4, per_frame=2)
     rec, stats = _record(emu, tmp_path, 1.5, protocol="retrogait")
     es = emu.stats
     assert es.frames_flipped > 3 and es.frames_dropped > 3 and es.garbage_bursts > 3
     s = rec.streams[0]
-    idx = _index_in_sent(emu, s.acc, s.gyr)
+    idx = index_in_sent(emu, s.acc, s.gyr)
     assert (idx >= 0).all() and np.all(np.diff(idx) > 0)
     assert len(idx) == es.samples_sent  # every intact sample sent after START, up to STOP
     assert stats["bad_frames"] == es.frames_flipped + es.garbage_segments
@@ -113,11 +100,11 @@ def test_flips_drops_garbage_are_counted_exactly(tmp_path):
 
 
 def test_witmotion_flips_are_counted(tmp_path):
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     emu = Emulator(acc, gyr, 200.0, "witmotion", faults=parse_faults("flip=0.03"), seed=2)
     rec, stats = _record(emu, tmp_path, 1.5, min_samples=200)
     s = rec.streams[0]
-    idx = _index_in_sent(emu, s.acc, s.gyr)
+    idx = index_in_sent(emu, s.acc, s.gyr)
     assert (idx >= 0).all() and np.all(np.diff(idx) > 0)
     # every sample missing in the recorded window was flipped: one bad frame, one unpaired (dropped) sample
     flipped_in_window = int(idx[-1] - idx[0] + 1 - len(idx))
@@ -129,7 +116,7 @@ def test_witmotion_flips_are_counted(tmp_path):
 
 @pytest.mark.parametrize("protocol", ["retrogait", "witmotion"])
 def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path):
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     # the faults come after the recorder has identified the device, even on a busy machine
     emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=1.5:0.4,disconnect=2.4:0.6"))
     port = emu.start()
@@ -154,7 +141,7 @@ def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path)
     assert kinds.count("disconnect") == 1 and kinds.count("reconnect") == 1
     assert stats["disconnects"] == 1
     # the data: every recorded sample was sent, in order, contiguous but for the stall and the unplug
-    idx = _index_in_sent(emu, s.acc, s.gyr)
+    idx = index_in_sent(emu, s.acc, s.gyr)
     assert (idx >= 0).all() and np.all(np.diff(s.t) > 0)
     breaks = np.flatnonzero(np.diff(idx) != 1)
     assert len(breaks) == 2 and np.all(np.diff(idx) > 0)
@@ -179,20 +166,20 @@ def test_stall_and_unplug_replug_keep_the_file_and_mark_gaps(protocol, tmp_path)
 
 
 def test_unplugged_for_good_ends_with_the_file_intact(tmp_path):
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     emu = Emulator(acc, gyr, RATE, "retrogait", faults=parse_faults("disconnect=0.8:30"))
     rec, stats = _record(emu, tmp_path, 30.0, reconnect_timeout=0.7)
     assert [e["kind"] for e in rec.events][:2] == ["disconnect", "device_lost"]
     (end,) = [e for e in rec.events if e["kind"] == "recorder_stats"]
     assert end["stop_reason"].startswith("every device was lost")  # not the 30 s duration
-    _assert_contiguous(_index_in_sent(emu, rec.streams[0].acc, rec.streams[0].gyr))
+    _assert_contiguous(index_in_sent(emu, rec.streams[0].acc, rec.streams[0].gyr))
 
 
 def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
     """Left: retrogait protocol, clock exact. Right: x-IMU3 whose clock runs 1 % fast (its 1.01 s of
     samples and timestamps take 1 s of host time): the drift events differ by about -9901 ppm. (The drift
     is measured from host receive times over 2.5 s here, so only loosely; test_clock.py tests the fit.)"""
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     left = Emulator(acc, gyr, RATE, "retrogait")
     right = Emulator(acc[::-1].copy(), gyr[::-1].copy(), RATE, "ximu3", speed=1.01)
     pl, pr = left.start(), right.start()  # both devices boot now: device time 0 at the same instant
@@ -206,14 +193,14 @@ def test_two_feet_one_session_time_aligned_and_clock_drift(tmp_path):
     rec = read_recording(out)
     assert rec.feet == ["left", "right"]
     sl, sr = rec.stream("left"), rec.stream("right")
-    _assert_contiguous(_index_in_sent(left, sl.acc, sl.gyr))
-    _assert_contiguous(_index_in_sent(right, sr.acc, sr.gyr))
+    _assert_contiguous(index_in_sent(left, sl.acc, sl.gyr))
+    _assert_contiguous(index_in_sent(right, sr.acc, sr.gyr))
     # the device clocks are kept exactly (the right one's runs at 1.01 x its nominal rate in host time)
     np.testing.assert_allclose(np.diff(sl.t), 1 / RATE, atol=2e-6)
     np.testing.assert_allclose(np.diff(sr.t), 1 / RATE, atol=2e-6)
     # the same device time maps to the same session time on both feet (host-clock alignment)
-    il = _index_in_sent(left, sl.acc[:1], sl.gyr[:1])[0]
-    ir = _index_in_sent(right, sr.acc[:1], sr.gyr[:1])[0]
+    il = index_in_sent(left, sl.acc[:1], sl.gyr[:1])[0]
+    ir = index_in_sent(right, sr.acc[:1], sr.gyr[:1])[0]
     tl_dev = left.sent()[2][left.sent()[4] == il][0]
     tr_dev = right.sent()[2][right.sent()[4] == ir][0]
     assert (sl.t[0] - tl_dev) == pytest.approx(sr.t[0] - tr_dev, abs=0.05)
@@ -235,7 +222,7 @@ def _recorded(emu: Emulator, path) -> np.ndarray:
         s = read_recording(path).streams[0]
     except Exception:  # noqa: BLE001 - not created yet
         return np.zeros(0, dtype=int)
-    return _index_in_sent(emu, s.acc, s.gyr)
+    return index_in_sent(emu, s.acc, s.gyr)
 
 
 def _wait_for_samples(emu: Emulator, path, proc, n: int, timeout: float = 120.0) -> np.ndarray:
@@ -256,7 +243,7 @@ def _wait_for_samples(emu: Emulator, path, proc, n: int, timeout: float = 120.0)
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupted_or_killed_recorder_leaves_a_readable_file(sig, tmp_path):
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     # streams once the recorder asks (START): a busy machine may take seconds to start the recorder, and
     # a device streaming into a port nobody reads overflows its buffer (the OS keeps older bytes)
     emu = Emulator(acc, gyr, RATE, "retrogait", autostart=False)
@@ -288,7 +275,7 @@ def test_interrupted_or_killed_recorder_leaves_a_readable_file(sig, tmp_path):
 def test_a_stop_asks_the_device_to_stop_and_keeps_every_sample_in_flight(tmp_path):
     """A stop (as Ctrl-C) must reach the device before the readers let go of the port: the device
     gets the stop command, and every sample it sent before stopping is in the file."""
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     emu = Emulator(acc, gyr, RATE, "retrogait")
     port = emu.start()
     out = tmp_path / "stopped.rgt"
@@ -300,7 +287,7 @@ def test_a_stop_asks_the_device_to_stop_and_keeps_every_sample_in_flight(tmp_pat
     emu.stop()
     assert f"0x{rb.C_STOP:02x}" in emu.stats.commands  # the stop command reached the device
     s = read_recording(out).streams[0]
-    idx = _index_in_sent(emu, s.acc, s.gyr)
+    idx = index_in_sent(emu, s.acc, s.gyr)
     _assert_contiguous(idx)
     assert idx[-1] == emu.sent()[4][-1]  # nothing the device sent before it stopped is missing
 
@@ -308,7 +295,7 @@ def test_a_stop_asks_the_device_to_stop_and_keeps_every_sample_in_flight(tmp_pat
 def test_device_errors_are_one_line(tmp_path, run_cli):
     code, _, err = run_cli("record", "--port", "/dev/does-not-exist", "-o", tmp_path / "x.rgt")
     assert code == 5 and "no such serial port" in err and err.count("\n") == 1
-    acc, gyr = _source(1000)
+    acc, gyr = distinct_source(1000)
     silent = Emulator(acc, gyr, RATE, "retrogait")
     port = silent.open()  # the port exists but the device never talks
     try:
@@ -346,7 +333,7 @@ def test_device_errors_are_one_line(tmp_path, run_cli):
 def test_record_cli_with_live_view_and_json(tmp_path, run_cli):
     import json
 
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     with Emulator(acc, gyr, RATE, "ximu3") as emu:
         out = tmp_path / "cli.rgt"
         code, stdout, err = run_cli("record", "--port", emu.link, "--foot", "right", "--duration", "1.2s",
@@ -366,7 +353,7 @@ def test_record_cli_with_live_view_and_json(tmp_path, run_cli):
 
 
 def test_record_summary_line_says_the_files_duration(tmp_path, run_cli):
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     with Emulator(acc, gyr, RATE, "retrogait") as emu:
         out = tmp_path / "line.rgt"
         code, stdout, err = run_cli("record", "--port", emu.link, "--duration", "1s", "--quiet", "-o", out)
@@ -426,7 +413,7 @@ def test_wrong_rate_for_a_clockless_device_is_detected_not_gapped(tmp_path):
     real rate from the host clock instead of marking a gap every 0.3 s."""
     from retrogait.protocols import PRESETS
 
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     fmt = PRESETS["arduino-lsm6ds3"]
     emu = Emulator(acc, gyr, 50.0, "text", text_format=fmt)
     rec, stats = _record(emu, tmp_path, 2.0, min_samples=75, rate=200.0, protocol="text", text_format=fmt)
@@ -436,4 +423,4 @@ def test_wrong_rate_for_a_clockless_device_is_detected_not_gapped(tmp_path):
     mismatch = next(e for e in rec.events if e["kind"] == "rate_mismatch")
     assert mismatch["measured_hz"] == pytest.approx(50, rel=0.1)
     assert np.median(np.diff(s.t[-50:])) == pytest.approx(1 / 50, rel=0.1)
-    _assert_contiguous(_index_in_sent(emu, s.acc, s.gyr))
+    _assert_contiguous(index_in_sent(emu, s.acc, s.gyr))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from emulated import distinct_source, index_in_sent
 
 from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.recorder import DeviceSpec, Recorder
@@ -29,22 +30,8 @@ SCHEDULING = 0.15  # s: what a busy machine may add to a gap only the host clock
 PROTOCOLS = ["retrogait", "witmotion", "text", "ximu3", "ximu3-ascii"]
 
 
-def _source(n=20000, seed=0):
-    """Distinct random samples (each recorded row identifies the sent sample), well inside the range."""
-    rng = np.random.default_rng(seed)
-    return rng.normal(0, 12, (n, 3)), rng.normal(0, 3, (n, 3))
-
-
-def _index_in_sent(emu: Emulator, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
-    """Session index of each recorded sample among the emulator's intact samples sent (-1: none)."""
-    sa, sg, _, _, glob = emu.sent()
-    key = {tuple(r): int(g) for r, g in zip(np.hstack([sa, sg]).astype(np.float32), glob)}
-    rows = np.hstack([acc, gyr]).astype(np.float32)
-    return np.array([key.get(tuple(r), -1) for r in rows])
-
-
 def _record_with_faults(emulated: str, tmp_path, rate: float, **kw):
-    acc, gyr = _source()
+    acc, gyr = distinct_source()
     emu = Emulator(acc, gyr, rate, emulated, faults=parse_faults(FAULTS), seed=3)
     port = emu.start()
     out = tmp_path / "rec.rgt"
@@ -87,7 +74,7 @@ def test_fault_mix_timeline_is_true_sample_by_sample(protocol, tmp_path):
     rate = WITMOTION_RATE if protocol == "witmotion" else RATE
     emu, got, stats = _record_with_faults(protocol, tmp_path, rate, **kw)
     s = got.streams[0]
-    idx = _index_in_sent(emu, s.acc, s.gyr)
+    idx = index_in_sent(emu, s.acc, s.gyr)
     corrupted = int((idx < 0).sum())
     if protocol in ("retrogait", "witmotion"):  # a checksum on every frame: nothing corrupted passes
         assert corrupted == 0
