@@ -166,3 +166,12 @@ def test_the_settings_page_is_current():
 
     page = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
     assert page.read_text() == settings_markdown()
+
+
+def test_incline_interval_ranks_are_scipys_binomial_quantiles():
+    from scipy import stats
+
+    from retrogait.analysis.session_groups import median_rank_bounds
+
+    for n in list(range(1, 400)) + [5000, 60001]:
+        assert median_rank_bounds(n) == (int(stats.binom.ppf(0.025, n, 0.5)), int(stats.binom.isf(0.025, n, 0.5)))

@@ -18,7 +18,8 @@ from retrogait.definitions import DIRECTIONS, RUNNING_SUFFIX
 MIN_STEADY = 3  # use steady strides when a group has at least this many, else all its strides
 
 
-def _median(x: np.ndarray) -> float | None:
+def finite_median(x: np.ndarray) -> float | None:
+    """Median of the finite values of ``x`` (None when there are none)."""
     x = x[np.isfinite(x)]
     return float(np.median(x)) if x.size else None
 
@@ -49,13 +50,13 @@ def groups(table: StrideTable) -> list[dict[str, Any]]:
             if not sel.any():
                 continue
             use = _pick(table, sel)
-            st = _median(table.stride_time[use])
+            st = finite_median(table.stride_time[use])
             length, length_sd = _mean_sd(table.stride_length[use])
             out.append({
                 "direction": d, "gait": g, "strides": int(sel.sum()), "steady_strides": int((sel & table.steady).sum()),
                 "cadence_steps_per_min": 120.0 / st if st else None,
                 "stride_time_s": st,
-                "stance_pct": _median(100.0 * table.stance_time[use] / table.stride_time[use]),
+                "stance_pct": finite_median(100.0 * table.stance_time[use] / table.stride_time[use]),
                 "stride_length_m": length,
                 "stride_length_sd_m": length_sd,
                 "speed_m_s": _mean_sd(table.speed[use])[0],
@@ -101,7 +102,7 @@ def asymmetry(table: StrideTable, synced: bool) -> dict[str, Any]:
                 continue
             row: dict[str, Any] = {}
             for name, values, unit in (("step_time", steps, "s"), ("step_length", step_len, "m")):
-                lr = {foot: _median(values[_pick(table, sel & (table.foot == foot))]) for foot in ("left", "right")}
+                lr = {foot: finite_median(values[_pick(table, sel & (table.foot == foot))]) for foot in ("left", "right")}
                 row[f"{name}_left_{unit}"] = lr["left"]
                 row[f"{name}_right_{unit}"] = lr["right"]
                 a, b = lr["left"], lr["right"]
@@ -114,9 +115,11 @@ def asymmetry(table: StrideTable, synced: bool) -> dict[str, Any]:
 
 def median_rank_bounds(n: int, q: float = 0.025) -> tuple[int, int]:
     """The binomial(n, 1/2) quantiles that bound the rank of the median of ``n`` values at ``q`` and
-    ``1 - q`` (as ``scipy.stats.binom.ppf(q)`` and ``.isf(q)``, in numpy: the analysis imports no scipy)."""
-    lg = np.array([math.lgamma(i + 1.0) for i in range(n + 1)])
-    cdf = np.cumsum(np.exp(lg[n] - lg - lg[::-1] - n * math.log(2.0)))
+    ``1 - q`` (as ``scipy.stats.binom.ppf(q)`` and ``.isf(q)``, in numpy: the analysis imports no scipy).
+    The probabilities follow from ``pmf(k + 1) / pmf(k) = (n - k) / (k + 1)``, summed in logs."""
+    k = np.arange(n, dtype=np.float64)
+    log_pmf = np.concatenate([[0.0], np.cumsum(np.log((n - k) / (k + 1.0)))]) - n * math.log(2.0)
+    cdf = np.cumsum(np.exp(log_pmf))
     return int(np.searchsorted(cdf, q)), int(np.argmax(1.0 - cdf <= q))
 
 

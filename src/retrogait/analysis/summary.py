@@ -9,7 +9,7 @@ import numpy as np
 from retrogait.analysis.gaitmode import GAITS, STRIKES
 from retrogait.analysis.incline import session_grade
 from retrogait.analysis.result import StrideTable
-from retrogait.analysis.session_groups import asymmetry, groups, incline, mounting, step_times
+from retrogait.analysis.session_groups import asymmetry, finite_median, groups, incline, mounting, step_times
 from retrogait.analysis.summary_types import Bout, SessionSummary
 from retrogait.definitions import DIRECTIONS
 from retrogait.io.recording import Recording
@@ -67,11 +67,6 @@ def _union_length(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def _median(x: np.ndarray) -> float | None:
-    x = x[np.isfinite(x)]
-    return float(np.median(x)) if x.size else None
-
-
 def by_gait(table: StrideTable) -> dict[str, Any]:
     """Per gait mode (walk / run) present: strides, cadence (from the median stride time), contact time,
     duty factor, flight time, stride length, speed, strike patterns and peak impact (medians)."""
@@ -80,19 +75,19 @@ def by_gait(table: StrideTable) -> dict[str, Any]:
         sel = table.gait == gait
         if not sel.any():
             continue
-        stride_time = _median(table.stride_time[sel])
+        stride_time = finite_median(table.stride_time[sel])
         out[gait] = {
             "strides": int(sel.sum()),
             "cadence_steps_per_min": 120.0 / stride_time if stride_time else None,
             "stride_time_s": stride_time,
-            "contact_time_s": _median(table.stance_time[sel]),
-            "duty_factor": _median(table.duty_factor[sel]),
-            "flight_time_s": _median(table.flight_time[sel]) if gait == "run" else None,
-            "stride_length_m": _median(table.stride_length[sel]),
-            "speed_m_s": _median(table.speed[sel]),
+            "contact_time_s": finite_median(table.stance_time[sel]),
+            "duty_factor": finite_median(table.duty_factor[sel]),
+            "flight_time_s": finite_median(table.flight_time[sel]) if gait == "run" else None,
+            "stride_length_m": finite_median(table.stride_length[sel]),
+            "speed_m_s": finite_median(table.speed[sel]),
             "strike": {k: int((table.strike[sel] == k).sum()) for k in STRIKES if (table.strike[sel] == k).any()},
-            "strike_angle_deg": _f(np.degrees(_median(table.strike_angle[sel]) or np.nan)),
-            "peak_impact_g": _median(table.peak_impact_g[sel]),
+            "strike_angle_deg": _f(np.degrees(finite_median(table.strike_angle[sel]) or np.nan)),
+            "peak_impact_g": finite_median(table.peak_impact_g[sel]),
             "saturated_strides": int(table.saturated[sel].sum()),
         }
     return out
