@@ -8,8 +8,12 @@ Bad options are reported by typer itself (exit code 2).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -56,8 +60,17 @@ class LazyGroup(typer.core.TyperGroup):
                               context_settings={"help_option_names": ["-h", "--help"]})
             sub.callback()(_group_marker)  # a callback keeps even a one-command module a group
             importlib.import_module(f"retrogait.commands.{COMMANDS[cmd_name][0]}").register(sub)
-            self.commands.update(getattr(typer.main.get_command(sub), "commands", {}))
+            group = typer.main.get_command(sub)
+            _plain_coercion(group)
+            self.commands.update(getattr(group, "commands", {}))
         return self.commands.get(cmd_name)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        plain = _plain_param_class()
+        if plain is not None:
+            _give_plain(option, plain)
+        return option
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):
@@ -66,6 +79,108 @@ class LazyGroup(typer.core.TyperGroup):
 
 def _group_marker() -> None:
     """(commands of one module)"""
+
+
+_INT = re.compile(r"-?[0-9]{1,18}")
+_FLOAT = re.compile(r"-?(?:[0-9]{1,30}(?:\.[0-9]{1,30})?|\.[0-9]{1,30})(?:[eE]-?[0-9]{1,3})?")
+
+
+def _plain_value(annotation: Any, info: Any, value: Any, param: Any, ctx: Any) -> Any:
+    """``value`` of a command-line parameter as typer's pydantic adapter would give it, for the plain
+    types and values where that is certain (see :func:`_plain_coercion`); :data:`_UNSURE` otherwise."""
+    if isinstance(value, (list, tuple)) and getattr(annotation, "__origin__", None) is list:
+        items = [_plain_value(annotation.__args__[0], info, v, param, ctx) for v in value]
+        return _UNSURE if any(v is _UNSURE for v in items) else items
+    if annotation is str:
+        return value if type(value) is str else _UNSURE
+    if annotation is float:
+        if type(value) is float:
+            return value
+        return float(value) if type(value) is str and _FLOAT.fullmatch(value) else _UNSURE
+    if annotation is int:
+        if type(value) is int:
+            return value
+        return int(value) if type(value) is str and _INT.fullmatch(value) else _UNSURE
+    if isinstance(annotation, type) and issubclass(annotation, Path):
+        from typer._param_types import coerce_cli_path
+
+        if type(value) is str and value and not (info.allow_dash or info.resolve_path):
+            return coerce_cli_path(annotation(value), info, path_type=annotation, param=param, ctx=ctx)
+        if isinstance(value, annotation):
+            return coerce_cli_path(value, info, path_type=annotation, param=param, ctx=ctx)
+    return _UNSURE
+
+
+_UNSURE = object()
+
+
+def _plain_coercion(command: Any) -> None:
+    """Give every parameter of ``command`` (and of its subcommands) a converter for plain values that
+    needs no pydantic.
+
+    typer (0.2x) converts each option's value with a pydantic ``TypeAdapter`` built on first use (even
+    for an option left out, and for ``--help``), and importing pydantic and building the adapters costs
+    ~0.25 s CPU in every command, more than the analysis of a 3-minute file. Our options are plain
+    (str, int, float, Path, lists of them; no min/max, parser or choices): a value such as ``"200"`` or
+    ``"walk.rgt"`` is converted directly, as pydantic does (``float("200")``, ``Path("walk.rgt")``, then
+    typer's own path checks). Anything else (another type, a value the simple rules do not cover, any
+    error) goes to typer's own converter, so results and error messages stay typer's. A typer without
+    this machinery (older or newer) is left as it is. tests/test_cli_basics.py checks the two
+    converters against each other on many values.
+    """
+    plain = _plain_param_class()
+    if plain is None:  # pragma: no cover - another typer: nothing to do
+        return
+    for p in getattr(command, "params", ()):
+        _give_plain(p, plain)
+    original = getattr(command, "get_help_option", None)
+    if original is not None and not getattr(original, "_plain", False):
+
+        def get_help_option(ctx: Any) -> Any:
+            option = original(ctx)
+            _give_plain(option, plain)
+            return option
+
+        get_help_option._plain = True  # type: ignore[attr-defined]
+        command.get_help_option = get_help_option
+    for sub in getattr(command, "commands", {}).values():
+        _plain_coercion(sub)
+
+
+def _give_plain(p: Any, plain: Any) -> None:
+    if getattr(p, "_runtime_param", 0) is None and getattr(p, "type_descriptor", None) is not None:
+        d = p.type_descriptor
+        if d.file_annotation is None:
+            p._runtime_param = plain(parameter_info=d.parameter_info, annotation=d.annotation, descriptor=d)
+
+
+@functools.cache
+def _plain_param_class() -> Any:
+    """typer's runtime converter with the plain values first (None: this typer has no such thing)."""
+    try:
+        from typer._coercion import RuntimeParam, build_runtime_param
+        from typer.core import _TyperParameter
+    except ImportError:  # pragma: no cover
+        return None
+    if not hasattr(_TyperParameter, "get_runtime_param"):  # pragma: no cover
+        return None
+
+    @dataclasses.dataclass(frozen=True)
+    class PlainParam(RuntimeParam):
+        descriptor: Any
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            info = self.parameter_info
+            if info.parser is None and info.min is None and info.max is None and not self.descriptor.is_choice:
+                try:
+                    out = _plain_value(self.annotation, info, value, param, ctx)
+                except Exception:  # typer's own converter says what is wrong, in its words
+                    out = _UNSURE
+                if out is not _UNSURE:
+                    return out
+            return build_runtime_param(self.descriptor)._coerce_value(value, param, ctx)
+
+    return PlainParam
 
 
 app = typer.Typer(

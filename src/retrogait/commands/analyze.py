@@ -239,6 +239,10 @@ def add_energy(result: Any, mass: Optional[float], file: Optional[Path] = None, 
     if mass is None:
         if file is None:
             return
+        from retrogait.history.db import default_db_path
+
+        if not (default_db_path() if db is None else Path(db).expanduser()).is_file():
+            return  # no history (as lookup_body_mass says), without importing the store and its metrics
         from retrogait.history.store import lookup_body_mass
 
         found = lookup_body_mass(db, file, subject)
