@@ -16,6 +16,12 @@ REQUIRE_SHARED_DATA = os.environ.get("RETROGAIT_REQUIRE_SHARED_DATA", "").strip(
 """CI sets ``RETROGAIT_REQUIRE_SHARED_DATA=1`` (``.ci/run``): a missing ``../shared/data`` then fails the
 real-data tests instead of skipping them, so a green CI run always includes the real-data checks."""
 
+# The compiled kernels are used for long inputs, and for shorter ones once loaded in the process
+# (retrogait.analysis.compiled): in a test run that would make a test's path depend on which tests ran
+# before it. Tests use numpy unless they ask otherwise (tests/test_compiled.py compares both paths);
+# `RETROGAIT_COMPILED=always python3 -m pytest` runs the whole suite through the kernels.
+os.environ.setdefault("RETROGAIT_COMPILED", "never")
+
 
 def require_shared_data() -> Path:
     """The real reference data folder; skips the test when it is absent (a fresh clone), or fails it

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
+
 PIECE = 1 << 16  # output samples per piece (temporaries stay a few MB; the moving mean keeps precision)
 
 
@@ -43,6 +45,10 @@ def running_max(x: np.ndarray, size: int, out: np.ndarray | None = None) -> np.n
         return y
     work = x.view(np.uint8) if x.dtype == np.bool_ else x
     res = y.view(np.uint8) if y.dtype == np.bool_ else y
+    kern = kernels(n)
+    if kern is not None:
+        kern.running_max(work, half, PIECE, res)
+        return y
     for a in range(0, n, PIECE):
         b = min(a + PIECE, n)
         p = _padded(work, half, a, b)  # length (b - a) + size - 1
@@ -68,6 +74,10 @@ def moving_mean(x: np.ndarray, size: int, out: np.ndarray | None = None,
     half = _check(size)
     n = x.shape[0]
     y = np.empty(n, dtype=np.float64) if out is None else out
+    kern = kernels(n)
+    if kern is not None and n:
+        kern.moving_mean(x, half, PIECE, deviation_from is not None, deviation_from or 0.0, y)
+        return y
     for a in range(0, n, PIECE):
         b = min(a + PIECE, n)
         p = _padded(x, half, a, b)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.settings import DEFAULT, GapSettings
 from retrogait.errors import InputFileError, NoGaitError, UsageProblem
 from retrogait.io.recording import GRAVITY, Stream
@@ -177,6 +178,10 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0) -> np.ndarra
     """
     out = np.zeros(arr.shape[0], dtype=bool)
     if arr.shape[0] < 3:
+        return out
+    kern = kernels(int(arr.shape[0]))
+    if kern is not None:
+        kern.saturation_mask(arr, full_scale_floor, out)
         return out
     for i in range(arr.shape[1]):
         col = np.abs(arr[:, i])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrogait.analysis.bridging import FilledSamples
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.events import SegmentEvents, segment_events
 from retrogait.analysis.frames import FootSignals
 from retrogait.analysis.parameters import path_shape, segment_any, segment_max
@@ -81,6 +82,12 @@ def integrate_segments(
 
 def standing_yaw(t: np.ndarray, sig: FootSignals, segs: Segments) -> np.ndarray:
     """Yaw turned while standing before each segment (rad): the foot-z rate over the standing part."""
+    kern = kernels(int(t.shape[0]))
+    if kern is not None:
+        out = np.empty(segs.stand_start.shape[0])
+        kern.turned_over(t, sig.gyr, sig.rot[2], float(sig.rot[2] @ sig.gyr_bias), segs.stand_start,
+                         segs.stand_end, out)
+        return out
     wz = np.concatenate([[0.0], np.cumsum(sig.foot_component(2)[:-1] * np.diff(t))])
     return wz[segs.stand_end] - wz[segs.stand_start]
 

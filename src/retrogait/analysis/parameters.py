@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.strapdown import Trajectory
 
 
@@ -13,6 +14,11 @@ def path_shape(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
     The height (clearance of the sensor) is measured from the straight line joining the two stance
     positions, so on an inclined belt it is the lift above the belt, not the climb.
     """
+    kern = kernels(int(traj.idx.shape[0]))
+    if kern is not None:
+        lat_k, clear_k = np.empty(traj.first.shape[0]), np.empty(traj.first.shape[0])
+        kern.path_shape(traj.pos, traj.first, traj.lens, lat_k, clear_k)
+        return lat_k, clear_k
     d = traj.disp[traj.grp]
     dh = np.hypot(d[:, 0], d[:, 1])
     ok = dh > 0.01

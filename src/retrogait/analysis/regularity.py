@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
+
 WAVEFORM_POINTS = 101
 BLOCK = 2048  # strides whose waveforms are held at once
 
@@ -94,9 +96,14 @@ def regularity_with_next(t: np.ndarray, gyr: np.ndarray, t_start: np.ndarray, t_
     out = np.full(t_start.size, np.nan)
     j = np.flatnonzero(follows(t_start, t_end, bout, stride_time))
     fractions = event_fractions(t_start, t_end, t_tc, t_ic)
+    kern = kernels(int(t.shape[0]))
     for a in range(0, j.size, BLOCK):
         k = j[a:a + BLOCK]
-        w = [stride_waveforms(t, gyr, normalised_times(t_start[r], t_end[r], t_tc[r], t_ic[r], fractions))
-             for r in (k, k + 1)]
-        out[k] = waveform_correlation(w[0], w[1])
+        times = [normalised_times(t_start[r], t_end[r], t_tc[r], t_ic[r], fractions) for r in (k, k + 1)]
+        if kern is not None:
+            part = np.empty(k.size)
+            kern.waveform_correlations(t, gyr, times[0], times[1], part)
+            out[k] = part
+        else:
+            out[k] = waveform_correlation(stride_waveforms(t, gyr, times[0]), stride_waveforms(t, gyr, times[1]))
     return out

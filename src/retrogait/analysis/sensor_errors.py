@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.frames import FootSignals
 from retrogait.analysis.ranges import range_sums
 from retrogait.analysis.settings import DEFAULT, SensorErrorSettings
@@ -84,6 +85,11 @@ def estimate_sensor_errors(sig: FootSignals, gyr: np.ndarray, acc_norm: np.ndarr
 
 def unbiased_norm(gyr: np.ndarray, gyr_norm: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """Norm of ``gyr - bias`` per row, from the raw norms (no (N, 3) copy of a long recording)."""
+    kern = kernels(int(gyr.shape[0]))
+    if kern is not None:
+        out = np.empty(gyr.shape[0])
+        kern.unbiased_norm(gyr, bias, out)
+        return out
     dot = gyr[:, 0] * bias[0] + gyr[:, 1] * bias[1] + gyr[:, 2] * bias[2]
     return np.sqrt(np.maximum(gyr_norm * gyr_norm - 2.0 * dot + float(bias @ bias), 0.0))
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrogait.analysis.bridging import FilledSamples
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.frames import FootSignals
 from retrogait.analysis.ranges import range_first, range_index, row_norm
 from retrogait.analysis.settings import DEFAULT, KinematicsSettings
@@ -48,6 +49,11 @@ class Trajectory:
 
 def range_mean(sig: FootSignals, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Mean foot-frame, bias-corrected specific force over each range ``[a[k], b[k])`` (non-empty)."""
+    kern = kernels(int((b - a).sum()))
+    if kern is not None:
+        means = np.empty((a.shape[0], 3))
+        kern.range_means(sig.acc, a, b, means)
+        return sig.to_foot(means) - sig.acc_bias
     idx, _ = range_index(a, b)
     sums = np.add.reduceat(sig.acc[idx], range_first(b - a), axis=0)
     return sig.to_foot(sums / (b - a)[:, None]) - sig.acc_bias
@@ -107,13 +113,54 @@ def integrate(
     flat0 = range_mean(sig, np.maximum(start - hf, stance0_start), np.minimum(start + hf + 1, still_until))
     flat1 = range_mean(sig, np.maximum(end - hf, still_from), np.minimum(end + hf + 1, stance1_stop))
 
+    g = 0.5 * (np.linalg.norm(up0, axis=1) + np.linalg.norm(up1, axis=1))
+    q0 = level_rotation(up0)
+    kern = kernels(int(idx.shape[0]))
+    if kern is None:
+        pos, pitch, roll, q_end = _integrate_samples(t, sig, idx, grp, first, lens, q0, up1, g, rolling, bridged, s)
+    else:
+        pos, pitch, roll = np.empty((idx.shape[0], 3)), np.empty(idx.shape[0]), np.empty(idx.shape[0])
+        q_end = np.empty((lens.shape[0], 4))
+        none = np.zeros(0)
+        kern.integrate(
+            t, sig.acc, sig.gyr, sig.rot, sig.rot @ sig.gyr_bias, sig.acc_bias, start, lens, first, q0, up1, g,
+            rolling if rolling is not None else np.zeros(lens.shape[0], dtype=bool),
+            bridged.rotation if bridged is not None else none, bridged.dynamics if bridged is not None else none,
+            s.drift_dynamics, s.impact_jerk, s.bridged_dynamics, pos, pitch, roll, q_end,
+        )
+    # heading carried to the next segment: the end orientation with only its tilt corrected by the
+    # gravity seen at the end stance (smallest rotation), so tilt errors do not leak into the heading
+    q_head = _premul_rotvec(q_end, _align_to_z(_rotate(q_end, up1)))
+    x_end = _rotate(q_head, np.tile([1.0, 0.0, 0.0], (q_head.shape[0], 1)))
+    return Trajectory(
+        idx=idx,
+        grp=grp,
+        first=first,
+        lens=lens,
+        pos=pos,
+        pitch=pitch,
+        roll=roll,
+        disp=pos[first + lens - 1],
+        yaw_end=np.arctan2(x_end[:, 1], x_end[:, 0]),
+        pitch_start=foot_pitch(flat0),
+        pitch_end=foot_pitch(flat1),
+    )
+
+
+def _integrate_samples(
+    t: np.ndarray, sig: FootSignals, idx: np.ndarray, grp: np.ndarray, first: np.ndarray, lens: np.ndarray,
+    q0: np.ndarray, up1: np.ndarray, g: np.ndarray, rolling: np.ndarray | None, bridged: FilledSamples | None,
+    s: KinematicsSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The per-sample part of :func:`integrate` in numpy, all segments at once: position, foot pitch and
+    roll of every sample, and each segment's end orientation (``kernels.integrate`` is its compiled twin)."""
     # orientation of every sample; the increment of a sample takes it to the next (mid-point rate)
     g_foot = sig.gyr_at(idx)
     inc = np.empty_like(g_foot)
     inc[:-1] = 0.5 * (g_foot[:-1] + g_foot[1:]) * np.diff(t[idx])[:, None]
     inc[-1] = 0.0  # a segment's last sample has no increment (the next sample is another segment's)
     del g_foot
-    qs = _orientations(level_rotation(up0), inc, grp, first, lens)
+    qs = _orientations(q0, inc, grp, first, lens)
     del inc
     q_end = qs[first + lens - 1]
     if bridged is not None:
@@ -122,8 +169,6 @@ def integrate(
     aw = _rotate(qs, acc_i)
     xyz = _z_row(qs)  # z components of the foot's x and y axes (sin pitch, sin roll)
     del qs
-
-    g = 0.5 * (np.linalg.norm(up0, axis=1) + np.linalg.norm(up1, axis=1))
     aw[:, 2] -= g[grp]
 
     tt = t[idx]
@@ -140,23 +185,7 @@ def integrate(
     frac = cw / np.maximum(cw[last], 1e-12)[grp]
     vel -= vel[last][grp] * frac[:, None]
     pos = _cumtrapz(vel, tt, first)
-    # heading carried to the next segment: the end orientation with only its tilt corrected by the
-    # gravity seen at the end stance (smallest rotation), so tilt errors do not leak into the heading
-    q_head = _premul_rotvec(q_end, _align_to_z(_rotate(q_end, up1)))
-    x_end = _rotate(q_head, np.tile([1.0, 0.0, 0.0], (q_head.shape[0], 1)))
-    return Trajectory(
-        idx=idx,
-        grp=grp,
-        first=first,
-        lens=lens,
-        pos=pos,
-        pitch=np.arcsin(np.clip(xyz[:, 0], -1.0, 1.0)),
-        roll=np.arcsin(np.clip(xyz[:, 1], -1.0, 1.0)),
-        disp=pos[last],
-        yaw_end=np.arctan2(x_end[:, 1], x_end[:, 0]),
-        pitch_start=foot_pitch(flat0),
-        pitch_end=foot_pitch(flat1),
-    )
+    return pos, np.arcsin(np.clip(xyz[:, 0], -1.0, 1.0)), np.arcsin(np.clip(xyz[:, 1], -1.0, 1.0)), q_end
 
 
 def _orientations(q0: np.ndarray, inc: np.ndarray, grp: np.ndarray, first: np.ndarray,

@@ -1,0 +1,392 @@
+"""Compiled (numba) versions of the analysis's per-sample passes, for long recordings.
+
+Each kernel computes exactly what the numpy function it names computes (same formulas, same order of
+operations where it matters; results agree to ~1e-12, tests check it), but walks each segment once
+with everything in registers instead of making a dozen full-size temporary arrays. This module imports
+numba, which costs ~0.4 s on start-up and compiles the kernels once (cached on disk afterwards), so it
+is only imported through :func:`retrogait.analysis.compiled.kernels`, for inputs long enough to pay
+for it.
+
+Frames: as in :mod:`retrogait.analysis.strapdown`. Quaternions are scalar-last (x, y, z, w).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+
+
+@_jit
+def _foot(r: np.ndarray, v: np.ndarray, i: int, k: int) -> float:
+    """Component ``k`` of ``r @ v[i]`` (sensor -> foot frame), in the order of ``FootSignals.to_foot``."""
+    return r[k, 0] * v[i, 0] + r[k, 1] * v[i, 1] + r[k, 2] * v[i, 2]
+
+
+@_jit
+def _cumtrapz(y: np.ndarray, tt: np.ndarray, n: int) -> None:
+    """In place: the cumulative trapezoid integral of the rows ``y[:n]`` over ``tt[:n]`` from 0."""
+    d = y.shape[1]
+    prev = np.empty(d)
+    for c in range(d):
+        prev[c] = y[0, c]
+        y[0, c] = 0.0
+    for i in range(1, n):
+        h = 0.5 * (tt[i] - tt[i - 1])
+        for c in range(d):
+            cur = y[i, c]
+            y[i, c] = y[i - 1, c] + (cur + prev[c]) * h
+            prev[c] = cur
+
+
+@_jit
+def _premul_rotvec(rx: float, ry: float, rz: float, q: np.ndarray) -> None:
+    """In place: ``q = exp(r) * q`` (a world-frame rotation ``r`` applied after ``q``); not renormalised,
+    like :func:`retrogait.analysis.strapdown._premul_rotvec`."""
+    ang = math.sqrt(rx * rx + ry * ry + rz * rz)
+    half = 0.5 * ang
+    k = math.sin(half) / ang if ang > 1e-12 else 0.5
+    ax, ay, az, aw = rx * k, ry * k, rz * k, math.cos(half)
+    x, y, z, w = q[0], q[1], q[2], q[3]
+    q[0] = aw * x + ax * w + ay * z - az * y
+    q[1] = aw * y - ax * z + ay * w + az * x
+    q[2] = aw * z + ax * y - ay * x + az * w
+    q[3] = aw * w - ax * x - ay * y - az * z
+
+
+@_jit
+def _align_to_z_of(q: np.ndarray, u: np.ndarray) -> tuple[float, float, float]:
+    """The smallest world-frame rotation (rotation vector) turning ``rotate(q, u)`` onto +z."""
+    x, y, z, w = q[0], q[1], q[2], q[3]
+    vx, vy, vz = u[0], u[1], u[2]
+    cx = y * vz - z * vy + w * vx
+    cy = z * vx - x * vz + w * vy
+    cz = x * vy - y * vx + w * vz
+    ox = vx + 2.0 * (y * cz - z * cy)
+    oy = vy + 2.0 * (z * cx - x * cz)
+    oz = vz + 2.0 * (x * cy - y * cx)
+    nn = math.sqrt(ox * ox + oy * oy + oz * oz)
+    nx, ny, nz = ox / nn, oy / nn, oz / nn
+    ax, ay = ny, -nx  # n x (0, 0, 1)
+    s = math.sqrt(ax * ax + ay * ay)
+    ang = math.atan2(s, nz)
+    f = ang / s if s > 1e-12 else 0.0
+    return ax * f, ay * f, 0.0
+
+
+@_jit
+def integrate(
+    t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, rot: np.ndarray, gyr_bias: np.ndarray,
+    acc_bias: np.ndarray, start: np.ndarray, lens: np.ndarray, first: np.ndarray, q0: np.ndarray,
+    up1: np.ndarray, g: np.ndarray, rolling: np.ndarray, rotation: np.ndarray, dynamics: np.ndarray,
+    drift_dynamics: float, impact_jerk: float, bridged_dynamics: float,
+    pos: np.ndarray, pitch: np.ndarray, roll: np.ndarray, q_end: np.ndarray,
+) -> None:
+    """The per-sample part of :func:`retrogait.analysis.strapdown.integrate`, segment by segment.
+
+    Inputs are the stream's raw sensor-frame ``acc``/``gyr`` with the mounting ``rot`` and the biases
+    (``gyr_bias`` already in the foot frame); ``rotation``/``dynamics`` are the bridged-gap weights per
+    stream sample (empty arrays when nothing was filled). Writes ``pos``, ``pitch``, ``roll`` (flat, segment
+    k at ``first[k]``) and each segment's end orientation ``q_end``.
+    """
+    lmax = 0
+    for k in range(start.shape[0]):
+        lmax = max(lmax, lens[k])
+    q = np.empty((lmax, 4))
+    af = np.empty((lmax, 3))
+    aw = np.empty((lmax, 3))
+    wt = np.empty((lmax, 1))
+    tt = np.empty(lmax)
+    bridged = rotation.shape[0] > 0
+    for k in range(start.shape[0]):
+        a, n, o = start[k], lens[k], first[k]
+        for i in range(n):
+            tt[i] = t[a + i]
+        # orientation: q0, then q * exp(mid-point increment), renormalised
+        q[0, 0], q[0, 1], q[0, 2], q[0, 3] = q0[k, 0], q0[k, 1], q0[k, 2], q0[k, 3]
+        g0x = _foot(rot, gyr, a, 0) - gyr_bias[0]
+        g0y = _foot(rot, gyr, a, 1) - gyr_bias[1]
+        g0z = _foot(rot, gyr, a, 2) - gyr_bias[2]
+        for i in range(1, n):
+            g1x = _foot(rot, gyr, a + i, 0) - gyr_bias[0]
+            g1y = _foot(rot, gyr, a + i, 1) - gyr_bias[1]
+            g1z = _foot(rot, gyr, a + i, 2) - gyr_bias[2]
+            dt = tt[i] - tt[i - 1]
+            rx, ry, rz = 0.5 * (g0x + g1x) * dt, 0.5 * (g0y + g1y) * dt, 0.5 * (g0z + g1z) * dt
+            g0x, g0y, g0z = g1x, g1y, g1z
+            ang = math.sqrt(rx * rx + ry * ry + rz * rz)
+            half = 0.5 * ang
+            f = math.sin(half) / ang if ang > 1e-12 else 0.5
+            ex, ey, ez, ew = rx * f, ry * f, rz * f, math.cos(half)
+            x, y, z, w = q[i - 1, 0], q[i - 1, 1], q[i - 1, 2], q[i - 1, 3]
+            ox = w * ex + x * ew + y * ez - z * ey
+            oy = w * ey - x * ez + y * ew + z * ex
+            oz = w * ez + x * ey - y * ex + z * ew
+            ow = w * ew - x * ex - y * ey - z * ez
+            nrm = math.sqrt(ox * ox + oy * oy + oz * oz + ow * ow)
+            q[i, 0], q[i, 1], q[i, 2], q[i, 3] = ox / nrm, oy / nrm, oz / nrm, ow / nrm
+        qe = q[n - 1].copy()
+        if bridged:
+            total = 0.0
+            for i in range(n):
+                total += rotation[a + i]
+            if total > 0:
+                ex, ey, ez = _align_to_z_of(qe, up1[k])
+                inside = 0.0
+                for i in range(n):
+                    inside += rotation[a + i]
+                    fr = inside / total
+                    _premul_rotvec(ex * fr, ey * fr, ez * fr, q[i])
+                _premul_rotvec(ex, ey, ez, qe)
+        q_end[k, 0], q_end[k, 1], q_end[k, 2], q_end[k, 3] = qe[0], qe[1], qe[2], qe[3]
+        # specific force in the world frame minus gravity; de-drift weights; foot pitch and roll
+        gk = g[k]
+        prev_x = prev_y = prev_z = 0.0
+        step_prev = 0.0
+        for i in range(n):
+            fx = _foot(rot, acc, a + i, 0) - acc_bias[0]
+            fy = _foot(rot, acc, a + i, 1) - acc_bias[1]
+            fz = _foot(rot, acc, a + i, 2) - acc_bias[2]
+            af[i, 0], af[i, 1], af[i, 2] = fx, fy, fz
+            x, y, z, w = q[i, 0], q[i, 1], q[i, 2], q[i, 3]
+            cx = y * fz - z * fy + w * fx
+            cy = z * fx - x * fz + w * fy
+            cz = x * fy - y * fx + w * fz
+            aw[i, 0] = fx + 2.0 * (y * cz - z * cy)
+            aw[i, 1] = fy + 2.0 * (z * cx - x * cz)
+            aw[i, 2] = fz + 2.0 * (x * cy - y * cx) - gk
+            pitch[o + i] = math.asin(min(1.0, max(-1.0, 2.0 * (x * z - w * y))))
+            roll[o + i] = math.asin(min(1.0, max(-1.0, 2.0 * (y * z + w * x))))
+            step = 0.0
+            if i > 0:
+                dx, dy, dz = fx - prev_x, fy - prev_y, fz - prev_z
+                step = math.sqrt(dx * dx + dy * dy + dz * dz) / max(tt[i] - tt[i - 1], 1e-9)
+                # the jerk of sample i - 1 is the larger of its two steps
+                wt[i - 1, 0] = _weight(af, i - 1, gk, max(step_prev, step), drift_dynamics, impact_jerk)
+            prev_x, prev_y, prev_z = fx, fy, fz
+            step_prev = step
+        wt[n - 1, 0] = _weight(af, n - 1, gk, step_prev, drift_dynamics, impact_jerk)
+        if rolling[k]:
+            for i in range(n):
+                wt[i, 0] = 1.0
+        if bridged:
+            for i in range(n):
+                wt[i, 0] += (dynamics[a + i] / bridged_dynamics) ** 2
+        # velocity with zero at both anchors, the drift removed where the errors enter; position
+        _cumtrapz(aw, tt, n)
+        _cumtrapz(wt, tt, n)
+        cw_last = max(wt[n - 1, 0], 1e-12)
+        vx, vy, vz = aw[n - 1, 0], aw[n - 1, 1], aw[n - 1, 2]
+        for i in range(n):
+            fr = wt[i, 0] / cw_last
+            aw[i, 0] -= vx * fr
+            aw[i, 1] -= vy * fr
+            aw[i, 2] -= vz * fr
+        _cumtrapz(aw, tt, n)
+        for i in range(n):
+            pos[o + i, 0], pos[o + i, 1], pos[o + i, 2] = aw[i, 0], aw[i, 1], aw[i, 2]
+
+
+@_jit
+def _weight(af: np.ndarray, i: int, g: float, jerk: float, drift_dynamics: float, impact_jerk: float) -> float:
+    """The de-drift weight of one sample (:func:`retrogait.analysis.strapdown.drift_weight`)."""
+    nrm = math.sqrt(af[i, 0] * af[i, 0] + af[i, 1] * af[i, 1] + af[i, 2] * af[i, 2])
+    return 1.0 + drift_dynamics * (abs(nrm - g) / g) + (jerk / impact_jerk) ** 2
+
+
+@_jit
+def path_shape(pos: np.ndarray, first: np.ndarray, lens: np.ndarray, lat: np.ndarray, clear: np.ndarray) -> None:
+    """:func:`retrogait.analysis.parameters.path_shape`, one pass per segment."""
+    for k in range(first.shape[0]):
+        o, n = first[k], lens[k]
+        dx, dy, dz = pos[o + n - 1, 0], pos[o + n - 1, 1], pos[o + n - 1, 2]
+        dh = math.hypot(dx, dy)
+        ok = dh > 0.01
+        ux, uy = (dx / dh, dy / dh) if ok else (1.0, 0.0)
+        best_lat = -np.inf
+        best_h = -np.inf
+        for i in range(n):
+            px, py, pz = pos[o + i, 0], pos[o + i, 1], pos[o + i, 2]
+            if ok:
+                across = abs(py * ux - px * uy)
+                frac = min(1.0, max(0.0, (px * ux + py * uy) / dh))
+            else:
+                across = 0.0
+                frac = i / max(n - 1, 1)
+            best_lat = max(best_lat, across)
+            best_h = max(best_h, pz - dz * frac)
+        lat[k] = best_lat if dx * dx + dy * dy > 0.01**2 else np.nan
+        clear[k] = best_h
+
+
+@_jit
+def _interp_at(x: float, t: np.ndarray, y: np.ndarray, c: int, j: int) -> tuple[float, int]:
+    """``np.interp(x, t, y[:, c])`` starting the search at index ``j`` (x does not decrease between
+    calls); returns the value and the index to start from next time."""
+    n = t.shape[0]
+    if x < t[0]:
+        return y[0, c], 0
+    if x >= t[n - 1]:
+        return y[n - 1, c], j
+    while t[j + 1] <= x:
+        j += 1
+    if t[j] == x:
+        return y[j, c], j
+    slope = (y[j + 1, c] - y[j, c]) / (t[j + 1] - t[j])
+    return slope * (x - t[j]) + y[j, c], j
+
+
+@_jit
+def _waveform(t: np.ndarray, gyr: np.ndarray, times: np.ndarray, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.regularity.stride_waveforms` of one stride (``times``: (P,), sorted),
+    centred per axis over the stride."""
+    p = times.shape[0]
+    j0 = max(np.searchsorted(t, times[0], side="right") - 1, 0)
+    for c in range(3):
+        j = j0
+        total = 0.0
+        for i in range(p):
+            v, j = _interp_at(times[i], t, gyr, c, j)
+            out[i, c] = v
+            total += v
+        mean = total / p
+        for i in range(p):
+            out[i, c] -= mean
+
+
+@_jit
+def waveform_correlations(t: np.ndarray, gyr: np.ndarray, times_a: np.ndarray, times_b: np.ndarray,
+                          out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.regularity.waveform_correlation` of the stride waveforms read at
+    ``times_a[k]`` and ``times_b[k]`` ((n, P) normalised times), into ``out[k]``."""
+    p = times_a.shape[1]
+    wa = np.empty((p, 3))
+    wb = np.empty((p, 3))
+    for k in range(times_a.shape[0]):
+        _waveform(t, gyr, times_a[k], wa)
+        _waveform(t, gyr, times_b[k], wb)
+        num = 0.0
+        saa = 0.0
+        sbb = 0.0
+        for i in range(p):
+            for c in range(3):
+                num += wa[i, c] * wb[i, c]
+                saa += wa[i, c] * wa[i, c]
+                sbb += wb[i, c] * wb[i, c]
+        den = math.sqrt(saa * sbb)
+        out[k] = num / den if den > 0 else (np.nan if num == 0 else math.copysign(np.inf, num))
+
+
+@_jit
+def running_max(x: np.ndarray, half: int, piece: int, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.filters.running_max` (window ``2 * half + 1``, ends repeated), by the same
+    van Herk / Gil-Werman scheme, ``piece`` outputs at a time (bounded scratch memory)."""
+    n = x.shape[0]
+    size = 2 * half + 1
+    m = piece + size - 1
+    m += (-m) % size
+    g = np.empty(m, dtype=x.dtype)  # max from the start of each block of `size`
+    h = np.empty(m, dtype=x.dtype)  # max to the end of each block
+    for a in range(0, n, piece):
+        b = min(a + piece, n)
+        length = b - a + size - 1
+        length += (-length) % size
+        for i in range(length):
+            h[i] = x[min(max(a - half + i, 0), n - 1)]
+        for s0 in range(0, length, size):
+            g[s0] = h[s0]
+            for i in range(s0 + 1, s0 + size):
+                g[i] = max(g[i - 1], h[i])
+            for i in range(s0 + size - 2, s0 - 1, -1):
+                h[i] = max(h[i + 1], h[i])
+        for i in range(b - a):
+            out[a + i] = max(h[i], g[i + size - 1])
+
+
+@_jit
+def moving_mean(x: np.ndarray, half: int, piece: int, deviate: bool, centre: float, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.filters.moving_mean`: the window sum restarted every ``piece`` outputs
+    (so rounding does not accumulate over a day); of ``|x - centre|`` when ``deviate``."""
+    n = x.shape[0]
+    size = 2 * half + 1
+    for a in range(0, n, piece):
+        b = min(a + piece, n)
+        total = 0.0
+        for j in range(a - half, a + half + 1):
+            v = x[min(max(j, 0), n - 1)]
+            total += abs(v - centre) if deviate else v
+        out[a] = total / size
+        for i in range(a + 1, b):
+            v_in = x[min(i + half, n - 1)]
+            v_out = x[max(i - half - 1, 0)]
+            if deviate:
+                total += abs(v_in - centre) - abs(v_out - centre)
+            else:
+                total += v_in - v_out
+            out[i] = total / size
+
+
+@_jit
+def turned_over(t: np.ndarray, gyr: np.ndarray, r: np.ndarray, bias: float, starts: np.ndarray,
+                stops: np.ndarray, out: np.ndarray) -> None:
+    """Rotation about the foot axis ``r`` (a row of the mounting) over each ``[starts[k], stops[k]]``:
+    the sum of ``(r @ gyr[i] - bias) * (t[i + 1] - t[i])`` for ``starts[k] <= i < stops[k]``
+    (:func:`retrogait.analysis.kinematics.standing_yaw`)."""
+    for k in range(starts.shape[0]):
+        total = 0.0
+        for i in range(starts[k], stops[k]):
+            w = r[0] * gyr[i, 0] + r[1] * gyr[i, 1] + r[2] * gyr[i, 2] - bias
+            total += w * (t[i + 1] - t[i])
+        out[k] = total
+
+
+@_jit
+def unbiased_norm(gyr: np.ndarray, bias: np.ndarray, out: np.ndarray) -> None:
+    """Norm of ``gyr[i] - bias`` (:func:`retrogait.analysis.sensor_errors.unbiased_norm`)."""
+    for i in range(gyr.shape[0]):
+        x, y, z = gyr[i, 0] - bias[0], gyr[i, 1] - bias[1], gyr[i, 2] - bias[2]
+        out[i] = math.sqrt(x * x + y * y + z * z)
+
+
+@_jit
+def saturation_mask(arr: np.ndarray, full_scale_floor: float, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.frames.saturation_mask` (``out`` starts all False)."""
+    n = arr.shape[0]
+    for c in range(arr.shape[1]):
+        top = 0.0
+        for i in range(n):
+            top = max(top, abs(arr[i, c]))
+        if top == 0:
+            continue
+        level = top * (1 - 1e-6)
+        n_at = 0
+        for i in range(n):
+            if abs(arr[i, c]) >= level:
+                n_at += 1
+        if n_at < 3:
+            continue
+        anywhere = top >= full_scale_floor and full_scale_floor > 0
+        run = 0
+        for i in range(n):
+            if abs(arr[i, c]) >= level:
+                run += 1
+                if anywhere:
+                    out[i] = True
+                elif run >= 3:
+                    out[i] = out[i - 1] = out[i - 2] = True
+            else:
+                run = 0
+
+
+@_jit
+def range_means(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """Mean of the rows ``x[a[k]:b[k]]`` (non-empty) into ``out[k]``."""
+    for k in range(a.shape[0]):
+        for c in range(x.shape[1]):
+            total = 0.0
+            for i in range(a[k], b[k]):
+                total += x[i, c]
+            out[k, c] = total / (b[k] - a[k])

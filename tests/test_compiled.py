@@ -1,0 +1,110 @@
+"""The compiled kernels (numba, used for long recordings) give the numpy path's results.
+
+Each case analyses the same recording twice, ``RETROGAIT_COMPILED=never`` (numpy) and ``always``
+(kernels), and compares every stride-table column. The kernels do the same arithmetic in another
+order (a running sum per stride instead of one cumulative sum over all strides): the differences
+measured are < 2e-12 (s, m, rad); the tolerance is 1e-9, and integer / boolean columns must be equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrogait import load_recording
+from retrogait.analysis import analyze, compiled, filters
+from retrogait.analysis.frames import saturation_mask
+from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
+
+pytest.importorskip("numba")
+
+ROOT = Path(__file__).resolve().parents[1]
+TOL = 1e-9
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, fn):
+    monkeypatch.setenv("RETROGAIT_COMPILED", "never")
+    a = fn()
+    monkeypatch.setenv("RETROGAIT_COMPILED", "always")
+    b = fn()
+    return a, b
+
+
+def _table(res) -> dict[str, np.ndarray]:
+    return {f.name: np.asarray(getattr(res.strides, f.name)) for f in dataclasses.fields(res.strides)}
+
+
+def _assert_same_tables(a, b) -> None:
+    ta, tb = _table(a), _table(b)
+    assert len(a.strides) == len(b.strides) > 0
+    for name, x in ta.items():
+        y = tb[name]
+        if x.dtype.kind == "f":
+            assert np.array_equal(np.isnan(x), np.isnan(y)), name
+            ok = ~np.isnan(x)
+            assert np.abs(x[ok] - y[ok]).max(initial=0.0) <= TOL, (name, np.abs(x[ok] - y[ok]).max())
+        else:
+            assert np.array_equal(x, y), name
+
+
+@pytest.mark.parametrize("name", ["backward_treadmill_5pct", "mixed_session", "two_feet_treadmill"])
+def test_sample_sessions_same_strides(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    rec = load_recording(ROOT / "sample_data" / f"{name}.rgt")
+    a, b = _both(monkeypatch, lambda: analyze(rec))
+    _assert_same_tables(a, b)
+
+
+def test_packet_loss_and_running_same_strides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bridged gaps (their de-drift and tilt-closing weights) and a running rolling foot."""
+    sc = Scenario(segments=[Stand(3), Walk("forward", n_strides=20, speed=1.65, stride_length=1.5, stance_roll=0.25),
+                            Walk("backward", n_strides=12, speed=3.0, gait="run", strike="forefoot"), Stand(3)],
+                  sensor=SensorSpec(rate=100.0, packet_loss=0.07))
+    rec = simulate(sc, seed=3, trajectory=False).recording
+    a, b = _both(monkeypatch, lambda: analyze(rec))
+    assert any("bridged" in w for w in a.warnings)
+    _assert_same_tables(a, b)
+
+
+@pytest.mark.parametrize("size", [1, 3, 11, 321])
+def test_filters_same(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    rng = np.random.default_rng(size)
+    x = rng.normal(size=70_001)  # more than one piece of the numpy filters
+    mask = rng.random(70_001) > 0.7
+    for fn in (lambda: filters.running_max(x, size), lambda: filters.running_min(x, size),
+               lambda: filters.running_max(mask, size)):
+        a, b = _both(monkeypatch, fn)
+        assert np.array_equal(a, b)
+    h = size // 2
+    padded = np.concatenate([np.repeat(x[:1], h), x, np.repeat(x[-1:], h)])
+    exact = np.convolve(np.abs(padded - 0.3), np.ones(size) / size, mode="valid")
+    a, b = _both(monkeypatch, lambda: filters.moving_mean(x, size, deviation_from=0.3))
+    assert np.abs(a - exact).max() < 1e-11 and np.abs(b - exact).max() < 1e-11
+
+
+def test_saturation_mask_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    arr = rng.normal(size=(5000, 3))
+    arr[100:103, 0] = 40.0  # three in a row at the top, below the floor
+    arr[[7, 900, 3000], 1] = -160.0  # three anywhere, above the floor
+    arr[50, 2] = 30.0  # a single top value: not clipped
+    for floor in (0.0, 19.6, 150.0):
+        a, b = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor))
+        assert np.array_equal(a, b)
+        assert a[100:103].all() and not a[50]
+        assert a[[7, 900, 3000]].all() == (floor and 160.0 >= floor)
+
+
+def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETROGAIT_COMPILED", "never")
+    assert compiled.kernels(10**9) is None
+    monkeypatch.setenv("RETROGAIT_COMPILED", "always")
+    assert compiled.kernels(1) is not None
+    monkeypatch.setenv("RETROGAIT_COMPILED", "auto")
+    monkeypatch.delitem(__import__("sys").modules, "retrogait.analysis.kernels", raising=False)
+    assert compiled.kernels(compiled.MIN_SAMPLES - 1) is None  # short and not loaded: numpy
+    assert compiled.kernels(compiled.MIN_SAMPLES) is not None  # long: loads the kernels
+    assert compiled.kernels(compiled.WARM_MIN_SAMPLES) is not None  # loaded now: used down to the warm limit
+    assert compiled.kernels(compiled.WARM_MIN_SAMPLES - 1) is None
