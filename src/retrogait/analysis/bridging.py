@@ -43,17 +43,18 @@ class FilledSamples:
     rotation: np.ndarray
 
 
-def bridge_gaps(stream: Stream, s: GapSettings = DEFAULT.gaps) -> tuple[Stream, FilledSamples | None, int]:
+def bridge_gaps(stream: Stream, s: GapSettings = DEFAULT.gaps,
+                step: float | None = None) -> tuple[Stream, FilledSamples | None, int]:
     """The stream with its short gaps filled, what was filled (None if nothing) and the number of gaps
     filled. Timestamps that are not finite and increasing are left alone (the gap splitter reports
-    them)."""
+    them). ``step``: the median sample interval when the caller has it (s)."""
     t = stream.t
     if t.shape[0] < 4:
         return stream, None, 0
     dt = np.diff(t)
     if not np.all(np.isfinite(dt)) or np.any(dt <= 0):
         return stream, None, 0
-    step = float(np.median(dt))
+    step = float(np.median(dt)) if step is None else step
     gap = np.flatnonzero((dt >= s.gap_steps * step) & (dt <= s.max_bridge))
     gap = gap[(gap >= 1) & (gap <= t.shape[0] - 3)]  # slopes need a sample on each side
     if gap.size == 0:

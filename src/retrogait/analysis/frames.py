@@ -106,20 +106,22 @@ class FootSignals:
         return self.to_foot(self.gyr[i]) - self.rot @ self.gyr_bias
 
 
-def split_at_gaps(t: np.ndarray, source: str = "", s: GapSettings = DEFAULT.gaps) -> list[tuple[int, int]]:
+def split_at_gaps(t: np.ndarray, source: str = "", s: GapSettings = DEFAULT.gaps,
+                  step: float | None = None) -> list[tuple[int, int]]:
     """Index ranges ``[a, b)`` of continuous data, split at gaps (by default a step > 5x the median and
     > 0.1 s: ``GapSettings.split_factor``, ``split_min``).
 
     A few dropped samples are integrated across (one longer step); a real gap is not.
 
     Integration never crosses a gap. Raises InputFileError for timestamps that are not increasing.
+    ``step``: the recording's median sample interval when the caller has it (s).
     """
     if t.shape[0] < 2:
         return [(0, int(t.shape[0]))]
     dt = np.diff(t)
     if not np.all(np.isfinite(dt)):
         raise InputFileError(f"{source}: timestamps contain NaN or infinity")
-    med = float(np.median(dt))
+    med = float(np.median(dt)) if step is None else step
     if med <= 0:
         raise InputFileError(f"{source}: timestamps are not increasing (median step {med:g} s)")
     bad = np.flatnonzero((dt > max(s.split_factor * med, s.split_min)) | (dt <= 0))

@@ -97,11 +97,12 @@ def analyze_stream(
     label = f"{source} ({stream.foot} foot)" if stream.foot != "unknown" else source
     # 1. checks
     frames.require_forward_time(stream, label)
-    rate = stream.rate
+    step = float(np.median(np.diff(stream.t))) if stream.n > 1 else 0.0  # once: a day has 17 M intervals
+    rate = 1.0 / step if step > 0 else stream.rate  # the measured rate (Stream.measured_rate), else nominal
     frames.require_samples(stream, label, rate)
     mounting = frames.resolve_mount(stream, mount)
     raw = (stream.t, np.asarray(stream.gyr, dtype=np.float64))  # as recorded: the stride waveforms
-    stream, filled, n_bridged = bridge_gaps(stream, s.gaps)
+    stream, filled, n_bridged = bridge_gaps(stream, s.gaps, step if step > 0 else None)
     acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
     gyr = np.asarray(stream.gyr, dtype=np.float64)
     acc_norm = row_norm(acc)
@@ -110,7 +111,7 @@ def analyze_stream(
     sig = frames.FootSignals(acc, gyr, mounting.matrix)
     t = stream.t
     warnings: list[str] = []
-    blocks = frames.split_at_gaps(t, label, s.gaps)
+    blocks = frames.split_at_gaps(t, label, s.gaps, step if step > 0 else None)
     if n_bridged:
         warnings.append(f"{label}: {n_bridged} short gap(s) (<= {s.gaps.max_bridge:g} s, e.g. lost packets) "
                         "bridged by interpolation; strides over them are flagged 'bridged'")
