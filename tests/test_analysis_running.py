@@ -191,3 +191,49 @@ def test_an_uncertain_gap_is_refilled_from_the_same_phase_of_the_previous_stride
     n = refill_from_neighbours(x, filled, starts[:-1], starts[1:], np.ones(5, dtype=bool))
     assert n == 10
     np.testing.assert_allclose(x[gap], truth[gap], atol=1e-6)  # a periodic signal comes back exactly
+
+
+def _pivot_segment(t: np.ndarray, t_off: float):
+    """Sagittal path of a sensor on a lever about a ground point that stays put until ``t_off`` and then
+    rises away (accelerating), with the pitch still speeding up after ``t_off`` (its fastest rotation
+    comes 100 ms later, as in the simulator's running swing): (x, z, pitch, time the point is 4 mm off)."""
+    rate = np.where(t < 0.1, 0.0, np.where(t < 0.35, -40.0 * (t - 0.1), -10.0 + 100.0 * (t - 0.35)))
+    pitch = np.concatenate([[0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(t))])
+    lever = np.array([-0.07, 0.07])  # pivot -> sensor, foot frame (x forward, z up)
+    tau = np.clip(t - t_off, 0.0, None)
+    acc = np.array([15.0, 25.0])
+    point = 0.5 * tau[:, None] ** 2 * acc
+    c, s = np.cos(pitch), np.sin(pitch)
+    x = point[:, 0] + lever[0] * c - lever[1] * s
+    z = point[:, 1] + lever[0] * s + lever[1] * c
+    return x - x[0], z - z[0], pitch, t_off + np.sqrt(2 * 0.004 / np.linalg.norm(acc))
+
+
+def test_running_terminal_contact_is_where_the_foot_leaves_its_pivot_not_the_fastest_rotation():
+    """Terminal contact in running: the sensor leaves the lever about its last contact point by the sole's
+    compression (4 mm). The fastest push-off rotation (the rule before) may come well after it."""
+    from retrogait.analysis.events import SwingSignals, pivot_departure
+    from retrogait.analysis.strapdown import Trajectory
+
+    t1 = np.arange(0.0, 0.8, 0.001)
+    x, z, pitch, truth = _pivot_segment(t1, 0.27)
+    n = t1.size
+    tt = np.concatenate([t1, 1.0 + t1])
+    pitch2 = np.concatenate([pitch, np.zeros(n)])  # second segment: the foot never turns (no lever)
+    pos = np.zeros((2 * n, 3))
+    pos[:n, 0], pos[:n, 2] = x, z
+    rate = np.zeros(2 * n)
+    rate[1:] = np.diff(pitch2) / np.diff(tt)
+    rate[[0, n]] = 0.0
+    grp = np.repeat([0, 1], n)
+    first, lens = np.array([0, n]), np.array([n, n])
+    traj = Trajectory(idx=np.arange(2 * n), grp=grp, first=first, lens=lens, pos=pos, pitch=pitch2,
+                      roll=np.zeros(2 * n), disp=np.zeros((2, 3)), yaw_end=np.zeros(2),
+                      pitch_start=np.zeros(2), pitch_end=np.zeros(2))
+    sw = SwingSignals(tilt=pitch2, first_ext=first, land_ext=first + n - 1, tt=tt, rate=rate,
+                      jerk=np.zeros(2 * n))
+    peak = np.array([int(np.argmax(np.abs(rate[:n]))), n + 150])
+    got = pivot_departure(traj, sw, np.array([100, n + 100]), 0.2, peak, DEFAULT.gait)
+    assert abs(got[0] - truth) < 0.002, (got[0], truth)  # 4 mm off the ground ~17 ms after it left
+    assert tt[peak[0]] - truth > 0.05  # the fastest rotation is far later
+    assert got[1] == pytest.approx(0.5 * (tt[n + 150] + tt[n + 149]))  # no turn: the fastest rotation kept

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrogait.analysis.per_segment import PerSegment
-from retrogait.analysis.ranges import grouped_argext
+from retrogait.analysis.ranges import grouped_argext, range_first, range_index
 from retrogait.analysis.settings import DEFAULT, GaitSettings
 from retrogait.analysis.strapdown import Trajectory
 
@@ -113,10 +113,12 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
     are searched within ``contact_reach`` of the stance regions (``lift``: the first sample after
     the start stance, ``land``: the first sample of the end stance, stream indices):
 
-    * TC: at push-off the foot turns fastest just as it leaves the ground: the largest rate of the
-      main tilt within reach after the start stance. Falbriard et al. 2018 (Front Physiol 9:610; 41
-      runners, force-plate reference) found this peak of the pitch angular velocity the most precise
-      terminal-contact feature (bias < 12 ms).
+    * TC: where the foot leaves the ground point it rolled over (:func:`pivot_departure`), searched
+      from the fastest push-off rotation within reach after the start stance. That peak itself
+      (Falbriard et al. 2018, Front Physiol 9:610: the most precise feature against force plates, with
+      a speed-dependent bias) is not contact: on the PyShoe jogs (real, 200 Hz) the pivot is left
+      11-23 ms after it, in the simulator 14-25 ms before it (its foot speeds up into the heel kick);
+      it is kept only where no lever can be fitted.
     * IC: the ground stops the falling foot: the first sharp change of the specific force within reach
       before the end stance (the earliest whose jerk reaches half the sharpest there: after a forefoot
       landing the heel drops, and that second impact can be the sharper one).
@@ -128,13 +130,97 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
     reach = s.contact_reach / max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
     speed = np.abs(sw.rate)
     tc = grouped_argext(np.where((pos >= a) & (pos <= a + reach), speed, -np.inf), traj.first, traj.grp, True)
+    t_tc = pivot_departure(traj, sw, a[traj.first], reach, tc, s)
     window = (pos <= b) & (pos >= b - reach)
     peak = np.maximum.reduceat(np.where(window, sw.jerk, 0.0), traj.first)
     # the first impact: the earliest sample whose jerk reaches half the window's sharpest (a forefoot
     # landing is followed by the heel's drop, which can be the sharper of the two)
     first_hit = window & (sw.jerk >= 0.5 * peak[traj.grp])
     ic = grouped_argext(np.where(first_hit, -pos, -np.inf), traj.first, traj.grp, True)
-    return _times(traj, sw, tc), _times(traj, sw, ic), traj.pitch[ic]
+    return t_tc, _times(traj, sw, ic), traj.pitch[ic]
+
+
+#: the lever is refitted on the samples within this share of ``GaitSettings.tc_lift`` of it: those
+#: already departing would bend the fit toward themselves and so delay the departure they mark
+FIT_SHARE = 0.5
+#: fits per segment: from the fastest push-off rotation, then twice from the departure found
+FIT_ROUNDS = 3
+
+
+def pivot_departure(traj: Trajectory, sw: SwingSignals, a: np.ndarray, reach: float, peak: np.ndarray,
+                    s: GaitSettings = DEFAULT.gait) -> np.ndarray:
+    """Terminal contact (s): where the foot stops turning about a point fixed on the ground.
+
+    While a runner's foot is on the ground after mid-stance it can only roll over its last contact
+    point (ball forward, heel backward), so the sensor moves as a fixed lever about a fixed point: in
+    the sagittal plane ``p = c + Rot(pitch) l`` with ``c`` and ``l`` constant. Contact ends when that
+    point leaves the ground, i.e. when the sensor's path departs from the lever by more than the sole's
+    compression (``GaitSettings.tc_lift``). Unlike the peak push-off rotation this does not depend on how
+    the leg swings the foot on after take-off (which changes with speed and heel kick).
+
+    ``c`` and ``l`` are fitted per segment by linear least squares on the integrated path (x forward,
+    z up, the segment's level frame) from at most ``reach`` before the end of the start stance (flat
+    position ``a``) up to a provisional terminal contact (first ``peak``, the fastest push-off
+    rotation, then the departure found), twice; the departure is the last sample within the
+    tolerance before the foot is clearly airborne (``reach`` after the stance), refined linearly.
+    Segments whose window turns less than ``tc_min_turn`` (no lever to fit) keep the ``peak`` time.
+    """
+    m = traj.first.shape[0]
+    dt = max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
+    n_reach = int(round(reach / dt))
+    last = traj.first + traj.lens - 1
+    lo = np.maximum(traj.first, a - n_reach)
+    # inclusive search end: ``reach`` after the stance, and no later than where the push-off rotation
+    # stops (the foot is then in its swing, and turning back it could meet the lever's circle again)
+    flat = np.arange(sw.rate.shape[0])
+    sgn = np.sign(sw.rate[peak])[traj.grp]
+    turned = (flat > peak[traj.grp]) & (sw.rate * sgn <= 0.0)
+    stop = np.minimum.reduceat(np.where(turned, flat, last[traj.grp]), traj.first)
+    hi = np.maximum(np.minimum(np.minimum(last, a + n_reach), stop), lo)
+    idx, g = range_index(lo, hi + 1)
+    starts = range_first(hi + 1 - lo)
+    x, z, pitch = traj.pos[idx, 0], traj.pos[idx, 2], traj.pitch[idx]
+    c, sn = np.cos(pitch), np.sin(pitch)
+    # running sums of the normal equations' terms: each fit is then a difference of two rows
+    cum = np.cumsum(np.column_stack([np.ones_like(x), c, sn, x, z, c * x + sn * z, c * z - sn * x]), axis=0)
+    base = np.where(starts > 0, starts - 1, 0)
+    before = np.where((starts > 0)[:, None], cum[base], 0.0)
+    flat = np.arange(idx.shape[0])
+    end = np.clip(peak, lo, hi) - lo + starts  # provisional end of the contact, position in the window
+    in_first = flat <= end[g]
+    turn = (np.maximum.reduceat(np.where(in_first, pitch, -np.inf), starts)
+            - np.minimum.reduceat(np.where(in_first, pitch, np.inf), starts))
+    found = np.zeros(m, dtype=bool)
+    dep = np.zeros(m)
+    nm = np.zeros((m, 4, 4))
+    for _ in range(FIT_ROUNDS):
+        n, sc, ss, sx, sz, su, sv = (cum[end] - before).T
+        nm[:, 0, 0] = nm[:, 1, 1] = nm[:, 2, 2] = nm[:, 3, 3] = n
+        nm[:, 0, 2] = nm[:, 2, 0] = sc
+        nm[:, 0, 3] = nm[:, 3, 0] = -ss
+        nm[:, 1, 2] = nm[:, 2, 1] = ss
+        nm[:, 1, 3] = nm[:, 3, 1] = sc
+        ok = (turn >= s.tc_min_turn) & (n >= 4)
+        nm[~ok] = np.eye(4)
+        rhs = np.where(ok[:, None], np.column_stack([sx, sz, su, sv]), 0.0)
+        sol = np.linalg.solve(nm, rhs[:, :, None])[:, :, 0]
+        cx, cz, lx, lz = (sol[g, j] for j in range(4))
+        err = np.hypot(x - (cx + lx * c - lz * sn), z - (cz + lx * sn + lz * c))
+        lastin = np.maximum.reduceat(np.where(err <= s.tc_lift, flat, -1), starts)
+        good = ok & (lastin >= starts) & (lastin < starts + (hi - lo))
+        i0 = np.where(good, lastin, starts)
+        i1 = np.minimum(i0 + 1, idx.shape[0] - 1)
+        e0, e1 = err[i0], err[i1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.clip(np.where(e1 > e0, (s.tc_lift - e0) / (e1 - e0), 0.0), 0.0, 1.0)
+        t0, t1 = sw.tt[idx[i0]], sw.tt[idx[i1]]
+        dep = np.where(good, t0 + f * (t1 - t0), dep)
+        found |= good
+        # refit on the samples well within the tolerance (those departing bend the fit toward them)
+        core = np.maximum.reduceat(np.where(err <= FIT_SHARE * s.tc_lift, flat, -1), starts)
+        end = np.where(good & (core >= starts), core, end)
+    return np.where(found, dep, _times(traj, sw, peak))
+
 
 
 def swing_bounds(traj: Trajectory, sw: SwingSignals) -> tuple[np.ndarray, np.ndarray]:

@@ -179,6 +179,10 @@ class GaitSettings:
                            "plateau by this much")
     contact_reach: float = _f(0.2, "s", "running events lie within this of the stance regions (contact "
                               "0.15-0.3 s)")
+    tc_lift: float = _f(0.004, "m", "running terminal contact: the sensor's path has left the lever "
+                        "about the last contact point by this much (the sole's compression)")
+    tc_min_turn: float = _f(math.radians(5.0), "rad", "... fitted where the foot turns at least this much "
+                            "(else: the fastest push-off rotation)")
 
 
 GROUPS = ("stance", "gaps", "sensor", "segments", "kinematics", "strides", "direction", "gait")
