@@ -108,3 +108,15 @@ def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     assert compiled.kernels(compiled.MIN_SAMPLES) is not None  # long: loads the kernels
     assert compiled.kernels(compiled.WARM_MIN_SAMPLES) is not None  # loaded now: used down to the warm limit
     assert compiled.kernels(compiled.WARM_MIN_SAMPLES - 1) is None
+
+
+def test_peaks_same_as_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scipy.signal import find_peaks as scipy_peaks
+
+    from retrogait.analysis.peaks import find_peaks
+
+    x = np.round(np.random.default_rng(3).normal(size=100_000), 1)  # many plateaus
+    for height, distance in [(None, None), (0.5, None), (0.2, 7), (None, 30.5)]:
+        a, b = _both(monkeypatch, lambda h=height, d=distance: find_peaks(x, h, d))
+        assert np.array_equal(a, b)
+        assert np.array_equal(a, scipy_peaks(x, height=height, distance=distance)[0])

@@ -258,16 +258,38 @@ def _waveform(t: np.ndarray, gyr: np.ndarray, times: np.ndarray, out: np.ndarray
 
 
 @_jit
-def waveform_correlations(t: np.ndarray, gyr: np.ndarray, times_a: np.ndarray, times_b: np.ndarray,
-                          out: np.ndarray) -> None:
-    """:func:`retrogait.analysis.regularity.waveform_correlation` of the stride waveforms read at
-    ``times_a[k]`` and ``times_b[k]`` ((n, P) normalised times), into ``out[k]``."""
-    p = times_a.shape[1]
+def _stride_times(u: np.ndarray, ts: float, te: float, a: float, b: float, events: bool, f_tc: float,
+                  f_ic: float, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.regularity.normalised_times` of one stride (``u``: the normalised base)."""
+    for i in range(u.shape[0]):
+        x = u[i]
+        if not events:
+            out[i] = ts + (te - ts) * x
+        elif x <= f_tc:
+            out[i] = ts + (a - ts) * x / f_tc
+        elif x <= f_ic:
+            out[i] = a + (b - a) * (x - f_tc) / (f_ic - f_tc)
+        else:
+            out[i] = b + (te - b) * (x - f_ic) / (1.0 - f_ic)
+
+
+@_jit
+def regularity(t: np.ndarray, gyr: np.ndarray, u: np.ndarray, t_start: np.ndarray, t_end: np.ndarray,
+               t_tc: np.ndarray, t_ic: np.ndarray, valid: np.ndarray, f_tc: float, f_ic: float,
+               strides: np.ndarray, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.regularity.regularity_with_next` for the ``strides`` j (each with its
+    next, j + 1): the correlation of their waveforms into ``out[j]``. ``valid``: strides whose contact
+    events place them piecewise (with the median fractions ``f_tc``, ``f_ic``)."""
+    p = u.shape[0]
     wa = np.empty((p, 3))
     wb = np.empty((p, 3))
-    for k in range(times_a.shape[0]):
-        _waveform(t, gyr, times_a[k], wa)
-        _waveform(t, gyr, times_b[k], wb)
+    ta = np.empty(p)
+    tb = np.empty(p)
+    for j in strides:
+        _stride_times(u, t_start[j], t_end[j], t_tc[j], t_ic[j], valid[j], f_tc, f_ic, ta)
+        _stride_times(u, t_start[j + 1], t_end[j + 1], t_tc[j + 1], t_ic[j + 1], valid[j + 1], f_tc, f_ic, tb)
+        _waveform(t, gyr, ta, wa)
+        _waveform(t, gyr, tb, wb)
         num = 0.0
         saa = 0.0
         sbb = 0.0
@@ -277,7 +299,7 @@ def waveform_correlations(t: np.ndarray, gyr: np.ndarray, times_a: np.ndarray, t
                 saa += wa[i, c] * wa[i, c]
                 sbb += wb[i, c] * wb[i, c]
         den = math.sqrt(saa * sbb)
-        out[k] = num / den if den > 0 else (np.nan if num == 0 else math.copysign(np.inf, num))
+        out[j] = num / den if den > 0 else (np.nan if num == 0 else math.copysign(np.inf, num))
 
 
 @_jit
@@ -390,3 +412,47 @@ def range_means(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) ->
             for i in range(a[k], b[k]):
                 total += x[i, c]
             out[k, c] = total / (b[k] - a[k])
+
+
+@_jit
+def local_maxima(x: np.ndarray, out: np.ndarray) -> int:
+    """:func:`retrogait.analysis.peaks.local_maxima` into ``out`` (length >= n // 2 + 1); returns the count."""
+    m = 0
+    i = 1
+    i_max = x.shape[0] - 1
+    while i < i_max:
+        if x[i - 1] < x[i]:
+            ahead = i + 1
+            while ahead < i_max and x[ahead] == x[i]:
+                ahead += 1
+            if x[ahead] < x[i]:
+                out[m] = (i + ahead - 1) // 2
+                m += 1
+                i = ahead
+        i += 1
+    return m
+
+
+@_jit
+def keep_apart(pos: np.ndarray, highest_first: np.ndarray, d: int, keep: np.ndarray) -> None:
+    """The distance rule of :func:`retrogait.analysis.peaks.find_peaks`: each kept peak, highest first,
+    removes its neighbours closer than ``d`` samples (``keep`` starts all True)."""
+    n = pos.shape[0]
+    for j in highest_first:
+        if not keep[j]:
+            continue
+        k = j - 1
+        while k >= 0 and pos[j] - pos[k] < d:
+            keep[k] = False
+            k -= 1
+        k = j + 1
+        while k < n and pos[k] - pos[j] < d:
+            keep[k] = False
+            k += 1
+
+
+@_jit
+def row_norm(x: np.ndarray, out: np.ndarray) -> None:
+    """Euclidean norm of each row of an (N, 3) array."""
+    for i in range(x.shape[0]):
+        out[i] = math.sqrt(x[i, 0] * x[i, 0] + x[i, 1] * x[i, 1] + x[i, 2] * x[i, 2])

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
+
 
 def local_maxima(x: np.ndarray) -> np.ndarray:
     """Indices of the local maxima of ``x``: a sample (or the middle of a flat run, rounded down)
@@ -18,6 +20,10 @@ def local_maxima(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     if n < 3:
         return np.zeros(0, dtype=np.intp)
+    kern = kernels(n)
+    if kern is not None:
+        found = np.empty(n // 2 + 1, dtype=np.intp)
+        return found[: kern.local_maxima(x.view(np.uint8) if x.dtype == np.bool_ else x, found)].copy()
     rise = x[1:-1] > x[:-2]  # x[i] > x[i - 1], for i = 1 .. n - 2
     flat_next = x[:-1] == x[1:]  # x[k] == x[k + 1], for k = 0 .. n - 2
     strict = np.flatnonzero(rise & (x[1:-1] > x[2:])) + 1
@@ -48,6 +54,10 @@ def find_peaks(x: np.ndarray, height: float | None = None, distance: float | Non
         return peaks
     d = math.ceil(distance)
     keep = np.ones(peaks.shape[0], dtype=bool)
+    kern = kernels(x.shape[0])
+    if kern is not None:
+        kern.keep_apart(peaks, np.argsort(x[peaks])[::-1].copy(), d, keep)
+        return peaks[keep]
     pos = peaks.tolist()
     for j in np.argsort(x[peaks]).tolist()[::-1]:  # highest first (ties: as scipy orders them)
         if not keep[j]:

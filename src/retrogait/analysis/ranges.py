@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
+
 
 def range_index(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Concatenated indices of the ranges ``[a[k], b[k])`` (all non-empty) and the range number of each."""
@@ -65,4 +67,9 @@ def range_sums(arr: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.nda
 
 def row_norm(x: np.ndarray) -> np.ndarray:
     """Euclidean norm of each row of an (N, 3) array (faster than ``np.linalg.norm(x, axis=1)``)."""
+    kern = kernels(int(x.shape[0]))
+    if kern is not None and x.ndim == 2 and x.shape[1] == 3:
+        out = np.empty(x.shape[0])
+        kern.row_norm(x, out)
+        return out
     return np.sqrt(np.einsum("ij,ij->i", x, x))

@@ -97,13 +97,15 @@ def regularity_with_next(t: np.ndarray, gyr: np.ndarray, t_start: np.ndarray, t_
     j = np.flatnonzero(follows(t_start, t_end, bout, stride_time))
     fractions = event_fractions(t_start, t_end, t_tc, t_ic)
     kern = kernels(int(t.shape[0]))
+    if kern is not None:
+        valid = (t_start < t_tc) & (t_tc < t_ic) & (t_ic < t_end) & (fractions is not None)
+        f_tc, f_ic = fractions or (0.0, 1.0)
+        kern.regularity(t, gyr, np.linspace(0.0, 1.0, WAVEFORM_POINTS), t_start, t_end, t_tc, t_ic, valid,
+                        f_tc, f_ic, j, out)
+        return out
     for a in range(0, j.size, BLOCK):
         k = j[a:a + BLOCK]
-        times = [normalised_times(t_start[r], t_end[r], t_tc[r], t_ic[r], fractions) for r in (k, k + 1)]
-        if kern is not None:
-            part = np.empty(k.size)
-            kern.waveform_correlations(t, gyr, times[0], times[1], part)
-            out[k] = part
-        else:
-            out[k] = waveform_correlation(stride_waveforms(t, gyr, times[0]), stride_waveforms(t, gyr, times[1]))
+        w = [stride_waveforms(t, gyr, normalised_times(t_start[r], t_end[r], t_tc[r], t_ic[r], fractions))
+             for r in (k, k + 1)]
+        out[k] = waveform_correlation(w[0], w[1])
     return out
