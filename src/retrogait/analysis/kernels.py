@@ -375,25 +375,26 @@ def unbiased_norm(gyr: np.ndarray, bias: np.ndarray, out: np.ndarray) -> None:
 
 @_jit
 def saturation_mask(arr: np.ndarray, full_scale_floor: float, out: np.ndarray) -> None:
-    """:func:`retrogait.analysis.frames.saturation_mask` (``out`` starts all False)."""
-    n = arr.shape[0]
-    for c in range(arr.shape[1]):
-        top = 0.0
-        for i in range(n):
-            top = max(top, abs(arr[i, c]))
-        if top == 0:
+    """:func:`retrogait.analysis.frames.saturation_mask` (``out`` starts all False): one pass for the
+    channels' largest magnitudes, one to count the samples at them, a third only for a clipped channel."""
+    n, m = arr.shape
+    top = np.zeros(m)
+    for i in range(n):
+        for c in range(m):
+            top[c] = max(top[c], abs(arr[i, c]))
+    level = top * (1 - 1e-6)
+    n_at = np.zeros(m, dtype=np.int64)
+    for i in range(n):
+        for c in range(m):
+            if abs(arr[i, c]) >= level[c]:
+                n_at[c] += 1
+    for c in range(m):
+        if top[c] == 0 or n_at[c] < 3:
             continue
-        level = top * (1 - 1e-6)
-        n_at = 0
-        for i in range(n):
-            if abs(arr[i, c]) >= level:
-                n_at += 1
-        if n_at < 3:
-            continue
-        anywhere = top >= full_scale_floor and full_scale_floor > 0
+        anywhere = top[c] >= full_scale_floor and full_scale_floor > 0
         run = 0
         for i in range(n):
-            if abs(arr[i, c]) >= level:
+            if abs(arr[i, c]) >= level[c]:
                 run += 1
                 if anywhere:
                     out[i] = True
