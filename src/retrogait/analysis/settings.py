@@ -47,8 +47,8 @@ class StanceSettings:
                               "stances (about half a running contact)")
     cycle_window: float = _f(1.6, "s", "the swing around a stance lies within +-0.8 s (every stride is "
                              "shorter than 1.6 s when the foot never rests)")
-    cycle_smooth: float = _f(0.05, "s", "smoothing of the motion score (a running contact lasts "
-                             "0.15-0.3 s)")
+    cycle_smooth: float = _f(0.03, "s", "smoothing of the motion score: shorter than the quiet part "
+                             "of a fast running contact (0.15 s, ~20-30 ms nearly flat at 5 m/s)")
     swing_spacing: float = _f(0.3, "s", "swing peaks closer than this are one swing (a stride is longer)")
     min_stride: float = _f(0.45, "s", "two stances of one foot are at least this far apart (sprints "
                            "~0.5 s per stride)")
