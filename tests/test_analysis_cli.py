@@ -108,3 +108,105 @@ def test_user_errors_have_exit_codes(tmp_path, run_cli):
     code, out, err = run_cli("analyze", path)
     assert code == 4 and "no strides" in err
     assert "Traceback" not in err
+
+
+def _rich_text(blocks, width):
+    """What rich prints for ``blocks`` on a console ``width`` cells wide that is not a terminal."""
+    import io
+
+    from rich.console import Console
+
+    from retrogait.report.text_tables import Paragraph
+
+    buf = io.StringIO()
+    con = Console(file=buf, width=width, highlight=False)
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            con.print(b.markup(), soft_wrap=False)
+        else:
+            con.print(b.to_rich())
+    return buf.getvalue()
+
+
+def test_the_summary_without_rich_is_what_rich_prints(run_cli, monkeypatch, tmp_path):
+    """``analyze`` writes its tables itself when the output is not a terminal (rich costs ~0.1 s to
+    import); every character must be rich's, at any width, with warnings, two feet, running, energy."""
+    from conftest import SAMPLE_DATA
+
+    from retrogait.commands.analyze import add_energy, run_analysis, summary_blocks
+    from retrogait.io.loading import load_recording
+    from retrogait.report import text_tables
+
+    monkeypatch.setenv(DEVICES_ENV, str(tmp_path / "no-profiles"))
+    for name in ("backward_treadmill_5pct", "two_feet_treadmill", "mixed_session", "calibration_tilted_mount"):
+        path = SAMPLE_DATA / f"{name}.rgt"
+        result = run_analysis(load_recording(path), None, False)
+        add_energy(result, 70.0)
+        blocks = summary_blocks(result)
+        for width in (80, 100, 132, 60, 40):
+            plain = [b.plain(width) for b in blocks]
+            if width >= 80:
+                assert all(p is not None for p in plain), (name, width)  # the usual case needs no rich
+            rich = [_rich_text([b], width) for b in blocks]
+            for p, r in zip(plain, rich):
+                assert p is None or p == r, (name, width, p, r)
+        monkeypatch.setenv("COLUMNS", "80")
+        code, out, err = run_cli("analyze", path, "--mass", "70")
+        assert code == 0, err
+        assert text_tables.plain_width() == 80
+        assert out == _rich_text(blocks, 80)
+
+
+def test_random_tables_and_lines_without_rich_are_what_rich_prints():
+    import random
+
+    from rich.cells import cell_len
+
+    from retrogait.report.text_tables import NARROW_SYMBOLS, Column, Paragraph, Table
+
+    assert all(cell_len(c) == 1 for c in NARROW_SYMBOLS)
+    rng = random.Random(12)
+    alphabet = "abcdefghij XYZ0123456789.,;-_%/()±°×'\"!?#*+= "
+
+    def text(n):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, n)))
+        if rng.random() < 0.2:
+            s += rng.choice([" 9:05", " 2026-01-05T09:00:00Z", " a:b", " x :smile: y"])
+        return s if rng.random() < 0.1 else s.strip()  # mostly as the commands' text: no space at the ends
+
+    done = 0
+    for _ in range(400):
+        width = rng.choice([20, 33, 40, 60, 80, 81, 100, 132])
+        n = rng.randint(1, 9)
+        cols = [Column(text(10), rng.choice(["left", "right"]), rng.random() < 0.5) for _ in range(n)]
+        t = Table(text(90), cols, show_header=rng.random() < 0.7, simple_box=rng.random() < 0.5,
+                  collapse_padding=rng.random() < 0.5)
+        for _ in range(rng.randint(0, 5)):
+            t.add_row(*(text(14) for _ in range(n)))
+        para = Paragraph(text(250), *(("warning:", "yellow") if rng.random() < 0.3 else ()))
+        for block in (t, para):
+            plain = block.plain(width)
+            if plain is not None:
+                done += 1
+                assert plain == _rich_text([block], width), (block, width)
+    assert done > 300  # many random blocks are written without rich (the rest would be squeezed or read as markup)
+
+
+def test_text_rich_would_read_differently_goes_to_rich(monkeypatch):
+    import re
+
+    from rich._emoji_codes import EMOJI
+
+    from retrogait.report import text_tables
+    from retrogait.report.text_tables import Column, Paragraph, Table
+
+    assert text_tables._EMOJI_WITHOUT_LETTERS == {k for k in EMOJI if not re.search("[a-z]", k)}
+    for odd in ("a [bold]b", "see :smile: here", "thumbs :+1:", "é", "x\ty", "wide 漢字", " lead", ""):
+        assert Paragraph(odd).plain(80) is None or odd == "", odd
+        assert Table("t", [Column("c")], [(odd,)]).plain(80) is None or odd == "", odd
+    assert Paragraph("at 09:00:00Z, 3:1234 and a]b").plain(80) == "at 09:00:00Z, 3:1234 and a]b\n"
+    assert Table("t", [Column("c")], [("x" * 10,)]).plain(8) is None  # rich would squeeze it
+    monkeypatch.setenv("COLUMNS", "97")
+    assert text_tables.plain_width() == 97
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert text_tables.plain_width() is None

@@ -14,6 +14,7 @@ import typer
 
 from retrogait.errors import UsageProblem
 from retrogait.io.csvio import COLUMNS_HELP
+from retrogait.report.text_tables import Block, Column, Paragraph, Table, print_blocks
 
 
 def parse_mount(value: str) -> np.ndarray:
@@ -89,21 +90,20 @@ def _cell(x: Any, digits: int = 1) -> str:
 def print_summary(result: Any) -> None:
     """A readable session summary on stdout: warnings first, then tables that fit 80 columns
     (cm, ms, deg, steps/min; hours and minutes for long durations)."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    print_blocks(summary_blocks(result))
 
+
+def summary_blocks(result: Any) -> list[Block]:
+    """What :func:`print_summary` prints: warnings, tables and their notes."""
     from retrogait.report.session_tables import default_mount_warning, fmt_clock, fmt_duration
 
     s = result.summary
-    con = Console(highlight=False)
+    out: list[Block] = []
     warn = default_mount_warning(s["mounting"])
     for w in ([warn] if warn else []) + list(result.warnings):
-        con.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=False)
-    head = Table(title=f"retrogait analysis: {Path(s.get('source') or 'recording').name}", show_header=False,
-                 box=box.SIMPLE, pad_edge=False)
-    head.add_column("what", style="bold")
-    head.add_column("value")
+        out.append(Paragraph(str(w), "warning:", "yellow"))
+    head = Table(f"retrogait analysis: {Path(s.get('source') or 'recording').name}",
+                 [Column("what", style="bold"), Column("value")], show_header=False, simple_box=True)
     if s.get("subject") or s.get("start_time"):
         head.add_row("subject / start", f"{s.get('subject') or '-'} / {s.get('start_time') or '-'}")
     cond = s.get("tags", {}).get("condition")
@@ -129,38 +129,36 @@ def print_summary(result: Any) -> None:
 
         src = f" ({energy['mass_source']})" if energy.get("mass_source", "--mass") != "--mass" else ""
         head.add_row("energy (estimate)", describe_short(energy) + f" at {energy['mass_kg']:g} kg{src}")
-    con.print(head)
+    out.append(head)
 
-    t = Table(title="by direction and gait (steady strides)", box=box.SIMPLE_HEAD, pad_edge=False,
-              collapse_padding=True)
     cols = ["direction", "gait", "n", "cadence", "stride", "stance", "length", "speed", "time"]
-    for col in cols:
-        t.add_column(col, justify="left" if col in ("direction", "gait") else "right", no_wrap=True)
+    t = Table("by direction and gait (steady strides)", _columns(cols, ("direction", "gait")), collapse_padding=True)
     for g in s["by_direction_gait"]:
         sd = _cm(g["stride_length_sd_m"])
         t.add_row(g["direction"].replace("sideways_", "side ").replace("_", " "), g["gait"], str(g["strides"]),
                   _cell(g["cadence_steps_per_min"]), _cell(_ms(g["stride_time_s"]), 0), _cell(g["stance_pct"]),
                   _cell(_cm(g["stride_length_m"]), 0) + ("" if sd is None else f" ± {sd:.0f}"),
                   _cell(g["speed_m_s"], 2), fmt_duration(g["time_s"]))
-    con.print(t)
-    con.print("cadence steps/min, stride ms (medians); stance % of stride; length cm (mean ± SD); "
-              "speed m/s")
+    out.append(t)
+    out.append(Paragraph("cadence steps/min, stride ms (medians); stance % of stride; length cm (mean ± SD); "
+                         "speed m/s"))
 
     if s["asymmetry"]:
-        a = Table(title="left / right (two feet)", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-        for col in ("direction", "steps", "step L ms", "step R ms", "asym %", "len L cm", "len R cm", "asym %"):
-            a.add_column(col, justify="left" if col == "direction" else "right", no_wrap=True)
+        a = Table("left / right (two feet)", _columns(
+            ("direction", "steps", "step L ms", "step R ms", "asym %", "len L cm", "len R cm", "asym %"),
+            ("direction",)), collapse_padding=True)
         for d, v in s["asymmetry"].items():
             a.add_row(d, str(v["steps"]), _cell(_ms(v["step_time_left_s"]), 0), _cell(_ms(v["step_time_right_s"]), 0),
                       _cell(v["step_time_asymmetry_pct"]), _cell(_cm(v["step_length_left_m"])),
                       _cell(_cm(v["step_length_right_m"])), _cell(v["step_length_asymmetry_pct"]))
-        con.print(a)
-        con.print("asym % = 100 x (larger / smaller - 1); step length = stride length x step time / stride time")
+        out.append(a)
+        out.append(Paragraph("asym % = 100 x (larger / smaller - 1); step length = stride length x step time / "
+                             "stride time"))
 
     if "run" in s.get("by_gait", {}):
-        g = Table(title="by gait: medians", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-        for col in ("gait", "n", "cadence", "contact", "duty", "flight", "length", "strike", "impact"):
-            g.add_column(col, justify="left" if col in ("gait", "strike") else "right", no_wrap=True)
+        g = Table("by gait: medians", _columns(
+            ("gait", "n", "cadence", "contact", "duty", "flight", "length", "strike", "impact"), ("gait", "strike")),
+            collapse_padding=True)
         for name, v in s["by_gait"].items():
             strike = max(v["strike"], key=v["strike"].get) if v["strike"] else "-"
             g.add_row(name, str(v["strides"]), _fmt(v["cadence_steps_per_min"], "", 0),
@@ -169,21 +167,26 @@ def print_summary(result: Any) -> None:
                       _fmt(None if v["stride_length_m"] is None else 100 * v["stride_length_m"], "", 0),
                       f"{strike[:4]} {_fmt(v['strike_angle_deg'], '', 0)}" if name == "run" else "-",
                       _fmt(v["peak_impact_g"], "", 1))
-        con.print(g)
-        con.print("cadence steps/min; contact, flight ms; length cm; strike angle deg; impact g")
+        out.append(g)
+        out.append(Paragraph("cadence steps/min; contact, flight ms; length cm; strike angle deg; impact g"))
 
-    b = Table(title="bouts", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for col in ("#", "foot", "start", "duration", "n", "dist", "speed", "direction", "gait"):
-        b.add_column(col, justify="right" if col not in ("foot", "direction", "gait") else "left", no_wrap=True)
+    b = Table("bouts", _columns(("#", "foot", "start", "duration", "n", "dist", "speed", "direction", "gait"),
+                                ("foot", "direction", "gait")), collapse_padding=True)
     for bout in result.bouts[:30]:
         b.add_row(str(bout["bout"]), bout["foot"], fmt_clock(bout["t_start"]), fmt_duration(bout["duration_s"]),
                   str(bout["strides"]), f"{bout['distance_m']:.1f}", _fmt(bout["speed_m_s"]),
                   bout["direction"].replace("sideways_", "side ").replace("_", " "), bout.get("gait", "walk"))
-    con.print(b)
+    out.append(b)
     more = f"; {len(result.bouts) - 30} more bouts in --json" if len(result.bouts) > 30 else ""
-    con.print(f"start m:ss from the recording start; dist m; speed m/s{more}")
+    out.append(Paragraph(f"start m:ss from the recording start; dist m; speed m/s{more}"))
     for note in (energy or {}).get("notes", []):
-        con.print(f"note: {note}")
+        out.append(Paragraph(f"note: {note}"))
+    return out
+
+
+def _columns(names: Any, left: Any) -> list[Column]:
+    """Table columns that never wrap, left-justified when named in ``left``, else right-justified."""
+    return [Column(n, "left" if n in left else "right", no_wrap=True) for n in names]
 
 
 def _history_comparison(file: Path, baseline: Optional[str], db: Optional[Path]) -> tuple[Any, str]:
