@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.per_segment import PerSegment
 from retrogait.analysis.ranges import grouped_argext, range_first, range_index
 from retrogait.analysis.settings import DEFAULT, GaitSettings
@@ -41,6 +42,13 @@ class SwingSignals:
 
 def swing_signals(traj: Trajectory, t: np.ndarray, acc: np.ndarray) -> SwingSignals:
     """The :class:`SwingSignals` of a chunk (``acc``: the stream's (N, 3) specific force)."""
+    kern = kernels(int(traj.idx.shape[0]))
+    if kern is not None:
+        tilt_k, tt_k, rate_k, jerk_k = (np.empty(traj.idx.shape[0]) for _ in range(4))
+        ext = np.empty((2, traj.first.shape[0]), dtype=np.int64)
+        kern.swing_signals(t, acc, traj.idx[traj.first], traj.first, traj.lens, traj.pitch, traj.roll, tilt_k,
+                           tt_k, rate_k, jerk_k, ext[0], ext[1])
+        return SwingSignals(tilt_k, ext[0], ext[1], tt_k, rate_k, jerk_k)
     p_rng = np.maximum.reduceat(traj.pitch, traj.first) - np.minimum.reduceat(traj.pitch, traj.first)
     r_rng = np.maximum.reduceat(traj.roll, traj.first) - np.minimum.reduceat(traj.roll, traj.first)
     tilt = np.where((r_rng > 1.5 * p_rng)[traj.grp], traj.roll, traj.pitch)
@@ -124,19 +132,25 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
       landing the heel drops, and that second impact can be the sharper one).
     """
     start = traj.idx[traj.first]
-    a = (traj.first + np.clip(lift - start, 0, traj.lens - 1))[traj.grp]
-    b = (traj.first + np.clip(land - start, 0, traj.lens - 1))[traj.grp]
-    pos = np.arange(sw.rate.shape[0])
+    a_seg = traj.first + np.clip(lift - start, 0, traj.lens - 1)
+    b_seg = traj.first + np.clip(land - start, 0, traj.lens - 1)
     reach = s.contact_reach / max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
-    speed = np.abs(sw.rate)
-    tc = grouped_argext(np.where((pos >= a) & (pos <= a + reach), speed, -np.inf), traj.first, traj.grp, True)
-    t_tc = pivot_departure(traj, sw, a[traj.first], reach, tc, s)
-    window = (pos <= b) & (pos >= b - reach)
-    peak = np.maximum.reduceat(np.where(window, sw.jerk, 0.0), traj.first)
-    # the first impact: the earliest sample whose jerk reaches half the window's sharpest (a forefoot
-    # landing is followed by the heel's drop, which can be the sharper of the two)
-    first_hit = window & (sw.jerk >= 0.5 * peak[traj.grp])
-    ic = grouped_argext(np.where(first_hit, -pos, -np.inf), traj.first, traj.grp, True)
+    kern = kernels(int(traj.idx.shape[0]))
+    if kern is not None:
+        tc, ic = np.empty((2, a_seg.shape[0]), dtype=np.int64)
+        kern.running_candidates(traj.first, traj.lens, a_seg, b_seg, reach, sw.rate, sw.jerk, tc, ic)
+    else:
+        a, b = a_seg[traj.grp], b_seg[traj.grp]
+        pos = np.arange(sw.rate.shape[0])
+        speed = np.abs(sw.rate)
+        tc = grouped_argext(np.where((pos >= a) & (pos <= a + reach), speed, -np.inf), traj.first, traj.grp, True)
+        window = (pos <= b) & (pos >= b - reach)
+        peak = np.maximum.reduceat(np.where(window, sw.jerk, 0.0), traj.first)
+        # the first impact: the earliest sample whose jerk reaches half the window's sharpest (a forefoot
+        # landing is followed by the heel's drop, which can be the sharper of the two)
+        first_hit = window & (sw.jerk >= 0.5 * peak[traj.grp])
+        ic = grouped_argext(np.where(first_hit, -pos, -np.inf), traj.first, traj.grp, True)
+    t_tc = pivot_departure(traj, sw, a_seg, reach, tc, s)
     return t_tc, _times(traj, sw, ic), traj.pitch[ic]
 
 
@@ -276,7 +290,14 @@ def segment_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.nd
     """The stage: every event of a chunk's segments (walking and running rules both; the stride table
     keeps the one that fits each stride's gait). ``lift``/``land``: see :func:`running_events`."""
     sw = swing_signals(traj, t, acc)
-    t_tc, t_ic, pitch_tc, pitch_ic = contact_events(traj, t, sw, s)
-    t_lift, t_land = swing_bounds(traj, sw)
+    kern = kernels(int(traj.idx.shape[0]))
+    if kern is not None:
+        t_tc, t_ic, pitch_tc, pitch_ic, t_lift, t_land = np.empty((6, traj.first.shape[0]))
+        kern.contact_and_bounds(t, traj.idx[traj.first], traj.first, traj.lens, traj.pitch, sw.tilt, sw.tt, sw.rate,
+                                sw.jerk, sw.first_ext, sw.land_ext, s.tc_plateau, t_tc, t_ic, pitch_tc, pitch_ic,
+                                t_lift, t_land)
+    else:
+        t_tc, t_ic, pitch_tc, pitch_ic = contact_events(traj, t, sw, s)
+        t_lift, t_land = swing_bounds(traj, sw)
     t_tc_run, t_ic_run, pitch_ic_run = running_events(traj, sw, lift, land, s)
     return SegmentEvents(t_tc, t_ic, pitch_tc, pitch_ic, t_lift, t_land, t_tc_run, t_ic_run, pitch_ic_run)
