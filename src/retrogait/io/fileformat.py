@@ -23,7 +23,6 @@ import functools
 import json
 import mmap
 import os
-import secrets
 import struct
 import sys
 import zlib
@@ -346,6 +345,8 @@ def bulk_block_samples(s: Stream) -> int:
 
 def temp_path(path: Path) -> Path:
     """An unpredictable name beside ``path`` for a temporary file (``.NAME.<random>.tmp``)."""
+    import secrets  # here, not at the top: reading a recording needs none of it (hashlib, hmac: ~6 ms)
+
     return path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
 
 
