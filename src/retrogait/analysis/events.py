@@ -182,6 +182,12 @@ def pivot_departure(traj: Trajectory, sw: SwingSignals, a: np.ndarray, reach: fl
     m = traj.first.shape[0]
     dt = max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
     n_reach = int(round(reach / dt))
+    kern = kernels(int(traj.idx.shape[0]))
+    if kern is not None:
+        dep_k, found_k = np.empty(m), np.empty(m, dtype=bool)
+        kern.pivot_departure(traj.first, traj.lens, a, n_reach, peak, traj.pos, traj.pitch, sw.tt, sw.rate,
+                             s.tc_min_turn, s.tc_lift, FIT_SHARE, FIT_ROUNDS, dep_k, found_k)
+        return np.where(found_k, dep_k, _times(traj, sw, peak))
     last = traj.first + traj.lens - 1
     lo = np.maximum(traj.first, a - n_reach)
     # inclusive search end: ``reach`` after the stance, and no later than where the push-off rotation

@@ -580,3 +580,87 @@ def running_candidates(first: np.ndarray, lens: np.ndarray, a: np.ndarray, b: np
             if b[k] - reach <= j <= b[k] and jerk[j] >= 0.5 * peak:
                 ic[k] = j
                 break
+
+
+@_jit
+def pivot_departure(first: np.ndarray, lens: np.ndarray, a: np.ndarray, n_reach: int, peak: np.ndarray,
+                    pos: np.ndarray, pitch: np.ndarray, tt: np.ndarray, rate: np.ndarray, min_turn: float,
+                    lift: float, fit_share: float, rounds: int, dep: np.ndarray, found: np.ndarray) -> None:
+    """:func:`retrogait.analysis.events.pivot_departure` per segment: the sagittal lever ``c + Rot(pitch) l``
+    fitted by least squares on the window before the provisional terminal contact, refitted ``rounds``
+    times; ``dep[k]`` the time the path leaves it by ``lift`` (``found[k]`` False: no fit). The normal
+    equations' sums run on over all windows in order, as the numpy version's cumulative sums do."""
+    run = np.zeros(7)  # running sums over the windows so far (the numpy version's cumsum)
+    nm = np.empty((4, 4))
+    rhs = np.empty(4)
+    w_max = 2 * n_reach + 2
+    cum = np.empty((w_max, 7))
+    err = np.empty(w_max)
+    for k in range(first.shape[0]):
+        o, n = first[k], lens[k]
+        last = o + n - 1
+        lo = max(o, a[k] - n_reach)
+        sgn = 1.0 if rate[peak[k]] > 0 else (-1.0 if rate[peak[k]] < 0 else 0.0)
+        stop = last
+        for j in range(peak[k] + 1, last + 1):
+            if rate[j] * sgn <= 0.0:
+                stop = j
+                break
+        hi = max(min(min(last, a[k] + n_reach), stop), lo)
+        w = hi - lo + 1
+        before = run.copy()
+        for i in range(w):
+            x, z, p = pos[lo + i, 0], pos[lo + i, 2], pitch[lo + i]
+            c, sn = math.cos(p), math.sin(p)
+            run[0] += 1.0
+            run[1] += c
+            run[2] += sn
+            run[3] += x
+            run[4] += z
+            run[5] += c * x + sn * z
+            run[6] += c * z - sn * x
+            for q in range(7):
+                cum[i, q] = run[q]
+        end = min(max(peak[k], lo), hi) - lo
+        p_lo, p_hi = np.inf, -np.inf
+        for i in range(end + 1):
+            p_lo, p_hi = min(p_lo, pitch[lo + i]), max(p_hi, pitch[lo + i])
+        turn = p_hi - p_lo
+        found[k] = False
+        dep[k] = 0.0
+        for _ in range(rounds):
+            s_n = cum[end, 0] - before[0]
+            ok = turn >= min_turn and s_n >= 4
+            if not ok:
+                continue  # the numpy version solves an identity for these: nothing is found
+            sc, ss = cum[end, 1] - before[1], cum[end, 2] - before[2]
+            nm[:, :] = 0.0
+            nm[0, 0] = nm[1, 1] = nm[2, 2] = nm[3, 3] = s_n
+            nm[0, 2] = nm[2, 0] = sc
+            nm[0, 3] = nm[3, 0] = -ss
+            nm[1, 2] = nm[2, 1] = ss
+            nm[1, 3] = nm[3, 1] = sc
+            for q in range(4):
+                rhs[q] = cum[end, 3 + q] - before[3 + q]
+            sol = np.linalg.solve(nm, rhs)
+            cx, cz, lx, lz = sol[0], sol[1], sol[2], sol[3]
+            last_in = -1
+            core = -1
+            for i in range(w):
+                x, z, p = pos[lo + i, 0], pos[lo + i, 2], pitch[lo + i]
+                c, sn = math.cos(p), math.sin(p)
+                e = math.hypot(x - (cx + lx * c - lz * sn), z - (cz + lx * sn + lz * c))
+                err[i] = e
+                if e <= lift:
+                    last_in = i
+                if e <= fit_share * lift:
+                    core = i
+            if 0 <= last_in < hi - lo:
+                e0, e1 = err[last_in], err[last_in + 1]
+                f = (lift - e0) / (e1 - e0) if e1 > e0 else 0.0
+                f = min(1.0, max(0.0, f))
+                t0, t1 = tt[lo + last_in], tt[lo + last_in + 1]
+                dep[k] = t0 + f * (t1 - t0)
+                found[k] = True
+                if core >= 0:
+                    end = core
