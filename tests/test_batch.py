@@ -93,6 +93,46 @@ def test_discovery_files_folders_globs(study):
     assert study / "p01" / "s1.rgt" not in find_files([study], exclude=[study / "p01"])
 
 
+def test_task_plan_groups_small_files_and_ends_with_single_files():
+    """Tasks take consecutive files, each file once; several small files per task while much remains,
+    single files at the end (no worker waits long for another); a big file is a task of its own."""
+    from retrogait.batch.runner import TASK_MAX_BYTES, TASK_MAX_FILES, plan_tasks
+
+    for n, workers in ((1, 2), (7, 2), (100, 2), (200, 1), (1000, 32)):
+        plan = plan_tasks([2_000_000] * n, workers)
+        assert [i for g in plan for i in g] == list(range(n))
+        assert max(map(len, plan)) <= TASK_MAX_FILES and all(len(g) == 1 for g in plan[-workers:])
+    assert len(plan_tasks([2_000_000] * 200, 2)) < 200 / 4  # Dask's per-task cost divided
+    sizes = [1, 10**9, 5, 0, TASK_MAX_BYTES, 3]
+    plan = plan_tasks(sizes, 1)
+    assert [i for g in plan for i in g] == list(range(len(sizes))) and [1] in plan
+    assert plan_tasks([], 2) == []
+
+
+def test_strides_parquet_bytes_as_pyarrow_writes_them():
+    """The worker's Parquet bytes read back as the columns (text columns without pyarrow.array(), which
+    imports pandas); arrow_array gives pyarrow.array()'s types and values, nulls included."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from retrogait.batch.arrow import arrow_array, parquet_bytes
+
+    cols = {"recording_id": np.full(4, "abc123"), "direction": np.array(["forward", "backward", "", "forward"]),
+            "label": np.array(["é", "x", "yz", ""]), "t": np.array([0.5, np.nan, 2.0, 3.0]),
+            "n": np.arange(4), "ok": np.array([True, False, True, True])}
+    table = pq.read_table(pa.BufferReader(parquet_bytes(cols)))
+    assert table.column_names == list(cols) and table.num_rows == 4
+    for name, values in cols.items():
+        assert table[name].type == pa.array(values).type, name
+        got = table[name].to_numpy(zero_copy_only=False)
+        assert [str(x) for x in got] == [str(x) for x in values], name
+    valid = np.array([True, False, True, True])
+    for values in cols.values():
+        assert arrow_array(values, valid).to_pylist() == pa.array(values, mask=~valid).to_pylist()
+    assert arrow_array(np.array([], dtype="<U3")).type == pa.string()
+
+
 def test_discovery_errors(study, tmp_path):
     with pytest.raises(InputFileError, match="no such file or folder"):
         find_files([study / "nope.rgt"])

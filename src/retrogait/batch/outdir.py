@@ -27,6 +27,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from retrogait.batch.arrow import arrow_array, arrow_table
 from retrogait.batch.rows import column_order
 from retrogait.batch.settings import BatchSettings
 from retrogait.definitions import DIRECTIONS
@@ -156,18 +157,18 @@ class OutputDir:
         return self.root / STRIDES_DIR / f"subject={part}" / f"{recording_id}.parquet"
 
     def add(self, result: Any) -> None:
-        """Store a finished recording: strides file, history payload, then its done marker (last)."""
-        import pyarrow.parquet as pq
+        """Store a finished recording: strides file, history payload, then its done marker (last).
 
+        The worker encoded both (``strides_parquet``, ``history_pickle``): here they are only written."""
         rid = result.recording_id
         dest = self.strides_path(rid, result.subject)
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp(f"{rid}.parquet")
-        pq.write_table(arrow_table(result.strides), tmp)
+        tmp.write_bytes(result.strides_parquet)
         os.replace(tmp, dest)
-        if result.history is not None:
+        if result.history_pickle is not None:
             tmp = self._tmp(f"{rid}.pkl")
-            tmp.write_bytes(pickle.dumps(result.history))
+            tmp.write_bytes(result.history_pickle)
             os.replace(tmp, self.state / "history" / f"{rid}.pkl")
         path = Path(result.path)
         st = path.stat()
@@ -258,38 +259,3 @@ def _arrow_column(values: list[Any]) -> Any:
     fill = {float: 0.0, int: 0, bool: False, str: ""}[kind]
     dtype = {float: np.float64, int: np.int64, bool: np.bool_, str: object}[kind]
     return arrow_array(np.array([fill if v is None else v for v in values], dtype=dtype), valid)
-
-
-def arrow_array(a: Any, valid: Any = None) -> Any:
-    """An Arrow array of a 1-D numpy array (float, int, bool or text), ``valid`` False for nulls (an
-    all-null array has Arrow's null type).
-
-    Built from the array's buffers instead of ``pyarrow.array()``, which imports pandas (about a second
-    of CPU, once per process) just to ask whether the input is a pandas object.
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    n = len(a)
-    if valid is not None and not valid.any() and n:
-        return pa.nulls(n)
-    bitmap = None if valid is None or valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    nulls = 0 if bitmap is None else int(n - valid.sum())
-    if a.dtype.kind in "US" or a.dtype == object:
-        data = [str(x).encode() for x in a.tolist()]
-        offsets = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum([len(b) for b in data], out=offsets[1:])
-        return pa.Array.from_buffers(pa.string(), n, [bitmap, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))],
-                                     nulls)
-    if a.dtype.kind == "b":
-        return pa.Array.from_buffers(pa.bool_(), n, [bitmap, pa.py_buffer(np.packbits(a, bitorder="little"))], nulls)
-    a = np.ascontiguousarray(a)
-    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), n, [bitmap, pa.py_buffer(a)], nulls)
-
-
-def arrow_table(columns: dict[str, Any]) -> Any:
-    """An Arrow table of named columns (numpy arrays or Arrow arrays), without importing pandas."""
-    import pyarrow as pa
-
-    arrays = [c if isinstance(c, pa.Array) else arrow_array(c) for c in columns.values()]
-    return pa.Table.from_arrays(arrays, names=list(columns)) if arrays else pa.table({})

@@ -9,6 +9,7 @@ Only the client writes: the output folder and, with ``add_to_history``, the hist
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -22,10 +23,16 @@ from retrogait._version import __version__
 from retrogait.batch.discovery import find_files
 from retrogait.batch.outdir import OutputDir
 from retrogait.batch.settings import BatchSettings
-from retrogait.batch.task import FileResult, analyze_file
+from retrogait.batch.task import FileResult, analyze_files
 from retrogait.errors import UsageProblem
 
 CONNECT_TIMEOUT_S = 10.0
+#: Tasks of several files (see :func:`plan_tasks`): at most this many files ...
+TASK_MAX_FILES = 8
+#: ... and bytes of input (about 3 s of analysis; a day-long file is a task of its own) ...
+TASK_MAX_BYTES = 32 * 2**20
+#: ... and 1 / (TASK_SPREAD x workers) of the bytes still to plan.
+TASK_SPREAD = 2
 DASK_CONFIG = "dask-config"
 #: Dask settings for this process (client; scheduler and nannies of a local cluster): Dask's event loop
 #: health checks (every 20 ms), system monitor and profiler cost about 9 % of a core per idle second
@@ -113,7 +120,8 @@ def _worker_version() -> str:
 
 #: Imported once by the fork server of local workers (see :func:`start_fork_server`): Dask's worker and
 #: everything :func:`~retrogait.batch.task.analyze_file` needs, so no worker imports them itself.
-WORKER_PRELOAD = ("distributed", "numpy", "retrogait.cli", "retrogait.batch.task", "retrogait.batch.rows",
+WORKER_PRELOAD = ("distributed", "numpy", "pyarrow", "pyarrow.parquet", "retrogait.cli", "retrogait.batch.task",
+                  "retrogait.batch.rows", "retrogait.batch.arrow",
                   "retrogait.analysis", "retrogait.balance.metrics", "retrogait.commands.analyze",
                   "retrogait.history.store")
 
@@ -184,10 +192,15 @@ def connect(workers: int | None, scheduler: str | None, n_files: int | None = No
                 # nobody looks); the scheduler's HTTP server (health checks) still starts, on a free port.
                 # env: a fork of the server started earlier has the environment of then; each worker is
                 # given this process's environment of now, as a spawned worker would have it
+                # scheduler_sync_interval: the cluster object tells the scheduler about itself (for
+                # dashboards) every second by default
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                        scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR,
-                                       env=dict(os.environ))
-            return Client(cluster, set_as_default=False), cluster, f"local: {n} worker process(es)"
+                                       env=dict(os.environ), scheduler_sync_interval=60)
+            # direct_to_workers: results come straight from the worker that has them, not relayed by
+            # the scheduler (in this process: a second loopback transfer and (de)serialization per file)
+            client = Client(cluster, set_as_default=False, direct_to_workers=True)
+            return client, cluster, f"local: {n} worker process(es)"
     address = scheduler
     if scheduler == DASK_CONFIG:
         address = dask_config.get("scheduler-address", None) or dask_config.get("scheduler_address", None)
@@ -317,31 +330,81 @@ def run_batch(
     return report
 
 
+def plan_tasks(sizes: Sequence[int], workers: int) -> list[list[int]]:
+    """The files (indices into ``sizes``, their sizes in bytes) of each task, in submission order.
+
+    Guided self-scheduling: each task takes the next files up to ``1 / (TASK_SPREAD x workers)`` of the
+    bytes still unplanned (at most :data:`TASK_MAX_FILES` files and :data:`TASK_MAX_BYTES`; at least one
+    file). Big tasks first cut Dask's per-task cost (a few ms of client CPU per task, whatever its size);
+    tasks shrink to single files towards the end, so no worker waits long for another to finish. A
+    file's size stands for its work.
+    """
+    w = [max(int(s), 1) for s in sizes]
+    remaining, groups, i = float(sum(w)), [], 0
+    while i < len(w):
+        target = min(remaining / (TASK_SPREAD * max(workers, 1)), TASK_MAX_BYTES)
+        group, total = [i], w[i]
+        i += 1
+        while i < len(w) and len(group) < TASK_MAX_FILES and total + w[i] <= target:
+            group.append(i)
+            total += w[i]
+            i += 1
+        remaining -= total
+        groups.append(group)
+    return groups
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir, report: BatchReport,
          failures: list[tuple[str, str, int]], conn: Any, history: dict[str, int] | None,
          progress: Progress | None) -> None:
-    """Submit one task per file and write each result as it arrives."""
+    """Submit the files as tasks (:func:`plan_tasks`) and write each result as it arrives.
+
+    A task of several files whose worker died repeatedly (KilledWorker) is split: each of its files is
+    submitted alone, so only a file that really kills workers is reported as failed.
+    """
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:12]  # keys unique on a cluster shared with other clients
-    futures = [client.submit(analyze_file, str(p), settings, out.previous_hash(p), key=f"retrogait-{run}-{i}",
-                             pure=False) for i, p in enumerate(todo)]
-    paths = {f.key: str(p) for f, p in zip(futures, todo)}
+    live: dict[str, tuple[Any, list[str]]] = {}  # key -> (future, its files)
+    seq = itertools.count()
+
+    def submit(paths: list[str]) -> Any:
+        key = f"retrogait-{run}-{next(seq)}"
+        fut = client.submit(analyze_files, paths, settings, [out.previous_hash(Path(p)) for p in paths],
+                            key=key, pure=False)
+        live[key] = (fut, paths)
+        return fut
+
+    plan = plan_tasks([_size(p) for p in todo], report.workers or 1)
+    ac = as_completed([submit([str(todo[i]) for i in g]) for g in plan], loop=client.loop)
     written: dict[str, str] = {}  # recording id -> path, this run
     try:
-        for fut in as_completed(futures, loop=client.loop):
+        for fut in ac:
+            _, paths = live.pop(fut.key)
             try:
-                res: FileResult = fut.result()
+                results: list[FileResult] = fut.result()
             except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost cluster...
+                if len(paths) > 1 and type(exc).__name__ == "KilledWorker":
+                    for p in paths:
+                        ac.add(submit([p]))
+                    continue
                 first = (str(exc).splitlines() or [""])[0]
-                res = FileResult(path=paths[fut.key], error=_task_error(exc, first), exit_code=1)
+                results = [FileResult(path=p, error=_task_error(exc, first), exit_code=1) for p in paths]
             finally:
                 fut.release()
-            _handle(res, out, report, failures, written, conn, history)
-            if progress is not None:
-                progress.file_done(res)
+            for res in results:
+                _handle(res, out, report, failures, written, conn, history)
+                if progress is not None:
+                    progress.file_done(res)
     except BaseException:
-        client.cancel(futures)
+        client.cancel([f for f, _ in live.values()])
         raise
 
 
@@ -375,7 +438,7 @@ def _handle(res: FileResult, out: OutputDir, report: BatchReport, failures: list
     report.strides += res.n_strides
     report.samples += res.samples
     if conn is not None:
-        _store_history(conn, res.history, res.path, history, failures)
+        _store_history(conn, res.history(), res.path, history, failures)
 
 
 def _store_history(conn: Any, payload: Any, path: str, history: dict[str, int] | None,

@@ -45,11 +45,12 @@ class _Bar:
             TimeRemainingColumn,
         )
 
+        # 2 redraws a second, not rich's 10: each costs CPU in the client, the one serial part of a batch
         self.progress = Progress(
             TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
             TextColumn("{task.fields[rate]}"), TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"),
             TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False)
+            console=Console(stderr=True), transient=False, refresh_per_second=2)
         self.task: Any = None
         self.strides = 0
         self.t0 = 0.0

@@ -1,0 +1,73 @@
+"""Arrow arrays and Parquet bytes from numpy columns, without ``pyarrow.array()`` and without pandas.
+
+``pyarrow.array()`` imports pandas on its first call (about a second of CPU, once per process) just to
+ask whether its input is a pandas object; these helpers build the arrays from numpy buffers instead.
+Workers use :func:`parquet_bytes` to encode a recording's strides themselves, so the client only
+writes bytes. No POSIX-only imports here: cluster workers on any platform import this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _utf8_buffers(a: np.ndarray) -> tuple[np.ndarray, bytes]:
+    """Offsets (int32, n + 1) and UTF-8 data of a 1-D text array (numpy ``U``/``S`` or object).
+
+    ASCII ``U`` arrays (stride labels, recording ids) are converted without a Python loop: their UCS-4
+    code units are the bytes. Strings ending in NUL characters lose them (numpy cannot hold them in a
+    ``U`` array anyway).
+    """
+    n = len(a)
+    if a.dtype.kind == "U" and n and a.dtype.itemsize:
+        width = a.dtype.itemsize // 4
+        units = np.ascontiguousarray(a).view(np.uint32).reshape(n, width)
+        if int(units.max(initial=0)) < 128:
+            keep = units != 0
+            lengths = keep.sum(axis=1)
+            offsets = np.zeros(n + 1, dtype=np.int32)
+            np.cumsum(lengths, out=offsets[1:])
+            return offsets, units[keep].astype(np.uint8).tobytes()
+    data = [x if isinstance(x, bytes) else str(x).encode() for x in a.tolist()]
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in data], out=offsets[1:])
+    return offsets, b"".join(data)
+
+
+def arrow_array(a: Any, valid: Any = None) -> Any:
+    """An Arrow array of a 1-D numpy array (float, int, bool or text), ``valid`` False for nulls (an
+    all-null array has Arrow's null type). The same type and values as ``pyarrow.array(a)``."""
+    import pyarrow as pa
+
+    n = len(a)
+    if valid is not None and not valid.any() and n:
+        return pa.nulls(n)
+    bitmap = None if valid is None or valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    nulls = 0 if bitmap is None else int(n - valid.sum())
+    if a.dtype.kind in "US" or a.dtype == object:
+        offsets, data = _utf8_buffers(a)
+        return pa.Array.from_buffers(pa.string(), n, [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)], nulls)
+    if a.dtype.kind == "b":
+        return pa.Array.from_buffers(pa.bool_(), n, [bitmap, pa.py_buffer(np.packbits(a, bitorder="little"))], nulls)
+    a = np.ascontiguousarray(a)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), n, [bitmap, pa.py_buffer(a)], nulls)
+
+
+def arrow_table(columns: dict[str, Any]) -> Any:
+    """An Arrow table of named columns (numpy arrays or Arrow arrays), without importing pandas."""
+    import pyarrow as pa
+
+    arrays = [c if isinstance(c, pa.Array) else arrow_array(c) for c in columns.values()]
+    return pa.Table.from_arrays(arrays, names=list(columns)) if arrays else pa.table({})
+
+
+def parquet_bytes(columns: dict[str, Any]) -> bytes:
+    """The Parquet file (pyarrow's defaults, as ``pyarrow.parquet.write_table``) of named columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow_table(columns), sink)
+    return bytes(sink.getvalue())
