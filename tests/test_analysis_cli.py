@@ -110,8 +110,8 @@ def test_user_errors_have_exit_codes(tmp_path, run_cli):
     assert "Traceback" not in err
 
 
-def _rich_text(blocks, width):
-    """What rich prints for ``blocks`` on a console ``width`` cells wide that is not a terminal."""
+def _rich_text(blocks, width, styled=False, colors="standard"):
+    """What rich prints for ``blocks`` on a console ``width`` cells wide (``styled``: a terminal)."""
     import io
 
     from rich.console import Console
@@ -119,7 +119,7 @@ def _rich_text(blocks, width):
     from retrogait.report.text_tables import Paragraph
 
     buf = io.StringIO()
-    con = Console(file=buf, width=width, highlight=False)
+    con = Console(file=buf, width=width, highlight=False, force_terminal=styled, color_system=colors if styled else None)
     for b in blocks:
         if isinstance(b, Paragraph):
             con.print(b.markup(), soft_wrap=False)
@@ -144,16 +144,17 @@ def test_the_summary_without_rich_is_what_rich_prints(run_cli, monkeypatch, tmp_
         add_energy(result, 70.0)
         blocks = summary_blocks(result)
         for width in (80, 100, 132, 60, 40):
-            plain = [b.plain(width) for b in blocks]
-            if width >= 80:
-                assert all(p is not None for p in plain), (name, width)  # the usual case needs no rich
-            rich = [_rich_text([b], width) for b in blocks]
-            for p, r in zip(plain, rich):
-                assert p is None or p == r, (name, width, p, r)
+            for styled in (False, True):
+                plain = [b.plain(width, styled) for b in blocks]
+                if width >= 80:
+                    assert all(p is not None for p in plain), (name, width)  # the usual case needs no rich
+                rich = [_rich_text([b], width, styled) for b in blocks]
+                for p, r in zip(plain, rich):
+                    assert p is None or p == r, (name, width, styled, p, r)
         monkeypatch.setenv("COLUMNS", "80")
         code, out, err = run_cli("analyze", path, "--mass", "70")
         assert code == 0, err
-        assert text_tables.plain_width() == 80
+        assert text_tables.console_mode() == (80, False)
         assert out == _rich_text(blocks, 80)
 
 
@@ -178,17 +179,20 @@ def test_random_tables_and_lines_without_rich_are_what_rich_prints():
     for _ in range(400):
         width = rng.choice([20, 33, 40, 60, 80, 81, 100, 132])
         n = rng.randint(1, 9)
-        cols = [Column(text(10), rng.choice(["left", "right"]), rng.random() < 0.5) for _ in range(n)]
+        cols = [Column(text(10), rng.choice(["left", "right"]), rng.random() < 0.5, rng.choice([None, "bold"]))
+                for _ in range(n)]
         t = Table(text(90), cols, show_header=rng.random() < 0.7, simple_box=rng.random() < 0.5,
                   collapse_padding=rng.random() < 0.5)
         for _ in range(rng.randint(0, 5)):
             t.add_row(*(text(14) for _ in range(n)))
         para = Paragraph(text(250), *(("warning:", "yellow") if rng.random() < 0.3 else ()))
+        styled = rng.random() < 0.5
+        colors = rng.choice(["standard", "256", "truecolor"])
         for block in (t, para):
-            plain = block.plain(width)
+            plain = block.plain(width, styled)
             if plain is not None:
                 done += 1
-                assert plain == _rich_text([block], width), (block, width)
+                assert plain == _rich_text([block], width, styled, colors), (block, width, styled)
     assert done > 300  # many random blocks are written without rich (the rest would be squeezed or read as markup)
 
 
@@ -207,6 +211,8 @@ def test_text_rich_would_read_differently_goes_to_rich(monkeypatch):
     assert Paragraph("at 09:00:00Z, 3:1234 and a]b").plain(80) == "at 09:00:00Z, 3:1234 and a]b\n"
     assert Table("t", [Column("c")], [("x" * 10,)]).plain(8) is None  # rich would squeeze it
     monkeypatch.setenv("COLUMNS", "97")
-    assert text_tables.plain_width() == 97
-    monkeypatch.setenv("FORCE_COLOR", "1")
-    assert text_tables.plain_width() is None
+    assert text_tables.console_mode() == (97, False)
+    for name in ("FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.setenv(name, "1")
+        assert text_tables.console_mode() is None
+        monkeypatch.delenv(name)

@@ -1,16 +1,15 @@
-"""Tables and lines of text for the terminal, drawn by rich, or without it when the output is not a
-terminal.
+"""Tables and lines of text for the terminal, written as rich writes them, without importing rich.
 
 ``retrogait analyze`` prints its summary as a few simple tables. rich draws them, but importing rich
-costs about a tenth of a second, a fifth of the command's whole time on a short recording. When the
-output goes to a file or a pipe rich draws no colours or styles, only characters, and for the simple
-tables here (rich's ``box.SIMPLE`` / ``box.SIMPLE_HEAD``, no padding at the edges, cells that fit) those
-characters are easy to reproduce: :func:`print_blocks` writes them itself, byte for byte what rich
-would write, and hands everything else to rich: a terminal (colours and bold), a width rich would
-squeeze the table into, text that rich would read as markup (``[...]``) or emoji codes (``:smile:``),
-characters other than plain ASCII and a few known one-cell symbols, forced colours, Jupyter, Windows,
-an encoding other than UTF-8. tests/test_analysis_cli.py checks the two against each other on the
-bundled sessions and on many random tables.
+costs about a tenth of a second, a fifth of the command's whole time on a short recording. For the
+simple tables here (rich's ``box.SIMPLE`` / ``box.SIMPLE_HEAD``, no padding at the edges, cells that
+fit) and the few styles they use (bold, italic, yellow), rich's output is easy to reproduce:
+:func:`print_blocks` writes it itself, byte for byte what rich would write to the same output (a
+file, a pipe or a terminal), and hands everything else to rich: a width rich would squeeze a table
+into, text that rich would read as markup (``[...]``) or emoji codes (``:smile:``), characters other
+than plain ASCII and a few known one-cell symbols, forced or disabled colours, a dumb terminal,
+Jupyter, Windows, an encoding other than UTF-8. tests/test_analysis_cli.py checks the two against
+each other on the bundled sessions and on many random tables, with and without styles.
 """
 
 from __future__ import annotations
@@ -26,6 +25,9 @@ from typing import Any, Union
 #: Characters besides printable ASCII that may be written without rich: one terminal cell each
 #: (tests check them against rich's cell widths).
 NARROW_SYMBOLS = "±°µ·×–—"
+
+#: The styles the tables use, as the escape codes rich writes for them on a terminal (any colour system).
+SGR = {"bold": "1", "italic": "3", "yellow": "33"}
 
 #: rich's emoji codes with no letter in their name (every other code has one).
 _EMOJI_WITHOUT_LETTERS = frozenset({"100", "1234", "+1", "-1", "__1"})
@@ -70,10 +72,13 @@ class Table:
             t.add_row(*row)
         return t
 
-    def plain(self, width: int) -> str | None:
-        """The table as rich writes it to a console ``width`` cells wide that is not a terminal, or None
-        when that is not certain (see the module's docstring)."""
+    def plain(self, width: int, styled: bool = False) -> str | None:
+        """The table as rich writes it to a console ``width`` cells wide (``styled``: a terminal, with
+        bold headers and an italic title), or None when that is not certain (see the module's
+        docstring)."""
         n = len(self.columns)
+        if any(c.style not in (None, "bold") for c in self.columns):
+            return None
         texts = [self.title] + [c.header for c in self.columns] + [c for row in self.rows for c in row]
         if not all(isinstance(t, str) for t in texts):
             return None
@@ -98,7 +103,7 @@ class Table:
         title = _wrap(self.title, table_width, "center") if self.title else []  # rich: no title line for ""
         if title is None:
             return None
-        lines = list(title)
+        lines = [_sgr(line, "italic", styled) for line in title]  # rich's "table.title" style
         lines.append(" " * table_width)
         for k, row in enumerate(cells):
             parts = []
@@ -106,7 +111,8 @@ class Table:
                 left, right = pads[i]
                 inner = widths[i] - left - right
                 text = text.rjust(inner) if self.columns[i].justify == "right" else text.ljust(inner)
-                parts.append(" " * left + text + " " * right)
+                style = "bold" if k == 0 and self.show_header else self.columns[i].style  # "table.header"
+                parts.append("".join(_sgr(t, style, styled) for t in (" " * left, text, " " * right)))
             lines.append(" " + " ".join(parts) + " ")
             if k == 0 and self.show_header:
                 lines.append(" " + "─" * (table_width - 2) + " ")
@@ -126,25 +132,31 @@ class Paragraph:
         """The text as rich markup, as :meth:`rich.console.Console.print` is given it."""
         return f"[{self.lead_style}]{self.lead}[/{self.lead_style}] {self.text}" if self.lead else self.text
 
-    def plain(self, width: int) -> str | None:
-        """The text as rich prints it to a console ``width`` cells wide that is not a terminal, or None
-        when that is not certain."""
+    def plain(self, width: int, styled: bool = False) -> str | None:
+        """The text as rich prints it to a console ``width`` cells wide (``styled``: a terminal, the
+        lead in its style), or None when that is not certain."""
         text = f"{self.lead} {self.text}" if self.lead else self.text
         if not (_plain_safe(text) and _plain_safe(self.lead) and text == text.strip()):
             return None
+        if self.lead and (self.lead_style not in SGR or not self.lead.strip() or len(self.lead) >= width):
+            return None
         lines = _wrap(text, width, "default")
-        return None if lines is None else "".join(line + "\n" for line in lines)
+        if lines is None:
+            return None
+        if self.lead:
+            lines[0] = _sgr(self.lead, self.lead_style, styled) + lines[0][len(self.lead):]
+        return "".join(line + "\n" for line in lines)
 
 
 Block = Union[Table, Paragraph]
 
 
 def print_blocks(blocks: Sequence[Block]) -> None:
-    """Print tables and paragraphs on stdout: written directly when the output is not a terminal and
-    the text is certain to come out as rich would write it (:func:`plain_width`), else by rich."""
-    width = plain_width()
-    if width is not None:
-        parts = [b.plain(width) for b in blocks]
+    """Print tables and paragraphs on stdout: written directly when the text is certain to come out as
+    rich would write it (:func:`console_mode`), else by rich."""
+    mode = console_mode()
+    if mode is not None:
+        parts = [b.plain(*mode) for b in blocks]
         if all(p is not None for p in parts):
             sys.stdout.write("".join(p for p in parts if p is not None))
             sys.stdout.flush()
@@ -159,21 +171,25 @@ def print_blocks(blocks: Sequence[Block]) -> None:
             con.print(b.to_rich())
 
 
-def plain_width() -> int | None:
-    """The width rich's ``Console()`` would draw stdout at, when stdout is not a terminal and rich would
-    write plain characters (no colour, no style, no Jupyter, no legacy Windows console, a UTF
-    encoding); None otherwise. As rich: ``$COLUMNS``, else the size of the terminal of stdin, stdout
+def console_mode() -> tuple[int, bool] | None:
+    """``(width, styled)`` as rich's ``Console()`` would write stdout: its width in cells and whether
+    it is a terminal (rich then writes bold, italic and colours); None where rich might do anything
+    else (forced or disabled colours, a dumb terminal, Jupyter, IDLE, Windows, an encoding other than
+    UTF-8). The width as rich finds it: ``$COLUMNS``, else the size of the terminal of stdin, stdout
     or stderr, else 80."""
     env = os.environ
-    if sys.platform == "win32" or "FORCE_COLOR" in env or "TTY_COMPATIBLE" in env or "get_ipython" in vars(builtins):
+    if sys.platform == "win32" or "get_ipython" in vars(builtins):
+        return None
+    if any(name in env for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "TTY_INTERACTIVE")):
         return None
     out = sys.stdout
     if out is None or getattr(sys.stdin, "__module__", "").startswith("idlelib"):
         return None
     try:
-        if out.isatty():
-            return None
+        styled = bool(out.isatty())
     except (AttributeError, ValueError):
+        return None
+    if styled and env.get("TERM", "").lower() in ("dumb", "unknown"):
         return None
     if not (getattr(out, "encoding", "utf-8") or "utf-8").lower().startswith("utf"):
         return None
@@ -188,7 +204,12 @@ def plain_width() -> int | None:
     if columns is not None and columns.isdigit():
         width = int(columns)
     width = width or 80
-    return width if width >= 20 else None
+    return (width, styled) if width >= 20 else None
+
+
+def _sgr(text: str, style: str | None, styled: bool) -> str:
+    """``text`` in ``style`` as rich writes it on a terminal (nothing for empty text)."""
+    return f"\x1b[{SGR[style]}m{text}\x1b[0m" if styled and style and text else text
 
 
 def _plain_safe(text: str) -> bool:
