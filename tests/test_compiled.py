@@ -9,6 +9,7 @@ measured are < 2e-12 (s, m, rad); the tolerance is 1e-9, and integer / boolean c
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +121,18 @@ def test_peaks_same_as_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
         a, b = _both(monkeypatch, lambda h=height, d=distance: find_peaks(x, h, d))
         assert np.array_equal(a, b)
         assert np.array_equal(a, scipy_peaks(x, height=height, distance=distance)[0])
+
+
+def test_stance_helpers_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrogait.analysis import stance
+
+    rng = np.random.default_rng(11)
+    for n in (1, 7, 5000):
+        mask = rng.random(n) > 0.4
+        starts = np.sort(rng.integers(0, n, 12))
+        stops = np.minimum(starts + rng.integers(0, 30, 12), n)
+        for fn in (partial(stance.runs, mask), partial(stance.cover, n, starts, stops),
+                   partial(stance.held_counts, mask, starts, stops)):
+            a, b = _both(monkeypatch, fn)
+            for x, y in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+                assert np.array_equal(x, y) and x.dtype.kind == y.dtype.kind

@@ -316,8 +316,14 @@ def running_max(x: np.ndarray, half: int, piece: int, out: np.ndarray) -> None:
         b = min(a + piece, n)
         length = b - a + size - 1
         length += (-length) % size
-        for i in range(length):
-            h[i] = x[min(max(a - half + i, 0), n - 1)]
+        i_lo = min(max(half - a, 0), length)  # padded positions before the array's start
+        i_hi = min(max(n - (a - half), i_lo), length)  # ... and from its end on
+        for i in range(i_lo):
+            h[i] = x[0]
+        for i in range(i_lo, i_hi):
+            h[i] = x[a - half + i]
+        for i in range(i_hi, length):
+            h[i] = x[n - 1]
         for s0 in range(0, length, size):
             g[s0] = h[s0]
             for i in range(s0 + 1, s0 + size):
@@ -379,15 +385,19 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float, out: np.ndarray) -
     channels' largest magnitudes, one to count the samples at them, a third only for a clipped channel."""
     n, m = arr.shape
     top = np.zeros(m)
-    for i in range(n):
-        for c in range(m):
-            top[c] = max(top[c], abs(arr[i, c]))
+    for c in range(m):
+        best = 0.0
+        for i in range(n):
+            best = max(best, abs(arr[i, c]))
+        top[c] = best
     level = top * (1 - 1e-6)
     n_at = np.zeros(m, dtype=np.int64)
-    for i in range(n):
-        for c in range(m):
-            if abs(arr[i, c]) >= level[c]:
-                n_at[c] += 1
+    for c in range(m):
+        count = 0
+        lv = level[c]
+        for i in range(n):
+            count += abs(arr[i, c]) >= lv
+        n_at[c] = count
     for c in range(m):
         if top[c] == 0 or n_at[c] < 3:
             continue
@@ -596,6 +606,8 @@ def pivot_departure(first: np.ndarray, lens: np.ndarray, a: np.ndarray, n_reach:
     w_max = 2 * n_reach + 2
     cum = np.empty((w_max, 7))
     err = np.empty(w_max)
+    cos_w = np.empty(w_max)
+    sin_w = np.empty(w_max)
     for k in range(first.shape[0]):
         o, n = first[k], lens[k]
         last = o + n - 1
@@ -612,6 +624,7 @@ def pivot_departure(first: np.ndarray, lens: np.ndarray, a: np.ndarray, n_reach:
         for i in range(w):
             x, z, p = pos[lo + i, 0], pos[lo + i, 2], pitch[lo + i]
             c, sn = math.cos(p), math.sin(p)
+            cos_w[i], sin_w[i] = c, sn
             run[0] += 1.0
             run[1] += c
             run[2] += sn
@@ -647,8 +660,7 @@ def pivot_departure(first: np.ndarray, lens: np.ndarray, a: np.ndarray, n_reach:
             last_in = -1
             core = -1
             for i in range(w):
-                x, z, p = pos[lo + i, 0], pos[lo + i, 2], pitch[lo + i]
-                c, sn = math.cos(p), math.sin(p)
+                x, z, c, sn = pos[lo + i, 0], pos[lo + i, 2], cos_w[i], sin_w[i]
                 e = math.hypot(x - (cx + lx * c - lz * sn), z - (cz + lx * sn + lz * c))
                 err[i] = e
                 if e <= lift:
@@ -664,3 +676,47 @@ def pivot_departure(first: np.ndarray, lens: np.ndarray, a: np.ndarray, n_reach:
                 found[k] = True
                 if core >= 0:
                     end = core
+
+
+@_jit
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop (exclusive) indices of the runs of True (``stance.runs``)."""
+    n = mask.shape[0]
+    count = 0
+    prev = False
+    for i in range(n):
+        if mask[i] and not prev:
+            count += 1
+        prev = mask[i]
+    starts = np.empty(count, dtype=np.int64)
+    stops = np.empty(count, dtype=np.int64)
+    k = 0
+    prev = False
+    for i in range(n):
+        if mask[i] and not prev:
+            starts[k] = i
+        elif prev and not mask[i]:
+            stops[k] = i
+            k += 1
+        prev = mask[i]
+    if prev:
+        stops[k] = n
+    return starts, stops
+
+
+@_jit
+def cover(n: int, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> None:
+    """``out`` (length ``n``, all False) True inside the ranges ``[starts, stops)`` (``stance.cover``)."""
+    for k in range(starts.shape[0]):
+        for i in range(max(starts[k], 0), min(stops[k], n)):
+            out[i] = True
+
+
+@_jit
+def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> None:
+    """Number of True samples of ``mask`` inside each range (``stance.held_counts``)."""
+    for k in range(starts.shape[0]):
+        count = 0
+        for i in range(starts[k], stops[k]):
+            count += mask[i]
+        out[k] = count

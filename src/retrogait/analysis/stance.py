@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.filters import moving_mean, running_max, running_min
 from retrogait.analysis.peaks import find_peaks
 from retrogait.analysis.ranges import range_first, range_index, range_sums
@@ -48,6 +49,10 @@ def gyro_energy(gyr_norm: np.ndarray, rate: float, s: StanceSettings = DEFAULT.s
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and stop (exclusive) indices of the runs of True in ``mask``."""
+    kern = kernels(int(mask.shape[0]))
+    if kern is not None:
+        starts, stops = kern.runs(mask)
+        return starts, stops
     m = np.concatenate([[False], mask, [False]]).view(np.int8)
     d = np.diff(m)
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
@@ -55,6 +60,11 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def cover(n: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """Boolean mask of length ``n`` that is True inside the ranges ``[starts, stops)``."""
+    kern = kernels(n)
+    if kern is not None:
+        out = np.zeros(n, dtype=bool)
+        kern.cover(n, np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64), out)
+        return out
     d = np.zeros(n + 1, dtype=np.int32)
     np.add.at(d, np.clip(starts, 0, n), 1)
     np.add.at(d, np.clip(stops, 0, n), -1)
@@ -208,6 +218,11 @@ def stance_regions(still: np.ndarray, blocks: list[tuple[int, int]]) -> tuple[np
 
 def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """Number of True samples of ``mask`` inside each range ``[starts, stops)``."""
+    kern = kernels(int(mask.shape[0]))
+    if kern is not None:
+        out = np.empty(starts.shape[0], dtype=np.int64)
+        kern.held_counts(mask, np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64), out)
+        return out
     c = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
     return c[stops] - c[starts]
 
