@@ -8,12 +8,17 @@
    the time `--json` takes to serialise the result (the CLI's own code path). Targets: analysis
    <= 5 s CPU, peak <= 2x the raw samples, --json <= 1 s.
 3. `retrogait --help` (target <= 0.25 s CPU) and `retrogait analyze` on the bundled 3-minute file
-   (target <= 0.5 s wall), each a fresh process.
+   (target <= 0.5 s wall), each a fresh process, output to a pipe. With the byte code of retrogait
+   cached (in a temporary PYTHONPYCACHEPREFIX, as an installed package has it) and, when
+   PYTHONDONTWRITEBYTECODE is set and the sources have no __pycache__ (as on the project's shared
+   machine), also as that environment runs it: every module of retrogait compiled at each start.
+   Then where `analyze` spends its CPU time: each stage (imports, loading, analysis, output) timed
+   in a fresh process, min and median of the runs.
 
 Every figure is the min and median of >= 3 runs (CPU time is the less sensitive to other work on
 this shared 2-core machine; the load average is printed with each figure).
 
-Run: python3 benchmarks/speed_analysis.py [--skip-24h] [--runs 3]
+Run: python3 benchmarks/speed_analysis.py [--skip-24h] [--cli-only] [--runs 3]
 """
 
 from __future__ import annotations
@@ -118,30 +123,87 @@ def day_24h(runs: int) -> None:
     print(f"   --json: {r['json_mb']:.0f} MB, CPU {_stats([x['json_cpu'] for x in out])} s (target <= 1 s)")
 
 
+STAGES = r"""
+import json, sys, time
+marks = [("start", time.process_time())]
+def mark(name):
+    marks.append((name, time.process_time()))
+import typer, typer.core
+import retrogait.cli
+mark("import typer + retrogait.cli")
+import numpy
+mark("import numpy")
+import retrogait.commands.analyze as A
+mark("import commands.analyze (io, text tables)")
+from pathlib import Path
+path = Path(sys.argv[1])
+rec = A._load(path, None, None, None, None, None)
+mark("load the file")
+import retrogait.analysis
+mark("import the analysis")
+res = A.run_analysis(rec, None, False, None)
+mark("analyze")
+A.add_energy(res, None, path, rec.subject)
+mark("stored body mass lookup")
+import io, contextlib
+with contextlib.redirect_stdout(io.StringIO()):
+    A.print_summary(res)
+mark("print the summary")
+print(json.dumps([(name, t - marks[i][1]) for i, (name, t) in enumerate(marks[1:])]))
+"""
+
+
 def cli(runs: int) -> None:
-    def child_cpu(args: list[str]) -> tuple[float, float]:
+    sample = "sample_data/backward_treadmill_5pct.rgt"
+
+    def child_cpu(args: list[str], env: dict[str, str]) -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "retrogait", *args], capture_output=True, check=True, cwd=ROOT)
+        command = [sys.executable, *args] if args[0] == "-c" else [sys.executable, "-m", "retrogait", *args]
+        subprocess.run(command, capture_output=True, check=True, cwd=ROOT, env=env)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
-    for label, args, target in (("retrogait --help", ["--help"], "<= 0.25 s CPU"),
-                                ("retrogait analyze sample_data/backward_treadmill_5pct.rgt",
-                                 ["analyze", "sample_data/backward_treadmill_5pct.rgt"], "<= 0.5 s wall")):
-        child_cpu(args)  # warm the page cache
-        res = [child_cpu(args) for _ in range(max(runs, 5))]
-        print(f"{label}: CPU {_stats([c for c, _ in res])} s; wall {_stats([w for _, w in res])} s "
-              f"(target {target}) {_load()}")
+    compiled = any((ROOT / "src" / "retrogait").rglob("__pycache__/*.pyc"))
+    with tempfile.TemporaryDirectory() as cache:
+        cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        cached["PYTHONPYCACHEPREFIX"] = cache
+        modes = [("byte code cached", cached)]
+        if os.environ.get("PYTHONDONTWRITEBYTECODE") and not compiled:
+            modes.append(("no byte code, compiled at each start as PYTHONDONTWRITEBYTECODE here", dict(os.environ)))
+        for mode, env in modes:
+            for label, args, target in (("python3 -c pass", ["-c", "pass"], "the interpreter's own start"),
+                                        ("retrogait --help", ["--help"], "<= 0.25 s CPU"),
+                                        (f"retrogait analyze {sample}", ["analyze", sample], "<= 0.5 s wall")):
+                if args[0] == "-c" and mode != "byte code cached":
+                    continue
+                child_cpu(args, env)  # warm the page cache (and write the byte code)
+                res = [child_cpu(args, env) for _ in range(max(runs, 5))]
+                print(f"{label} ({mode}): CPU {_stats([c for c, _ in res])} s; wall {_stats([w for _, w in res])} s "
+                      f"({'' if args[0] == '-c' else 'target '}{target}) {_load()}")
+        stages: dict[str, list[float]] = {}
+        for _ in range(max(runs, 5)):
+            run = subprocess.run([sys.executable, "-c", STAGES, sample], capture_output=True, text=True, check=True,
+                                 cwd=ROOT, env=cached)
+            import json
+
+            for name, cpu in json.loads(run.stdout):
+                stages.setdefault(name, []).append(cpu)
+    print(f"   where `analyze` spends its CPU time (byte code cached; s, {max(runs, 5)} runs) {_load()}:")
+    for name, values in [*stages.items(), ("total after the interpreter started", [sum(v) for v in zip(*stages.values())])]:
+        print(f"   {name:45s} min {min(values):.3f}, median {float(np.median(values)):.3f}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-24h", action="store_true")
+    ap.add_argument("--cli-only", action="store_true", help="only the command line's start-up and stages")
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
     cli(a.runs)
+    if a.cli_only:
+        return 0
     session_30min(a.runs)
     if not a.skip_24h:
         day_24h(a.runs)
