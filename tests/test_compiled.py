@@ -75,7 +75,7 @@ def test_filters_same(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     x = rng.normal(size=70_001)  # more than one piece of the numpy filters
     mask = rng.random(70_001) > 0.7
     for fn in (lambda: filters.running_max(x, size), lambda: filters.running_min(x, size),
-               lambda: filters.running_max(mask, size)):
+               lambda: filters.running_max(mask, size), lambda: filters.running_min(mask, size)):
         a, b = _both(monkeypatch, fn)
         assert np.array_equal(a, b)
     h = size // 2

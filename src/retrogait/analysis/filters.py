@@ -47,7 +47,10 @@ def running_max(x: np.ndarray, size: int, out: np.ndarray | None = None) -> np.n
     res = y.view(np.uint8) if y.dtype == np.bool_ else y
     kern = kernels(n)
     if kern is not None:
-        kern.running_max(work, half, PIECE, res)
+        if x.dtype == np.bool_ and y.dtype == np.bool_:
+            kern.dilate(x, half, False, y)
+        else:
+            kern.running_max(work, half, PIECE, res)
         return y
     for a in range(0, n, PIECE):
         b = min(a + PIECE, n)
@@ -63,6 +66,11 @@ def running_max(x: np.ndarray, size: int, out: np.ndarray | None = None) -> np.n
 def running_min(x: np.ndarray, size: int) -> np.ndarray:
     """Smallest value of ``x`` within ``size // 2`` samples on either side of each sample."""
     if x.dtype == np.bool_:
+        kern = kernels(x.shape[0])
+        if kern is not None and x.shape[0]:
+            out = np.empty_like(x)
+            kern.dilate(x, _check(size), True, out)
+            return out
         return ~running_max(~x, size)
     return -running_max(-x, size)
 

@@ -720,3 +720,22 @@ def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np
         for i in range(starts[k], stops[k]):
             count += mask[i]
         out[k] = count
+
+
+@_jit
+def dilate(x: np.ndarray, half: int, invert: bool, out: np.ndarray) -> None:
+    """Running max of a boolean mask (``invert``: running min) over ``2 * half + 1`` samples: True
+    where a True lies within ``half`` samples (for the min: where no False does). Two passes, no
+    window scan: the distance to the nearest True behind and ahead."""
+    n = x.shape[0]
+    last = -half - 1  # the last True seen (at or before i)
+    for i in range(n):
+        if x[i] != invert:
+            last = i
+        out[i] = i - last <= half
+    nxt = n + half + 1  # the next True (at or after i)
+    for i in range(n - 1, -1, -1):
+        if x[i] != invert:
+            nxt = i
+        hit = out[i] or nxt - i <= half
+        out[i] = hit != invert
