@@ -223,35 +223,37 @@ def path_shape(pos: np.ndarray, first: np.ndarray, lens: np.ndarray, lat: np.nda
 
 
 @_jit
-def _interp_at(x: float, t: np.ndarray, y: np.ndarray, c: int, j: int) -> tuple[float, int]:
-    """``np.interp(x, t, y[:, c])`` starting the search at index ``j`` (x does not decrease between
-    calls); returns the value and the index to start from next time."""
-    n = t.shape[0]
-    if x < t[0]:
-        return y[0, c], 0
-    if x >= t[n - 1]:
-        return y[n - 1, c], j
-    while t[j + 1] <= x:
-        j += 1
-    if t[j] == x:
-        return y[j, c], j
-    slope = (y[j + 1, c] - y[j, c]) / (t[j + 1] - t[j])
-    return slope * (x - t[j]) + y[j, c], j
-
-
-@_jit
 def _waveform(t: np.ndarray, gyr: np.ndarray, times: np.ndarray, out: np.ndarray) -> None:
     """:func:`retrogait.analysis.regularity.stride_waveforms` of one stride (``times``: (P,), sorted),
-    centred per axis over the stride."""
+    each axis centred over the stride. Interpolates as ``np.interp`` does (the end values outside
+    ``t``), walking the samples once for the three axes."""
     p = times.shape[0]
-    j0 = max(np.searchsorted(t, times[0], side="right") - 1, 0)
+    n = t.shape[0]
+    j = max(np.searchsorted(t, times[0], side="right") - 1, 0)
+    for i in range(p):
+        x = times[i]
+        if x < t[0]:
+            for c in range(3):
+                out[i, c] = gyr[0, c]
+            continue
+        if x >= t[n - 1]:
+            for c in range(3):
+                out[i, c] = gyr[n - 1, c]
+            continue
+        while t[j + 1] <= x:
+            j += 1
+        if t[j] == x:
+            for c in range(3):
+                out[i, c] = gyr[j, c]
+            continue
+        dt = t[j + 1] - t[j]
+        for c in range(3):
+            slope = (gyr[j + 1, c] - gyr[j, c]) / dt
+            out[i, c] = slope * (x - t[j]) + gyr[j, c]
     for c in range(3):
-        j = j0
         total = 0.0
         for i in range(p):
-            v, j = _interp_at(times[i], t, gyr, c, j)
-            out[i, c] = v
-            total += v
+            total += out[i, c]
         mean = total / p
         for i in range(p):
             out[i, c] -= mean
