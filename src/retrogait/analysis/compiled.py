@@ -1,11 +1,12 @@
 """When to use the compiled kernels (:mod:`retrogait.analysis.kernels`) instead of numpy.
 
-The kernels make the per-sample passes of a long recording ~10x cheaper, but importing numba and
-loading the compiled kernels from its cache costs ~0.5 s of CPU once per process (compiling them
-the first time on a machine: ~10 s, then cached on disk). So they are used
+The kernels make the per-sample passes of a long recording several times cheaper, but importing
+numba and loading the compiled kernels from its disk cache costs ~1 s of CPU once per process
+(compiling them the first time on a machine, or after an upgrade: ~15-30 s, then cached on disk;
+see benchmarks/speed_analysis.py). So they are used
 
-* for an input of at least :data:`MIN_SAMPLES` samples to integrate (~1 h of walking at 200 Hz: the
-  numpy passes would cost more than loading the kernels), or
+* for a pass over at least :data:`MIN_SAMPLES` samples (~2 h at 200 Hz: below that, the numpy
+  passes cost less than loading the kernels), or
 * for any input of at least :data:`WARM_MIN_SAMPLES` once they are loaded in this process (a batch
   worker or a notebook that analysed a long file keeps the benefit for the shorter ones).
 
@@ -21,7 +22,7 @@ import os
 import sys
 from types import ModuleType
 
-MIN_SAMPLES = 500_000
+MIN_SAMPLES = 1_500_000
 WARM_MIN_SAMPLES = 20_000
 MODES = ("auto", "always", "never")
 
