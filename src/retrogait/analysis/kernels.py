@@ -27,22 +27,6 @@ def _foot(r: np.ndarray, v: np.ndarray, i: int, k: int) -> float:
 
 
 @_jit
-def _cumtrapz(y: np.ndarray, tt: np.ndarray, n: int) -> None:
-    """In place: the cumulative trapezoid integral of the rows ``y[:n]`` over ``tt[:n]`` from 0."""
-    d = y.shape[1]
-    prev = np.empty(d)
-    for c in range(d):
-        prev[c] = y[0, c]
-        y[0, c] = 0.0
-    for i in range(1, n):
-        h = 0.5 * (tt[i] - tt[i - 1])
-        for c in range(d):
-            cur = y[i, c]
-            y[i, c] = y[i - 1, c] + (cur + prev[c]) * h
-            prev[c] = cur
-
-
-@_jit
 def _premul_rotvec(rx: float, ry: float, rz: float, q: np.ndarray) -> None:
     """In place: ``q = exp(r) * q`` (a world-frame rotation ``r`` applied after ``q``); not renormalised,
     like :func:`retrogait.analysis.strapdown._premul_rotvec`."""
@@ -96,9 +80,8 @@ def integrate(
     for k in range(start.shape[0]):
         lmax = max(lmax, lens[k])
     q = np.empty((lmax, 4))
-    af = np.empty((lmax, 3))
-    aw = np.empty((lmax, 3))
-    wt = np.empty((lmax, 1))
+    aw = np.empty((lmax, 3))  # velocity before the de-drift
+    wt = np.empty(lmax)  # running integral of the de-drift weights
     tt = np.empty(lmax)
     bridged = rotation.shape[0] > 0
     for k in range(start.shape[0]):
@@ -142,59 +125,71 @@ def integrate(
                     _premul_rotvec(ex * fr, ey * fr, ez * fr, q[i])
                 _premul_rotvec(ex, ey, ez, qe)
         q_end[k, 0], q_end[k, 1], q_end[k, 2], q_end[k, 3] = qe[0], qe[1], qe[2], qe[3]
-        # specific force in the world frame minus gravity; de-drift weights; foot pitch and roll
+        # one pass: specific force in the world frame minus gravity, integrated to velocity (trapezoid);
+        # foot pitch and roll; the de-drift weight of the previous sample (its jerk needs this step)
+        # and its running integral
         gk = g[k]
-        prev_x = prev_y = prev_z = 0.0
-        step_prev = 0.0
+        pfx = pfy = pfz = 0.0  # the previous sample's specific force (foot frame)
+        pax = pay = paz = 0.0  # ... and world acceleration
+        vx = vy = vz = 0.0
+        dyn_prev = step_prev = w_prev = cw = 0.0
         for i in range(n):
             fx = _foot(rot, acc, a + i, 0) - acc_bias[0]
             fy = _foot(rot, acc, a + i, 1) - acc_bias[1]
             fz = _foot(rot, acc, a + i, 2) - acc_bias[2]
-            af[i, 0], af[i, 1], af[i, 2] = fx, fy, fz
             x, y, z, w = q[i, 0], q[i, 1], q[i, 2], q[i, 3]
             cx = y * fz - z * fy + w * fx
             cy = z * fx - x * fz + w * fy
             cz = x * fy - y * fx + w * fz
-            aw[i, 0] = fx + 2.0 * (y * cz - z * cy)
-            aw[i, 1] = fy + 2.0 * (z * cx - x * cz)
-            aw[i, 2] = fz + 2.0 * (x * cy - y * cx) - gk
+            ax = fx + 2.0 * (y * cz - z * cy)
+            ay = fy + 2.0 * (z * cx - x * cz)
+            az = fz + 2.0 * (x * cy - y * cx) - gk
             pitch[o + i] = math.asin(min(1.0, max(-1.0, 2.0 * (x * z - w * y))))
             roll[o + i] = math.asin(min(1.0, max(-1.0, 2.0 * (y * z + w * x))))
+            dyn = abs(math.sqrt(fx * fx + fy * fy + fz * fz) - gk) / gk
             step = 0.0
             if i > 0:
-                dx, dy, dz = fx - prev_x, fy - prev_y, fz - prev_z
+                h = 0.5 * (tt[i] - tt[i - 1])
+                vx, vy, vz = vx + (ax + pax) * h, vy + (ay + pay) * h, vz + (az + paz) * h
+                dx, dy, dz = fx - pfx, fy - pfy, fz - pfz
                 step = math.sqrt(dx * dx + dy * dy + dz * dz) / max(tt[i] - tt[i - 1], 1e-9)
                 # the jerk of sample i - 1 is the larger of its two steps
-                wt[i - 1, 0] = _weight(af, i - 1, gk, max(step_prev, step), drift_dynamics, impact_jerk)
-            prev_x, prev_y, prev_z = fx, fy, fz
-            step_prev = step
-        wt[n - 1, 0] = _weight(af, n - 1, gk, step_prev, drift_dynamics, impact_jerk)
-        if rolling[k]:
-            for i in range(n):
-                wt[i, 0] = 1.0
-        if bridged:
-            for i in range(n):
-                wt[i, 0] += (dynamics[a + i] / bridged_dynamics) ** 2
-        # velocity with zero at both anchors, the drift removed where the errors enter; position
-        _cumtrapz(aw, tt, n)
-        _cumtrapz(wt, tt, n)
-        cw_last = max(wt[n - 1, 0], 1e-12)
-        vx, vy, vz = aw[n - 1, 0], aw[n - 1, 1], aw[n - 1, 2]
+                wi = _weight(dyn_prev, max(step_prev, step), drift_dynamics, impact_jerk, rolling[k],
+                             dynamics[a + i - 1] if bridged else 0.0, bridged_dynamics)
+                if i > 1:
+                    cw += (wi + w_prev) * (0.5 * (tt[i - 1] - tt[i - 2]))
+                wt[i - 1] = cw
+                w_prev = wi
+            aw[i, 0], aw[i, 1], aw[i, 2] = vx, vy, vz
+            pfx, pfy, pfz, pax, pay, paz = fx, fy, fz, ax, ay, az
+            dyn_prev, step_prev = dyn, step
+        wi = _weight(dyn_prev, step_prev, drift_dynamics, impact_jerk, rolling[k],
+                     dynamics[a + n - 1] if bridged else 0.0, bridged_dynamics)
+        if n > 1:
+            cw += (wi + w_prev) * (0.5 * (tt[n - 1] - tt[n - 2]))
+        wt[n - 1] = cw
+        # zero velocity at both anchors, the drift removed where the errors enter; position
+        cw_last = max(wt[n - 1], 1e-12)
+        ex, ey, ez = aw[n - 1, 0], aw[n - 1, 1], aw[n - 1, 2]
+        qx = qy = qz = 0.0  # previous corrected velocity
+        px = py = pz = 0.0
         for i in range(n):
-            fr = wt[i, 0] / cw_last
-            aw[i, 0] -= vx * fr
-            aw[i, 1] -= vy * fr
-            aw[i, 2] -= vz * fr
-        _cumtrapz(aw, tt, n)
-        for i in range(n):
-            pos[o + i, 0], pos[o + i, 1], pos[o + i, 2] = aw[i, 0], aw[i, 1], aw[i, 2]
+            fr = wt[i] / cw_last
+            ux, uy, uz = aw[i, 0] - ex * fr, aw[i, 1] - ey * fr, aw[i, 2] - ez * fr
+            if i > 0:
+                h = 0.5 * (tt[i] - tt[i - 1])
+                px, py, pz = px + (ux + qx) * h, py + (uy + qy) * h, pz + (uz + qz) * h
+            pos[o + i, 0], pos[o + i, 1], pos[o + i, 2] = px, py, pz
+            qx, qy, qz = ux, uy, uz
 
 
 @_jit
-def _weight(af: np.ndarray, i: int, g: float, jerk: float, drift_dynamics: float, impact_jerk: float) -> float:
-    """The de-drift weight of one sample (:func:`retrogait.analysis.strapdown.drift_weight`)."""
-    nrm = math.sqrt(af[i, 0] * af[i, 0] + af[i, 1] * af[i, 1] + af[i, 2] * af[i, 2])
-    return 1.0 + drift_dynamics * (abs(nrm - g) / g) + (jerk / impact_jerk) ** 2
+def _weight(dyn: float, jerk: float, drift_dynamics: float, impact_jerk: float, rolling: bool,
+            gap_dynamics: float, bridged_dynamics: float) -> float:
+    """The de-drift weight of one sample (:func:`retrogait.analysis.strapdown.drift_weight`; 1 in a
+    rolling segment; plus the bridged-gap term)."""
+    w = 1.0 if rolling else 1.0 + drift_dynamics * dyn + (jerk / impact_jerk) ** 2
+    return w + (gap_dynamics / bridged_dynamics) ** 2 if gap_dynamics != 0.0 else w
 
 
 @_jit
