@@ -17,9 +17,13 @@ from retrogait.protocols.sniff import sniff
 
 
 def _signals(n=200, seed=0):
+    """Distinct samples of a smooth motion (a few Hz at 100-400 Hz, with sensor noise), as a body moves:
+    the decoders judge an angular rate that jumps alone for one sample as corrupt."""
     rng = np.random.default_rng(seed)
-    acc = rng.normal(0, 15, (n, 3)) + [0, 0, GRAVITY]
-    gyr = rng.normal(0, 4, (n, 3))
+    t = np.arange(n)[:, None] / 100.0
+    f, ph = rng.uniform(0.5, 3.0, (2, 3)), rng.uniform(0, 2 * np.pi, (2, 3))
+    acc = 15 * np.sin(2 * np.pi * f[0] * t + ph[0]) + rng.normal(0, 0.05, (n, 3)) + [0, 0, GRAVITY]
+    gyr = 4 * np.sin(2 * np.pi * f[1] * t + ph[1]) + rng.normal(0, 0.01, (n, 3))
     return acc, gyr
 
 
@@ -194,7 +198,8 @@ def test_ximu3_ascii_binary_mixed_and_stuffing():
     acc, gyr = _signals(30)
     # samples whose float32 bytes hold an LF (0x0A) and an ESC (0xDB): both escapes must be used
     acc[4, 0] = float(np.frombuffer(bytes([0x0A, 0xDB, 0x20, 0x41]), "<f4")[0]) * GRAVITY
-    gyr[9, 2] = float(np.frombuffer(bytes([0xDB, 0x0A, 0x40, 0x42]), "<f4")[0]) * ximu3.DEG
+    gyr[8:11, 2] = float(np.frombuffer(bytes([0xDB, 0x0A, 0x40, 0x42]), "<f4")[0]) * ximu3.DEG  # (a plateau:
+    # one sample alone would be an angular rate that jumps for one sample, judged corrupt)
     b = ximu3.encode(acc, gyr, 400.0, binary=True)
     a = ximu3.encode(acc, gyr, 400.0, binary=False, t0_us=75_000)
     assert all(f.count(b"\n") == 1 and f.endswith(b"\n") for f in b.frames)  # the body never holds its LF

@@ -2,8 +2,10 @@
 emulator sent (issue 13): garbage, bit flips and dropped frames (1 % each), a stall and an unplug.
 
 Exact about data: every intact sample sent in the recorded window is in the file, in its place; nothing
-else is, except (protocols without a checksum: text, x-IMU3) a flipped sample whose corrupted values
-stayed plausible, in its own place; every place where samples are missing is marked by a gap event
+else is, except (protocols without a checksum: text, x-IMU3) a flipped sample that passed the line-shape,
+range, continuity and timestamp checks (a changed acceleration digit or bit, a small angular-rate change,
+a timestamp moved by less than half an interval), in its own place; the exact counts of those are pinned
+offline in tests/test_protocol_faults.py; every place where samples are missing is marked by a gap event
 from the last sample before to the first after, and every gap event is such a place; each gap whose
 count the device's data tell (sequence counter, device clock, unpaired frames) has exactly that count.
 Tolerant about scheduling: the length of a gap seen only by the host clock (an unplug, a clockless
@@ -12,15 +14,18 @@ stall) and the duration that depends on it, within 0.15 s (a busy machine reads 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from emulated import distinct_source, index_in_sent
 
 from retrogait.device.emulator import Emulator, parse_faults
 from retrogait.device.recorder import DeviceSpec, Recorder
+from retrogait.device.sources import load_source
 from retrogait.io.fileformat import read_recording
 from retrogait.io.recording import GRAVITY
-from retrogait.protocols.base import ACC_RANGE_G, DEG, GYR_RANGE_DPS, RANGE_MARGIN
+from retrogait.protocols.base import ACC_RANGE_G, DEG, GYR_RANGE_DPS, RANGE_MARGIN, rate_jumps_alone
 
 RATE = 500.0
 WITMOTION_RATE = 200.0  # its fastest rate code: the recorder tells the rate it measured by the nearest code
@@ -30,8 +35,16 @@ SCHEDULING = 0.15  # s: what a busy machine may add to a gap only the host clock
 PROTOCOLS = ["retrogait", "witmotion", "text", "ximu3", "ximu3-ascii"]
 
 
+@functools.cache
+def walking_source(rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """A simulated walk (distinct samples: sensor noise): the protocols without a checksum judge a sample
+    against its neighbours as a body moves, which random values do not."""
+    acc, gyr, _, _ = load_source(None, "forward-treadmill", None, 0, rate)
+    return acc, gyr
+
+
 def _record_with_faults(emulated: str, tmp_path, rate: float, **kw):
-    acc, gyr = distinct_source()
+    acc, gyr = distinct_source() if emulated in ("retrogait", "witmotion") else walking_source(rate)
     emu = Emulator(acc, gyr, rate, emulated, faults=parse_faults(FAULTS), seed=3)
     port = emu.start()
     out = tmp_path / "rec.rgt"
@@ -81,6 +94,10 @@ def test_fault_mix_timeline_is_true_sample_by_sample(protocol, tmp_path):
     else:  # no checksum: a flip that leaves plausible values cannot be told, but never beyond the range
         assert np.abs(s.acc).max() <= ACC_RANGE_G * GRAVITY * RANGE_MARGIN
         assert np.abs(s.gyr).max() <= GYR_RANGE_DPS * DEG * RANGE_MARGIN
+        # ... nor an angular rate that jumps alone for one sample (among samples with no gap between)
+        g, a = s.gyr, s.acc
+        contiguous = (np.diff(s.t)[:-1] < 1.5 / rate) & (np.diff(s.t)[1:] < 1.5 / rate)
+        assert not np.any(contiguous & rate_jumps_alone(a, g, rate))
     pos = _places(emu, idx)
     assert np.all(np.diff(pos) > 0) and np.all(np.diff(s.t) > 0)
     # every intact sample sent in the window is in the file (nothing good was dropped), except those

@@ -165,6 +165,7 @@ class _Reader(threading.Thread):
             except DeviceError:
                 continue
             dec = make_decoder(st.conn.protocol, rec.text_format_of(st))
+            dec.sample_rate = old.sample_rate
             try:
                 new.write(wake_commands(dec, rec.rate))
             except (serial.SerialException, OSError):
@@ -263,6 +264,8 @@ class Recorder:
             clock = SessionClock(rate, trusted, device_time=c.decoder.has_device_time, stream=i,
                                  gap_cause="sequence" if c.protocol == "retrogait" else "device clock",
                                  device_rate=device_rate)
+            if not c.decoder.has_device_time:  # the rate its continuity check judges a sample period by
+                c.decoder.sample_rate = rate
             st = StreamState(i, d, c, c.decoder, clock)
             self.states.append(st)
             streams.append(Stream(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), t_host=np.zeros(0),

@@ -27,6 +27,30 @@ GYR_RANGE_DPS = 2000.0
 RANGE_MARGIN = 1.05
 """A value this much beyond the full scale cannot come from the sensor (a saturated one reads the full
 scale itself): the sample is corrupt (a flipped bit or digit) and is dropped."""
+SPIKE_MIN = 0.01 * GYR_RANGE_DPS * DEG
+"""rad/s: an angular-rate excursion smaller than this (1 % of the full scale, 20 deg/s) is never judged
+by the continuity check (:meth:`Decoder._continuity`): within the noise and ordinary motion."""
+SPIKE_LEVER = 0.001
+"""m: the smallest ratio of the acceleration change to the angular acceleration of a real one-sample
+angular-rate excursion (see :meth:`Decoder._continuity`)."""
+
+def rate_jumps_alone(acc: np.ndarray, gyr: np.ndarray, rate: float) -> np.ndarray:
+    """Per inner sample of consecutive ``acc``, ``gyr`` (n, 3; m/s^2, rad/s) sampled at ``rate`` Hz:
+    one angular rate jumps away from both neighbours and back alone, which a body cannot do (the
+    reasons: :meth:`Decoder._continuity`). Returns n - 2 booleans, for samples 1 .. n - 2."""
+    g0, g1, g2 = gyr[:-2], gyr[1:-1], gyr[2:]
+    d0, d2 = g1 - g0, g1 - g2
+    excs = np.where(np.sign(d0) == np.sign(d2), np.minimum(np.abs(d0), np.abs(d2)), 0.0)
+    r = np.arange(excs.shape[0])
+    c = excs.argmax(axis=1)
+    exc = excs[r, c]  # the largest excursion, on axis c
+    dev = np.linalg.norm(acc[1:-1] - 0.5 * (acc[:-2] + acc[2:]), axis=1)
+    others = np.abs(g1 - 0.5 * (g0 + g2))
+    others[r, c] = 0.0
+    return ((exc > SPIKE_MIN) & (dev < SPIKE_LEVER * exc * rate)  # the jump needs no force: not real
+            & (np.abs(g2[r, c] - g0[r, c]) < exc)  # the neighbours agree with each other ...
+            & (others.max(axis=1) < 0.5 * SPIKE_MIN))  # ... and the other axes with theirs: one value
+
 
 @dataclass
 class SampleBatch:
@@ -64,7 +88,8 @@ class DecoderStats:
     resyncs: int = 0  # times the decoder had to skip bytes to find the next frame
     bytes_skipped: int = 0  # bytes that belonged to no valid frame
     implausible: int = 0  # samples that passed framing but not plausibility (beyond the sensor range,
-    # a device timestamp out of line with both neighbours): never emitted, except ...
+    # a text line not in the device's format, an angular rate that jumps alone, a device timestamp out of
+    # line with both neighbours): never emitted, except ...
     repaired: int = 0  # ... a timestamp put back between its neighbours (its values were plausible)
 
 
@@ -74,6 +99,8 @@ class Decoder:
     name = ""
     title = ""
     has_device_time = False
+    check_continuity = False
+    """Judge every sample against its neighbours (:meth:`_continuity`): protocols without a checksum."""
 
     def __init__(self) -> None:
         self.stats = DecoderStats()
@@ -93,6 +120,12 @@ class Decoder:
         self._missing_carry = 0  # clockless samples dropped after the last one emitted
         self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # a sample whose timestamp
         # awaits its next neighbour's verdict (see _vet_times)
+        self.sample_rate: float | None = None
+        """The stream's sample rate, Hz, when known from outside (a clockless stream: the recorder's
+        measured rate); a device clock's own interval takes precedence (continuity check)."""
+        self._cprev: tuple[np.ndarray, np.ndarray] | None = None  # the last sample emitted (acc, gyr)
+        # when the next one may follow it without a gap (see _continuity)
+        self._cpend: SampleBatch | None = None  # the last sample, awaiting its successor's arrival
 
     # -- the interface ---------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[SampleBatch]:
@@ -108,14 +141,16 @@ class Decoder:
         one follows it regularly (a real gap); else it is dropped and counted. The first few samples of
         a stream (fewer than the interval can be told from) are kept as they are.
         """
+        out: list[SampleBatch] = []
         if self._held is None:
-            return []
+            self._release_pending(out)
+            return out
         acc, gyr, t = self._held
         self._held = None
-        out: list[SampleBatch] = []
         dt = self._dt
         if self._last_t is None or dt is None:  # the first few samples of a stream: nothing to judge by
             self._split_on_time_gaps(out, acc, gyr, t, vet=False)
+            self._release_pending(out)
             return out
         keep = np.zeros(t.shape[0], dtype=bool)
         last = self._last_t
@@ -128,6 +163,7 @@ class Decoder:
         self.stats.implausible += int((~keep).sum())
         if keep.any():
             self._split_on_time_gaps(out, acc[keep], gyr[keep], t[keep], vet=False)
+        self._release_pending(out)
         return out
 
     def cmd_start(self) -> bytes | None:
@@ -181,10 +217,115 @@ class Decoder:
               gap_before: int = 0, reset: bool = False) -> None:
         if acc.shape[0] == 0:
             return
-        out.append(SampleBatch(np.ascontiguousarray(acc, dtype=np.float64),
-                               np.ascontiguousarray(gyr, dtype=np.float64),
-                               None if t is None else np.asarray(t, dtype=np.float64), gap_before, reset))
-        self.stats.samples += acc.shape[0]
+        b = SampleBatch(np.ascontiguousarray(acc, dtype=np.float64), np.ascontiguousarray(gyr, dtype=np.float64),
+                        None if t is None else np.asarray(t, dtype=np.float64), gap_before, reset)
+        if self.check_continuity:
+            self._continuity(out, b)
+        else:
+            self._append(out, b)
+
+    def _append(self, out: list[SampleBatch], b: SampleBatch) -> None:
+        out.append(b)
+        self.stats.samples += b.n
+
+    def _release_pending(self, out: list[SampleBatch]) -> None:
+        """The stream ended: the last sample, which no successor will judge, is emitted as it is."""
+        if self._cpend is not None:
+            self._append(out, self._cpend)
+            self._cpend = None
+        self._cprev = None
+
+    def _continuity_rate(self) -> float | None:
+        if self._dt is not None and self._dt > 0:
+            return 1.0 / self._dt
+        return self.sample_rate
+
+    def _continuity(self, out: list[SampleBatch], b: SampleBatch) -> None:
+        """Drop (count, and mark as a one-sample gap) a sample whose angular rate jumps alone.
+
+        A flipped bit or digit that no checksum caught changes one value of one sample; on an angular
+        rate that leaves a one-sample excursion: the value leaves both neighbours in the same direction
+        and comes back. A real angular rate cannot do that alone: a jump of ``e`` rad/s for one sample
+        period ``T`` and back is an angular acceleration of ``e / T`` and its reversal, which on a
+        body segment comes from a torque, i.e. from a contact force acting at a lever arm; that force
+        changes the sensor's acceleration in the same sample by ``m k^2 / (m r) * e / T`` (``k`` the
+        segment's radius of gyration, ``r`` the lever arm): for a foot, ``k ~ 0.06 m``, ``r <= 0.3 m``,
+        at least 0.012 m x ``e / T``. Real recordings agree (walking, running, stairs, 100-400 Hz, the
+        bundled reference data: at least 0.006 m x ``e / T``; the simulator's running presets 0.004 m).
+        So an excursion of more than :data:`SPIKE_MIN` on a gyroscope axis is corrupt when the
+        acceleration's deviation from its neighbours' midpoint (the vector norm) stays below
+        :data:`SPIKE_LEVER` (0.001 m) x ``e / T``, and the sample has the signature of one changed value:
+        its two neighbours agree with each other on that axis (closer than ``e``) and the other two
+        angular rates follow their neighbours' midpoint (within half of :data:`SPIKE_MIN`). Accelerations
+        are not judged: an impact moves one
+        axis by up to the full scale for a single sample with the other axes nearly still (real
+        heel strikes at 200 Hz: up to 15 g), so a corrupt acceleration inside the range cannot be told
+        from one. A sample is judged once its successor has arrived (the last one waits for the next
+        feed, or :meth:`flush`); samples beside a gap are not judged. Without a known sample rate
+        (a clockless stream before :attr:`sample_rate` is set) nothing is judged.
+        """
+        rate = self._continuity_rate()
+        pend, self._cpend = self._cpend, None
+        if pend is not None and b.gap_before == 0 and not b.reset:  # the pending sample's successor came
+            t = None if pend.t_device is None or b.t_device is None else np.concatenate([pend.t_device, b.t_device])
+            b = SampleBatch(np.vstack([pend.acc, b.acc]), np.vstack([pend.gyr, b.gyr]), t, pend.gap_before,
+                            pend.reset)
+        elif pend is not None:  # a gap follows it: nothing to judge it by
+            self._append(out, pend)
+        if b.gap_before != 0 or b.reset:
+            self._cprev = None
+        if rate is None:
+            self._cprev = None
+            self._append(out, b)
+            return
+        prev = self._cprev
+        acc, gyr = (b.acc, b.gyr) if prev is None else (np.vstack([prev[0], b.acc]), np.vstack([prev[1], b.gyr]))
+        off = 0 if prev is None else 1  # index in acc/gyr of the batch's first sample
+        bad = np.zeros(b.n, dtype=bool)
+        if acc.shape[0] >= 3:
+            flag = rate_jumps_alone(acc, gyr, rate)
+            bad[1 - off:1 - off + flag.size] = flag  # flag[j] judges acc[j + 1], i.e. batch index j + 1 - off
+        # the last sample waits for its successor
+        self._cpend = SampleBatch(b.acc[-1:], b.gyr[-1:], None if b.t_device is None else b.t_device[-1:])
+        keep_n = b.n - 1
+        self._cprev = (b.acc[-2], b.gyr[-2]) if b.n >= 2 else prev
+        if b.n >= 2 and bad[b.n - 2]:
+            self._cprev = None  # (the pending one is judged against a dropped sample: not judged)
+        if keep_n == 0:
+            self._cpend = b
+            return
+        bad = bad[:keep_n]
+        n_bad = int(bad.sum())
+        if n_bad == 0:
+            self._append(out, SampleBatch(b.acc[:keep_n], b.gyr[:keep_n],
+                                          None if b.t_device is None else b.t_device[:keep_n], b.gap_before, b.reset))
+            return
+        self.stats.implausible += n_bad
+        self.stats.dropped += n_bad
+        idx = np.flatnonzero(~bad)
+        before = np.diff(np.concatenate([[-1], idx])) - 1  # dropped samples just before each kept one
+        after_last = keep_n - 1 - (int(idx[-1]) if idx.size else -1)  # dropped at the end (before the pending)
+        if idx.size == 0:
+            self._cpend = SampleBatch(self._cpend.acc, self._cpend.gyr, self._cpend.t_device,
+                                      b.gap_before + after_last if b.gap_before >= 0 else -1, b.reset)
+            self.stats.gaps += 1
+            self._cprev = None
+            return
+        edges = sorted({0, idx.size, *np.flatnonzero(before > 0).tolist()})
+        for a, e in zip(edges[:-1], edges[1:]):
+            sel = idx[a:e]
+            g = int(before[a])
+            if a == 0:
+                gap = b.gap_before if g == 0 else (g + b.gap_before if b.gap_before >= 0 else -1)
+                reset = b.reset
+            else:
+                gap, reset = g, False
+            self.stats.gaps += g > 0
+            self._append(out, SampleBatch(b.acc[sel], b.gyr[sel], None if b.t_device is None else b.t_device[sel],
+                                          gap, reset))
+        if after_last:
+            self._cpend = SampleBatch(self._cpend.acc, self._cpend.gyr, self._cpend.t_device, after_last)
+            self.stats.gaps += 1
 
     def _in_range(self, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
         """Per sample: every value finite and within the sensor's range (:attr:`acc_limit`,
@@ -193,10 +334,13 @@ class Decoder:
         with np.errstate(invalid="ignore"):
             return ((np.abs(acc) <= self.acc_limit).all(axis=1) & (np.abs(gyr) <= self.gyr_limit).all(axis=1))
 
-    def _emit_clockless(self, out: list[SampleBatch], acc: np.ndarray, gyr: np.ndarray) -> None:
+    def _emit_clockless(self, out: list[SampleBatch], acc: np.ndarray, gyr: np.ndarray,
+                        plausible: np.ndarray | None = None) -> None:
         """Emit samples without device time, dropping (and counting as missing, a gap in their place)
-        those beyond the sensor's range."""
+        those beyond the sensor's range or not ``plausible`` (e.g. a text line not in the device's format)."""
         ok = self._in_range(acc, gyr)
+        if plausible is not None:
+            ok &= plausible
         bad = int((~ok).sum())
         self.stats.implausible += bad
         self.stats.dropped += bad

@@ -4,9 +4,18 @@ The column map (which number is what) and the units come from the user or a pres
 split on commas, semicolons, tabs and spaces; ``Label:`` prefixes (``AccelX:1.2``, ``a/g:``) are
 dropped; lines that are words rather than numbers (banners like "LSM6DS3 found!") are ignored; a line of
 numbers with a wrong count, a malformed number or a non-finite value counts as a bad frame. Text has no
-checksum: a sample beyond the sensor's range or with a timestamp out of line with its neighbours is
-dropped and counted (``implausible``), but a digit changed into another plausible value cannot be
-detected (prefer the binary protocol).
+checksum, so every sample line is checked instead (each failure dropped and counted, ``implausible``):
+
+* its shape: a firmware prints every line with the same format, so the bytes between the numbers, the
+  line end and each number's decimals are learned from the first lines of the connection
+  (:class:`LineShape`) and a later line that differs is corrupt (a flipped bit that turned a minus sign,
+  a digit or the carriage return into a separator, or cut a number);
+* its values: within the sensor's range, and no angular rate that jumps alone for one sample
+  (:meth:`retrogait.protocols.base.Decoder._continuity`);
+* its timestamp: in line with its neighbours.
+
+A digit changed into another digit that leaves a plausible value (an acceleration, a small angular-rate
+change, a timestamp moved by less than half an interval) cannot be detected (prefer the binary protocol).
 """
 
 from __future__ import annotations
@@ -27,6 +36,87 @@ _LABEL = re.compile(rb"[A-Za-z_/][A-Za-z0-9_/ ]*:")
 _SPLIT = re.compile(rb"[,;\s]+")
 _DIGIT = re.compile(rb"[0-9]")
 _WORD = re.compile(rb"[A-Za-z]{2,}")
+_TO_D = bytes.maketrans(b"0123456789", b"dddddddddd")
+_INT_RUN = re.compile(rb"(?<![.d])d+")  # the integer digits of a number (after the translation to d)
+_RUN = re.compile(rb"d+")
+_NOT_CANONICAL = re.compile(rb"[^0-9.](?:0[0-9]|\.)")  # a number with a leading zero, or no integer digit
+SHAPE_LINES = 64
+"""Lines a shape is learned from; it is kept when all but one of them have it."""
+
+
+def line_shapes(lines: list[bytes], loose: bool = True) -> tuple[list[bytes], list[bytes]]:
+    """The shapes of text lines: every digit as ``d``, the minus signs left out (both depend on the
+    value, not on the format), then each run of integer digits as one ``d``: the full shape keeps the
+    decimals, the loose one (a format that trims zeros) reduces them to one ``d`` too.
+    ``"12,-0.25,3.50\r"`` -> ``"d,d.dd,d.dd\r"`` and ``"d,d.d,d.d\r"``. Vectorised over the lines;
+    without ``loose`` the loose shapes are not computed (an empty list)."""
+    s = b"\n".join(lines).translate(_TO_D, b"-")
+    return _INT_RUN.sub(b"d", s).split(b"\n"), _RUN.sub(b"d", s).split(b"\n") if loose else []
+
+
+def line_shape(line: bytes, decimals: bool = True) -> bytes:
+    """The full (or, without ``decimals``, the loose) shape of one line (see :func:`line_shapes`)."""
+    full, loose = line_shapes([line])
+    return full[0] if decimals else loose[0]
+
+
+class LineShape:
+    """The shape a device prints its lines in, learned from the first :data:`SHAPE_LINES` lines.
+
+    A firmware prints every line with one format string: the same separators and line end, and each
+    number with the same decimals. When all but one of the first lines agree on their full shape
+    (:func:`line_shapes`), a later line must have it; when they agree only on the loose shape (a format
+    that trims trailing zeros), a later line must have that. And a number is written in its canonical
+    form (no leading zero, a digit before the point) unless the first lines were not. A line that differs
+    is corrupt: a flipped bit turned a minus sign, a digit, a decimal point or the carriage return into
+    something else, or a leading digit into a zero. The lines read while learning are judged by the
+    canonical form only.
+    """
+
+    def __init__(self) -> None:
+        self.full: bytes | None = None
+        self.loose: bytes | None = None
+        self.canonical = True
+        self.learned = False
+        self._seen: list[tuple[bytes, bytes, bool]] = []
+
+    def check(self, lines: list[bytes]) -> np.ndarray:
+        """Per line: it has the learned shape (before the shape is known: it is canonical)."""
+        n = len(lines)
+        if not n:
+            return np.ones(0, dtype=bool)
+        fulls, looses = line_shapes(lines, loose=not self.learned or self.full is None)
+        canon = np.ones(n, dtype=bool)
+        pos = [m.start() for m in _NOT_CANONICAL.finditer(b"\n" + b"\n".join(lines))]  # (at the "\n" before)
+        if pos:
+            starts = np.cumsum([0] + [len(ln) + 1 for ln in lines[:-1]])
+            canon[np.searchsorted(starts, pos, side="right") - 1] = False
+        ok = canon.copy()
+        i = 0
+        while not self.learned and i < n:
+            self._seen.append((fulls[i], looses[i], bool(canon[i])))
+            i += 1
+            if len(self._seen) >= SHAPE_LINES:
+                self._learn()
+        if i < n:
+            if not self.canonical:
+                ok[i:] = True
+            if self.full is not None:
+                ok[i:] &= np.array([f == self.full for f in fulls[i:]])
+            elif self.loose is not None:  # (the full shape implies the loose one)
+                ok[i:] &= np.array([f == self.loose for f in looses[i:]])
+        return ok
+
+    def _learn(self) -> None:
+        need = len(self._seen) - 1
+        for k, attr in ((0, "full"), (1, "loose")):
+            shapes = [x[k] for x in self._seen]
+            top = max(set(shapes), key=shapes.count)
+            if shapes.count(top) >= need:
+                setattr(self, attr, top)
+        self.canonical = sum(x[2] for x in self._seen) >= need
+        self.learned = True
+        self._seen = []
 
 
 @dataclass(frozen=True)
@@ -106,6 +196,7 @@ class TextDecoder(Decoder):
 
     name = "text"
     title = "text lines"
+    check_continuity = True
 
     def __init__(self, fmt: TextFormat | None = None) -> None:
         super().__init__()
@@ -119,12 +210,15 @@ class TextDecoder(Decoder):
         self._t_f = TIME_UNITS[self.fmt.time_unit]
         self._wraps = 0
         self._last_raw_t: float | None = None
+        self.shape = LineShape()
+        """The format the device prints its lines in (learned from the first lines)."""
         self.info.update(format=",".join(cols), acc_unit=self.fmt.acc_unit, gyr_unit=self.fmt.gyr_unit)
 
     def feed(self, data: bytes) -> list[SampleBatch]:
         lines = self._segments(data, b"\n", MAX_LINE)
         ncol = len(self.fmt.columns)
         rows = []
+        kept: list[bytes] = []
         for line in lines:
             if not line:
                 continue
@@ -146,6 +240,7 @@ class TextDecoder(Decoder):
                 self.stats.bytes_skipped += len(line) + 1
                 continue
             rows.append(nums)
+            kept.append(line)
         if not rows:
             return []
         v = np.array(rows, dtype=np.float64)
@@ -153,15 +248,22 @@ class TextDecoder(Decoder):
         if not good.all():
             self.stats.bad_frames += int((~good).sum())
             v = v[good]
+            kept = [kept[i] for i in np.flatnonzero(good)]
         self.stats.frames += v.shape[0]
         out: list[SampleBatch] = []
         if v.shape[0] == 0:
             return out
+        shaped = self.shape.check(kept)  # a line not in the device's format: a corrupt sample
         acc = v[:, self._idx[:3]] * self._acc_f
         gyr = v[:, self._idx[3:]] * self._gyr_f
         if self._ti is None:
-            self._emit_clockless(out, acc, gyr)
+            self._emit_clockless(out, acc, gyr, shaped)
             return out
+        if not shaped.all():
+            self.stats.implausible += int((~shaped).sum())
+            v, acc, gyr = v[shaped], acc[shaped], gyr[shaped]
+            if v.shape[0] == 0:
+                return out
         raw_t = v[:, self._ti]
         neg = raw_t < 0  # a clock never reads negative: a corrupt line
         if neg.any():

@@ -4,10 +4,12 @@ Every message ends with LF (0x0A), which never occurs inside one. ASCII inertial
 ``I,<timestamp us>,gx,gy,gz,ax,ay,az\\r\\n`` (deg/s, g). Binary inertial: ``0xC9`` (0x80 + 'I'),
 u64 timestamp us LE, 6 x f32 LE (gx gy gz ax ay az), then LF: 34 bytes after un-stuffing, where the
 body escapes ``0x0A -> DB DC`` and ``0xDB -> DB DD``. There is no checksum: framing and length are all
-that is checked, so the values are checked instead: a sample beyond the sensor's range (+-16 g,
-+-2000 deg/s) or with a timestamp out of line with its neighbours is dropped and counted (a timestamp
-alone is put back between its neighbours when it can be); a flipped bit that leaves a plausible value
-cannot be detected. Commands are one-key JSON objects, e.g. ``{"ping":null}``; the device echoes the key.
+that is checked, so the samples are checked instead, each failure dropped and counted: an ASCII message
+not in the shape of the connection's first messages (:class:`retrogait.protocols.text.LineShape`: the
+same separators, line end and decimals), a value beyond the sensor's range (+-16 g, +-2000 deg/s), an
+angular rate that jumps alone for one sample (:meth:`retrogait.protocols.base.Decoder._continuity`), a
+timestamp out of line with its neighbours (put back between them when it can be). A flipped bit that
+leaves a plausible value (an acceleration, a small angular-rate change) cannot be detected. Commands are one-key JSON objects, e.g. ``{"ping":null}``; the device echoes the key.
 Other message types (magnetometer, quaternion, battery ...) are counted as frames and ignored.
 """
 
@@ -20,7 +22,7 @@ import numpy as np
 from retrogait.io.recording import GRAVITY
 from retrogait.protocols.base import DEG, Decoder, EncodedStream, SampleBatch
 from retrogait.protocols.framing import stuff, unstuff
-from retrogait.protocols.text import parse_numbers
+from retrogait.protocols.text import LineShape, parse_numbers
 
 END = 0x0A
 BIN_INERTIAL = 0xC9
@@ -66,10 +68,13 @@ class XIMU3Decoder(Decoder):
     name = "ximu3"
     title = "x-IMU3"
     has_device_time = True
+    check_continuity = True
 
     def __init__(self) -> None:
         super().__init__()
         self.info.update(model="x-IMU3")
+        self.shape = LineShape()
+        """The shape of the device's ASCII inertial messages (learned from the first ones)."""
 
     def cmd_identify(self) -> bytes:
         return command("ping")
@@ -85,6 +90,7 @@ class XIMU3Decoder(Decoder):
         msgs = self._segments(data, _LF, MAX_MESSAGE, keep_first=True)
         bins: list[bytes] = []
         rows: list[list[float]] = []
+        texts: list[bytes] = []  # the ASCII messages of rows
         pieces: list[np.ndarray] = []  # (k, 7) t_us, gx, gy, gz, ax, ay, az in stream order
         st = self.stats
 
@@ -103,8 +109,8 @@ class XIMU3Decoder(Decoder):
                     reject(m, i)
                     continue
                 if rows:
-                    pieces.append(np.array(rows, dtype=np.float64))
-                    rows = []
+                    pieces.append(self._ascii_rows(rows, texts))
+                    rows, texts = [], []
                 bins.append(body)
             elif m.startswith(b"I,"):
                 nums = parse_numbers(m[2:])
@@ -115,6 +121,7 @@ class XIMU3Decoder(Decoder):
                     pieces.append(self._bin_rows(bins))
                     bins = []
                 rows.append(nums)
+                texts.append(m)
             elif head == ord("{"):
                 st.frames += 1
                 self.replies.append(m.strip().decode("utf-8", "replace"))
@@ -125,7 +132,7 @@ class XIMU3Decoder(Decoder):
         if bins:
             pieces.append(self._bin_rows(bins))
         if rows:
-            pieces.append(np.array(rows, dtype=np.float64))
+            pieces.append(self._ascii_rows(rows, texts))
         out: list[SampleBatch] = []
         if not pieces:
             return out
@@ -137,6 +144,16 @@ class XIMU3Decoder(Decoder):
         st.frames += v.shape[0]
         self._split_on_time_gaps(out, v[:, 4:7] * GRAVITY, v[:, 1:4] * DEG, v[:, 0] * 1e-6)
         return out
+
+    def _ascii_rows(self, rows: list[list[float]], texts: list[bytes]) -> np.ndarray:
+        """The ASCII inertial messages' numbers, without those not in the device's shape (counted)."""
+        v = np.array(rows, dtype=np.float64)
+        ok = self.shape.check(texts)
+        if not ok.all():
+            self.stats.frames += int((~ok).sum())
+            self.stats.implausible += int((~ok).sum())
+            v = v[ok]
+        return v
 
     @staticmethod
     def _bin_rows(bins: list[bytes]) -> np.ndarray:
