@@ -216,3 +216,34 @@ def test_text_rich_would_read_differently_goes_to_rich(monkeypatch):
         monkeypatch.setenv(name, "1")
         assert text_tables.console_mode() is None
         monkeypatch.delenv(name)
+
+
+def test_a_reader_that_goes_away_ends_the_summary_as_rich_does(monkeypatch, tmp_path):
+    """``retrogait analyze FILE | head -1``: rich exits with code 1 and no traceback on a broken pipe;
+    the summary written without rich does the same."""
+    import pytest
+
+    from retrogait.report.text_tables import Paragraph, print_blocks
+
+    sink = open(tmp_path / "sink", "w")  # noqa: SIM115 - its descriptor is replaced by /dev/null
+
+    class GoneReader:
+        encoding = "utf-8"
+
+        def isatty(self):
+            return False
+
+        def fileno(self):
+            return sink.fileno()
+
+        def write(self, text):
+            raise BrokenPipeError
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr("sys.stdout", GoneReader())
+    with pytest.raises(SystemExit) as exc:
+        print_blocks([Paragraph("a line")])
+    assert exc.value.code == 1
+    sink.close()

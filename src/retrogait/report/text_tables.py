@@ -158,8 +158,13 @@ def print_blocks(blocks: Sequence[Block]) -> None:
     if mode is not None:
         parts = [b.plain(*mode) for b in blocks]
         if all(p is not None for p in parts):
-            sys.stdout.write("".join(p for p in parts if p is not None))
-            sys.stdout.flush()
+            for part in parts:  # one write and flush per block, as rich's print
+                try:
+                    sys.stdout.write(part or "")
+                    sys.stdout.flush()
+                except BrokenPipeError:  # as rich: the reader went away (`| head`): exit 1, quietly
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    raise SystemExit(1) from None
             return
     from rich.console import Console
 
