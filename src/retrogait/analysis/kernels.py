@@ -736,3 +736,20 @@ def dilate(x: np.ndarray, half: int, invert: bool, out: np.ndarray) -> None:
             nxt = i
         hit = out[i] or nxt - i <= half
         out[i] = hit != invert
+
+
+@_jit
+def calm(acc_norm: np.ndarray, g: float, threshold: float, strict: bool, out: np.ndarray) -> None:
+    """Samples whose specific force is within ``threshold`` of ``g`` (``stance._calm``)."""
+    for i in range(acc_norm.shape[0]):
+        d = abs(acc_norm[i] - g)
+        out[i] = d < threshold if strict else d <= threshold
+
+
+@_jit
+def larger_ratio(out: np.ndarray, a: np.ndarray, top_a: np.ndarray, first: bool) -> None:
+    """``out = a / max(top_a, 1e-9)`` (``first``), else ``out = max(out, a / max(top_a, 1e-9))``, per
+    sample (``stance._motion_score``; ``out`` may be ``a``)."""
+    for i in range(a.shape[0]):
+        r = a[i] / max(top_a[i], 1e-9)
+        out[i] = r if first else max(out[i], r)

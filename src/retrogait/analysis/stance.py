@@ -158,6 +158,11 @@ def cycle_stances(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: np.ndarray,
 def _calm(acc_norm: np.ndarray, threshold: float, strict: bool = False) -> np.ndarray:
     """Samples whose specific force is within ``threshold`` of g (``strict``: closer than it); one
     recording-sized float temporary at most."""
+    kern = kernels(int(acc_norm.shape[0]))
+    if kern is not None:
+        out = np.empty(acc_norm.shape[0], dtype=bool)
+        kern.calm(acc_norm, GRAVITY, threshold, strict, out)
+        return out
     dev = np.subtract(acc_norm, GRAVITY)
     np.abs(dev, out=dev)
     return dev < threshold if strict else dev <= threshold
@@ -167,6 +172,14 @@ def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) 
     """Per sample, the larger of the gyro norm and of ``| |f| - g |`` (both averaged over ``w``
     samples), each against its own highest value within ``big`` samples (in place: a few arrays the
     size of the recording at a time)."""
+    kern = kernels(int(gyr_norm.shape[0]))
+    if kern is not None:
+        score = moving_mean(gyr_norm, w)
+        top = running_max(score, big)
+        kern.larger_ratio(score, score, top, True)
+        dev = moving_mean(acc_norm, w, deviation_from=GRAVITY)
+        kern.larger_ratio(score, dev, running_max(dev, big, out=top), False)
+        return score
     score = moving_mean(gyr_norm, w)
     top = running_max(score, big)
     score /= np.maximum(top, 1e-9, out=top)
