@@ -195,6 +195,39 @@ def cli(runs: int) -> None:
         print(f"   {name:45s} min {min(values):.3f}, median {float(np.median(values)):.3f}")
 
 
+KERNEL_CHILD = r"""
+import sys, time
+c0 = time.process_time()
+from retrogait import load_recording
+from retrogait.analysis import analyze
+rec = load_recording(sys.argv[1])
+c1 = time.process_time()
+analyze(rec)
+print(time.process_time() - c1)
+"""
+
+
+def compiled_startup(runs: int) -> None:
+    """What the compiled kernels cost before they pay: compiling them on a machine that has none cached
+    (an empty NUMBA_CACHE_DIR), and loading them from the cache in a new process, each measured as the
+    CPU of a first analysis of the bundled 3-minute file with the kernels forced on, against numpy."""
+    sample = str(ROOT / "sample_data" / "backward_treadmill_5pct.rgt")
+
+    def first_analysis(mode: str, cache: str) -> float:
+        env = {**os.environ, "RETROGAIT_COMPILED": mode, "NUMBA_CACHE_DIR": cache}
+        out = subprocess.run([sys.executable, "-c", KERNEL_CHILD, sample], capture_output=True, text=True,
+                             check=True, env=env)
+        return float(out.stdout.strip().splitlines()[-1])
+
+    with tempfile.TemporaryDirectory() as cache:
+        cold = first_analysis("always", cache)
+        cached = [first_analysis("always", cache) for _ in range(runs)]
+        plain = [first_analysis("never", cache) for _ in range(runs)]
+    print(f"compiled kernels {_load()}: first analysis of the bundled 3-minute file: numpy {_stats(plain)} s CPU; "
+          f"kernels loaded from the cache {_stats(cached)} s; compiled from nothing {cold:.1f} s (once per machine "
+          "and version)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-24h", action="store_true")
@@ -205,6 +238,7 @@ def main() -> int:
     if a.cli_only:
         return 0
     session_30min(a.runs)
+    compiled_startup(a.runs)
     if not a.skip_24h:
         day_24h(a.runs)
     print(f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB)")
