@@ -17,6 +17,8 @@ import math
 import numba
 import numpy as np
 
+from retrogait.analysis import peaks
+
 _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 
 
@@ -441,22 +443,8 @@ def local_maxima(x: np.ndarray, out: np.ndarray) -> int:
     return m
 
 
-@_jit
-def keep_apart(pos: np.ndarray, highest_first: np.ndarray, d: int, keep: np.ndarray) -> None:
-    """The distance rule of :func:`retrogait.analysis.peaks.find_peaks`: each kept peak, highest first,
-    removes its neighbours closer than ``d`` samples (``keep`` starts all True)."""
-    n = pos.shape[0]
-    for j in highest_first:
-        if not keep[j]:
-            continue
-        k = j - 1
-        while k >= 0 and pos[j] - pos[k] < d:
-            keep[k] = False
-            k -= 1
-        k = j + 1
-        while k < n and pos[k] - pos[j] < d:
-            keep[k] = False
-            k += 1
+keep_apart = _jit(peaks.keep_apart)
+"""The distance rule of :func:`retrogait.analysis.peaks.find_peaks`, compiled."""
 
 
 @_jit

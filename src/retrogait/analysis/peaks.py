@@ -52,14 +52,19 @@ def find_peaks(x: np.ndarray, height: float | None = None, distance: float | Non
         peaks = peaks[x[peaks] >= height]
     if distance is None or peaks.shape[0] < 2:
         return peaks
-    d = math.ceil(distance)
     keep = np.ones(peaks.shape[0], dtype=bool)
+    highest_first = np.argsort(x[peaks])[::-1].copy()  # ties: as scipy orders them
     kern = kernels(x.shape[0])
-    if kern is not None:
-        kern.keep_apart(peaks, np.argsort(x[peaks])[::-1].copy(), d, keep)
-        return peaks[keep]
-    pos = peaks.tolist()
-    for j in np.argsort(x[peaks]).tolist()[::-1]:  # highest first (ties: as scipy orders them)
+    (kern.keep_apart if kern is not None else keep_apart)(peaks, highest_first, math.ceil(distance), keep)
+    return peaks[keep]
+
+
+def keep_apart(pos: np.ndarray, highest_first: np.ndarray, d: int, keep: np.ndarray) -> None:
+    """The distance rule: each kept peak (positions ``pos``, visited highest first) removes its
+    neighbours closer than ``d`` samples (``keep`` starts all True). A loop over the peaks, not the
+    samples; :mod:`retrogait.analysis.kernels` compiles this same function for long recordings."""
+    n = pos.shape[0]
+    for j in highest_first:
         if not keep[j]:
             continue
         k = j - 1
@@ -67,7 +72,6 @@ def find_peaks(x: np.ndarray, height: float | None = None, distance: float | Non
             keep[k] = False
             k -= 1
         k = j + 1
-        while k < len(pos) and pos[k] - pos[j] < d:
+        while k < n and pos[k] - pos[j] < d:
             keep[k] = False
             k += 1
-    return peaks[keep]
