@@ -203,3 +203,20 @@ def test_the_shape_learned_from_the_first_lines_tolerates_one_corrupt_line_among
     (a, _, _), st = _decode(dec, frames)
     assert dec.shape.full == text.line_shape(enc.frames[0][:-1])
     assert st.implausible == 1 and a.shape[0] == len(frames) - 1
+
+
+# -- the one-sample wait ---------------------------------------------------------------------------
+def test_a_sample_held_for_its_successor_keeps_the_number_of_its_read():
+    """The last sample of a read waits for the next read to be judged: it comes out with the number of
+    the read it came with (the recorder stamps it with that read's receive time, so a stall after it is
+    not shortened)."""
+    enc = _lines(100)
+    dec = text.TextDecoder()
+    first = dec.feed(b"\n" + b"".join(enc.frames[:80]))
+    assert dec.reads == 1 and not any(b.read for b in first)
+    second = dec.feed(b"".join(enc.frames[80:]))
+    assert second[0].read == 1 and second[0].n == 1 and not any(b.read for b in second[1:])
+    rest = dec.flush()
+    assert len(rest) == 1 and rest[0].read == 2 and rest[0].n == 1
+    a, _, _ = concat_batches(first + second + rest)
+    np.testing.assert_array_equal(a, enc.acc)

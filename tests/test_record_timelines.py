@@ -150,3 +150,30 @@ def test_fault_mix_timeline_is_true_sample_by_sample(protocol, tmp_path):
         first = pos < pos[0] + rate
         span = s.t[first][-1] - s.t[0]
         assert span == pytest.approx((pos[first][-1] - pos[0]) / rate, abs=SCHEDULING)
+
+
+@pytest.mark.parametrize("protocol", ["text", "ximu3"])
+def test_a_long_stall_is_a_gap_counted_by_the_device_clock(protocol, tmp_path):
+    """A 1.5 s stall of a device with a clock: one gap, its count told exactly by the device clock (the
+    sample held for a verdict on its neighbours keeps the receive time of its own read, so the stall
+    is not taken for a clock jump)."""
+    acc, gyr = walking_source(RATE)
+    emu = Emulator(acc, gyr, RATE, protocol, faults=parse_faults("stall=1.5:1.5"), seed=3)
+    port = emu.start()
+    out = tmp_path / "rec.rgt"
+    rec = Recorder([DeviceSpec(port, "left")], str(out), live_strides=False, sniff_seconds=SNIFF)
+    rec.open()
+
+    def enough(r: Recorder) -> None:
+        if emu.stats.samples_stalled >= 1.5 * RATE - 2 and r.states[0].samples >= 2.0 * RATE:
+            r.stop("enough samples")
+
+    rec.run(30.0, on_tick=enough)
+    emu.stop()
+    got = read_recording(out)
+    s = got.streams[0]
+    gaps = [e for e in got.events if e["kind"] == "gap"]
+    assert len(gaps) == 1 and gaps[0]["cause"] == "device clock"
+    assert gaps[0]["missing_samples"] == emu.stats.samples_stalled
+    idx = index_in_sent(emu, s.acc, s.gyr)
+    assert (idx >= 0).all() and np.all(np.diff(s.t) > 0)

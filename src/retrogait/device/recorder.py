@@ -36,7 +36,7 @@ from retrogait.device.connection import Connection, connect, open_serial, wake_c
 from retrogait.device.live import LiveStrides
 from retrogait.errors import DeviceError
 from retrogait.io.recording import Recording, Stream, utc_now_iso
-from retrogait.protocols import Decoder, TextFormat, make_decoder
+from retrogait.protocols import Decoder, SampleBatch, TextFormat, make_decoder
 from retrogait.protocols.base import DecoderStats
 from retrogait.protocols.witmotion import RATE_CODES
 
@@ -101,13 +101,17 @@ class _Reader(threading.Thread):
         super().__init__(name=f"retrogait-reader-{st.index}", daemon=True)
         self.rec = rec
         self.st = st
+        self._read_times: dict[int, float] = {}  # receive time of the decoder's recent reads, by number
 
     def run(self) -> None:
         rec, st = self.rec, self.st
         conn = st.conn
         dec = st.decoder
-        pre = [(rec.session_time(t_recv), dec.feed(data)) for t_recv, data in conn.preamble]
-        rec.q.put(("preamble", st.index, [(t, b) for t, b in pre if b]))  # bytes read while identifying
+        pre: list[tuple[float, list[SampleBatch]]] = []
+        for t_read, chunk in conn.preamble:  # bytes read while identifying
+            for t, b in self._stamped(dec, dec.feed(chunk), t_read):
+                pre.append((rec.session_time(t), b))
+        rec.q.put(("preamble", st.index, [(t, b) for t, b in pre if b]))
         ser = conn.serial
         st.serial = ser
         dither = random.Random(st.index)  # read times, not data: any seed will do
@@ -128,9 +132,8 @@ class _Reader(threading.Thread):
                 precise_until = time.monotonic() + 0.5
                 continue
             if data:
-                batches = dec.feed(data)
-                if batches:
-                    rec.q.put(("data", st.index, rec.session_time(t_recv), batches))
+                for t, batches in self._stamped(dec, dec.feed(data), t_recv):
+                    rec.q.put(("data", st.index, rec.session_time(t), batches))
                 if not more and t_recv > precise_until:  # let data gather; a random pause never locks
                     time.sleep(dither.uniform(0.0, 2 * READ_PAUSE))  # onto the device's own rhythm
         self._flush_decoder(dec)
@@ -139,11 +142,27 @@ class _Reader(threading.Thread):
         except (serial.SerialException, OSError):
             pass
 
+    def _stamped(self, dec: Decoder, batches: list[SampleBatch],
+                 t_recv: float | None) -> list[tuple[float, list[SampleBatch]]]:
+        """``batches`` (just returned by ``dec``) grouped by receive time: those the decoder held from an
+        earlier read (``SampleBatch.read``) at that read's time, the others at ``t_recv`` (the read that
+        returned them; None: a flush, the last read's)."""
+        if t_recv is not None:
+            self._read_times[dec.reads] = t_recv
+            while len(self._read_times) > 256:  # (a sample is held one read or a few)
+                del self._read_times[next(iter(self._read_times))]
+        now = t_recv if t_recv is not None else self._read_times.get(dec.reads, time.monotonic())
+        groups: dict[float, list[SampleBatch]] = {}
+        for b in batches:
+            groups.setdefault(self._read_times.get(b.read, now) if b.read else now, []).append(b)
+        return list(groups.items())
+
     def _flush_decoder(self, dec: Decoder) -> None:
-        """The stream ended (stop or unplug): post the samples the decoder held back for a verdict."""
-        batches = dec.flush()
-        if batches:
-            self.rec.q.put(("data", self.st.index, self.rec.session_time(time.monotonic()), batches))
+        """The stream ended (stop or unplug): post the samples the decoder held back for a verdict, at the
+        time of the read they came with (the last one)."""
+        for t, bs in self._stamped(dec, dec.flush(), None):
+            self.rec.q.put(("data", self.st.index, self.rec.session_time(t), bs))
+        self._read_times = {}
 
     def _reconnect(self, ser: serial.Serial, old: Decoder) -> tuple[serial.Serial, Decoder] | None:
         """Wait for the port to come back (up to --reconnect-timeout); the reopened port and a fresh

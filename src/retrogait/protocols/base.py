@@ -63,6 +63,9 @@ class SampleBatch:
         gap_before: samples known to be missing just before this batch (0: none; -1: an unknown number,
             e.g. a gap seen only in the device clock or a device reset).
         reset: the device restarted (sequence counter or clock went backwards) before this batch.
+        read: 0, or the number of the earlier :meth:`Decoder.feed` (counted in :attr:`Decoder.reads`)
+            these samples arrived with when a later feed (or :meth:`Decoder.flush`) returned them (held
+            for a verdict on their neighbours): their receive time is that feed's.
     """
 
     acc: np.ndarray
@@ -70,6 +73,7 @@ class SampleBatch:
     t_device: np.ndarray | None = None
     gap_before: int = 0
     reset: bool = False
+    read: int = 0
 
     @property
     def n(self) -> int:
@@ -126,6 +130,9 @@ class Decoder:
         self._cprev: tuple[np.ndarray, np.ndarray] | None = None  # the last sample emitted (acc, gyr)
         # when the next one may follow it without a gap (see _continuity)
         self._cpend: SampleBatch | None = None  # the last sample, awaiting its successor's arrival
+        self._cpend_feed = 0  # the feed it arrived with
+        self.reads = 0
+        """Feeds so far (counted by the decoders with the continuity check: see SampleBatch.read)."""
 
     # -- the interface ---------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[SampleBatch]:
@@ -231,6 +238,7 @@ class Decoder:
     def _release_pending(self, out: list[SampleBatch]) -> None:
         """The stream ended: the last sample, which no successor will judge, is emitted as it is."""
         if self._cpend is not None:
+            self._cpend.read = self._cpend_feed
             self._append(out, self._cpend)
             self._cpend = None
         self._cprev = None
@@ -266,12 +274,16 @@ class Decoder:
         """
         rate = self._continuity_rate()
         pend, self._cpend = self._cpend, None
+        first_late = pend is not None and self._cpend_feed != self.reads  # (it came with an earlier read)
+        pend_read = self._cpend_feed
         if pend is not None and b.gap_before == 0 and not b.reset:  # the pending sample's successor came
             t = None if pend.t_device is None or b.t_device is None else np.concatenate([pend.t_device, b.t_device])
             b = SampleBatch(np.vstack([pend.acc, b.acc]), np.vstack([pend.gyr, b.gyr]), t, pend.gap_before,
                             pend.reset)
         elif pend is not None:  # a gap follows it: nothing to judge it by
+            pend.read = pend_read if first_late else 0
             self._append(out, pend)
+            first_late = False
         if b.gap_before != 0 or b.reset:
             self._cprev = None
         if rate is None:
@@ -287,6 +299,7 @@ class Decoder:
             bad[1 - off:1 - off + flag.size] = flag  # flag[j] judges acc[j + 1], i.e. batch index j + 1 - off
         # the last sample waits for its successor
         self._cpend = SampleBatch(b.acc[-1:], b.gyr[-1:], None if b.t_device is None else b.t_device[-1:])
+        self._cpend_feed = self.reads
         keep_n = b.n - 1
         self._cprev = (b.acc[-2], b.gyr[-2]) if b.n >= 2 else prev
         if b.n >= 2 and bad[b.n - 2]:
@@ -296,6 +309,14 @@ class Decoder:
             return
         bad = bad[:keep_n]
         n_bad = int(bad.sum())
+        if first_late and not bad[0]:  # the sample held from an earlier read: a batch of its own
+            self._append(out, SampleBatch(b.acc[:1], b.gyr[:1], None if b.t_device is None else b.t_device[:1],
+                                          b.gap_before, b.reset, read=pend_read))
+            b = SampleBatch(b.acc[1:], b.gyr[1:], None if b.t_device is None else b.t_device[1:])
+            bad = bad[1:]
+            keep_n -= 1
+            if keep_n == 0:
+                return
         if n_bad == 0:
             self._append(out, SampleBatch(b.acc[:keep_n], b.gyr[:keep_n],
                                           None if b.t_device is None else b.t_device[:keep_n], b.gap_before, b.reset))

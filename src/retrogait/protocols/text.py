@@ -215,6 +215,7 @@ class TextDecoder(Decoder):
         self.info.update(format=",".join(cols), acc_unit=self.fmt.acc_unit, gyr_unit=self.fmt.gyr_unit)
 
     def feed(self, data: bytes) -> list[SampleBatch]:
+        self.reads += 1
         lines = self._segments(data, b"\n", MAX_LINE)
         ncol = len(self.fmt.columns)
         rows = []

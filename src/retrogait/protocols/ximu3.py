@@ -86,6 +86,7 @@ class XIMU3Decoder(Decoder):
         return None
 
     def feed(self, data: bytes) -> list[SampleBatch]:
+        self.reads += 1
         maybe_tail = not self._synced  # the first message may be the tail of one we joined late
         msgs = self._segments(data, _LF, MAX_MESSAGE, keep_first=True)
         bins: list[bytes] = []
