@@ -154,6 +154,18 @@ def split(small: list[dict], full: list[dict], n_small: int, n_full: int, key: s
     return per, fixed
 
 
+def cpu_per_file(small: list[dict], full: list[dict], n_small: int, n_full: int) -> dict[str, float]:
+    """Median per-file CPU of the client, of all workers and of the file tasks, from the runs' reports."""
+    def each(r: dict) -> dict[str, float]:
+        o = r["out"]
+        return {"client": o["client_cpu_seconds"], "workers": sum(o["worker_cpu_seconds"].values()),
+                "task": o["task_cpu_seconds"]}
+    out = {}
+    for key in ("client", "workers", "task"):
+        out[key] = statistics.median((each(f)[key] - each(s)[key]) / (n_full - n_small) for s, f in zip(small, full))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200)
@@ -226,6 +238,20 @@ def main() -> None:
                   f"wall {med(x['startup_wall']) - med(b['startup_wall']):.2f} s / "
                   f"{med(y['startup_wall']) - med(b['startup_wall']):.2f} s (1 / 2 workers); scaling whole run "
                   f"{med(x['full_wall']) / med(y['full_wall']):.2f}x")
+    print("\nCPU per file (start-up excluded; median over repeats), from the batch reports: the client (writing,"
+          " Dask's client and scheduler, nannies), the workers (the file tasks and Dask's worker around them):")
+    cpu_split = {}
+    for name in [k for k in configs if k != "bare"]:
+        x = cpu_per_file(res[name]["small"], res[name]["full"], k, n)
+        cpu_split[name] = x
+        print(f"  {name:11s}: client {x['client'] * 1000:5.1f} ms, workers {x['workers'] * 1000:5.1f} ms (tasks "
+              f"{x['task'] * 1000:5.1f} ms, outside them {(x['workers'] - x['task']) * 1000:4.1f} ms); bare analyze + "
+              f"balance metrics {med(b['per_file_cpu']) * 1000:5.1f} ms")
+    c1, c2 = cpu_split["batch -w 1"], cpu_split["batch -w 2"]
+    print(f"  predicted 1 -> 2 workers on 2 idle cores (per file; 1 worker: the worker's CPU, the client running on "
+          f"the other core; 2 workers: all CPU shared by 2 cores): 2 x {c1['workers'] * 1000:.0f} / "
+          f"({c2['workers'] * 1000:.0f} + {c2['client'] * 1000:.0f}) = "
+          f"{2 * c1['workers'] / (c2['workers'] + c2['client']):.2f}x")
     s_full = [x / y for x, y in zip(b1["full_wall"], b2["full_wall"])]
     s_per = [x / y for x, y in zip(b1["per_file_wall"], b2["per_file_wall"])]
     print(f"scaling 1 -> 2 workers (target >= 1.8x on 2 idle cores): whole run of {n} files min {min(s_full):.2f}x / "

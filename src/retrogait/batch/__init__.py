@@ -11,7 +11,8 @@
 
 Needs the optional extra ``pip install 'retrogait[batch]'`` (Dask distributed, pyarrow, pandas).
 Modules: :mod:`.discovery` (which files), :mod:`.settings` (analysis settings and their hash),
-:mod:`.task` (the per-file work done on a worker), :mod:`.rows` (result -> table rows),
+:mod:`.task` (the per-file work done on a worker), :mod:`.rows` (result -> table rows), :mod:`.arrow`
+(Arrow arrays and Parquet bytes from numpy, without pandas),
 :mod:`.outdir` (the output folder: atomic writes, resume state, final tables), :mod:`.runner`
 (Dask client, progress, history writer) and :mod:`.api` (:func:`analyze_many`).
 """
