@@ -220,3 +220,34 @@ def test_a_sample_held_for_its_successor_keeps_the_number_of_its_read():
     assert len(rest) == 1 and rest[0].read == 2 and rest[0].n == 1
     a, _, _ = concat_batches(first + second + rest)
     np.testing.assert_array_equal(a, enc.acc)
+
+
+# -- the optional checksum of our own text format -------------------------------------------------
+def test_every_single_bit_flip_of_a_checksummed_line_is_caught():
+    """``retrogait-csv-sum`` lines end with ``*hh`` (XOR of the line): of every single-bit flip of a line
+    (as the emulator makes them: any byte but the LF), none is stored with a changed value or time."""
+    import copy
+
+    rate = 200.0
+    acc, gyr = _sim("forward-treadmill", rate, 1.0)
+    enc = text.encode(acc, gyr, rate, PRESETS["retrogait-csv-sum"])
+    warm = text.TextDecoder()
+    warm.feed(b"\n" + b"".join(enc.frames[:100]))
+    assert warm.checksum_required
+    line = enc.frames[100]
+    stored_wrong = caught = 0
+    for j in range(len(line) - 1):
+        for bit in range(8):
+            flipped = bytearray(line)
+            flipped[j] ^= 1 << bit
+            if flipped[j] == 0x0A:
+                continue
+            dec = copy.deepcopy(warm)
+            a, g, t = concat_batches(dec.feed(bytes(flipped) + b"".join(enc.frames[101:104])) + dec.flush())
+            i = np.flatnonzero(np.isclose(t, enc.t[100], atol=0.5 / rate))
+            if i.size == 0:
+                caught += 1
+            elif not (np.array_equal(a[i[0]], enc.acc[100]) and np.array_equal(g[i[0]], enc.gyr[100])
+                      and t[i[0]] == enc.t[100]):
+                stored_wrong += 1
+    assert stored_wrong == 0 and caught > 0.95 * 8 * (len(line) - 1)

@@ -121,3 +121,30 @@ def test_fault_mix_offline_exact_counts(protocol):
     if protocol in ("text", "ximu3-ascii", "ximu3"):
         a, g = r["acc"], r["gyr"]
         assert not np.any(rate_jumps_alone(a, g, RATE))
+
+
+def test_text_with_a_checksum_stores_no_corrupted_sample():
+    """The retrogait CSV with its optional NMEA-style ``*hh`` (``--text-preset retrogait-csv-sum``): the
+    same fault mix, recognised by ``--protocol auto``, and not one flipped sample stored (a single flipped
+    bit always changes the XOR); nothing intact lost."""
+    from retrogait.protocols import PRESETS
+    from retrogait.protocols.sniff import sniff
+
+    acc, gyr = _walk()
+    fmt = PRESETS["retrogait-csv-sum"]
+    emu = Emulator(acc, gyr, RATE, "text", faults=parse_faults(FAULTS), seed=3, out_limit=None, text_format=fmt)
+    n = int(SECONDS * RATE)
+    emu._send_samples(0, n)
+    data = bytes(emu._out)
+    found = sniff(data[:20000])
+    assert found.protocol == "text" and found.text_format is not None
+    dec = make_decoder("text", found.text_format)
+    out = dec.feed(b"\n")
+    for i in range(0, len(data), 4096):
+        out += dec.feed(data[i:i + 4096])
+    a, g, t = concat_batches(out + dec.flush())
+    sa, sg, st, _, glob = emu.sent()
+    assert emu.flipped().size == 275 and dec.checksum_required
+    np.testing.assert_array_equal(a, sa)  # exactly the intact samples sent, in order: no flipped one
+    np.testing.assert_array_equal(g, sg)
+    np.testing.assert_allclose(t - t[0], st - st[0], atol=1e-9)

@@ -36,6 +36,7 @@ _LABEL = re.compile(rb"[A-Za-z_/][A-Za-z0-9_/ ]*:")
 _SPLIT = re.compile(rb"[,;\s]+")
 _DIGIT = re.compile(rb"[0-9]")
 _WORD = re.compile(rb"[A-Za-z]{2,}")
+_SUM = re.compile(rb"\*([0-9A-Fa-f]{2})\r?$")
 _TO_D = bytes.maketrans(b"0123456789", b"dddddddddd")
 _INT_RUN = re.compile(rb"(?<![.d])d+")  # the integer digits of a number (after the translation to d)
 _RUN = re.compile(rb"d+")
@@ -128,6 +129,9 @@ class TextFormat:
     gyr_unit: str = "rad/s"
     time_unit: str = "us"
     description: str = ""
+    checksum: bool = False
+    """The encoder ends each line with ``*hh``, the XOR of its bytes before the ``*`` in hex (as NMEA
+    0183 does); the decoder checks such a suffix whenever a line has one, whatever the format."""
 
     def __post_init__(self) -> None:
         for c in self.columns:
@@ -146,6 +150,8 @@ class TextFormat:
 
 PRESETS: dict[str, TextFormat] = {
     "retrogait-csv": TextFormat(description="retrogait reference CSV: t_us,ax,ay,az,gx,gy,gz in m/s^2 and rad/s"),
+    "retrogait-csv-sum": TextFormat(description="retrogait reference CSV with a checksum: t_us,ax,ay,az,gx,gy,gz "
+                                    "in m/s^2 and rad/s, then *hh (XOR of the line, as NMEA)", checksum=True),
     "arduino-lsm6ds3": TextFormat(("ax", "ay", "az", "gx", "gy", "gz"), "g", "deg/s",
                                   description="Arduino_LSM6DS3/LSM9DS1 style: ax ay az gx gy gz in g and deg/s"),
     "arduino-lsm6ds3-t": TextFormat(("t", "ax", "ay", "az", "gx", "gy", "gz"), "g", "deg/s", "ms",
@@ -171,13 +177,28 @@ def encode(acc: np.ndarray, gyr: np.ndarray, rate: float, fmt: TextFormat = PRES
             "ax": acc[:, 0] / fa, "ay": acc[:, 1] / fa, "az": acc[:, 2] / fa,
             "gx": gyr[:, 0] / fg, "gy": gyr[:, 1] / fg, "gz": gyr[:, 2] / fg, "-": np.zeros(n)}
     printed = {k: np.array([float(f"{x:.{0 if k == 't' else decimals}f}") for x in v]) for k, v in cols.items()}
-    lines = [",".join(f"{printed[c][i]:.{0 if c == 't' else decimals}f}" for c in fmt.columns) + "\r\n"
-             for i in range(n)]
+    bodies = [",".join(f"{printed[c][i]:.{0 if c == 't' else decimals}f}" for c in fmt.columns) for i in range(n)]
+    lines = [b + (f"*{line_checksum(b.encode()):02X}" if fmt.checksum else "") + "\r\n" for b in bodies]
     acc_q = np.column_stack([printed[c] for c in ("ax", "ay", "az")]) * fa
     gyr_q = np.column_stack([printed[c] for c in ("gx", "gy", "gz")]) * fg
     t = printed["t"] * TIME_UNITS[fmt.time_unit] if "t" in fmt.columns else None
     frames = [ln.encode() for ln in lines]
     return EncodedStream(b"".join(frames), acc_q, gyr_q, t, frames)
+
+
+def line_checksum(body: bytes) -> int:
+    """The XOR of the bytes of ``body`` (NMEA 0183's sentence checksum): any single flipped bit changes it."""
+    return int(np.bitwise_xor.reduce(np.frombuffer(body, dtype=np.uint8))) if body else 0
+
+
+def split_checksum(line: bytes) -> tuple[bytes, bool | None]:
+    """``line`` without its ``*hh`` suffix (the line end kept), and whether the suffix matches the line
+    (None: the line has none)."""
+    m = _SUM.search(line)
+    if m is None:
+        return line, None
+    body = line[:m.start()]
+    return body + line[m.end(1):], line_checksum(body) == int(m.group(1), 16)
 
 
 def parse_numbers(line: bytes) -> list[float] | None:
@@ -212,6 +233,10 @@ class TextDecoder(Decoder):
         self._last_raw_t: float | None = None
         self.shape = LineShape()
         """The format the device prints its lines in (learned from the first lines)."""
+        self.checksum_required = False
+        """The device ends every line with a ``*hh`` checksum (all but one of the first lines did): a line
+        without one is corrupt (its ``*`` flipped)."""
+        self._sum_seen = [0, 0]  # while learning: lines, lines with a valid checksum
         self.info.update(format=",".join(cols), acc_unit=self.fmt.acc_unit, gyr_unit=self.fmt.gyr_unit)
 
     def feed(self, data: bytes) -> list[SampleBatch]:
@@ -220,6 +245,7 @@ class TextDecoder(Decoder):
         ncol = len(self.fmt.columns)
         rows = []
         kept: list[bytes] = []
+        sums: list[bool] = []  # per row: its checksum (if any, or required) holds
         for line in lines:
             if not line:
                 continue
@@ -232,6 +258,9 @@ class TextDecoder(Decoder):
             if not _DIGIT.search(line):
                 self.stats.bytes_skipped += len(line) + 1
                 continue
+            summed: bool | None = None
+            if b"*" in line:  # a checksum suffix: checked, then left out
+                line, summed = split_checksum(line)
             nums = parse_numbers(line)
             if nums is None and _WORD.search(_LABEL.sub(b" ", line)):  # a message, not data
                 self.stats.bytes_skipped += len(line) + 1
@@ -242,6 +271,7 @@ class TextDecoder(Decoder):
                 continue
             rows.append(nums)
             kept.append(line)
+            sums.append(self._checksum_ok(summed))
         if not rows:
             return []
         v = np.array(rows, dtype=np.float64)
@@ -250,11 +280,13 @@ class TextDecoder(Decoder):
             self.stats.bad_frames += int((~good).sum())
             v = v[good]
             kept = [kept[i] for i in np.flatnonzero(good)]
+            sums = [sums[i] for i in np.flatnonzero(good)]
         self.stats.frames += v.shape[0]
         out: list[SampleBatch] = []
         if v.shape[0] == 0:
             return out
-        shaped = self.shape.check(kept)  # a line not in the device's format: a corrupt sample
+        # a line not in the device's format, or whose checksum fails: a corrupt sample
+        shaped = self.shape.check(kept) & np.array(sums, dtype=bool)
         acc = v[:, self._idx[:3]] * self._acc_f
         gyr = v[:, self._idx[3:]] * self._gyr_f
         if self._ti is None:
@@ -284,3 +316,16 @@ class TextDecoder(Decoder):
             raw_t = raw_t + wraps * 2.0 ** 32
         self._split_on_time_gaps(out, acc, gyr, raw_t * self._t_f)
         return out
+
+    def _checksum_ok(self, summed: bool | None) -> bool:
+        """A sample line's checksum verdict (``summed``: from :func:`split_checksum`); learns from the
+        first lines whether the device always sends one."""
+        seen = self._sum_seen
+        if seen[0] < SHAPE_LINES:
+            seen[0] += 1
+            seen[1] += summed is True
+            if seen[0] == SHAPE_LINES:
+                self.checksum_required = seen[1] >= SHAPE_LINES - 1
+        if summed is None:
+            return not self.checksum_required
+        return summed
