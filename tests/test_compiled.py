@@ -136,3 +136,17 @@ def test_stance_helpers_same(monkeypatch: pytest.MonkeyPatch) -> None:
             a, b = _both(monkeypatch, fn)
             for x, y in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
                 assert np.array_equal(x, y) and x.dtype.kind == y.dtype.kind
+
+
+@pytest.mark.parametrize("half", [0, 5, 160])
+def test_ratio_to_running_max_in_place(half: int) -> None:
+    """The motion score's in-place ratio (two arrays instead of three on a day's recording) equals
+    ``x / max(running_max(x), 1e-9)`` exactly, also with pieces shorter than the recording."""
+    from retrogait.analysis import kernels
+
+    x = np.abs(np.random.default_rng(half).normal(size=70_001))
+    want = x / np.maximum(filters.running_max(x, 2 * half + 1), 1e-9)
+    for piece in (1000, 65536):
+        y = x.copy()
+        kernels.ratio_to_running_max(y, half, piece)
+        assert np.array_equal(y, want)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrogait.analysis.compiled import kernels
-from retrogait.analysis.filters import moving_mean, running_max, running_min
+from retrogait.analysis.filters import PIECE, moving_mean, running_max, running_min
 from retrogait.analysis.peaks import find_peaks
 from retrogait.analysis.ranges import range_first, range_index, range_sums
 from retrogait.analysis.settings import DEFAULT, StanceSettings
@@ -175,11 +175,10 @@ def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) 
     kern = kernels(int(gyr_norm.shape[0]))
     if kern is not None:
         score = moving_mean(gyr_norm, w)
-        top = running_max(score, big)
-        kern.larger_ratio(score, score, top, True)
+        kern.ratio_to_running_max(score, big // 2, PIECE)  # in place: two recording-sized arrays at most
         dev = moving_mean(acc_norm, w, deviation_from=GRAVITY)
-        kern.larger_ratio(score, dev, running_max(dev, big, out=top), False)
-        return score
+        kern.ratio_to_running_max(dev, big // 2, PIECE)
+        return np.maximum(score, dev, out=score)
     score = moving_mean(gyr_norm, w)
     top = running_max(score, big)
     score /= np.maximum(top, 1e-9, out=top)

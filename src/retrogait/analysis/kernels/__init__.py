@@ -17,13 +17,19 @@ scalar-last (x, y, z, w).
 from __future__ import annotations
 
 from retrogait.analysis.kernels.events import contact_and_bounds, pivot_departure, running_candidates, swing_signals
-from retrogait.analysis.kernels.filters import dilate, keep_apart, local_maxima, moving_mean, running_max
+from retrogait.analysis.kernels.filters import (
+    dilate,
+    keep_apart,
+    local_maxima,
+    moving_mean,
+    ratio_to_running_max,
+    running_max,
+)
 from retrogait.analysis.kernels.regularity import regularity
 from retrogait.analysis.kernels.signals import (
     calm,
     cover,
     held_counts,
-    larger_ratio,
     range_means,
     row_norm,
     runs,
@@ -33,4 +39,4 @@ from retrogait.analysis.kernels.signals import (
 )
 from retrogait.analysis.kernels.strapdown import integrate, path_shape
 
-__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "held_counts", "integrate", "keep_apart", "larger_ratio", "local_maxima", "moving_mean", "path_shape", "pivot_departure", "range_means", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_norm"]
+__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "held_counts", "integrate", "keep_apart", "local_maxima", "moving_mean", "path_shape", "pivot_departure", "range_means", "ratio_to_running_max", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_norm"]

@@ -40,6 +40,45 @@ def running_max(x: np.ndarray, half: int, piece: int, out: np.ndarray) -> None:
             out[a + i] = max(h[i], g[i + size - 1])
 
 
+
+@jit
+def ratio_to_running_max(x: np.ndarray, half: int, piece: int) -> None:
+    """In place: ``x[i] / max(running_max(x)[i], 1e-9)`` over windows of ``2 * half + 1`` (ends repeated),
+    as :func:`running_max` computes it, ``piece`` (>= ``half``) samples at a time; the originals the
+    next piece's window still needs are kept aside before they are overwritten."""
+    n = x.shape[0]
+    size = 2 * half + 1
+    m = piece + size - 1
+    m += (-m) % size
+    g = np.empty(m)
+    h = np.empty(m)
+    orig = np.empty(m)
+    tail = np.empty(max(half, 1))  # x[a - half : a] as it was before the previous piece was written
+    for a in range(0, n, piece):
+        b = min(a + piece, n)
+        length = b - a + size - 1
+        length += (-length) % size
+        for i in range(length):
+            j = a - half + i
+            if j < 0:
+                v = x[0]
+            elif j < a:
+                v = tail[j - (a - half)]
+            else:
+                v = x[min(j, n - 1)]
+            orig[i] = v
+            h[i] = v
+        for s0 in range(0, length, size):
+            g[s0] = h[s0]
+            for i in range(s0 + 1, s0 + size):
+                g[i] = max(g[i - 1], h[i])
+            for i in range(s0 + size - 2, s0 - 1, -1):
+                h[i] = max(h[i + 1], h[i])
+        for j in range(half):
+            tail[j] = x[max(b - half + j, 0)]
+        for i in range(b - a):
+            x[a + i] = orig[i + half] / max(max(h[i], g[i + size - 1]), 1e-9)
+
 @jit
 def moving_mean(x: np.ndarray, half: int, piece: int, deviate: bool, centre: float, out: np.ndarray) -> None:
     """:func:`retrogait.analysis.filters.moving_mean`: the window sum restarted every ``piece`` outputs

@@ -93,15 +93,6 @@ def calm(acc_norm: np.ndarray, g: float, threshold: float, strict: bool, out: np
 
 
 @jit
-def larger_ratio(out: np.ndarray, a: np.ndarray, top_a: np.ndarray, first: bool) -> None:
-    """``out = a / max(top_a, 1e-9)`` (``first``), else ``out = max(out, a / max(top_a, 1e-9))``, per
-    sample (``stance._motion_score``; ``out`` may be ``a``)."""
-    for i in range(a.shape[0]):
-        r = a[i] / max(top_a[i], 1e-9)
-        out[i] = r if first else max(out[i], r)
-
-
-@jit
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and stop (exclusive) indices of the runs of True (``stance.runs``)."""
     n = mask.shape[0]
