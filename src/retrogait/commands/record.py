@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
         subject: str = typer.Option("", "--subject", help="Subject id stored in the header."),
         tag: Optional[list[str]] = typer.Option(None, "--tag", help="key=value stored in the header, repeatable: --tag condition=treadmill --tag belt_speed_m_s=0.8 --tag incline_pct=5"),
         reconnect_timeout: float = typer.Option(30.0, "--reconnect-timeout", help="Seconds to wait for an unplugged device to come back (the gap is marked)."),
-        text_preset: Optional[str] = typer.Option(None, "--text-preset", help="Text lines layout: retrogait-csv, arduino-lsm6ds3, arduino-lsm6ds3-t, adafruit."),
+        text_preset: Optional[str] = typer.Option(None, "--text-preset", help="Text lines layout: retrogait-csv, retrogait-csv-sum (with a *hh checksum), arduino-lsm6ds3, arduino-lsm6ds3-t, adafruit."),
         columns: Optional[str] = typer.Option(None, "--columns", help="Text column map, e.g. t,ax,ay,az,gx,gy,gz (- skips a column)."),
         units: Optional[str] = typer.Option(None, "--units", help="Text units ACC,GYR, e.g. g,deg/s or m/s^2,rad/s."),
         time_unit: Optional[str] = typer.Option(None, "--time-unit", help="Unit of the text time column: us, ms or s."),
