@@ -327,6 +327,30 @@ def test_local_worker_killed_mid_file_is_forked_again(study, tmp_path):
     assert len(list((out / "strides.parquet").rglob("*.parquet"))) == 3
 
 
+def test_a_file_that_kills_every_worker_fails_alone(study, tmp_path):
+    """A task of several files whose worker dies every time (one of its files crashes any worker) is
+    split into single files: only that file is reported, the others of its task are analyzed; every
+    file exactly once."""
+    from retrogait.batch.runner import plan_tasks
+    from retrogait.batch.task import FAULT_ENV
+
+    files = [study / "p01" / "s1.rgt", study / "p01" / "s2.rgt", study / "p01" / "s3.rgt", study / "p02" / "s1.rgt"]
+    assert [0, 1] in plan_tasks([f.stat().st_size for f in files], 1)  # s2 shares its task with s1
+    out = tmp_path / "out"
+    env = {**os.environ, FAULT_ENV: "killfile:s2.rgt", "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
+           "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}  # no task waits on a dying worker
+    proc = subprocess.run([sys.executable, "-m", "retrogait", "batch", *map(str, files), "-o", str(out),
+                           "--workers", "1", "--json"], capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["analyzed"] == 3 and report["failed"] == 1
+    (failure,) = report["failures"]
+    assert failure["file"] == str(files[1].resolve()) and "died repeatedly" in failure["reason"]
+    rows = _rows(out / "sessions.csv")
+    assert sorted({r["file"] for r in rows}) == sorted(str(f.resolve()) for f in files if f != files[1])
+    assert _n_done(out) == 3 == len(list((out / "strides.parquet").rglob("*.parquet")))
+
+
 # --- Ctrl-C --------------------------------------------------------------------------------------------
 
 def test_ctrl_c_leaves_outdir_consistent(local_run, study, tmp_path, run_cli):

@@ -25,6 +25,8 @@ from retrogait.batch.settings import BatchSettings
 
 #: Fault injection for the tests: ``kill:<marker file>``: the first task to run (on any worker) creates
 #: the marker and kills its own worker process mid-file; Dask must run that file again elsewhere.
+#: ``killfile:<name>``: every worker analyzing a file whose name is ``<name>`` kills itself (a file that
+#: crashes workers whenever it is read).
 FAULT_ENV = "RETROGAIT_BATCH_FAULT"
 
 
@@ -77,8 +79,10 @@ def _device_profiles(rec: Any, settings: BatchSettings) -> dict[str, Any]:
     return {profile_path(d).stem: settings.profiles.get(profile_path(d).stem) for d in devs}
 
 
-def _maybe_fault() -> None:
+def _maybe_fault(path: Path) -> None:
     spec = os.environ.get(FAULT_ENV, "")
+    if spec.startswith("killfile:") and path.name == spec[9:]:
+        os.kill(os.getpid(), signal.SIGKILL)
     if spec.startswith("kill:"):
         marker = Path(spec[5:])
         try:
@@ -140,7 +144,7 @@ def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> 
     if out.sha256 == known_sha256:
         out.unchanged = True
         return
-    _maybe_fault()
+    _maybe_fault(path)
     rec = _load(path, settings.preset, settings.acc_unit, settings.gyr_unit, settings.rate, settings.foot,
                 settings.columns)
     rec.source = str(path)
