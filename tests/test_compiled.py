@@ -150,3 +150,24 @@ def test_ratio_to_running_max_in_place(half: int) -> None:
         y = x.copy()
         kernels.ratio_to_running_max(y, half, piece)
         assert np.array_equal(y, want)
+
+
+def test_gap_splitting_and_range_sums_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrogait.analysis.frames import split_at_gaps
+    from retrogait.analysis.ranges import range_sums
+    from retrogait.errors import InputFileError
+
+    t = np.arange(10_000) * 0.005
+    t[4000:] += 0.5  # a gap
+    t[7000] = t[6999]  # a step that is not positive
+    a, b = _both(monkeypatch, lambda: split_at_gaps(t, "x", step=0.005))
+    assert a == b and len(a) == 3
+    t[100] = np.nan
+    for mode in ("never", "always"):
+        monkeypatch.setenv("RETROGAIT_COMPILED", mode)
+        with pytest.raises(InputFileError, match="NaN"):
+            split_at_gaps(t, "x", step=0.005)
+    x = np.random.default_rng(2).normal(size=(10_000, 3))
+    starts, stops = np.array([0, 10, 500, 9000]), np.array([5, 400, 501, 10_000])
+    a, b = _both(monkeypatch, lambda: range_sums(x, starts, stops))
+    assert np.allclose(a, b, rtol=0, atol=1e-12)

@@ -118,13 +118,19 @@ def split_at_gaps(t: np.ndarray, source: str = "", s: GapSettings = DEFAULT.gaps
     """
     if t.shape[0] < 2:
         return [(0, int(t.shape[0]))]
-    dt = np.diff(t)
-    if not np.all(np.isfinite(dt)):
-        raise InputFileError(f"{source}: timestamps contain NaN or infinity")
-    med = float(np.median(dt)) if step is None else step
-    if med <= 0:
-        raise InputFileError(f"{source}: timestamps are not increasing (median step {med:g} s)")
-    bad = np.flatnonzero((dt > max(s.split_factor * med, s.split_min)) | (dt <= 0))
+    kern = kernels(int(t.shape[0]))
+    if kern is not None and step is not None and step > 0:  # one pass, no array of the steps
+        bad, finite = kern.gap_steps(t, max(s.split_factor * step, s.split_min))
+        if not finite:
+            raise InputFileError(f"{source}: timestamps contain NaN or infinity")
+    else:
+        dt = np.diff(t)
+        if not np.all(np.isfinite(dt)):
+            raise InputFileError(f"{source}: timestamps contain NaN or infinity")
+        med = float(np.median(dt)) if step is None else step
+        if med <= 0:
+            raise InputFileError(f"{source}: timestamps are not increasing (median step {med:g} s)")
+        bad = np.flatnonzero((dt > max(s.split_factor * med, s.split_min)) | (dt <= 0))
     edges = np.concatenate([[0], bad + 1, [t.shape[0]]])
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b - a > 1]
 

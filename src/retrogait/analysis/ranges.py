@@ -59,6 +59,11 @@ def range_sums(arr: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.nda
     """Sums of ``arr`` rows over the disjoint, sorted, non-empty ranges ``[starts[k], stops[k])``."""
     if starts.size == 0:
         return np.zeros((0,) + arr.shape[1:])
+    kern = kernels(int(arr.shape[0]))
+    if kern is not None and arr.ndim == 2:
+        out = np.empty((starts.shape[0], arr.shape[1]))
+        kern.range_sums(arr, np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64), out)
+        return out
     bounds = np.column_stack([starts, stops]).ravel()
     tail = bounds[-1] >= arr.shape[0]
     sums = np.add.reduceat(arr, bounds[:-1] if tail else bounds, axis=0)[::2]

@@ -29,8 +29,10 @@ from retrogait.analysis.kernels.regularity import regularity
 from retrogait.analysis.kernels.signals import (
     calm,
     cover,
+    gap_steps,
     held_counts,
     range_means,
+    range_sums,
     row_norm,
     runs,
     saturation_mask,
@@ -39,4 +41,4 @@ from retrogait.analysis.kernels.signals import (
 )
 from retrogait.analysis.kernels.strapdown import integrate, path_shape
 
-__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "held_counts", "integrate", "keep_apart", "local_maxima", "moving_mean", "path_shape", "pivot_departure", "range_means", "ratio_to_running_max", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_norm"]
+__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "held_counts", "integrate", "keep_apart", "local_maxima", "moving_mean", "path_shape", "pivot_departure", "gap_steps", "range_means", "range_sums", "ratio_to_running_max", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_norm"]

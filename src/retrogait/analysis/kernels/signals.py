@@ -41,19 +41,14 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float, out: np.ndarray) -
     channels' largest magnitudes, one to count the samples at them, a third only for a clipped channel."""
     n, m = arr.shape
     top = np.zeros(m)
-    for c in range(m):
-        best = 0.0
-        for i in range(n):
-            best = max(best, abs(arr[i, c]))
-        top[c] = best
+    for i in range(n):  # row by row: the (N, 3) array is read once per pass, not once per channel
+        for c in range(m):
+            top[c] = max(top[c], abs(arr[i, c]))
     level = top * (1 - 1e-6)
     n_at = np.zeros(m, dtype=np.int64)
-    for c in range(m):
-        count = 0
-        lv = level[c]
-        for i in range(n):
-            count += abs(arr[i, c]) >= lv
-        n_at[c] = count
+    for i in range(n):
+        for c in range(m):
+            n_at[c] += abs(arr[i, c]) >= level[c]
     for c in range(m):
         if top[c] == 0 or n_at[c] < 3:
             continue
@@ -134,3 +129,37 @@ def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np
         for i in range(starts[k], stops[k]):
             count += mask[i]
         out[k] = count
+
+
+@jit
+def range_sums(x: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> None:
+    """Sums of the rows of ``x`` over each range ``[starts[k], stops[k])`` (``ranges.range_sums``)."""
+    for k in range(starts.shape[0]):
+        for c in range(x.shape[1]):
+            out[k, c] = 0.0
+        for i in range(starts[k], stops[k]):
+            for c in range(x.shape[1]):
+                out[k, c] += x[i, c]
+
+
+@jit
+def gap_steps(t: np.ndarray, split_above: float) -> tuple[np.ndarray, bool]:
+    """Indices ``i`` where ``t[i + 1] - t[i]`` exceeds ``split_above`` or is not positive, and whether every
+    step is finite (``frames.split_at_gaps``)."""
+    n = t.shape[0]
+    count = 0
+    finite = True
+    for i in range(n - 1):
+        d = t[i + 1] - t[i]
+        if not math.isfinite(d):
+            finite = False
+        if d > split_above or d <= 0:
+            count += 1
+    out = np.empty(count, dtype=np.int64)
+    k = 0
+    for i in range(n - 1):
+        d = t[i + 1] - t[i]
+        if d > split_above or d <= 0:
+            out[k] = i
+            k += 1
+    return out, finite
