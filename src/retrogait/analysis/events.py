@@ -242,7 +242,6 @@ def pivot_departure(traj: Trajectory, sw: SwingSignals, a: np.ndarray, reach: fl
     return np.where(found, dep, _times(traj, sw, peak))
 
 
-
 def swing_bounds(traj: Trajectory, sw: SwingSignals) -> tuple[np.ndarray, np.ndarray]:
     """Take-off and landing (s) of the swing bracketed by its tilt extremes, to tell running from walking.
 
