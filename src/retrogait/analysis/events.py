@@ -15,6 +15,7 @@ stops the landing rotation (toe-up at heel strike forward, toe-down at toe strik
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from retrogait.analysis.per_segment import PerSegment
 from retrogait.analysis.ranges import grouped_argext, range_first, range_index
 from retrogait.analysis.settings import DEFAULT, GaitSettings
 from retrogait.analysis.strapdown import Trajectory
+
+F = TypeVar("F", float, np.ndarray)
 
 
 @dataclass
@@ -161,6 +164,23 @@ FIT_SHARE = 0.5
 FIT_ROUNDS = 3
 
 
+def lever_fit(n: F, sc: F, ss: F, sx: F, sz: F, su: F, sv: F) -> tuple[F, F, F, F]:
+    """Least-squares lever ``(cx, cz, lx, lz)`` of :func:`pivot_departure` from the sums of its normal
+    equations (``n`` samples; sums of cos, sin of the pitch, x, z, ``c x + s z``, ``c z - s x``), for
+    scalars or arrays alike (the compiled kernels use this same function).
+
+    The normal matrix is ``[[n I, B], [B^T, n I]]`` with ``B = [[sc, -ss], [ss, sc]]``, and ``B^T B =
+    (sc^2 + ss^2) I``, so the system solves in closed form through its Schur complement
+    ``d I = (n - (sc^2 + ss^2) / n) I`` (``d`` > 0 whenever the pitch varies over the window)."""
+    d = n - (sc * sc + ss * ss) / n
+    ux, uz = sx / n, sz / n
+    lx = (su - (sc * ux + ss * uz)) / d
+    lz = (sv - (-ss * ux + sc * uz)) / d
+    cx = ux - (sc * lx - ss * lz) / n
+    cz = uz - (ss * lx + sc * lz) / n
+    return cx, cz, lx, lz
+
+
 def pivot_departure(traj: Trajectory, sw: SwingSignals, a: np.ndarray, reach: float, peak: np.ndarray,
                     s: GaitSettings = DEFAULT.gait) -> np.ndarray:
     """Terminal contact (s): where the foot stops turning about a point fixed on the ground.
@@ -212,19 +232,12 @@ def pivot_departure(traj: Trajectory, sw: SwingSignals, a: np.ndarray, reach: fl
             - np.minimum.reduceat(np.where(in_first, pitch, np.inf), starts))
     found = np.zeros(m, dtype=bool)
     dep = np.zeros(m)
-    nm = np.zeros((m, 4, 4))
     for _ in range(FIT_ROUNDS):
         n, sc, ss, sx, sz, su, sv = (cum[end] - before).T
-        nm[:, 0, 0] = nm[:, 1, 1] = nm[:, 2, 2] = nm[:, 3, 3] = n
-        nm[:, 0, 2] = nm[:, 2, 0] = sc
-        nm[:, 0, 3] = nm[:, 3, 0] = -ss
-        nm[:, 1, 2] = nm[:, 2, 1] = ss
-        nm[:, 1, 3] = nm[:, 3, 1] = sc
         ok = (turn >= s.tc_min_turn) & (n >= 4)
-        nm[~ok] = np.eye(4)
-        rhs = np.where(ok[:, None], np.column_stack([sx, sz, su, sv]), 0.0)
-        sol = np.linalg.solve(nm, rhs[:, :, None])[:, :, 0]
-        cx, cz, lx, lz = (sol[g, j] for j in range(4))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sol = lever_fit(n, sc, ss, sx, sz, su, sv)
+        cx, cz, lx, lz = (np.where(ok, v, 0.0)[g] for v in sol)
         err = np.hypot(x - (cx + lx * c - lz * sn), z - (cz + lx * sn + lz * c))
         lastin = np.maximum.reduceat(np.where(err <= s.tc_lift, flat, -1), starts)
         good = ok & (lastin >= starts) & (lastin < starts + (hi - lo))

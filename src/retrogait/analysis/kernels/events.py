@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
+from retrogait.analysis import events
 from retrogait.analysis.kernels.jit import jit
+
+#: :func:`retrogait.analysis.events.lever_fit`, compiled (one definition for both paths)
+_lever_fit: Callable[..., tuple[float, float, float, float]] = jit(events.lever_fit)
 
 
 @jit
@@ -141,8 +146,6 @@ def pivot_departure(first: np.ndarray, lens: np.ndarray, a: np.ndarray, n_reach:
     times; ``dep[k]`` the time the path leaves it by ``lift`` (``found[k]`` False: no fit). The normal
     equations' sums run on over all windows in order, as the numpy version's cumulative sums do."""
     run = np.zeros(7)  # running sums over the windows so far (the numpy version's cumsum)
-    nm = np.empty((4, 4))
-    rhs = np.empty(4)
     w_max = 2 * n_reach + 2
     cum = np.empty((w_max, 7))
     err = np.empty(w_max)
@@ -186,17 +189,8 @@ def pivot_departure(first: np.ndarray, lens: np.ndarray, a: np.ndarray, n_reach:
             ok = turn >= min_turn and s_n >= 4
             if not ok:
                 continue  # the numpy version solves an identity for these: nothing is found
-            sc, ss = cum[end, 1] - before[1], cum[end, 2] - before[2]
-            nm[:, :] = 0.0
-            nm[0, 0] = nm[1, 1] = nm[2, 2] = nm[3, 3] = s_n
-            nm[0, 2] = nm[2, 0] = sc
-            nm[0, 3] = nm[3, 0] = -ss
-            nm[1, 2] = nm[2, 1] = ss
-            nm[1, 3] = nm[3, 1] = sc
-            for q in range(4):
-                rhs[q] = cum[end, 3 + q] - before[3 + q]
-            sol = np.linalg.solve(nm, rhs)
-            cx, cz, lx, lz = sol[0], sol[1], sol[2], sol[3]
+            sums = cum[end] - before
+            cx, cz, lx, lz = _lever_fit(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6])
             last_in = -1
             core = -1
             for i in range(w):
