@@ -9,6 +9,19 @@ from retrogait.analysis.kernels.jit import jit
 
 
 @jit
+def _block_maxima(h: np.ndarray, g: np.ndarray, length: int, size: int) -> None:
+    """The van Herk / Gil-Werman step on ``h[:length]`` (a multiple of ``size``): ``g`` becomes the
+    maximum from the start of each block of ``size`` samples, ``h`` (in place) the maximum to its end;
+    the maximum over ``[i, i + size)`` is then ``max(h[i], g[i + size - 1])``."""
+    for s0 in range(0, length, size):
+        g[s0] = h[s0]
+        for i in range(s0 + 1, s0 + size):
+            g[i] = max(g[i - 1], h[i])
+        for i in range(s0 + size - 2, s0 - 1, -1):
+            h[i] = max(h[i + 1], h[i])
+
+
+@jit
 def running_max(x: np.ndarray, half: int, piece: int, out: np.ndarray) -> None:
     """:func:`retrogait.analysis.filters.running_max` (window ``2 * half + 1``, ends repeated), by the same
     van Herk / Gil-Werman scheme, ``piece`` outputs at a time (bounded scratch memory)."""
@@ -30,15 +43,9 @@ def running_max(x: np.ndarray, half: int, piece: int, out: np.ndarray) -> None:
             h[i] = x[a - half + i]
         for i in range(i_hi, length):
             h[i] = x[n - 1]
-        for s0 in range(0, length, size):
-            g[s0] = h[s0]
-            for i in range(s0 + 1, s0 + size):
-                g[i] = max(g[i - 1], h[i])
-            for i in range(s0 + size - 2, s0 - 1, -1):
-                h[i] = max(h[i + 1], h[i])
+        _block_maxima(h, g, length, size)
         for i in range(b - a):
             out[a + i] = max(h[i], g[i + size - 1])
-
 
 
 @jit
@@ -68,16 +75,12 @@ def ratio_to_running_max(x: np.ndarray, half: int, piece: int) -> None:
                 v = x[min(j, n - 1)]
             orig[i] = v
             h[i] = v
-        for s0 in range(0, length, size):
-            g[s0] = h[s0]
-            for i in range(s0 + 1, s0 + size):
-                g[i] = max(g[i - 1], h[i])
-            for i in range(s0 + size - 2, s0 - 1, -1):
-                h[i] = max(h[i + 1], h[i])
+        _block_maxima(h, g, length, size)
         for j in range(half):
             tail[j] = x[max(b - half + j, 0)]
         for i in range(b - a):
             x[a + i] = orig[i + half] / max(max(h[i], g[i + size - 1]), 1e-9)
+
 
 @jit
 def moving_mean(x: np.ndarray, half: int, piece: int, deviate: bool, centre: float, out: np.ndarray) -> None:
