@@ -84,7 +84,7 @@ def zero_velocity(
     :func:`cycle_stances` finds the quiet stretch of every gait cycle whose foot never came to rest.
     """
     w = _odd(s.window * rate)
-    still = running_max(gyr_norm, w) < s.gyr_threshold
+    still = ~running_max(gyr_norm >= s.gyr_threshold, w)  # the largest rate in the window is below it
     still &= ~running_max(~_calm(acc_norm, s.acc_threshold, strict=True), w)  # | |f| - g | < threshold over the window
     # close short motion blips inside a stance (binary closing with min/max filters)
     c = _odd(s.close_gap * rate)
