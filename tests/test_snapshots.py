@@ -133,6 +133,10 @@ def _differences(name: str, old: Any, new: Any, out: list[str]) -> None:
         if len(old) != len(new):
             out.append(f"{name}: {len(old)} values in the snapshot, {len(new)} now")
             return
+        if old and all(isinstance(x, dict) for x in old + new):  # rows of a table: field by field
+            for i, (x, y) in enumerate(zip(old, new)):
+                _differences(f"{name}[{i}]", x, y, out)
+            return
         if old and isinstance(old[0], list):  # vectors: compare column by column
             for i in range(len(old[0]) if old[0] else 0):
                 _differences(f"{name}[:, {i}]", [r[i] for r in old], [r[i] for r in new], out)
