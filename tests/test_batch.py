@@ -232,6 +232,57 @@ def test_outputs(local_run, study):
         assert f.name in strides.columns or f"{f.name}_x" in strides.columns, f.name
 
 
+def test_final_tables_from_memory_are_those_from_the_done_markers(local_run, tmp_path):
+    """A run that goes to its end builds the final tables from the results it holds; rebuilt from the
+    done markers on disk (as after an interruption) they are byte-identical."""
+    import shutil
+
+    from retrogait.batch.outdir import OutputDir
+    from retrogait.batch.settings import make_settings
+
+    copy = tmp_path / "copy"
+    shutil.copytree(local_run[0], copy)
+    before = {name: (copy / name).read_bytes() for name in ("sessions.csv", "sessions.parquet", "failures.csv")}
+    failures = [(f["file"], f["reason"], int(f["exit_code"])) for f in _rows(copy / "failures.csv")]
+    out = OutputDir(copy, make_settings())
+    try:
+        out.finalize(failures, reload=True)
+    finally:
+        out.close()
+    assert {name: (copy / name).read_bytes() for name in before} == before
+
+
+def test_fork_server_stopped_only_if_batch_started_it(monkeypatch):
+    """`retrogait batch` stops the fork server it started (its workers are gone by then); one that was
+    running before (started by someone else in the same process) is left alone."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    from retrogait.batch import forkserver as fs
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+    for k in (*fs.WORKER_ENV, "MALLOC_TRIM_THRESHOLD_"):  # start_fork_server sets them in this process
+        monkeypatch.delenv(k, raising=False)
+    server = forkserver._forkserver
+    multiprocessing.get_context("forkserver").set_forkserver_preload([])
+    forkserver.ensure_running()  # someone else's (or left over by an earlier test)
+    theirs = server._forkserver_pid
+    assert fs.start_fork_server() and server._forkserver_pid == theirs
+    fs.stop_fork_server()
+    assert server._forkserver_pid == theirs and os.waitpid(theirs, os.WNOHANG) == (0, 0)  # still running
+    server._stop()
+
+    assert fs.start_fork_server()
+    ours = server._forkserver_pid
+    assert ours is not None and ours != theirs
+    fs.stop_fork_server()
+    assert server._forkserver_pid is None
+    with pytest.raises(ChildProcessError):  # gone and reaped
+        os.waitpid(ours, os.WNOHANG)
+    fs.stop_fork_server()  # nothing left to stop: a no-op
+
+
 def test_history_written_once(local_run, study, run_cli):
     out, db = local_run
     with sqlite3.connect(db) as conn:

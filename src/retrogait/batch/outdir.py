@@ -206,14 +206,17 @@ class OutputDir:
         rows = [r for d in self.done.values() for r in d["rows"]]
         return sorted(rows, key=lambda r: (r["file"], order.get(r["direction"], len(order)), r["direction"]))
 
-    def finalize(self, failures: list[tuple[str, str, int]]) -> None:
+    def finalize(self, failures: list[tuple[str, str, int]], reload: bool = True) -> None:
         """(Re)write sessions.parquet, sessions.csv and failures.csv, each atomically.
 
-        The rows come from the done markers on disk, so a recording whose marker was written just
-        before an interruption is in the tables too."""
+        With ``reload`` (after an interruption or an error) the rows come from the done markers on
+        disk, so a recording whose marker was written just before the interruption is in the tables
+        too; without it (a run that went to its end), from the finished recordings held here, which
+        are the same: every marker written in this run was added to them right after."""
         import pyarrow.parquet as pq
 
-        self._load_done()
+        if reload:
+            self._load_done()
         rows = self.session_rows()
         cols = column_order(rows)
         table = arrow_table({c: _arrow_column([r.get(c) for r in rows]) for c in cols})

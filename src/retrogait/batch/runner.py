@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from retrogait._version import __version__
 from retrogait.batch.discovery import find_files
+from retrogait.batch.forkserver import start_fork_server
 from retrogait.batch.outdir import OutputDir
 from retrogait.batch.settings import BatchSettings
 from retrogait.batch.task import FileResult, analyze_files
@@ -118,46 +119,6 @@ def _worker_version() -> str:
     return retrogait.__version__
 
 
-#: Imported once by the fork server of local workers (see :func:`start_fork_server`): Dask's worker and
-#: everything :func:`~retrogait.batch.task.analyze_file` needs, so no worker imports them itself.
-WORKER_PRELOAD = ("distributed", "numpy", "pyarrow", "pyarrow.parquet", "retrogait.cli", "retrogait.batch.task",
-                  "retrogait.batch.rows", "retrogait.batch.arrow",
-                  "retrogait.analysis", "retrogait.balance.metrics", "retrogait.commands.analyze",
-                  "retrogait.history.store")
-
-
-#: The environment of the fork server and so of every local worker: what Dask's nannies set
-#: (``distributed.nanny.pre-spawn-environ``: one thread for OpenMP, MKL and OpenBLAS, whose pools are
-#: sized when numpy is imported), without MALLOC_TRIM_THRESHOLD_ (see LOCAL_CLUSTER_CONFIG) and with
-#: the nannies' fixed hash seed. Values already in the environment win.
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "6640"}
-
-
-def start_fork_server() -> bool:
-    """Start the process local workers are forked from, importing :data:`WORKER_PRELOAD` in the background.
-
-    With Dask's default (``spawn``) every worker starts a fresh interpreter and imports Dask (~0.7 s CPU),
-    then numpy, retrogait and the balance metrics on its first file (~0.7 s), and tears it all down at
-    the end (~1.3 s wall); N workers pay this N times, and the first file waits for it. A
-    multiprocessing fork server imports :data:`WORKER_PRELOAD` once, while this process is still
-    importing Dask and starting the scheduler (called as early as possible, before Dask is imported
-    here), and every worker is a fork of it (copy-on-write; a worker that Dask replaces after a crash
-    is forked the same way). Idempotent. False where there are no fork servers (Windows): workers are
-    then spawned as usual.
-    """
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return False
-    for k, v in WORKER_ENV.items():
-        os.environ.setdefault(k, v)
-    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
-    forkserver.ensure_running()  # returns at once; the server imports in the background
-    return True
-
-
 def _use_fork_server() -> str:
     """The worker start method for a local cluster: the fork server when there is one (keeping Dask
     from replacing our preload list with its own, which imports pandas into every worker)."""
@@ -231,11 +192,17 @@ def process_cpu() -> float:
     return time.process_time()
 
 
+def process_figures() -> tuple[int, float]:
+    """This process's peak memory (bytes) and CPU time (seconds)."""
+    return peak_rss(), process_cpu()
+
+
 def _worker_figures(client: Any, report: BatchReport) -> None:
-    """Peak memory and CPU time of every worker process (for the report; best effort)."""
+    """Peak memory and CPU time of every worker process (for the report; best effort; one round trip)."""
     try:
-        report.worker_peak_rss_bytes = {str(k): int(v) for k, v in client.run(peak_rss).items()}
-        report.worker_cpu_seconds = {str(k): float(v) for k, v in client.run(process_cpu).items()}
+        figures = client.run(process_figures)
+        report.worker_peak_rss_bytes = {str(k): int(v[0]) for k, v in figures.items()}
+        report.worker_cpu_seconds = {str(k): float(v[1]) for k, v in figures.items()}
     except Exception:  # noqa: BLE001 - figures for the report only
         pass
 
@@ -281,6 +248,7 @@ def run_batch(
     history = {"added": 0, "already": 0, "failed": 0} if conn is not None else None
     client = cluster = None
     interrupted = False
+    completed = False  # the run went to its end (no interruption, no error)
     try:
         todo: list[Any] = []  # files to analyze
         skipped: list[Any] = []  # recording ids done before
@@ -300,6 +268,7 @@ def run_batch(
             report.workers = len(client.scheduler_info().get("workers", {})) or (workers or 0)
             _run(client, todo, settings, out, report, failures, conn, history, progress)
             _worker_figures(client, report)
+        completed = True
     except KeyboardInterrupt:
         report.interrupted = True
         interrupted = True
@@ -307,7 +276,7 @@ def run_batch(
         if progress is not None:
             progress.stop()
         try:
-            out.finalize(failures)
+            out.finalize(failures, reload=not completed)
         finally:
             out.close()
             if conn is not None:
@@ -384,6 +353,8 @@ def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir,
 
     plan = plan_tasks([_size(p) for p in todo], report.workers or 1)
     ac = as_completed([submit([str(todo[i]) for i in g]) for g in plan], loop=client.loop)
+    # for the final tables: imported while the first tasks run, not in the serial end of the run
+    import pyarrow.parquet  # noqa: F401
     written: dict[str, str] = {}  # recording id -> path, this run
     try:
         for fut in ac:

@@ -71,6 +71,22 @@ class _Bar:
         self.progress.stop()
 
 
+def _quick_exit() -> None:
+    """At the exit of this process, skip the garbage collector's last pass over every object of the
+    modules imported (Dask, pyarrow, numpy...): ~0.2-0.4 s of a batch's wall time spent after the
+    outputs were written and closed (``gc.freeze`` at exit: the objects are left to the OS, as are all
+    those of a process that exits; buffered files are not among them, every output is closed by then)."""
+    import atexit
+    import gc
+
+    if gc.freeze not in _EXIT_HOOKS:
+        _EXIT_HOOKS.append(gc.freeze)
+        atexit.register(gc.freeze)
+
+
+_EXIT_HOOKS: list[Any] = []
+
+
 def _terminate_like_ctrl_c() -> Any:
     """SIGTERM (a job scheduler stopping the run) leaves OUTDIR consistent, as Ctrl-C does.
 
@@ -162,14 +178,22 @@ def register(app: typer.Typer) -> None:
         if db is not None and not add_to_history:
             raise UsageProblem("--db applies with --add-to-history")
         _require_extra()
-        from retrogait.batch.runner import BatchInterrupted, run_batch
-        from retrogait.batch.settings import make_settings
+        _quick_exit()
+        from retrogait.batch.forkserver import start_fork_server, stop_fork_server
 
-        settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate,
-                                 columns=columns, foot=foot, mount=mount, balance=balance, analysis=settings_file)
-        bar = _Bar() if sys.stderr.isatty() and not as_json else None
-        previous = _terminate_like_ctrl_c()
+        # local workers: their fork server starts importing Dask and the analysis (the longest step of the
+        # start-up, ~1 s) now, while this process imports its own modules and Dask and finds the files
+        if scheduler is None and (workers is None or workers >= 1):
+            start_fork_server()
+        previous = None
         try:
+            from retrogait.batch.runner import BatchInterrupted, run_batch
+            from retrogait.batch.settings import make_settings
+
+            settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns,
+                                     foot=foot, mount=mount, balance=balance, analysis=settings_file)
+            bar = _Bar() if sys.stderr.isatty() and not as_json else None
+            previous = _terminate_like_ctrl_c()
             report = run_batch(paths, outdir, settings, workers=workers, scheduler=scheduler,
                                add_to_history=add_to_history, db=db, fresh=fresh, progress=bar)
         except BatchInterrupted as stop:
@@ -178,6 +202,7 @@ def register(app: typer.Typer) -> None:
                        f"{r.outdir} (tables consistent); run the same command again to resume", err=True)
             raise typer.Exit(130) from None
         finally:
+            stop_fork_server()  # only if started above; the cluster is closed by now
             if previous is not None:
                 import signal
 

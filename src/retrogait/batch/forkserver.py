@@ -1,0 +1,95 @@
+"""The fork server local workers are forked from (light: imports nothing heavy, so ``batch`` can start it
+before it imports anything else).
+
+With Dask's default (``spawn``) every local worker starts a fresh interpreter and imports Dask (~0.7 s
+CPU), then numpy, retrogait and the balance metrics on its first file, and tears it all down at the end;
+N workers pay this N times, and the first file waits for it. A multiprocessing fork server imports
+:data:`WORKER_PRELOAD` once, in the background, while the client is still importing its own modules and
+Dask and starting the scheduler, and every worker is a fork of it (copy-on-write; a worker that Dask
+replaces after a crash is forked the same way).
+
+The fork server's imports are the longest step of a local batch's start-up (the client is ready to
+start workers before they are done), so ``retrogait batch`` calls :func:`start_fork_server` first
+thing, and :func:`stop_fork_server` when the run is over (a fork server we started holds nothing:
+stopping it at once spares the wait for its interpreter to tear down).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+#: Imported once by the fork server (in this order): Dask's worker and everything
+#: :func:`~retrogait.batch.task.analyze_file` needs, so no worker imports them itself; last
+#: :mod:`retrogait.batch.preloaded`, which freezes them for the garbage collector (see there).
+WORKER_PRELOAD = ("distributed", "numpy", "pyarrow", "pyarrow.parquet", "retrogait.cli", "retrogait.batch.task",
+                  "retrogait.batch.rows", "retrogait.batch.arrow",
+                  "retrogait.analysis", "retrogait.analysis.calibration", "retrogait.io.loading",
+                  "retrogait.balance.metrics", "retrogait.commands.analyze",
+                  "retrogait.history.store", "retrogait.batch.preloaded")
+
+#: The environment of the fork server and so of every local worker: what Dask's nannies set
+#: (``distributed.nanny.pre-spawn-environ``: one thread for OpenMP, MKL and OpenBLAS, whose pools are
+#: sized when numpy is imported), without MALLOC_TRIM_THRESHOLD_ (see ``runner.LOCAL_CLUSTER_CONFIG``)
+#: and with the nannies' fixed hash seed. Values already in the environment win.
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "6640"}
+
+_started: list[int] = []  # pid of the fork server this process started (and has not stopped)
+
+
+def _server() -> object:
+    from multiprocessing import forkserver
+
+    return forkserver._forkserver  # the process-wide fork server (a private name of multiprocessing)
+
+
+def _server_pid() -> int | None:
+    pid = getattr(_server(), "_forkserver_pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def start_fork_server() -> bool:
+    """Start the fork server local workers are forked from, importing :data:`WORKER_PRELOAD` in the
+    background (returns at once). Idempotent. False where there are no fork servers (Windows):
+    workers are then spawned as usual.
+
+    Sets :data:`WORKER_ENV` in this process's environment (defaults only) first: the server and its
+    forks get the environment of the moment it starts.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    for k, v in WORKER_ENV.items():
+        os.environ.setdefault(k, v)
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    before = _server_pid()
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+    forkserver.ensure_running()  # returns at once; the server imports in the background
+    pid = _server_pid()
+    if pid is not None and pid != before:
+        _started[:] = [pid]
+    return True
+
+
+def stop_fork_server() -> None:
+    """Stop the fork server if this process started it (:func:`start_fork_server`) and it still runs.
+
+    Call it once no worker of it is needed any more (the cluster is closed). It is killed (SIGTERM: it
+    holds no state) rather than asked to exit, which would wait for its interpreter to tear down the
+    modules it imported; multiprocessing then starts a new one when one is needed again. A fork server
+    started by someone else (another library, an earlier call that keeps it) is left alone.
+    """
+    pid = _server_pid()
+    if not _started or pid != _started[0]:
+        _started.clear()
+        return
+    _started.clear()
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    stop = getattr(_server(), "_stop", None)  # closes our end of its "alive" pipe and reaps it
+    if stop is not None:
+        stop()
