@@ -252,6 +252,11 @@ def main() -> None:
           f"the other core; 2 workers: all CPU shared by 2 cores): 2 x {c1['workers'] * 1000:.0f} / "
           f"({c2['workers'] * 1000:.0f} + {c2['client'] * 1000:.0f}) = "
           f"{2 * c1['workers'] / (c2['workers'] + c2['client']):.2f}x")
+    s1, s2 = min(b1["startup_wall"]), min(b2["startup_wall"])
+    print(f"  predicted whole run of {n} files on 2 idle cores, with the start-up walls (min over repeats, the "
+          f"least loaded): ({s1:.2f} + {n} x {c1['workers'] * 1000:.0f} ms) / ({s2:.2f} + {n} x "
+          f"{(c2['workers'] + c2['client']) * 1000:.0f} ms / 2) = "
+          f"{(s1 + n * c1['workers']) / (s2 + n * (c2['workers'] + c2['client']) / 2):.2f}x")
     s_full = [x / y for x, y in zip(b1["full_wall"], b2["full_wall"])]
     s_per = [x / y for x, y in zip(b1["per_file_wall"], b2["per_file_wall"])]
     print(f"scaling 1 -> 2 workers (target >= 1.8x on 2 idle cores): whole run of {n} files min {min(s_full):.2f}x / "
