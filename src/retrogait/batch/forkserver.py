@@ -76,10 +76,11 @@ def start_fork_server() -> bool:
 def stop_fork_server() -> None:
     """Stop the fork server if this process started it (:func:`start_fork_server`) and it still runs.
 
-    Call it once no worker of it is needed any more (the cluster is closed). It is killed (SIGTERM: it
-    holds no state) rather than asked to exit, which would wait for its interpreter to tear down the
-    modules it imported; multiprocessing then starts a new one when one is needed again. A fork server
-    started by someone else (another library, an earlier call that keeps it) is left alone.
+    Call it once no worker of it is needed any more (the cluster is closed). It is killed (SIGKILL: it
+    holds no state, and a signal mask inherited from the caller cannot delay it) rather than asked to
+    exit, which would wait for its interpreter to tear down the modules it imported; multiprocessing
+    then starts a new one when one is needed again. A fork server started by someone else (another
+    library, an earlier call that keeps it) is left alone.
     """
     pid = _server_pid()
     if not _started or pid != _started[0]:
@@ -87,7 +88,7 @@ def stop_fork_server() -> None:
         return
     _started.clear()
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # Windows has no SIGKILL (nor fork servers)
     except ProcessLookupError:
         pass
     stop = getattr(_server(), "_stop", None)  # closes our end of its "alive" pipe and reaps it
