@@ -390,11 +390,18 @@ def test_a_file_that_kills_every_worker_fails_alone(study, tmp_path):
     """A task of several files whose worker dies every time (one of its files crashes any worker) is
     split into single files: only that file is reported, the others of its task are analyzed; every
     file exactly once."""
-    from retrogait.batch.runner import plan_tasks
+    from retrogait.batch.runner import largest_first, plan_tasks
     from retrogait.batch.task import FAULT_ENV
 
-    files = [study / "p01" / "s1.rgt", study / "p01" / "s2.rgt", study / "p01" / "s3.rgt", study / "p02" / "s1.rgt"]
-    assert [0, 1] in plan_tasks([f.stat().st_size for f in files], 1)  # s2 shares its task with s1
+    killer = study / "p01" / "s2.rgt"
+    short = [tmp_path / "short" / f"w{k}.rgt" for k in range(6)]
+    for k, path in enumerate(short):
+        _simulate(path, "backward-treadmill", 12, "p05", k + 1)
+    files = [killer, *short]
+    order = largest_first(files)  # the runner's order and plan with one worker
+    (shared,) = [[order[i] for i in g] for g in plan_tasks([f.stat().st_size for f in order], 1) if killer in
+                 [order[i] for i in g]]
+    assert len(shared) > 1  # the killer shares its task with another file
     out = tmp_path / "out"
     env = {**os.environ, FAULT_ENV: "killfile:s2.rgt", "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
            "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}  # no task waits on a dying worker
@@ -402,12 +409,22 @@ def test_a_file_that_kills_every_worker_fails_alone(study, tmp_path):
                            "--workers", "1", "--json"], capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["analyzed"] == 3 and report["failed"] == 1
+    assert report["analyzed"] == len(files) - 1 and report["failed"] == 1
     (failure,) = report["failures"]
-    assert failure["file"] == str(files[1].resolve()) and "died repeatedly" in failure["reason"]
+    assert failure["file"] == str(killer.resolve()) and "died repeatedly" in failure["reason"]
     rows = _rows(out / "sessions.csv")
-    assert sorted({r["file"] for r in rows}) == sorted(str(f.resolve()) for f in files if f != files[1])
-    assert _n_done(out) == 3 == len(list((out / "strides.parquet").rglob("*.parquet")))
+    assert sorted({r["file"] for r in rows}) == sorted(str(f.resolve()) for f in files if f != killer)
+    assert _n_done(out) == len(files) - 1 == len(list((out / "strides.parquet").rglob("*.parquet")))
+
+
+def test_largest_files_first(tmp_path):
+    """Files are submitted largest first (ties by path), so that a run ends on its smallest files."""
+    from retrogait.batch.runner import largest_first
+
+    for name, size in (("a", 1), ("b", 3), ("c", 2), ("d", 2)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    names = [p.name for p in largest_first([tmp_path / n for n in "abcd"] + [tmp_path / "missing"])]
+    assert names == ["b", "c", "d", "a", "missing"]  # a missing file counts as empty (it fails alone)
 
 
 # --- Ctrl-C --------------------------------------------------------------------------------------------

@@ -323,6 +323,14 @@ def plan_tasks(sizes: Sequence[int], workers: int) -> list[list[int]]:
     return groups
 
 
+def largest_first(paths: Sequence[Path]) -> list[Path]:
+    """The order files are submitted in: largest first (ties by path), so that a run ends on its
+    smallest files and no worker waits long for the last one (a day-long file submitted last would
+    keep one worker busy for minutes while the others idle). The order of the results does not
+    matter: the tables are sorted."""
+    return sorted(paths, key=lambda p: (-_size(p), str(p)))
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -333,7 +341,8 @@ def _size(path: Path) -> int:
 def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir, report: BatchReport,
          failures: list[tuple[str, str, int]], conn: Any, history: dict[str, int] | None,
          progress: Progress | None) -> None:
-    """Submit the files as tasks (:func:`plan_tasks`) and write each result as it arrives.
+    """Submit the files as tasks (:func:`largest_first`, :func:`plan_tasks`) and write each result as it
+    arrives.
 
     A task of several files whose worker died repeatedly (KilledWorker) is split: each of its files is
     submitted alone, so only a file that really kills workers is reported as failed.
@@ -351,6 +360,7 @@ def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir,
         live[key] = (fut, paths)
         return fut
 
+    todo = largest_first(todo)
     plan = plan_tasks([_size(p) for p in todo], report.workers or 1)
     ac = as_completed([submit([str(todo[i]) for i in g]) for g in plan], loop=client.loop)
     # for the final tables: imported while the first tasks run, not in the serial end of the run
