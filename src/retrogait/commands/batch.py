@@ -6,6 +6,7 @@ runs, so ``retrogait --help`` and every other command stay fast. The work is in 
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -81,20 +82,17 @@ class _Bar:
         self.progress.stop()
 
 
+@functools.cache
 def _quick_exit() -> None:
     """At the exit of this process, skip the garbage collector's last pass over every object of the
     modules imported (Dask, pyarrow, numpy...): ~0.2-0.4 s of a batch's wall time spent after the
     outputs were written and closed (``gc.freeze`` at exit: the objects are left to the OS, as are all
-    those of a process that exits; buffered files are not among them, every output is closed by then)."""
+    those of a process that exits; buffered files are not among them, every output is closed by then).
+    Registered once per process."""
     import atexit
     import gc
 
-    if gc.freeze not in _EXIT_HOOKS:
-        _EXIT_HOOKS.append(gc.freeze)
-        atexit.register(gc.freeze)
-
-
-_EXIT_HOOKS: list[Any] = []
+    atexit.register(gc.freeze)
 
 
 def _terminate_like_ctrl_c() -> Any:
@@ -198,6 +196,10 @@ def register(app: typer.Typer) -> None:
         previous = None
         try:
             from retrogait.batch.runner import BatchInterrupted, run_batch
+        except BaseException:
+            stop_fork_server()
+            raise
+        try:
             from retrogait.batch.settings import make_settings
 
             settings = make_settings(preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns,
