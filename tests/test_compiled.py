@@ -124,15 +124,18 @@ def test_peaks_same_as_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_stance_helpers_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    from retrogait.analysis import stance
+    from retrogait.analysis import runs, stance
+    from retrogait.analysis.settings import StanceSettings
 
     rng = np.random.default_rng(11)
     for n in (1, 7, 5000):
         mask = rng.random(n) > 0.4
         starts = np.sort(rng.integers(0, n, 12))
         stops = np.minimum(starts + rng.integers(0, 30, 12), n)
-        for fn in (partial(stance.runs, mask), partial(stance.cover, n, starts, stops),
-                   partial(stance.held_counts, mask, starts, stops)):
+        gyr_norm = np.abs(rng.normal(0.0, 0.8, n))
+        acc_norm = 9.81 + rng.normal(0.0, 0.8, n)
+        for fn in (partial(runs.runs, mask), partial(runs.cover, n, starts, stops),
+                   partial(stance._moving, acc_norm, gyr_norm, StanceSettings())):
             a, b = _both(monkeypatch, fn)
             for x, y in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
                 assert np.array_equal(x, y) and x.dtype.kind == y.dtype.kind
@@ -171,3 +174,40 @@ def test_gap_splitting_and_range_sums_same(monkeypatch: pytest.MonkeyPatch) -> N
     starts, stops = np.array([0, 10, 500, 9000]), np.array([5, 400, 501, 10_000])
     a, b = _both(monkeypatch, lambda: range_sums(x, starts, stops))
     assert np.allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_median_step_exact() -> None:
+    """The day-long median sample interval equals ``np.median(np.diff(t))`` bit for bit, whether the
+    steps repeat (a counter clock), jitter (a host clock) or change rate half way; NaN only when the
+    sample cannot tell (the caller then takes the plain median)."""
+    from retrogait.analysis import frames, kernels
+
+    rng = np.random.default_rng(5)
+    n = 300_001
+    clocks = {
+        "counter": np.arange(n) / 200.0,
+        "day": 80_000.0 + np.arange(n) * 0.005,  # steps differ in their last bits
+        "jitter": np.cumsum(0.005 + rng.normal(0.0, 2e-4, n)),
+        "two rates": np.cumsum(np.where(np.arange(n) < n // 2, 0.01, 0.005)),
+        "even count": np.cumsum(rng.exponential(0.005, n + 1)),
+        "short": np.array([0.0, 0.1]),
+    }
+    for name, t in clocks.items():
+        got = kernels.median_step(t, 256, 64, 1 << 20)
+        want = float(np.median(np.diff(t)))
+        assert got == want or (got != got and name == "two rates"), name
+        assert frames.median_step(t) == want, name
+    assert frames.median_step(np.zeros(1)) == 0.0
+
+
+def test_unbiased_energy_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrogait.analysis import stance
+
+    rng = np.random.default_rng(8)
+    gyr = rng.normal(0.0, 1.5, (50_000, 3))
+    norm = np.linalg.norm(gyr, axis=1)
+    for bias in (np.array([0.02, -0.01, 0.005]), np.zeros(3)):
+        a, b = _both(monkeypatch, lambda bias=bias: stance.unbiased_gyro_energy(gyr, norm, bias, 200.0))
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)  # numpy's norms come from the raw ones
+        want = stance.gyro_energy(np.linalg.norm(gyr - bias, axis=1), 200.0)
+        np.testing.assert_allclose(b, want, rtol=1e-12, atol=1e-12)

@@ -31,9 +31,9 @@ from retrogait.analysis.false_stances import drop_false_stances
 from retrogait.analysis.kinematics import integrate_segments, standing_yaw
 from retrogait.analysis.ranges import row_norm
 from retrogait.analysis.result import AnalysisResult, StrideTable
-from retrogait.analysis.sensor_errors import estimate_sensor_errors, stance_tilt, unbiased_norm
+from retrogait.analysis.sensor_errors import estimate_sensor_errors, stance_tilt
 from retrogait.analysis.settings import DEFAULT, AnalysisSettings
-from retrogait.analysis.stance import Stances, find_stances, gyro_energy
+from retrogait.analysis.stance import Stances, find_stances, gyro_energy, unbiased_gyro_energy
 from retrogait.analysis.stride_table import build_stride_table
 from retrogait.analysis.summary import bouts_of, summarize
 from retrogait.errors import NoGaitError
@@ -97,7 +97,7 @@ def analyze_stream(
     label = f"{source} ({stream.foot} foot)" if stream.foot != "unknown" else source
     # 1. checks
     frames.require_forward_time(stream, label)
-    step = float(np.median(np.diff(stream.t))) if stream.n > 1 else 0.0  # once: a day has 17 M intervals
+    step = frames.median_step(stream.t)  # once: a day has 17 M intervals
     rate = 1.0 / step if step > 0 else stream.rate  # the measured rate (Stream.measured_rate), else nominal
     frames.require_samples(stream, label, rate)
     mounting = frames.resolve_mount(stream, mount)
@@ -119,15 +119,14 @@ def analyze_stream(
         warnings.append(f"{label}: {len(blocks) - 1} gap(s) longer than {s.gaps.max_bridge:g} s in the data; "
                         "no stride spans them")
     # 2. stances
-    st = find_stances(acc, gyr_norm, acc_norm, gyro_energy(gyr_norm, rate, s.stance), blocks, rate, s.stance)
+    energy = gyro_energy(gyr_norm, rate, s.stance)
+    st = find_stances(acc, gyr_norm, acc_norm, energy, blocks, rate, s.stance)
     # 3. sensor errors first, from standing: the anchors go where the foot rotates least, measured
     # without the gyro bias (with it, a slow roll at minus the bias looks quieter than rest)
     errors = estimate_sensor_errors(sig, gyr, acc_norm, st.starts, st.stops, rate, s.sensor)
     sig.gyr_bias, sig.acc_bias = errors.gyr_bias, errors.acc_bias
     del acc_norm
-    unbiased = unbiased_norm(gyr, gyr_norm, sig.gyr_bias) if sig.gyr_bias.any() else gyr_norm
-    energy = gyro_energy(unbiased, rate, s.stance)
-    del unbiased
+    energy = unbiased_gyro_energy(gyr, gyr_norm, sig.gyr_bias, rate, s.stance, out=energy)  # reuses its array
     # 4. segments, without the stances that were a pause of the swing
     st, segs = drop_false_stances(t, sig, st, energy, rate, s, filled)
     if filled is not None and len(segs):

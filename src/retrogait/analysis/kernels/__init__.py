@@ -30,15 +30,17 @@ from retrogait.analysis.kernels.signals import (
     calm,
     cover,
     gap_steps,
-    held_counts,
+    median_step,
+    moving_runs,
     range_means,
     range_sums,
     row_norm,
     runs,
     saturation_mask,
     turned_over,
+    unbiased_energy,
     unbiased_norm,
 )
 from retrogait.analysis.kernels.strapdown import integrate, path_shape
 
-__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "held_counts", "integrate", "keep_apart", "local_maxima", "moving_mean", "path_shape", "pivot_departure", "gap_steps", "range_means", "range_sums", "ratio_to_running_max", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_norm"]
+__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "integrate", "keep_apart", "local_maxima", "median_step", "moving_mean", "moving_runs", "path_shape", "pivot_departure", "gap_steps", "range_means", "range_sums", "ratio_to_running_max", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_energy", "unbiased_norm"]
