@@ -141,20 +141,6 @@ def test_stance_helpers_same(monkeypatch: pytest.MonkeyPatch) -> None:
                 assert np.array_equal(x, y) and x.dtype.kind == y.dtype.kind
 
 
-@pytest.mark.parametrize("half", [0, 5, 160])
-def test_ratio_to_running_max_in_place(half: int) -> None:
-    """The motion score's in-place ratio (two arrays instead of three on a day's recording) equals
-    ``x / max(running_max(x), 1e-9)`` exactly, also with pieces shorter than the recording."""
-    from retrogait.analysis import kernels
-
-    x = np.abs(np.random.default_rng(half).normal(size=70_001))
-    want = x / np.maximum(filters.running_max(x, 2 * half + 1), 1e-9)
-    for piece in (1000, 65536):
-        y = x.copy()
-        kernels.ratio_to_running_max(y, half, piece)
-        assert np.array_equal(y, want)
-
-
 def test_gap_splitting_and_range_sums_same(monkeypatch: pytest.MonkeyPatch) -> None:
     from retrogait.analysis.frames import split_at_gaps
     from retrogait.analysis.ranges import range_sums
@@ -211,3 +197,21 @@ def test_unbiased_energy_same(monkeypatch: pytest.MonkeyPatch) -> None:
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)  # numpy's norms come from the raw ones
         want = stance.gyro_energy(np.linalg.norm(gyr - bias, axis=1), 200.0)
         np.testing.assert_allclose(b, want, rtol=1e-12, atol=1e-12)
+
+
+def test_motion_score_areas_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The motion score over a few areas (one at each end of the recording, two touching, one long)
+    equals the recording-wide score read there."""
+    from retrogait.analysis import stance
+    from retrogait.analysis.ranges import range_index
+
+    rng = np.random.default_rng(4)
+    n = 200_000
+    gyr_norm = np.abs(rng.normal(0.0, 2.0, n)) * (1.0 + np.sin(np.arange(n) / 90.0) ** 2)
+    acc_norm = 9.81 + rng.normal(0.0, 3.0, n)
+    area = (np.array([0, 5_000, 5_300, 90_000, n - 700]), np.array([250, 5_300, 6_000, 170_000, n]))
+    at, _ = range_index(*area)
+    for w, big in ((7, 321), (31, 1601)):
+        a, b = _both(monkeypatch, lambda w=w, big=big: stance._motion_score_at(gyr_norm, acc_norm, area, at, w, big))
+        assert a.shape == b.shape == at.shape
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)  # the numpy means are running cumsums

@@ -145,29 +145,40 @@ def cycle_runs(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: Runs, rate: fl
     lo, hi = lo[pair], hi[pair]
     if lo.size == 0:  # every stance was still (most walking): the motion score is not needed
         return none
-    score = _motion_score(gyr_norm, acc_norm, _odd(s.cycle_smooth * rate), big)
-    idx, grp = range_index(lo, hi)
+    # the motion score only where it is read: the pairs and cycle_halfwidth around them (a compact
+    # layout of those samples: most of a walking day's stances are still, so most is never scored)
+    h = max(1, int(round(s.cycle_halfwidth * rate)))
+    area = merge(np.maximum(lo - h, 0), np.minimum(hi + h, n))
+    at_, first_ = range_index(*area)  # the samples scored, area by area
+    score = _motion_score_at(gyr_norm, acc_norm, area, at_, _odd(s.cycle_smooth * rate), big)
+    calm = np.abs(acc_norm[at_] - GRAVITY) <= s.acc_threshold  # as _calm (not strict)
+    offset = range_first(area[1] - area[0]) - area[0]  # compact position = sample + offset of its area
+    area_of = np.searchsorted(area[0], lo, side="right") - 1
+    c_lo = lo + offset[area_of]
+    idx, grp = range_index(c_lo, c_lo + (hi - lo))  # the pairs, in compact positions
     first = range_first(hi - lo)
     # the quietest moment where the specific force is near g: a foot at rest feels exactly g, so a
     # moment of strong acceleration (an impact, the push) cannot be the zero-velocity anchor however
     # little the foot turns there; such moments rank after every calm one (+1 on a score <= 1)
-    calm = _calm(acc_norm, s.acc_threshold)
     ranked = score[idx] + ~calm[idx]
     low = np.minimum.reduceat(ranked, first)
     at = np.flatnonzero(ranked == low[grp])
     cand = idx[at[np.r_[True, grp[at][1:] != grp[at][:-1]]]]  # the first lowest sample of each pair
     cand = cand[score[cand] <= s.cycle_ratio]
-    cand = _one_per_stride(cand, score[cand], still, n, int(s.min_stride * rate))
+    cand_i = at_[cand]  # as sample indices
+    keep = _one_per_stride(cand_i, score[cand], still, n, int(s.min_stride * rate))
+    cand, cand_i = cand[np.isin(cand_i, keep)], keep
     if cand.size == 0:
         return none
     # the stance: the samples around it that are quiet (score within cycle_ratio) and whose specific
-    # force is within acc_threshold of g (an impact transient may end a few ms before the foot is flat)
-    h = max(1, int(round(s.cycle_halfwidth * rate)))
+    # force is within acc_threshold of g (an impact transient may end a few ms before the foot is flat);
+    # an area holds cycle_halfwidth on either side of its pairs, so the stance lies inside it
     quiet = (score <= s.cycle_ratio) & calm
     quiet[cand] = True
     qa, qb = runs(quiet)
     k = np.searchsorted(qa, cand, side="right") - 1
-    return merge(np.maximum(qa[k], cand - h), np.minimum(qb[k], cand + h + 1))
+    shift = cand_i - cand  # compact -> sample index, per candidate
+    return merge(np.maximum(qa[k], cand - h) + shift, np.minimum(qb[k], cand + h + 1) + shift)
 
 
 def _calm(acc_norm: np.ndarray, threshold: float, strict: bool = False) -> np.ndarray:
@@ -183,17 +194,16 @@ def _calm(acc_norm: np.ndarray, threshold: float, strict: bool = False) -> np.nd
     return dev < threshold if strict else dev <= threshold
 
 
-def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) -> np.ndarray:
-    """Per sample, the larger of the gyro norm and of ``| |f| - g |`` (both averaged over ``w``
-    samples), each against its own highest value within ``big`` samples (in place: a few arrays the
-    size of the recording at a time)."""
+def _motion_score_at(gyr_norm: np.ndarray, acc_norm: np.ndarray, area: Runs, at: np.ndarray, w: int,
+                     big: int) -> np.ndarray:
+    """The motion score at the samples ``at`` (the runs ``area`` laid out one after another): per sample,
+    the larger of the gyro norm and of ``| |f| - g |`` (both averaged over ``w`` samples), each against
+    its own highest value within ``big`` samples."""
     kern = kernels(int(gyr_norm.shape[0]))
-    if kern is not None:
-        score = moving_mean(gyr_norm, w)
-        kern.ratio_to_running_max(score, big // 2, PIECE)  # in place: two recording-sized arrays at most
-        dev = moving_mean(acc_norm, w, deviation_from=GRAVITY)
-        kern.ratio_to_running_max(dev, big // 2, PIECE)
-        return np.maximum(score, dev, out=score)
+    if kern is not None:  # area by area, never a recording-sized array
+        out = np.empty(at.shape[0])
+        kern.motion_score(gyr_norm, acc_norm, area[0], area[1], w // 2, big // 2, GRAVITY, PIECE, out)
+        return out
     score = moving_mean(gyr_norm, w)
     top = running_max(score, big)
     score /= np.maximum(top, 1e-9, out=top)
@@ -201,7 +211,7 @@ def _motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, w: int, big: int) 
     top = running_max(dev, big, out=top)
     dev /= np.maximum(top, 1e-9, out=top)
     del top
-    return np.maximum(score, dev, out=score)
+    return np.maximum(score[at], dev[at])
 
 
 def _one_per_stride(cand: np.ndarray, score: np.ndarray, still: Runs, n: int, reach: int) -> np.ndarray:

@@ -21,8 +21,8 @@ from retrogait.analysis.kernels.filters import (
     dilate,
     keep_apart,
     local_maxima,
+    motion_score,
     moving_mean,
-    ratio_to_running_max,
     running_max,
 )
 from retrogait.analysis.kernels.regularity import regularity
@@ -43,4 +43,4 @@ from retrogait.analysis.kernels.signals import (
 )
 from retrogait.analysis.kernels.strapdown import integrate, path_shape
 
-__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "integrate", "keep_apart", "local_maxima", "median_step", "moving_mean", "moving_runs", "path_shape", "pivot_departure", "gap_steps", "range_means", "range_sums", "ratio_to_running_max", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_energy", "unbiased_norm"]
+__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "integrate", "keep_apart", "local_maxima", "motion_score", "median_step", "moving_mean", "moving_runs", "path_shape", "pivot_departure", "gap_steps", "range_means", "range_sums", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_energy", "unbiased_norm"]
