@@ -265,3 +265,63 @@ def test_fast_backward_running_has_every_stride_and_contact_time_within_10_ms():
     inner = np.flatnonzero(np.asarray(tt.steady))[1:]
     contact_err = (st.t_tc[j[inner]] - tt.t_tc[inner]) - (st.t_ic[j[inner]] - tt.t_ic[inner])
     assert np.median(np.abs(contact_err)) < 0.010
+
+
+def test_running_initial_contact_is_timed_between_samples_where_the_impact_jerk_crosses_half():
+    """A touch at any point of a 10-ms step: the specific force bends there (its jerk steps up). The jerk
+    samples are step means, so the first one reaching half the impact's jerk is often the next step,
+    and its mid-step time up to a step late; the crossing interpolated between the bracketing samples
+    is within a tenth of a step of the touch (achieved: 0.084 step at most; the analytic bound for a
+    touch anywhere in the step is 0.086). The mid-step time of that first sample: up to 1.0 step late."""
+    from retrogait.analysis.events import SwingSignals, _times, impact_onset
+    from retrogait.analysis.strapdown import Trajectory
+
+    dt, n, big = 0.01, 40, 2000.0  # 100 Hz, jerk of the impact m/s^3
+    frac = np.linspace(0.02, 0.98, 13)  # where in the step the foot touches
+    m = frac.size
+    tt = (np.arange(m * n) * dt).reshape(m, n)
+    t0 = tt[:, 20] + frac * dt
+    acc = np.zeros((m, n, 3))
+    acc[:, :, 0] = big * np.clip(tt - t0[:, None], 0.0, None)  # the force bends at the touch
+    jerk = np.zeros((m, n))
+    jerk[:, 1:] = np.linalg.norm(np.diff(acc, axis=1), axis=2) / dt
+    first, lens = np.arange(m) * n, np.full(m, n)
+    traj = Trajectory(idx=np.arange(m * n), grp=np.repeat(np.arange(m), n), first=first, lens=lens,
+                      pos=np.zeros((m * n, 3)), pitch=np.zeros(m * n), roll=np.zeros(m * n), disp=np.zeros((m, 3)),
+                      yaw_end=np.zeros(m), pitch_start=np.zeros(m), pitch_end=np.zeros(m))
+    sw = SwingSignals(tilt=np.zeros(m * n), first_ext=first, land_ext=first + n - 1, tt=tt.ravel(),
+                      rate=np.zeros(m * n), jerk=jerk.ravel())
+    level = np.full(m, 0.5 * big)
+    i = first + np.argmax(jerk >= level[:, None], axis=1)  # the first sample at or above half the impact
+    got = impact_onset(traj, sw, i, level)
+    assert np.max(np.abs(got - t0)) <= 0.1 * dt, np.round((got - t0) / dt, 3)
+    late = _times(traj, sw, i) - t0  # the sample's own time (the rule before): up to a whole step late
+    assert np.max(late) > 0.9 * dt
+
+
+def test_running_contact_at_100_hz_is_not_a_sample_late():
+    """Forward 4 m/s forefoot running at 100 Hz: initial contact timed at the sample whose jerk first
+    reaches half the impact's was 10.8 ms late (median; contact time 13.7 ms off); timed between
+    samples (:func:`events.impact_onset`) 2.8 ms, contact 6.1 ms."""
+    from scipy.spatial.transform import Rotation
+
+    seed = 322
+    rng = np.random.default_rng(seed)
+    mount = Rotation.random(random_state=int(rng.integers(1 << 31))).as_matrix()
+    run = Walk("forward", n_strides=20, speed=4.0, gait="run", strike="forefoot")
+    sc = Scenario(segments=[Stand(4.0), Walk("forward", n_strides=12), Stand(3.0), run, Stand(2.0)],
+                  sensor=SensorSpec(rate=100.0, mount=mount, store_mount=False))
+    sim = simulate(sc, seed=seed, trajectory=False)
+    truth = sim.truth.strides
+    stream = sim.recording.streams[0]
+    cal = calibrate_stream(stream.slice(0, int(np.searchsorted(stream.t, truth.t_end[truth.bout == 0].max() + 1.5))),
+                           "calibration part")
+    st = analyze(sim.recording, mount=cal.mount).strides
+    tt = truth.select(truth.bout == truth.bout.max())
+    j = match_by_overlap(st.t_start, st.t_end, tt.t_start, tt.t_end)
+    assert (j >= 0).all()
+    inner = np.flatnonzero(np.asarray(tt.steady))[1:]
+    ic_err = st.t_ic[j[inner]] - tt.t_ic[inner]
+    contact_err = (st.t_tc[j[inner]] - tt.t_tc[inner]) - ic_err
+    assert np.median(np.abs(ic_err)) < 0.005
+    assert np.median(np.abs(contact_err)) < 0.010

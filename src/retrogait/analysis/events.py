@@ -132,7 +132,8 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
       it is kept only where no lever can be fitted.
     * IC: the ground stops the falling foot: the first sharp change of the specific force within reach
       before the end stance (the earliest whose jerk reaches half the sharpest there: after a forefoot
-      landing the heel drops, and that second impact can be the sharper one).
+      landing the heel drops, and that second impact can be the sharper one), timed between samples
+      where the jerk crosses that half (:func:`impact_onset`).
     """
     start = traj.idx[traj.first]
     a_seg = traj.first + np.clip(lift - start, 0, traj.lens - 1)
@@ -141,7 +142,8 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
     kern = kernels(int(traj.idx.shape[0]))
     if kern is not None:
         tc, ic = np.empty((2, a_seg.shape[0]), dtype=np.int64)
-        kern.running_candidates(traj.first, traj.lens, a_seg, b_seg, reach, sw.rate, sw.jerk, tc, ic)
+        peak = np.empty(a_seg.shape[0])
+        kern.running_candidates(traj.first, traj.lens, a_seg, b_seg, reach, sw.rate, sw.jerk, tc, ic, peak)
     else:
         a, b = a_seg[traj.grp], b_seg[traj.grp]
         pos = np.arange(sw.rate.shape[0])
@@ -154,7 +156,32 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
         first_hit = window & (sw.jerk >= 0.5 * peak[traj.grp])
         ic = grouped_argext(np.where(first_hit, -pos, -np.inf), traj.first, traj.grp, True)
     t_tc = pivot_departure(traj, sw, a_seg, reach, tc, s)
-    return t_tc, _times(traj, sw, ic), traj.pitch[ic]
+    return t_tc, impact_onset(traj, sw, ic, 0.5 * peak), traj.pitch[ic]
+
+
+def impact_onset(traj: Trajectory, sw: SwingSignals, i: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Time (s) where the jerk first reaches ``level`` per segment, between samples: ``i`` is the flat
+    position of the first jerk sample at or above it.
+
+    A jerk sample is the mean jerk over the step before it (placed at the step's middle,
+    :func:`_times`), and the touch falls anywhere within a step, so the first step that reaches the
+    level holds only part of the impact: at 100-200 Hz it is often the next one, a sample late. The
+    crossing is therefore placed between the two samples that bracket it, linearly. Why linear: where
+    the ground starts to act the specific force bends (its jerk steps up at the touch, ``t0``), and the
+    step means of a jerk step are a straight ramp from ``t0 - dt/2`` to ``t0 + dt/2`` (mid-step times), so
+    a fixed fraction of its height is crossed at a fixed time whatever the impact's amplitude (the
+    constant-fraction timing of pulse arrival), half of it at ``t0`` itself (within a tenth of a step
+    where the bracketing samples leave the ramp). Where the sample before ``i`` is not a step inside
+    the segment or already reaches the level (the search window began there), the time stays ``i``'s.
+    """
+    o = traj.first[traj.grp[i]]
+    prev = np.maximum(i - 1, o)
+    j0, j1 = sw.jerk[prev], sw.jerk[i]
+    ok = (i - 1 > o) & (j0 < level) & (j1 > j0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.clip(np.where(ok, (level - j0) / (j1 - j0), 1.0), 0.0, 1.0)
+    t0, t1 = _times(traj, sw, prev), _times(traj, sw, i)
+    return t0 + f * (t1 - t0)
 
 
 #: the lever is refitted on the samples within this share of ``GaitSettings.tc_lift`` of it: those

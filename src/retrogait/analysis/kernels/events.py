@@ -116,10 +116,11 @@ def contact_and_bounds(t: np.ndarray, start: np.ndarray, first: np.ndarray, lens
 
 @jit
 def running_candidates(first: np.ndarray, lens: np.ndarray, a: np.ndarray, b: np.ndarray, reach: float,
-                       rate: np.ndarray, jerk: np.ndarray, tc: np.ndarray, ic: np.ndarray) -> None:
+                       rate: np.ndarray, jerk: np.ndarray, tc: np.ndarray, ic: np.ndarray, peak_out: np.ndarray
+                       ) -> None:
     """``events.running_events``' search: the fastest push-off rotation within ``reach`` samples after
     flat position ``a[k]`` (``tc``) and the first impact within ``reach`` before ``b[k]`` (``ic``: the
-    earliest sample whose jerk reaches half the sharpest there)."""
+    earliest sample whose jerk reaches half the sharpest there, ``peak_out``)."""
     for k in range(first.shape[0]):
         o, n = first[k], lens[k]
         best, tc[k] = -np.inf, o
@@ -130,6 +131,7 @@ def running_candidates(first: np.ndarray, lens: np.ndarray, a: np.ndarray, b: np
         for j in range(o, o + n):
             if b[k] - reach <= j <= b[k]:
                 peak = max(peak, jerk[j])
+        peak_out[k] = peak
         ic[k] = o
         for j in range(o, o + n):
             if b[k] - reach <= j <= b[k] and jerk[j] >= 0.5 * peak:
