@@ -331,9 +331,11 @@ class SegmentEvents(PerSegment):
 
 
 def segment_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.ndarray, land: np.ndarray,
-                   s: GaitSettings = DEFAULT.gait) -> SegmentEvents:
+                   s: GaitSettings = DEFAULT.gait, running: bool = True) -> SegmentEvents:
     """The stage: every event of a chunk's segments (walking and running rules both; the stride table
-    keeps the one that fits each stride's gait). ``lift``/``land``: see :func:`running_events`."""
+    keeps the one that fits each stride's gait). ``lift``/``land``: see :func:`running_events`.
+    ``running=False`` leaves the running events NaN (the stride table asks for those of its running
+    strides only: :func:`retrogait.analysis.kinematics.running_events_of`)."""
     sw = swing_signals(traj, t, acc)
     kern = kernels(int(traj.idx.shape[0]))
     if kern is not None:
@@ -344,5 +346,8 @@ def segment_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.nd
     else:
         t_tc, t_ic, pitch_tc, pitch_ic = contact_events(traj, t, sw, s)
         t_lift, t_land = swing_bounds(traj, sw)
-    t_tc_run, t_ic_run, pitch_ic_run = running_events(traj, sw, lift, land, s)
+    if running:
+        t_tc_run, t_ic_run, pitch_ic_run = running_events(traj, sw, lift, land, s)
+    else:
+        t_tc_run = t_ic_run = pitch_ic_run = np.full(traj.first.shape[0], np.nan)
     return SegmentEvents(t_tc, t_ic, pitch_tc, pitch_ic, t_lift, t_land, t_tc_run, t_ic_run, pitch_ic_run)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 from retrogait.analysis import frames
 from retrogait.analysis.bridging import bridge_gaps, refill_from_neighbours
 from retrogait.analysis.false_stances import drop_false_stances
-from retrogait.analysis.kinematics import integrate_segments, standing_yaw
+from retrogait.analysis.kinematics import integrate_segments, running_events_of, standing_yaw
 from retrogait.analysis.ranges import row_norm
 from retrogait.analysis.result import AnalysisResult, StrideTable
 from retrogait.analysis.sensor_errors import estimate_sensor_errors, stance_tilt
@@ -151,9 +152,9 @@ def analyze_stream(
     sat = (frames.saturation_mask(stream.acc, frames.ACC_FULL_SCALE_FLOOR)
            | frames.saturation_mask(stream.gyr, frames.GYR_FULL_SCALE_FLOOR))
     # 5. kinematics and events; 6. the stride table
-    kin, ev = integrate_segments(t, sig, gyr_norm, sat, filled, segs, rate, s, progress)
+    kin, ev = integrate_segments(t, sig, gyr_norm, sat, filled, segs, rate, s, progress, running=False)
     placed = build_stride_table(stream.foot, t, acc, segs, kin, ev, standing_yaw(t, sig, segs), rate,
-                                not wrong_mount, s, raw)
+                                not wrong_mount, s, raw, partial(running_events_of, t, sig, filled, segs, rate=rate, s=s))
     table = placed.table
     if len(table) == 0:
         return StreamAnalysis(table, warnings, info, stream.duration, placed.path, no_gait=no_gait)

@@ -245,6 +245,29 @@ def range_sums(x: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.nda
 
 
 @jit
+def steps_within(t: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, bool]:
+    """Indices ``i`` where ``lo <= t[i + 1] - t[i] <= hi`` (the gaps to bridge), and whether every step is
+    finite and positive (``bridging.bridge_gaps``)."""
+    n = t.shape[0]
+    count = 0
+    ok = True
+    for i in range(n - 1):
+        d = t[i + 1] - t[i]
+        if not d > 0 or not math.isfinite(d):
+            ok = False
+        if lo <= d <= hi:
+            count += 1
+    out = np.empty(count, dtype=np.int64)
+    k = 0
+    for i in range(n - 1):
+        d = t[i + 1] - t[i]
+        if lo <= d <= hi:
+            out[k] = i
+            k += 1
+    return out, ok
+
+
+@jit
 def gap_steps(t: np.ndarray, split_above: float) -> tuple[np.ndarray, bool]:
     """Indices ``i`` where ``t[i + 1] - t[i]`` exceeds ``split_above`` or is not positive, and whether every
     step is finite (``frames.split_at_gaps``)."""
