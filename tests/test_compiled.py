@@ -18,6 +18,7 @@ import pytest
 from retrogait import load_recording
 from retrogait.analysis import analyze, compiled, filters
 from retrogait.analysis.frames import saturation_mask
+from retrogait.analysis.ranges import row_norm
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
 
 pytest.importorskip("numba")
@@ -94,6 +95,12 @@ def test_saturation_mask_same(monkeypatch: pytest.MonkeyPatch) -> None:
     for floor in (0.0, 19.6, 150.0):
         a, b = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor))
         assert np.array_equal(a, b)
+        # the largest magnitudes read with the norms give the same mask
+        for top, norm in _both(monkeypatch, lambda: (lambda top: (top, row_norm(arr, top)))(np.zeros(3))):
+            assert np.array_equal(top, np.abs(arr).max(axis=0))
+            assert np.allclose(norm, np.linalg.norm(arr, axis=1), rtol=1e-15, atol=0)
+        c, d = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor, np.abs(arr).max(axis=0)))
+        assert np.array_equal(a, c) and np.array_equal(a, d)
         assert a[100:103].all() and not a[50]
         assert a[[7, 900, 3000]].all() == (floor and 160.0 >= floor)
 

@@ -175,7 +175,7 @@ def check_units(acc_norm: np.ndarray, gyr_norm: np.ndarray, source: str) -> None
         )
 
 
-def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0) -> np.ndarray:
+def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0, top: np.ndarray | None = None) -> np.ndarray:
     """Samples where a channel sits at its extreme value: clipped by the sensor's range.
 
     A channel is clipped where its largest magnitude is reached by 3 samples in a row, or by 3
@@ -183,24 +183,25 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0) -> np.ndarra
     smaller: 2 g, 250 deg/s). A value measured exactly at the top only repeats when the sensor stops
     there; a short impact at a fast rate clips one sample at a time, so the repeats need not be in a
     row. The floor keeps a channel that never left a small, quantised rest value from counting.
+    ``top``: each channel's largest magnitude when the caller has it (:func:`~retrogait.analysis.ranges.row_norm`).
     """
     out = np.zeros(arr.shape[0], dtype=bool)
     if arr.shape[0] < 3:
         return out
     kern = kernels(int(arr.shape[0]))
     if kern is not None:
-        kern.saturation_mask(arr, full_scale_floor, out)
+        kern.saturation_mask(arr, full_scale_floor, top if top is not None else np.zeros(0), out)
         return out
     for i in range(arr.shape[1]):
         col = np.abs(arr[:, i])
-        top = float(col.max())
-        if top == 0:
+        top_i = float(col.max()) if top is None else float(top[i])
+        if top_i == 0:
             continue
-        at = col >= top * (1 - 1e-6)
+        at = col >= top_i * (1 - 1e-6)
         n_at = int(at.sum())
         if n_at < 3:
             continue
-        if top >= full_scale_floor > 0:
+        if top_i >= full_scale_floor > 0:
             out |= at
             continue
         run = at[:-2] & at[1:-1] & at[2:]

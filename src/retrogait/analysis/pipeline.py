@@ -106,8 +106,9 @@ def analyze_stream(
     stream, filled, n_bridged = bridge_gaps(stream, s.gaps, step if step > 0 else None)
     acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
     gyr = np.asarray(stream.gyr, dtype=np.float64)
-    acc_norm = row_norm(acc)
-    gyr_norm = row_norm(gyr)
+    acc_top, gyr_top = np.zeros(3), np.zeros(3)  # each axis's largest magnitude, for the saturation check
+    acc_norm = row_norm(acc, acc_top)
+    gyr_norm = row_norm(gyr, gyr_top)
     frames.check_units(acc_norm, gyr_norm, label)
     sig = frames.FootSignals(acc, gyr, mounting.matrix)
     t = stream.t
@@ -149,8 +150,9 @@ def analyze_stream(
             f"mounting ({mounting.source}) looks wrong; run 'retrogait calibrate' (stand, then walk forward) "
             "or pass --mount; until then directions are unreliable and no incline is reported"
         )
-    sat = (frames.saturation_mask(stream.acc, frames.ACC_FULL_SCALE_FLOOR)
-           | frames.saturation_mask(stream.gyr, frames.GYR_FULL_SCALE_FLOOR))
+    known = filled is None  # else samples were re-filled since the norms: the largest magnitudes anew
+    sat = (frames.saturation_mask(stream.acc, frames.ACC_FULL_SCALE_FLOOR, acc_top if known else None)
+           | frames.saturation_mask(stream.gyr, frames.GYR_FULL_SCALE_FLOOR, gyr_top if known else None))
     # 5. kinematics and events; 6. the stride table
     kin, ev = integrate_segments(t, sig, gyr_norm, sat, filled, segs, rate, s, progress, running=False)
     placed = build_stride_table(stream.foot, t, acc, segs, kin, ev, standing_yaw(t, sig, segs), rate,

@@ -17,6 +17,19 @@ def row_norm(x: np.ndarray, out: np.ndarray) -> None:
 
 
 @jit
+def row_norm_top(x: np.ndarray, out: np.ndarray, top: np.ndarray) -> None:
+    """:func:`row_norm` of an (N, 3) array and, in the same pass, each column's largest magnitude."""
+    t0 = t1 = t2 = 0.0
+    for i in range(x.shape[0]):
+        a, b, c = x[i, 0], x[i, 1], x[i, 2]
+        out[i] = math.sqrt(a * a + b * b + c * c)
+        t0 = max(t0, abs(a))
+        t1 = max(t1, abs(b))
+        t2 = max(t2, abs(c))
+    top[0], top[1], top[2] = t0, t1, t2
+
+
+@jit
 def unbiased_norm(gyr: np.ndarray, bias: np.ndarray, out: np.ndarray) -> None:
     """Norm of ``gyr[i] - bias`` (:func:`retrogait.analysis.sensor_errors.unbiased_norm`)."""
     for i in range(gyr.shape[0]):
@@ -36,13 +49,16 @@ def range_means(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) ->
 
 
 @jit
-def saturation_mask(arr: np.ndarray, full_scale_floor: float, out: np.ndarray) -> None:
+def saturation_mask(arr: np.ndarray, full_scale_floor: float, known_top: np.ndarray, out: np.ndarray) -> None:
     """:func:`retrogait.analysis.frames.saturation_mask` (``out`` starts all False): one pass for the
-    channels' largest magnitudes, one to count the samples at them, a third only for a clipped channel.
-    An (N, 3) array is read row by row with the three channels in registers."""
+    channels' largest magnitudes (unless ``known_top`` holds them already), one to count the samples at
+    them, a third only for a clipped channel. An (N, 3) array is read row by row with the three
+    channels in registers."""
     n, m = arr.shape
     top = np.zeros(m)
-    if m == 3:
+    if known_top.shape[0] == m:
+        top[:] = known_top
+    elif m == 3:
         t0 = t1 = t2 = 0.0
         for i in range(n):
             t0 = max(t0, abs(arr[i, 0]))
