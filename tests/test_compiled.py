@@ -96,13 +96,18 @@ def test_saturation_mask_same(monkeypatch: pytest.MonkeyPatch) -> None:
         a, b = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor))
         assert np.array_equal(a, b)
         # the largest magnitudes read with the norms give the same mask
-        for top, norm in _both(monkeypatch, lambda: (lambda top: (top, row_norm(arr, top)))(np.zeros(3))):
-            assert np.array_equal(top, np.abs(arr).max(axis=0))
+        for largest, norm in _both(monkeypatch, lambda: _norm_and_top(arr)):
+            assert np.array_equal(largest, np.abs(arr).max(axis=0))
             assert np.allclose(norm, np.linalg.norm(arr, axis=1), rtol=1e-15, atol=0)
         c, d = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor, np.abs(arr).max(axis=0)))
         assert np.array_equal(a, c) and np.array_equal(a, d)
         assert a[100:103].all() and not a[50]
         assert a[[7, 900, 3000]].all() == (floor and 160.0 >= floor)
+
+
+def _norm_and_top(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    top = np.zeros(3)
+    return top, row_norm(arr, top)
 
 
 def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:
