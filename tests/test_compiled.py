@@ -227,3 +227,15 @@ def test_motion_score_areas_same(monkeypatch: pytest.MonkeyPatch) -> None:
         a, b = _both(monkeypatch, lambda w=w, big=big: stance._motion_score_at(gyr_norm, acc_norm, area, at, w, big))
         assert a.shape == b.shape == at.shape
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)  # the numpy means are running cumsums
+
+
+def test_range_quiet_middle_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrogait.analysis.ranges import range_quiet_middle
+
+    rng = np.random.default_rng(12)
+    x = np.round(rng.random(20_000), 2)  # many ties at the minimum
+    a = np.sort(rng.choice(19_000, 300, replace=False))
+    b = a + rng.integers(1, 900, 300)
+    for tol in (0.0, 0.02):
+        got, want = _both(monkeypatch, lambda tol=tol: range_quiet_middle(x, a, b, tol))
+        assert np.array_equal(got, want)

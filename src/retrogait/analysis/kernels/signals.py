@@ -250,6 +250,27 @@ def cover(n: int, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> Non
 
 
 @jit
+def range_quiet_middle(x: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.ranges.range_quiet_middle`: per non-empty range, the middle one of the
+    samples within ``tol`` of its minimum (two passes over the range)."""
+    for k in range(a.shape[0]):
+        low = np.inf
+        for i in range(a[k], b[k]):
+            low = min(low, x[i])
+        level = low + tol
+        count = 0
+        for i in range(a[k], b[k]):
+            count += x[i] <= level
+        want = count // 2
+        for i in range(a[k], b[k]):
+            if x[i] <= level:
+                if want == 0:
+                    out[k] = i
+                    break
+                want -= 1
+
+
+@jit
 def range_sums(x: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> None:
     """Sums of the rows of ``x`` over each range ``[starts[k], stops[k])`` (``ranges.range_sums``)."""
     for k in range(starts.shape[0]):
