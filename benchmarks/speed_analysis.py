@@ -41,7 +41,7 @@ import json, sys, time
 import numpy as np
 from retrogait.io.recording import Recording, Stream
 from retrogait.analysis import analyze
-from retrogait.commands.analyze import dump_json
+from retrogait.commands.analyze import dump_result_json
 d = sys.argv[1]
 t = np.load(d + "/t.npy"); acc = np.load(d + "/acc.npy"); gyr = np.load(d + "/gyr.npy")
 raw = t.nbytes + acc.nbytes + gyr.nbytes
@@ -53,7 +53,7 @@ res = analyze(rec)
 el, cpu = time.perf_counter() - t0, time.process_time() - c0
 peak = hwm()
 c1 = time.process_time()
-text = dump_json(res.to_dict())
+text = dump_result_json(res)
 json_cpu = time.process_time() - c1
 print(json.dumps({"n": int(t.size), "raw": raw, "loaded": rss_loaded, "peak": peak, "wall": el, "cpu": cpu,
                   "strides": len(res.strides), "walking": res.summary["walking_time_s"], "json_cpu": json_cpu,
