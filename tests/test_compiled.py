@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from retrogait import load_recording
-from retrogait.analysis import analyze, compiled, filters
+from retrogait.analysis import analyze, compiled, filters, frames
 from retrogait.analysis.frames import saturation_mask
 from retrogait.analysis.ranges import row_norm
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
@@ -178,7 +178,7 @@ def test_median_step_exact() -> None:
     """The day-long median sample interval equals ``np.median(np.diff(t))`` bit for bit, whether the
     steps repeat (a counter clock), jitter (a host clock) or change rate half way; NaN only when the
     sample cannot tell (the caller then takes the plain median)."""
-    from retrogait.analysis import frames, kernels
+    from retrogait.analysis import kernels
 
     rng = np.random.default_rng(5)
     n = 300_001
@@ -239,3 +239,23 @@ def test_range_quiet_middle_same(monkeypatch: pytest.MonkeyPatch) -> None:
     for tol in (0.0, 0.02):
         got, want = _both(monkeypatch, lambda tol=tol: range_quiet_middle(x, a, b, tol))
         assert np.array_equal(got, want)
+
+
+def test_gap_steps_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splitting at long gaps and finding the short ones to bridge: the one-pass kernel and numpy
+    find the same steps (a gap to split, two to bridge, a step at exactly the bridge limit)."""
+    from retrogait.analysis.bridging import bridge_gaps
+    from retrogait.io.recording import Stream
+
+    t = np.arange(5000) / 100.0
+    t[1000:] += 3.0  # split
+    t[2000:] += 0.04  # bridged (4 missing samples)
+    t[3000:] += 0.06  # bridged
+    t[4000:] += 0.49  # at the limit
+    rng = np.random.default_rng(2)
+    stream = Stream(t=t, acc=rng.normal(size=(5000, 3)), gyr=rng.normal(size=(5000, 3)), foot="left")
+    for fn in (lambda: frames.split_at_gaps(t, "x", step=0.01),
+               lambda: bridge_gaps(stream, step=0.01)[2]):
+        a, b = _both(monkeypatch, fn)
+        assert a == b
+    assert frames.split_at_gaps(t, "x", step=0.01)[0] == (0, 1000)

@@ -54,8 +54,8 @@ def bridge_gaps(stream: Stream, s: GapSettings = DEFAULT.gaps,
         return stream, None, 0
     kern = kernels(int(t.shape[0]))
     if kern is not None and step is not None and step > 0:  # one pass, no array of the steps
-        gap, increasing = kern.steps_within(t, s.gap_steps * step, s.max_bridge)
-        if not increasing:
+        gap, finite, increasing = kern.steps(t, s.gap_steps * step, s.max_bridge, True)
+        if not (finite and increasing):
             return stream, None, 0
     else:
         dt = np.diff(t)

@@ -120,7 +120,7 @@ def split_at_gaps(t: np.ndarray, source: str = "", s: GapSettings = DEFAULT.gaps
         return [(0, int(t.shape[0]))]
     kern = kernels(int(t.shape[0]))
     if kern is not None and step is not None and step > 0:  # one pass, no array of the steps
-        bad, finite = kern.gap_steps(t, max(s.split_factor * step, s.split_min))
+        bad, finite, _ = kern.steps(t, 0.0, max(s.split_factor * step, s.split_min), False)
         if not finite:
             raise InputFileError(f"{source}: timestamps contain NaN or infinity")
     else:

@@ -195,6 +195,18 @@ def calm(acc_norm: np.ndarray, g: float, threshold: float, strict: bool, out: np
 
 
 @jit
+def _run_step(m: bool, prev: bool, i: int, k: int, starts: np.ndarray, stops: np.ndarray) -> int:
+    """One sample of a run scan: a run starts at ``i`` (``m`` after not ``prev``) or ends there; the runs
+    closed so far (returned)."""
+    if m and not prev:
+        starts[k] = i
+    elif prev and not m:
+        stops[k] = i
+        k += 1
+    return k
+
+
+@jit
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and stop (exclusive) indices of the runs of True (``runs.runs``): one pass, into arrays
     sized for the most runs possible (only the pages written are ever touched), then trimmed."""
@@ -205,15 +217,9 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     prev = False
     for i in range(n):
         m = mask[i]
-        if m and not prev:
-            starts[k] = i
-        elif prev and not m:
-            stops[k] = i
-            k += 1
+        k = _run_step(m, prev, i, k, starts, stops)
         prev = m
-    if prev:
-        stops[k] = n
-        k += 1
+    k = _run_step(False, prev, n, k, starts, stops)
     return starts[:k].copy(), stops[:k].copy()
 
 
@@ -221,7 +227,8 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def moving_runs(gyr_norm: np.ndarray, acc_norm: np.ndarray, gyr_threshold: float, g: float,
                 acc_threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Runs of the samples failing the still test on their own (``stance._moving``): gyro norm at or
-    above ``gyr_threshold``, or specific force not closer than ``acc_threshold`` to ``g``."""
+    above ``gyr_threshold``, or specific force not closer than ``acc_threshold`` to ``g``; as
+    :func:`runs` of that mask, without the mask."""
     n = gyr_norm.shape[0]
     starts = np.empty(n // 2 + 1, dtype=np.int64)
     stops = np.empty(n // 2 + 1, dtype=np.int64)
@@ -229,15 +236,9 @@ def moving_runs(gyr_norm: np.ndarray, acc_norm: np.ndarray, gyr_threshold: float
     prev = False
     for i in range(n):
         m = gyr_norm[i] >= gyr_threshold or not abs(acc_norm[i] - g) < acc_threshold
-        if m and not prev:
-            starts[k] = i
-        elif prev and not m:
-            stops[k] = i
-            k += 1
+        k = _run_step(m, prev, i, k, starts, stops)
         prev = m
-    if prev:
-        stops[k] = n
-        k += 1
+    k = _run_step(False, prev, n, k, starts, stops)
     return starts[:k].copy(), stops[:k].copy()
 
 
@@ -282,46 +283,24 @@ def range_sums(x: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.nda
 
 
 @jit
-def steps_within(t: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, bool]:
-    """Indices ``i`` where ``lo <= t[i + 1] - t[i] <= hi`` (the gaps to bridge), and whether every step is
-    finite and positive (``bridging.bridge_gaps``)."""
+def steps(t: np.ndarray, lo: float, hi: float, within: bool) -> tuple[np.ndarray, bool, bool]:
+    """Indices ``i`` of the time steps ``d = t[i + 1] - t[i]`` with ``lo <= d <= hi`` (``within``: the gaps
+    to bridge, ``bridging.bridge_gaps``) or else outside ``(lo, hi]`` (the gaps to split at,
+    ``frames.split_at_gaps``), and whether every step is finite and whether every one is positive."""
     n = t.shape[0]
-    count = 0
-    ok = True
-    for i in range(n - 1):
-        d = t[i + 1] - t[i]
-        if not d > 0 or not math.isfinite(d):
-            ok = False
-        if lo <= d <= hi:
-            count += 1
-    out = np.empty(count, dtype=np.int64)
+    out = np.empty(n // 2 + 1, dtype=np.int64)  # grown when a recording is mostly gaps
     k = 0
-    for i in range(n - 1):
-        d = t[i + 1] - t[i]
-        if lo <= d <= hi:
-            out[k] = i
-            k += 1
-    return out, ok
-
-
-@jit
-def gap_steps(t: np.ndarray, split_above: float) -> tuple[np.ndarray, bool]:
-    """Indices ``i`` where ``t[i + 1] - t[i]`` exceeds ``split_above`` or is not positive, and whether every
-    step is finite (``frames.split_at_gaps``)."""
-    n = t.shape[0]
-    count = 0
     finite = True
+    positive = True
     for i in range(n - 1):
         d = t[i + 1] - t[i]
-        if not math.isfinite(d):
-            finite = False
-        if d > split_above or d <= 0:
-            count += 1
-    out = np.empty(count, dtype=np.int64)
-    k = 0
-    for i in range(n - 1):
-        d = t[i + 1] - t[i]
-        if d > split_above or d <= 0:
+        finite &= math.isfinite(d)
+        positive &= d > 0
+        if (lo <= d <= hi) if within else not (lo < d <= hi):
+            if k == out.shape[0]:
+                bigger = np.empty(2 * k, dtype=np.int64)
+                bigger[:k] = out
+                out = bigger
             out[k] = i
             k += 1
-    return out, finite
+    return out[:k].copy(), finite, positive
