@@ -83,20 +83,23 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float, known_top: np.ndar
         for i in range(n):
             for c in range(m):
                 n_at[c] += abs(arr[i, c]) >= level[c]
-    for c in range(m):
-        if top[c] == 0 or n_at[c] < 3:
-            continue
-        anywhere = top[c] >= full_scale_floor and full_scale_floor > 0
-        run = 0
-        for i in range(n):
+    clipped = (top != 0) & (n_at >= 3)
+    if not clipped.any():
+        return
+    anywhere = (top >= full_scale_floor) & (full_scale_floor > 0)
+    run = np.zeros(m, dtype=np.int64)
+    for i in range(n):  # one pass for all clipped channels
+        for c in range(m):
+            if not clipped[c]:
+                continue
             if abs(arr[i, c]) >= level[c]:
-                run += 1
-                if anywhere:
+                run[c] += 1
+                if anywhere[c]:
                     out[i] = True
-                elif run >= 3:
+                elif run[c] >= 3:
                     out[i] = out[i - 1] = out[i - 2] = True
             else:
-                run = 0
+                run[c] = 0
 
 
 @jit
@@ -286,21 +289,25 @@ def range_sums(x: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.nda
 def steps(t: np.ndarray, lo: float, hi: float, within: bool) -> tuple[np.ndarray, bool, bool]:
     """Indices ``i`` of the time steps ``d = t[i + 1] - t[i]`` with ``lo <= d <= hi`` (``within``: the gaps
     to bridge, ``bridging.bridge_gaps``) or else outside ``(lo, hi]`` (the gaps to split at,
-    ``frames.split_at_gaps``), and whether every step is finite and whether every one is positive."""
+    ``frames.split_at_gaps``), and whether every step is finite and whether every one is positive.
+    Two passes (count, then fill): a simple loop is several times faster than one growing its output."""
     n = t.shape[0]
-    out = np.empty(n // 2 + 1, dtype=np.int64)  # grown when a recording is mostly gaps
-    k = 0
     finite = True
     positive = True
+    count = 0
     for i in range(n - 1):
         d = t[i + 1] - t[i]
-        finite &= math.isfinite(d)
-        positive &= d > 0
+        if not math.isfinite(d):
+            finite = False
+        if not d > 0:
+            positive = False
         if (lo <= d <= hi) if within else not (lo < d <= hi):
-            if k == out.shape[0]:
-                bigger = np.empty(2 * k, dtype=np.int64)
-                bigger[:k] = out
-                out = bigger
+            count += 1
+    out = np.empty(count, dtype=np.int64)
+    k = 0
+    for i in range(n - 1):
+        d = t[i + 1] - t[i]
+        if (lo <= d <= hi) if within else not (lo < d <= hi):
             out[k] = i
             k += 1
-    return out[:k].copy(), finite, positive
+    return out, finite, positive
