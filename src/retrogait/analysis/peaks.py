@@ -77,7 +77,7 @@ def window_max_at(x: np.ndarray, at: np.ndarray, half: int, maxima: np.ndarray) 
     lo = np.searchsorted(maxima, a, side="right")  # the first maximum after a
     hi = np.searchsorted(maxima, b, side="left")  # ... and the first at or after b
     inside = hi > lo
-    if inside.any() and maxima.size:
+    if inside.any():
         vals = x[maxima]
         bounds = np.column_stack([lo[inside], hi[inside]]).ravel()
         top = np.maximum.reduceat(np.append(vals, vals[-1]), bounds)[::2]  # max of vals[lo:hi]

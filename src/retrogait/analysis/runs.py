@@ -41,8 +41,8 @@ def cover(n: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
 
 
 def merge(starts: np.ndarray, stops: np.ndarray, gap: int = 0) -> Runs:
-    """Runs of the union of ranges sorted by start (they may overlap), joining two when at most ``gap``
-    samples lie between them (0: only touching or overlapping ranges become one run)."""
+    """Runs of the union of ranges (given sorted by start; they may overlap), joining two when at most
+    ``gap`` samples lie between them (0: only touching or overlapping ranges become one run)."""
     starts = np.asarray(starts, dtype=np.int64)
     stops = np.asarray(stops, dtype=np.int64)
     if starts.size == 0:

@@ -149,7 +149,7 @@ def cycle_runs(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: Runs, rate: fl
     # layout of those samples: most of a walking day's stances are still, so most is never scored)
     h = max(1, int(round(s.cycle_halfwidth * rate)))
     area = merge(np.maximum(lo - h, 0), np.minimum(hi + h, n))
-    at_, first_ = range_index(*area)  # the samples scored, area by area
+    at_, _ = range_index(*area)  # the samples scored, area by area
     score = _motion_score_at(gyr_norm, acc_norm, area, at_, _odd(s.cycle_smooth * rate), big)
     calm = np.abs(acc_norm[at_] - GRAVITY) <= s.acc_threshold  # as _calm (not strict)
     offset = range_first(area[1] - area[0]) - area[0]  # compact position = sample + offset of its area
@@ -167,7 +167,7 @@ def cycle_runs(gyr_norm: np.ndarray, acc_norm: np.ndarray, still: Runs, rate: fl
     cand = cand[score[cand] <= s.cycle_ratio]
     cand_i = at_[cand]  # as sample indices
     keep = _one_per_stride(cand_i, score[cand], still, n, int(s.min_stride * rate))
-    cand, cand_i = cand[np.isin(cand_i, keep)], keep
+    cand, cand_i = cand[keep], cand_i[keep]
     if cand.size == 0:
         return none
     # the stance: the samples around it that are quiet (score within cycle_ratio) and whose specific
@@ -215,7 +215,8 @@ def _motion_score_at(gyr_norm: np.ndarray, acc_norm: np.ndarray, area: Runs, at:
 
 
 def _one_per_stride(cand: np.ndarray, score: np.ndarray, still: Runs, n: int, reach: int) -> np.ndarray:
-    """Of quiet moments closer than ``reach`` samples (less than a stride), keep only the quietest.
+    """Which quiet moments to keep (a mask over ``cand``): of those closer than ``reach`` samples (less
+    than a stride), only the quietest.
 
     A swing can hold two bursts of rotation with a pause between them (push-off, then the swing
     forward); that pause may pass the ratio where the foot turns about one axis only, but the stance
@@ -223,7 +224,7 @@ def _one_per_stride(cand: np.ndarray, score: np.ndarray, still: Runs, n: int, re
     the quietest of all: a moment within ``reach`` of one is dropped.
     """
     if cand.size == 0:
-        return cand
+        return np.zeros(0, dtype=bool)
     sa, sb = still
     keep = np.ones(cand.shape[0], dtype=bool)
     if sa.size:  # the nearest still sample before and after each candidate
@@ -236,7 +237,7 @@ def _one_per_stride(cand: np.ndarray, score: np.ndarray, still: Runs, n: int, re
             near = np.abs(cand[a] - cand[b]) <= reach
             quieter = (score[b] < score[a]) | ((score[b] == score[a]) & (cand[b] < cand[a]))
             keep[a] &= ~(near & quieter)
-    return cand[keep]
+    return keep
 
 
 def stance_regions(still: Runs, blocks: list[tuple[int, int]]) -> Runs:
