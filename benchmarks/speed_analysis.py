@@ -5,8 +5,9 @@
    walking bouts with rests: far more walking than a real day) tiled 24 times, the sensor mounted
    z-down (so the analysis reads it through a non-trivial mounting). Analyzed in fresh child
    processes that load the raw arrays and report peak RSS (VmHWM) before and after the analysis, and
-   the time `--json` takes to serialise the result (the CLI's own code path). Targets: analysis
-   <= 5 s CPU, peak <= 2x the raw samples, --json <= 1 s.
+   the time `--json` takes to serialise the result (the CLI's own code path), then the analysis
+   again in the same process (the kernels loaded). Targets: analysis <= 5 s CPU, peak <= 2x the raw
+   samples, --json <= 1 s.
 3. `retrogait --help` (target <= 0.25 s CPU) and `retrogait analyze` on the bundled 3-minute file
    (target <= 0.5 s wall), each a fresh process, output to a pipe. With the byte code of retrogait
    cached (in a temporary PYTHONPYCACHEPREFIX, as an installed package has it) and, when
@@ -41,7 +42,7 @@ import json, sys, time
 import numpy as np
 from retrogait.io.recording import Recording, Stream
 from retrogait.analysis import analyze
-from retrogait.commands.analyze import dump_json
+from retrogait.commands.analyze import dump_result_json
 d = sys.argv[1]
 t = np.load(d + "/t.npy"); acc = np.load(d + "/acc.npy"); gyr = np.load(d + "/gyr.npy")
 raw = t.nbytes + acc.nbytes + gyr.nbytes
@@ -53,11 +54,14 @@ res = analyze(rec)
 el, cpu = time.perf_counter() - t0, time.process_time() - c0
 peak = hwm()
 c1 = time.process_time()
-text = dump_json(res.to_dict())
+text = dump_result_json(res)
 json_cpu = time.process_time() - c1
+c2 = time.process_time()
+analyze(rec)  # again, with the compiled kernels already loaded (a batch worker, a notebook)
+warm = time.process_time() - c2
 print(json.dumps({"n": int(t.size), "raw": raw, "loaded": rss_loaded, "peak": peak, "wall": el, "cpu": cpu,
                   "strides": len(res.strides), "walking": res.summary["walking_time_s"], "json_cpu": json_cpu,
-                  "json_mb": len(text) / 1e6}))
+                  "json_mb": len(text) / 1e6, "warm": warm}))
 """
 
 
@@ -117,7 +121,9 @@ def day_24h(runs: int) -> None:
     raw = r["raw"]
     print(f"24-hour single-foot recording: {r['n'] / 1e6:.1f} M samples at 200 Hz ({r['walking'] / 3600:.1f} h "
           f"walking, {r['strides']} strides), {runs} runs {_load()}:")
-    print(f"   analysis CPU {_stats([x['cpu'] for x in out])} s (target <= 5 s); wall {_stats([x['wall'] for x in out])} s")
+    print(f"   analysis CPU {_stats([x['cpu'] for x in out])} s (target <= 5 s; numba's start-up included); wall "
+          f"{_stats([x['wall'] for x in out])} s; again in the same process (kernels loaded) "
+          f"{_stats([x['warm'] for x in out])} s CPU")
     print(f"   raw samples {raw / 1e9:.2f} GB; peak RSS {_stats([x['peak'] / raw for x in out])} x raw "
           f"(after loading {r['loaded'] / raw:.2f} x raw; target peak <= 2x)")
     print(f"   --json: {r['json_mb']:.0f} MB, CPU {_stats([x['json_cpu'] for x in out])} s (target <= 1 s)")

@@ -247,3 +247,17 @@ def test_a_reader_that_goes_away_ends_the_summary_as_rich_does(monkeypatch, tmp_
         print_blocks([Paragraph("a line")])
     assert exc.value.code == 1
     sink.close()
+
+
+def test_result_json_written_by_columns_equals_the_records() -> None:
+    """The piped ``--json`` writes the stride rows column by column: the very bytes of the records
+    (NaN as null, text columns, vectors split, an empty table)."""
+    from retrogait.analysis import analyze
+    from retrogait.commands.analyze import dump_json, dump_result_json
+    from retrogait.simulator import preset, simulate
+
+    res = analyze(simulate(preset("walk-run", rate=100), seed=4, trajectory=False).recording)
+    assert np.isnan(res.strides.flight_time).any() and len(res.strides) > 50
+    assert dump_result_json(res) == dump_json(res.to_dict())
+    res.strides = res.strides.select(np.zeros(0, dtype=int))
+    assert dump_result_json(res) == dump_json(res.to_dict())

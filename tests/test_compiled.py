@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from retrogait import load_recording
-from retrogait.analysis import analyze, compiled, filters
+from retrogait.analysis import analyze, compiled, filters, frames
 from retrogait.analysis.frames import saturation_mask
+from retrogait.analysis.ranges import row_norm
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
 
 pytest.importorskip("numba")
@@ -94,8 +95,19 @@ def test_saturation_mask_same(monkeypatch: pytest.MonkeyPatch) -> None:
     for floor in (0.0, 19.6, 150.0):
         a, b = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor))
         assert np.array_equal(a, b)
+        # the largest magnitudes read with the norms give the same mask
+        for largest, norm in _both(monkeypatch, lambda: _norm_and_top(arr)):
+            assert np.array_equal(largest, np.abs(arr).max(axis=0))
+            assert np.allclose(norm, np.linalg.norm(arr, axis=1), rtol=1e-15, atol=0)
+        c, d = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor, np.abs(arr).max(axis=0)))
+        assert np.array_equal(a, c) and np.array_equal(a, d)
         assert a[100:103].all() and not a[50]
         assert a[[7, 900, 3000]].all() == (floor and 160.0 >= floor)
+
+
+def _norm_and_top(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    top = np.zeros(3)
+    return top, row_norm(arr, top)
 
 
 def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,32 +136,21 @@ def test_peaks_same_as_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_stance_helpers_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    from retrogait.analysis import stance
+    from retrogait.analysis import runs, stance
+    from retrogait.analysis.settings import StanceSettings
 
     rng = np.random.default_rng(11)
     for n in (1, 7, 5000):
         mask = rng.random(n) > 0.4
         starts = np.sort(rng.integers(0, n, 12))
         stops = np.minimum(starts + rng.integers(0, 30, 12), n)
-        for fn in (partial(stance.runs, mask), partial(stance.cover, n, starts, stops),
-                   partial(stance.held_counts, mask, starts, stops)):
+        gyr_norm = np.abs(rng.normal(0.0, 0.8, n))
+        acc_norm = 9.81 + rng.normal(0.0, 0.8, n)
+        for fn in (partial(runs.runs, mask), partial(runs.cover, n, starts, stops),
+                   partial(stance._moving, acc_norm, gyr_norm, StanceSettings())):
             a, b = _both(monkeypatch, fn)
             for x, y in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
                 assert np.array_equal(x, y) and x.dtype.kind == y.dtype.kind
-
-
-@pytest.mark.parametrize("half", [0, 5, 160])
-def test_ratio_to_running_max_in_place(half: int) -> None:
-    """The motion score's in-place ratio (two arrays instead of three on a day's recording) equals
-    ``x / max(running_max(x), 1e-9)`` exactly, also with pieces shorter than the recording."""
-    from retrogait.analysis import kernels
-
-    x = np.abs(np.random.default_rng(half).normal(size=70_001))
-    want = x / np.maximum(filters.running_max(x, 2 * half + 1), 1e-9)
-    for piece in (1000, 65536):
-        y = x.copy()
-        kernels.ratio_to_running_max(y, half, piece)
-        assert np.array_equal(y, want)
 
 
 def test_gap_splitting_and_range_sums_same(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,3 +172,90 @@ def test_gap_splitting_and_range_sums_same(monkeypatch: pytest.MonkeyPatch) -> N
     starts, stops = np.array([0, 10, 500, 9000]), np.array([5, 400, 501, 10_000])
     a, b = _both(monkeypatch, lambda: range_sums(x, starts, stops))
     assert np.allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_median_step_exact() -> None:
+    """The day-long median sample interval equals ``np.median(np.diff(t))`` bit for bit, whether the
+    steps repeat (a counter clock), jitter (a host clock) or change rate half way; NaN only when the
+    sample cannot tell (the caller then takes the plain median)."""
+    from retrogait.analysis import kernels
+
+    rng = np.random.default_rng(5)
+    n = 300_001
+    clocks = {
+        "counter": np.arange(n) / 200.0,
+        "day": 80_000.0 + np.arange(n) * 0.005,  # steps differ in their last bits
+        "jitter": np.cumsum(0.005 + rng.normal(0.0, 2e-4, n)),
+        "two rates": np.cumsum(np.where(np.arange(n) < n // 2, 0.01, 0.005)),
+        "even count": np.cumsum(rng.exponential(0.005, n + 1)),
+        "short": np.array([0.0, 0.1]),
+    }
+    for name, t in clocks.items():
+        got = kernels.median_step(t, 256, 64, 1 << 20)
+        want = float(np.median(np.diff(t)))
+        assert got == want or (got != got and name == "two rates"), name
+        assert frames.median_step(t) == want, name
+    assert frames.median_step(np.zeros(1)) == 0.0
+
+
+def test_unbiased_energy_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrogait.analysis import stance
+
+    rng = np.random.default_rng(8)
+    gyr = rng.normal(0.0, 1.5, (50_000, 3))
+    norm = np.linalg.norm(gyr, axis=1)
+    for bias in (np.array([0.02, -0.01, 0.005]), np.zeros(3)):
+        a, b = _both(monkeypatch, lambda bias=bias: stance.unbiased_gyro_energy(gyr, norm, bias, 200.0))
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)  # numpy's norms come from the raw ones
+        want = stance.gyro_energy(np.linalg.norm(gyr - bias, axis=1), 200.0)
+        np.testing.assert_allclose(b, want, rtol=1e-12, atol=1e-12)
+
+
+def test_motion_score_areas_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The motion score over a few areas (one at each end of the recording, two touching, one long)
+    equals the recording-wide score read there."""
+    from retrogait.analysis import stance
+    from retrogait.analysis.ranges import range_index
+
+    rng = np.random.default_rng(4)
+    n = 200_000
+    gyr_norm = np.abs(rng.normal(0.0, 2.0, n)) * (1.0 + np.sin(np.arange(n) / 90.0) ** 2)
+    acc_norm = 9.81 + rng.normal(0.0, 3.0, n)
+    area = (np.array([0, 5_000, 5_300, 90_000, n - 700]), np.array([250, 5_300, 6_000, 170_000, n]))
+    at, _ = range_index(*area)
+    for w, big in ((7, 321), (31, 1601)):
+        a, b = _both(monkeypatch, lambda w=w, big=big: stance._motion_score_at(gyr_norm, acc_norm, area, at, w, big))
+        assert a.shape == b.shape == at.shape
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)  # the numpy means are running cumsums
+
+
+def test_range_quiet_middle_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrogait.analysis.ranges import range_quiet_middle
+
+    rng = np.random.default_rng(12)
+    x = np.round(rng.random(20_000), 2)  # many ties at the minimum
+    a = np.sort(rng.choice(19_000, 300, replace=False))
+    b = a + rng.integers(1, 900, 300)
+    for tol in (0.0, 0.02):
+        got, want = _both(monkeypatch, lambda tol=tol: range_quiet_middle(x, a, b, tol))
+        assert np.array_equal(got, want)
+
+
+def test_gap_steps_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splitting at long gaps and finding the short ones to bridge: the one-pass kernel and numpy
+    find the same steps (a gap to split, two to bridge, a step at exactly the bridge limit)."""
+    from retrogait.analysis.bridging import bridge_gaps
+    from retrogait.io.recording import Stream
+
+    t = np.arange(5000) / 100.0
+    t[1000:] += 3.0  # split
+    t[2000:] += 0.04  # bridged (4 missing samples)
+    t[3000:] += 0.06  # bridged
+    t[4000:] += 0.49  # at the limit
+    rng = np.random.default_rng(2)
+    stream = Stream(t=t, acc=rng.normal(size=(5000, 3)), gyr=rng.normal(size=(5000, 3)), foot="left")
+    for fn in (lambda: frames.split_at_gaps(t, "x", step=0.01),
+               lambda: bridge_gaps(stream, step=0.01)[2]):
+        a, b = _both(monkeypatch, fn)
+        assert a == b
+    assert frames.split_at_gaps(t, "x", step=0.01)[0] == (0, 1000)

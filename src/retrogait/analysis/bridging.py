@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from retrogait.analysis.compiled import kernels
 from retrogait.analysis.ranges import row_norm
 from retrogait.analysis.settings import DEFAULT, GapSettings
 from retrogait.io.recording import GRAVITY, Stream
@@ -51,15 +52,22 @@ def bridge_gaps(stream: Stream, s: GapSettings = DEFAULT.gaps,
     t = stream.t
     if t.shape[0] < 4:
         return stream, None, 0
-    dt = np.diff(t)
-    if not np.all(np.isfinite(dt)) or np.any(dt <= 0):
-        return stream, None, 0
-    step = float(np.median(dt)) if step is None else step
-    gap = np.flatnonzero((dt >= s.gap_steps * step) & (dt <= s.max_bridge))
+    kern = kernels(int(t.shape[0]))
+    if kern is not None and step is not None and step > 0:  # one pass, no array of the steps
+        gap, finite, increasing = kern.steps(t, s.gap_steps * step, s.max_bridge, True)
+        if not (finite and increasing):
+            return stream, None, 0
+    else:
+        dt = np.diff(t)
+        if not np.all(np.isfinite(dt)) or np.any(dt <= 0):
+            return stream, None, 0
+        step = float(np.median(dt)) if step is None else step
+        gap = np.flatnonzero((dt >= s.gap_steps * step) & (dt <= s.max_bridge))
     gap = gap[(gap >= 1) & (gap <= t.shape[0] - 3)]  # slopes need a sample on each side
     if gap.size == 0:
         return stream, None, 0
-    n_new = np.maximum(np.rint(dt[gap] / step).astype(np.int64) - 1, 1)
+    dt_gap = t[gap + 1] - t[gap]
+    n_new = np.maximum(np.rint(dt_gap / step).astype(np.int64) - 1, 1)
     # where every old sample goes in the filled stream
     shift = np.zeros(t.shape[0], dtype=np.int64)
     shift[gap + 1] = n_new
@@ -75,7 +83,7 @@ def bridge_gaps(stream: Stream, s: GapSettings = DEFAULT.gaps,
     near = np.stack([gap - 1, gap, gap + 1, gap + 2])  # the two samples on each side of each gap
     acc_dev = np.abs(row_norm(stream.acc[near.ravel()].astype(np.float64)) - GRAVITY).reshape(4, -1).mean(axis=0)
     rot = row_norm(stream.gyr[near.ravel()].astype(np.float64)).reshape(4, -1).mean(axis=0)
-    certain = dt[gap] < s.uncertain_gap
+    certain = dt_gap < s.uncertain_gap
     acc_dev[certain] = 0.0
     rot[certain] = 0.0
     filled = FilledSamples(np.zeros(total, dtype=bool), np.zeros(total), np.zeros(total))

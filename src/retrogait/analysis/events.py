@@ -115,7 +115,7 @@ def _times(traj: Trajectory, sw: SwingSignals, i: np.ndarray) -> np.ndarray:
 
 
 def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: np.ndarray,
-                   s: GaitSettings = DEFAULT.gait) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   s: GaitSettings = DEFAULT.gait, rate: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """TC and IC (s) for running, the push-off rotation and the landing impact, and the pitch at IC (rad).
 
     In running the foot keeps rotating for ~0.1 s after take-off and turns before it lands, so the
@@ -138,7 +138,8 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
     start = traj.idx[traj.first]
     a_seg = traj.first + np.clip(lift - start, 0, traj.lens - 1)
     b_seg = traj.first + np.clip(land - start, 0, traj.lens - 1)
-    reach = s.contact_reach / max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
+    dt = _step(sw, rate)
+    reach = s.contact_reach / dt  # samples
     kern = kernels(int(traj.idx.shape[0]))
     if kern is not None:
         tc, ic = np.empty((2, a_seg.shape[0]), dtype=np.int64)
@@ -155,8 +156,16 @@ def running_events(traj: Trajectory, sw: SwingSignals, lift: np.ndarray, land: n
         # landing is followed by the heel's drop, which can be the sharper of the two)
         first_hit = window & (sw.jerk >= 0.5 * peak[traj.grp])
         ic = grouped_argext(np.where(first_hit, -pos, -np.inf), traj.first, traj.grp, True)
-    t_tc = pivot_departure(traj, sw, a_seg, reach, tc, s)
+    t_tc = pivot_departure(traj, sw, a_seg, s.contact_reach, tc, s, dt)
     return t_tc, impact_onset(traj, sw, ic, 0.5 * peak), traj.pitch[ic]
+
+
+def _step(sw: SwingSignals, rate: float | None) -> float:
+    """The sample interval (s): the stream's when its ``rate`` is given (the same for every chunk of
+    segments), else the median of the chunk's first steps."""
+    if rate:
+        return 1.0 / rate
+    return max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
 
 
 def impact_onset(traj: Trajectory, sw: SwingSignals, i: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -209,7 +218,7 @@ def lever_fit(n: F, sc: F, ss: F, sx: F, sz: F, su: F, sv: F) -> tuple[F, F, F, 
 
 
 def pivot_departure(traj: Trajectory, sw: SwingSignals, a: np.ndarray, reach: float, peak: np.ndarray,
-                    s: GaitSettings = DEFAULT.gait) -> np.ndarray:
+                    s: GaitSettings = DEFAULT.gait, dt: float | None = None) -> np.ndarray:
     """Terminal contact (s): where the foot stops turning about a point fixed on the ground.
 
     While a runner's foot is on the ground after mid-stance it can only roll over its last contact
@@ -220,14 +229,14 @@ def pivot_departure(traj: Trajectory, sw: SwingSignals, a: np.ndarray, reach: fl
     the leg swings the foot on after take-off (which changes with speed and heel kick).
 
     ``c`` and ``l`` are fitted per segment by linear least squares on the integrated path (x forward,
-    z up, the segment's level frame) from at most ``reach`` before the end of the start stance (flat
+    z up, the segment's level frame) from at most ``reach`` (s) before the end of the start stance (flat
     position ``a``) up to a provisional terminal contact (first ``peak``, the fastest push-off
     rotation, then the departure found), twice; the departure is the last sample within the
     tolerance before the foot is clearly airborne (``reach`` after the stance), refined linearly.
     Segments whose window turns less than ``tc_min_turn`` (no lever to fit) keep the ``peak`` time.
     """
     m = traj.first.shape[0]
-    dt = max(float(np.median(np.diff(sw.tt[: min(1000, sw.tt.shape[0])]))), 1e-9)
+    dt = _step(sw, None) if dt is None else dt
     n_reach = int(round(reach / dt))
     kern = kernels(int(traj.idx.shape[0]))
     if kern is not None:
@@ -331,9 +340,12 @@ class SegmentEvents(PerSegment):
 
 
 def segment_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.ndarray, land: np.ndarray,
-                   s: GaitSettings = DEFAULT.gait) -> SegmentEvents:
+                   s: GaitSettings = DEFAULT.gait, running: bool = True, rate: float | None = None) -> SegmentEvents:
     """The stage: every event of a chunk's segments (walking and running rules both; the stride table
-    keeps the one that fits each stride's gait). ``lift``/``land``: see :func:`running_events`."""
+    keeps the one that fits each stride's gait). ``lift``/``land``: see :func:`running_events`.
+    ``running=False`` leaves the running events NaN (the stride table asks for those of its running
+    strides only: :func:`retrogait.analysis.kinematics.running_events_of`). ``rate``: the stream's
+    measured sample rate (Hz), so the running search windows do not depend on how segments are chunked."""
     sw = swing_signals(traj, t, acc)
     kern = kernels(int(traj.idx.shape[0]))
     if kern is not None:
@@ -344,5 +356,8 @@ def segment_events(traj: Trajectory, t: np.ndarray, acc: np.ndarray, lift: np.nd
     else:
         t_tc, t_ic, pitch_tc, pitch_ic = contact_events(traj, t, sw, s)
         t_lift, t_land = swing_bounds(traj, sw)
-    t_tc_run, t_ic_run, pitch_ic_run = running_events(traj, sw, lift, land, s)
+    if running:
+        t_tc_run, t_ic_run, pitch_ic_run = running_events(traj, sw, lift, land, s, rate)
+    else:
+        t_tc_run = t_ic_run = pitch_ic_run = np.full(traj.first.shape[0], np.nan)
     return SegmentEvents(t_tc, t_ic, pitch_tc, pitch_ic, t_lift, t_land, t_tc_run, t_ic_run, pitch_ic_run)

@@ -120,7 +120,7 @@ def split_at_gaps(t: np.ndarray, source: str = "", s: GapSettings = DEFAULT.gaps
         return [(0, int(t.shape[0]))]
     kern = kernels(int(t.shape[0]))
     if kern is not None and step is not None and step > 0:  # one pass, no array of the steps
-        bad, finite = kern.gap_steps(t, max(s.split_factor * step, s.split_min))
+        bad, finite, _ = kern.steps(t, 0.0, max(s.split_factor * step, s.split_min), False)
         if not finite:
             raise InputFileError(f"{source}: timestamps contain NaN or infinity")
     else:
@@ -175,7 +175,7 @@ def check_units(acc_norm: np.ndarray, gyr_norm: np.ndarray, source: str) -> None
         )
 
 
-def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0) -> np.ndarray:
+def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0, top: np.ndarray | None = None) -> np.ndarray:
     """Samples where a channel sits at its extreme value: clipped by the sensor's range.
 
     A channel is clipped where its largest magnitude is reached by 3 samples in a row, or by 3
@@ -183,24 +183,25 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0) -> np.ndarra
     smaller: 2 g, 250 deg/s). A value measured exactly at the top only repeats when the sensor stops
     there; a short impact at a fast rate clips one sample at a time, so the repeats need not be in a
     row. The floor keeps a channel that never left a small, quantised rest value from counting.
+    ``top``: each channel's largest magnitude when the caller has it (:func:`~retrogait.analysis.ranges.row_norm`).
     """
     out = np.zeros(arr.shape[0], dtype=bool)
     if arr.shape[0] < 3:
         return out
     kern = kernels(int(arr.shape[0]))
     if kern is not None:
-        kern.saturation_mask(arr, full_scale_floor, out)
+        kern.saturation_mask(arr, full_scale_floor, top if top is not None else np.zeros(0), out)
         return out
     for i in range(arr.shape[1]):
         col = np.abs(arr[:, i])
-        top = float(col.max())
-        if top == 0:
+        top_i = float(col.max()) if top is None else float(top[i])
+        if top_i == 0:
             continue
-        at = col >= top * (1 - 1e-6)
+        at = col >= top_i * (1 - 1e-6)
         n_at = int(at.sum())
         if n_at < 3:
             continue
-        if top >= full_scale_floor > 0:
+        if top_i >= full_scale_floor > 0:
             out |= at
             continue
         run = at[:-2] & at[1:-1] & at[2:]
@@ -210,6 +211,19 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0) -> np.ndarra
             out[hit + 1] = True
             out[hit + 2] = True
     return out
+
+
+def median_step(t: np.ndarray) -> float:
+    """The median sample interval of a stream (s; 0 for fewer than 2 samples): its measured rate.
+    Day-long streams get it exactly without a copy of their 17 M intervals (``kernels.median_step``)."""
+    if t.shape[0] < 2:
+        return 0.0
+    kern = kernels(int(t.shape[0]))
+    if kern is not None:
+        step = float(kern.median_step(t, 256, 64, max(1 << 20, t.shape[0] // 16)))
+        if step == step:  # not NaN: the shortcut could tell
+            return step
+    return float(np.median(np.diff(t)))
 
 
 def require_forward_time(stream: Stream, source: str) -> None:

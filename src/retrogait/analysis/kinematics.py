@@ -57,8 +57,10 @@ def integrate_segments(
     rate: float,
     s: AnalysisSettings = DEFAULT,
     progress: Callable[[float], None] | None = None,
+    running: bool = True,
 ) -> tuple[SegmentKinematics, SegmentEvents]:
-    """The stage: integrate all segments chunk by chunk; per-segment kinematics and events."""
+    """The stage: integrate all segments chunk by chunk; per-segment kinematics and events
+    (``running=False``: without the running events, see :func:`running_events_of`)."""
     m = len(segs)
     kin = SegmentKinematics.empty(m, disp=(3,), saturated=bool, bridged=bool)
     ev = SegmentEvents.empty(m)
@@ -68,7 +70,7 @@ def integrate_segments(
             t, sig, segs.start[sl], segs.end[sl], segs.still_until[sl], segs.still_from[sl],
             segs.stance0_start[sl], segs.stance1_stop[sl], rate, segs.rolling[sl], filled, s.kinematics,
         )
-        ev.put(sl, segment_events(tr, t, sig.acc, segs.still_until[sl], segs.still_from[sl], s.gait))
+        ev.put(sl, segment_events(tr, t, sig.acc, segs.still_until[sl], segs.still_from[sl], s.gait, running, rate))
         lat, clear = path_shape(tr)
         kin.put(sl, SegmentKinematics(
             disp=tr.disp, yaw_end=tr.yaw_end, pitch_end=tr.pitch_end, lat=lat, clear=clear,
@@ -78,6 +80,29 @@ def integrate_segments(
         if progress is not None:
             progress((i + 1) / len(chunks))
     return kin, ev
+
+
+def running_events_of(
+    t: np.ndarray, sig: FootSignals, filled: FilledSamples | None, segs: Segments, which: np.ndarray, rate: float,
+    s: AnalysisSettings = DEFAULT,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Running events (terminal and initial contact, s; pitch at initial contact, rad) of the segments
+    ``which``, integrated again (the same integration as :func:`integrate_segments`: the same paths to
+    ~1e-12, the compiled kernels or numpy being chosen by the size of this smaller set).
+
+    Only the strides found to be running read them, and whether a stride runs is decided over its bout
+    once every segment is known; so a walking day integrates its few running strides twice instead of
+    fitting the running toe-off's lever to every stride."""
+    sub = segs.subset(which)
+    out = np.full((3, which.shape[0]), np.nan)
+    for sl in _chunks(sub.end - sub.start + 1, int(s.kinematics.chunk_samples)):
+        tr = integrate(
+            t, sig, sub.start[sl], sub.end[sl], sub.still_until[sl], sub.still_from[sl], sub.stance0_start[sl],
+            sub.stance1_stop[sl], rate, sub.rolling[sl], filled, s.kinematics,
+        )
+        ev = segment_events(tr, t, sig.acc, sub.still_until[sl], sub.still_from[sl], s.gait, rate=rate)
+        out[:, sl] = ev.t_tc_run, ev.t_ic_run, ev.pitch_ic_run
+    return out[0], out[1], out[2]
 
 
 def standing_yaw(t: np.ndarray, sig: FootSignals, segs: Segments) -> np.ndarray:

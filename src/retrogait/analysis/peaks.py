@@ -41,13 +41,15 @@ def local_maxima(x: np.ndarray) -> np.ndarray:
     return np.sort(np.concatenate([strict, plateau])).astype(np.intp)
 
 
-def find_peaks(x: np.ndarray, height: float | None = None, distance: float | None = None) -> np.ndarray:
+def find_peaks(x: np.ndarray, height: float | None = None, distance: float | None = None,
+               maxima: np.ndarray | None = None) -> np.ndarray:
     """Indices of the peaks of ``x`` at least ``height`` high and at least ``distance`` samples apart.
 
     Of peaks closer than ``distance``, the higher is kept (the higher ones are placed first, each
     removing its lower neighbours within ``distance``). The loop runs over the peaks, not the samples.
+    ``maxima``: the :func:`local_maxima` of ``x`` when the caller has them already.
     """
-    peaks = local_maxima(x)
+    peaks = local_maxima(x) if maxima is None else maxima
     if height is not None:
         peaks = peaks[x[peaks] >= height]
     if distance is None or peaks.shape[0] < 2:
@@ -57,6 +59,30 @@ def find_peaks(x: np.ndarray, height: float | None = None, distance: float | Non
     kern = kernels(x.shape[0])
     (kern.keep_apart if kern is not None else keep_apart)(peaks, highest_first, math.ceil(distance), keep)
     return peaks[keep]
+
+
+def window_max_at(x: np.ndarray, at: np.ndarray, half: int, maxima: np.ndarray) -> np.ndarray:
+    """``running_max(x, 2 * half + 1)[at]`` (:mod:`retrogait.analysis.filters`) without a pass over ``x``.
+
+    The largest value on an interval ``[a, b]`` lies at ``a``, at ``b`` or on a local maximum strictly
+    inside (the first sample reaching it rises from a lower one, and its flat run either falls again
+    inside or reaches ``b``), so the window's maximum is that of its two ends (clipped to the signal,
+    as the filter repeats the end values) and of the ``maxima`` (:func:`local_maxima` of ``x``) between.
+    Exact: the same values are compared; the cost grows with the number of maxima, not of samples.
+    """
+    n = x.shape[0]
+    a = np.clip(at - half, 0, n - 1)
+    b = np.clip(at + half, 0, n - 1)
+    out = np.maximum(x[a], x[b])
+    lo = np.searchsorted(maxima, a, side="right")  # the first maximum after a
+    hi = np.searchsorted(maxima, b, side="left")  # ... and the first at or after b
+    inside = hi > lo
+    if inside.any():
+        vals = x[maxima]
+        bounds = np.column_stack([lo[inside], hi[inside]]).ravel()
+        top = np.maximum.reduceat(np.append(vals, vals[-1]), bounds)[::2]  # max of vals[lo:hi]
+        out[inside] = np.maximum(out[inside], top)
+    return out
 
 
 def keep_apart(pos: np.ndarray, highest_first: np.ndarray, d: int, keep: np.ndarray) -> None:

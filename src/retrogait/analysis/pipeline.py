@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,12 @@ import numpy as np
 from retrogait.analysis import frames
 from retrogait.analysis.bridging import bridge_gaps, refill_from_neighbours
 from retrogait.analysis.false_stances import drop_false_stances
-from retrogait.analysis.kinematics import integrate_segments, standing_yaw
+from retrogait.analysis.kinematics import integrate_segments, running_events_of, standing_yaw
 from retrogait.analysis.ranges import row_norm
 from retrogait.analysis.result import AnalysisResult, StrideTable
-from retrogait.analysis.sensor_errors import estimate_sensor_errors, stance_tilt, unbiased_norm
+from retrogait.analysis.sensor_errors import estimate_sensor_errors, stance_tilt
 from retrogait.analysis.settings import DEFAULT, AnalysisSettings
-from retrogait.analysis.stance import Stances, find_stances, gyro_energy
+from retrogait.analysis.stance import Stances, find_stances, gyro_energy, unbiased_gyro_energy
 from retrogait.analysis.stride_table import build_stride_table
 from retrogait.analysis.summary import bouts_of, summarize
 from retrogait.errors import NoGaitError
@@ -97,7 +98,7 @@ def analyze_stream(
     label = f"{source} ({stream.foot} foot)" if stream.foot != "unknown" else source
     # 1. checks
     frames.require_forward_time(stream, label)
-    step = float(np.median(np.diff(stream.t))) if stream.n > 1 else 0.0  # once: a day has 17 M intervals
+    step = frames.median_step(stream.t)  # once: a day has 17 M intervals
     rate = 1.0 / step if step > 0 else stream.rate  # the measured rate (Stream.measured_rate), else nominal
     frames.require_samples(stream, label, rate)
     mounting = frames.resolve_mount(stream, mount)
@@ -105,8 +106,9 @@ def analyze_stream(
     stream, filled, n_bridged = bridge_gaps(stream, s.gaps, step if step > 0 else None)
     acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
     gyr = np.asarray(stream.gyr, dtype=np.float64)
-    acc_norm = row_norm(acc)
-    gyr_norm = row_norm(gyr)
+    acc_top, gyr_top = np.zeros(3), np.zeros(3)  # each axis's largest magnitude, for the saturation check
+    acc_norm = row_norm(acc, acc_top)
+    gyr_norm = row_norm(gyr, gyr_top)
     frames.check_units(acc_norm, gyr_norm, label)
     sig = frames.FootSignals(acc, gyr, mounting.matrix)
     t = stream.t
@@ -119,15 +121,14 @@ def analyze_stream(
         warnings.append(f"{label}: {len(blocks) - 1} gap(s) longer than {s.gaps.max_bridge:g} s in the data; "
                         "no stride spans them")
     # 2. stances
-    st = find_stances(acc, gyr_norm, acc_norm, gyro_energy(gyr_norm, rate, s.stance), blocks, rate, s.stance)
+    energy = gyro_energy(gyr_norm, rate, s.stance)
+    st = find_stances(acc, gyr_norm, acc_norm, energy, blocks, rate, s.stance)
     # 3. sensor errors first, from standing: the anchors go where the foot rotates least, measured
     # without the gyro bias (with it, a slow roll at minus the bias looks quieter than rest)
     errors = estimate_sensor_errors(sig, gyr, acc_norm, st.starts, st.stops, rate, s.sensor)
     sig.gyr_bias, sig.acc_bias = errors.gyr_bias, errors.acc_bias
     del acc_norm
-    unbiased = unbiased_norm(gyr, gyr_norm, sig.gyr_bias) if sig.gyr_bias.any() else gyr_norm
-    energy = gyro_energy(unbiased, rate, s.stance)
-    del unbiased
+    energy = unbiased_gyro_energy(gyr, gyr_norm, sig.gyr_bias, rate, s.stance, out=energy)  # reuses its array
     # 4. segments, without the stances that were a pause of the swing
     st, segs = drop_false_stances(t, sig, st, energy, rate, s, filled)
     if filled is not None and len(segs):
@@ -149,12 +150,13 @@ def analyze_stream(
             f"mounting ({mounting.source}) looks wrong; run 'retrogait calibrate' (stand, then walk forward) "
             "or pass --mount; until then directions are unreliable and no incline is reported"
         )
-    sat = (frames.saturation_mask(stream.acc, frames.ACC_FULL_SCALE_FLOOR)
-           | frames.saturation_mask(stream.gyr, frames.GYR_FULL_SCALE_FLOOR))
+    known = filled is None  # else samples were re-filled since the norms: the largest magnitudes anew
+    sat = (frames.saturation_mask(stream.acc, frames.ACC_FULL_SCALE_FLOOR, acc_top if known else None)
+           | frames.saturation_mask(stream.gyr, frames.GYR_FULL_SCALE_FLOOR, gyr_top if known else None))
     # 5. kinematics and events; 6. the stride table
-    kin, ev = integrate_segments(t, sig, gyr_norm, sat, filled, segs, rate, s, progress)
+    kin, ev = integrate_segments(t, sig, gyr_norm, sat, filled, segs, rate, s, progress, running=False)
     placed = build_stride_table(stream.foot, t, acc, segs, kin, ev, standing_yaw(t, sig, segs), rate,
-                                not wrong_mount, s, raw)
+                                not wrong_mount, s, raw, partial(running_events_of, t, sig, filled, segs, rate=rate, s=s))
     table = placed.table
     if len(table) == 0:
         return StreamAnalysis(table, warnings, info, stream.duration, placed.path, no_gait=no_gait)

@@ -32,6 +32,11 @@ def range_quiet_middle(x: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float) 
     """
     if len(a) == 0:
         return np.zeros(0, dtype=np.int64)
+    kern = kernels(int(x.shape[0]))
+    if kern is not None:
+        out = np.empty(len(a), dtype=np.int64)
+        kern.range_quiet_middle(x, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), tol, out)
+        return out
     idx, grp = range_index(a, b)
     vals = x[idx]
     first = range_first(np.asarray(b) - np.asarray(a))
@@ -70,11 +75,17 @@ def range_sums(arr: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.nda
     return sums
 
 
-def row_norm(x: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each row of an (N, 3) array (faster than ``np.linalg.norm(x, axis=1)``)."""
+def row_norm(x: np.ndarray, top: np.ndarray | None = None) -> np.ndarray:
+    """Euclidean norm of each row of an (N, 3) array (faster than ``np.linalg.norm(x, axis=1)``);
+    ``top`` (3,), when given, receives each column's largest magnitude (read in the same pass)."""
     kern = kernels(int(x.shape[0]))
     if kern is not None and x.ndim == 2 and x.shape[1] == 3:
         out = np.empty(x.shape[0])
-        kern.row_norm(x, out)
+        if top is None:
+            kern.row_norm(x, out)
+        else:
+            kern.row_norm_top(x, out, top)
         return out
+    if top is not None:
+        top[:] = np.abs(x).max(axis=0, initial=0.0)
     return np.sqrt(np.einsum("ij,ij->i", x, x))

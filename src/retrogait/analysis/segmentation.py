@@ -7,7 +7,7 @@ stride never spans a long rest, and the rest itself is a "standing" segment (hea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -40,6 +40,10 @@ class Segments:
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
+
+    def subset(self, which: np.ndarray) -> Segments:
+        """The segments numbered ``which`` (in that order)."""
+        return Segments(**{f.name: getattr(self, f.name)[which] for f in fields(self)})
 
 
 def anchors(

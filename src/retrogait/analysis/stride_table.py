@@ -9,6 +9,7 @@ the events of the gait it was (walking or running rules) give its timing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,10 +49,15 @@ def chained_heading(yaw_end: np.ndarray, stand_yaw: np.ndarray) -> np.ndarray:
     return np.cumsum(np.r_[0.0, yaw_end[:-1]] + stand_yaw)
 
 
+RunningEvents = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+"""Running events (terminal, initial contact, pitch at initial contact) of the segments numbered by
+its argument (:func:`retrogait.analysis.kinematics.running_events_of`)."""
+
+
 def build_stride_table(
     foot: str, t: np.ndarray, acc: np.ndarray, segs: Segments, kin: SegmentKinematics, ev: SegmentEvents,
     stand_yaw: np.ndarray, rate: float, incline_known: bool = True, s: AnalysisSettings = DEFAULT,
-    raw: tuple[np.ndarray, np.ndarray] | None = None,
+    raw: tuple[np.ndarray, np.ndarray] | None = None, running_events: RunningEvents | None = None,
 ) -> Placed:
     """The stage: the stride table of one foot and the path of all its segments.
 
@@ -88,9 +94,12 @@ def build_stride_table(
     gait = gait_modes(np.where(np.isin(direction, ("forward", "backward")), duty_run, 1.0), bout, s.gait,
                       s.direction.switch_prob)
     run = gait == "run"
-    t_tc = np.where(run, ev.t_tc_run[k], ev.t_tc[k])
-    t_ic = np.where(run, ev.t_ic_run[k], ev.t_ic[k])
-    pitch_ic = np.where(run, ev.pitch_ic_run[k], ev.pitch_ic[k])
+    t_tc, t_ic, pitch_ic = ev.t_tc[k], ev.t_ic[k], ev.pitch_ic[k]
+    if run.any():
+        got = running_events(k[run]) if running_events is not None else (
+            ev.t_tc_run[k[run]], ev.t_ic_run[k[run]], ev.pitch_ic_run[k[run]])
+        t_tc, t_ic, pitch_ic = t_tc.copy(), t_ic.copy(), pitch_ic.copy()
+        t_tc[run], t_ic[run], pitch_ic[run] = got
     prev_ic = np.where(new_bout, np.nan, np.r_[np.nan, t_ic[:-1]])
     stride_time = np.where(np.isfinite(prev_ic), t_ic - prev_ic, t_end - t_start)
     swing = t_ic - t_tc

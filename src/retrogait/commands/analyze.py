@@ -7,7 +7,7 @@ import json
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 import typer
@@ -15,6 +15,9 @@ import typer
 from retrogait.errors import UsageProblem
 from retrogait.io.csvio import COLUMNS_HELP
 from retrogait.report.text_tables import Block, Column, Paragraph, Table, print_blocks
+
+if TYPE_CHECKING:
+    from retrogait.analysis.result import AnalysisResult, StrideTable
 
 
 def parse_mount(value: str) -> np.ndarray:
@@ -352,7 +355,7 @@ def register(app: typer.Typer) -> None:
 
             save_session_plot(result, plot, title=f"retrogait: {file.name}")
         if as_json:
-            typer.echo(dump_json(result.to_dict()))
+            typer.echo(dump_result_json(result))
         else:
             print_summary(result)
             if strides is not None:
@@ -492,6 +495,42 @@ def dump_json(data: Any) -> str:
     if sys.stdout.isatty():
         option |= orjson.OPT_INDENT_2
     return orjson.dumps(data, default=_json_default, option=option).decode()
+
+
+def dump_result_json(result: AnalysisResult) -> str:
+    """``--json`` of an analysis: :func:`dump_json` of ``result.to_dict()``, the same text, but when it is
+    compact (piped) the stride rows are written column by column: a day's 60,000 rows are never built as
+    Python dicts."""
+    import sys
+
+    import orjson
+
+    if sys.stdout.isatty():
+        return dump_json(result.to_dict())
+    option = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+    head = orjson.dumps(result.to_dict(strides=False), default=_json_default, option=option)
+    return b"".join([head[:-1], b',"strides":[', _rows_json(result.strides), b"]}"]).decode()
+
+
+def _rows_json(table: StrideTable) -> bytes:
+    """``orjson.dumps(table.to_records())`` (compact) between its brackets, from the columns: each
+    column serialised at once and cut into its values (numbers and null hold no comma; text values
+    are serialised once per distinct value), then each row filled into one template."""
+    import orjson
+
+    cols = table.columns()
+    tokens = []
+    for v in cols.values():
+        if v.dtype.kind in "US":
+            known = {u: orjson.dumps(u) for u in set(v.tolist())}
+            tokens.append([known[x] for x in v.tolist()])
+            continue
+        values = (np.round(v, 6) if v.dtype.kind == "f" else v).tolist()  # as StrideTable.to_records
+        if v.dtype.kind == "f" and not np.isfinite(v).all():
+            values = [x if math.isfinite(x) else None for x in values]
+        tokens.append(orjson.dumps(values)[1:-1].split(b",") if values else [])
+    template = b"{" + b",".join(orjson.dumps(k) + b":%s" for k in cols) + b"}"
+    return b",".join([template % row for row in zip(*tokens)])
 
 
 def _json_default(obj: Any) -> Any:

@@ -21,24 +21,28 @@ from retrogait.analysis.kernels.filters import (
     dilate,
     keep_apart,
     local_maxima,
+    motion_score,
     moving_mean,
-    ratio_to_running_max,
     running_max,
 )
 from retrogait.analysis.kernels.regularity import regularity
 from retrogait.analysis.kernels.signals import (
     calm,
     cover,
-    gap_steps,
-    held_counts,
+    median_step,
+    moving_runs,
     range_means,
+    range_quiet_middle,
     range_sums,
     row_norm,
+    row_norm_top,
     runs,
     saturation_mask,
+    steps,
     turned_over,
+    unbiased_energy,
     unbiased_norm,
 )
 from retrogait.analysis.kernels.strapdown import integrate, path_shape
 
-__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "held_counts", "integrate", "keep_apart", "local_maxima", "moving_mean", "path_shape", "pivot_departure", "gap_steps", "range_means", "range_sums", "ratio_to_running_max", "regularity", "row_norm", "running_candidates", "running_max", "runs", "saturation_mask", "swing_signals", "turned_over", "unbiased_norm"]
+__all__ = ["calm", "contact_and_bounds", "cover", "dilate", "integrate", "keep_apart", "local_maxima", "motion_score", "median_step", "moving_mean", "moving_runs", "path_shape", "pivot_departure", "range_means", "range_quiet_middle", "range_sums", "regularity", "row_norm", "row_norm_top", "running_candidates", "running_max", "runs", "saturation_mask", "steps", "swing_signals", "turned_over", "unbiased_energy", "unbiased_norm"]

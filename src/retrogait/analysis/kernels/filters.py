@@ -49,40 +49,6 @@ def running_max(x: np.ndarray, half: int, piece: int, out: np.ndarray) -> None:
 
 
 @jit
-def ratio_to_running_max(x: np.ndarray, half: int, piece: int) -> None:
-    """In place: ``x[i] / max(running_max(x)[i], 1e-9)`` over windows of ``2 * half + 1`` (ends repeated),
-    as :func:`running_max` computes it, ``piece`` (>= ``half``) samples at a time; the originals the
-    next piece's window still needs are kept aside before they are overwritten."""
-    n = x.shape[0]
-    size = 2 * half + 1
-    m = piece + size - 1
-    m += (-m) % size
-    g = np.empty(m)
-    h = np.empty(m)
-    orig = np.empty(m)
-    tail = np.empty(max(half, 1))  # x[a - half : a] as it was before the previous piece was written
-    for a in range(0, n, piece):
-        b = min(a + piece, n)
-        length = b - a + size - 1
-        length += (-length) % size
-        for i in range(length):
-            j = a - half + i
-            if j < 0:
-                v = x[0]
-            elif j < a:
-                v = tail[j - (a - half)]
-            else:
-                v = x[min(j, n - 1)]
-            orig[i] = v
-            h[i] = v
-        _block_maxima(h, g, length, size)
-        for j in range(half):
-            tail[j] = x[max(b - half + j, 0)]
-        for i in range(b - a):
-            x[a + i] = orig[i + half] / max(max(h[i], g[i + size - 1]), 1e-9)
-
-
-@jit
 def moving_mean(x: np.ndarray, half: int, piece: int, deviate: bool, centre: float, out: np.ndarray) -> None:
     """:func:`retrogait.analysis.filters.moving_mean`: the window sum restarted every ``piece`` outputs
     (so rounding does not accumulate over a day); of ``|x - centre|`` when ``deviate``."""
@@ -103,6 +69,76 @@ def moving_mean(x: np.ndarray, half: int, piece: int, deviate: bool, centre: flo
             else:
                 total += v_in - v_out
             out[i] = total / size
+
+
+@jit
+def motion_score(gyr_norm: np.ndarray, acc_norm: np.ndarray, starts: np.ndarray, stops: np.ndarray, half: int,
+                 big_half: int, g: float, piece: int, out: np.ndarray) -> None:
+    """``stance._motion_score_at``: the motion score over the runs ``[starts[k], stops[k])`` laid out one
+    after another in ``out``. For each run, the two moving means (``filters.moving_mean``: of the gyro
+    norm, of ``| |f| - g |``; windows ``2 * half + 1``, sums restarted every ``piece``) are made from
+    ``big_half`` before the run to ``big_half`` after it (ends repeated at the recording's), each is
+    divided by its running maximum (window ``2 * big_half + 1``, as :func:`running_max`) and the larger
+    ratio kept. Scratch memory grows with the longest run, not with the recording."""
+    n = gyr_norm.shape[0]
+    size = 2 * big_half + 1
+    longest = 0
+    for k in range(starts.shape[0]):
+        longest = max(longest, stops[k] - starts[k])
+    m = longest + size - 1
+    m += (-m) % size
+    mg = np.empty(m)
+    ma = np.empty(m)
+    gg = np.empty(m)
+    ga = np.empty(m)
+    o = 0
+    for k in range(starts.shape[0]):
+        a, b = starts[k], stops[k]
+        lo, hi = max(a - big_half, 0), min(b + big_half, n)  # the moving means needed
+        _window_means(gyr_norm, acc_norm, lo, hi, half, g, piece, mg, ma, a - big_half)
+        length = b - a + size - 1
+        length += (-length) % size
+        for i in range(hi - (a - big_half), length):  # past the recording's end: its last value
+            mg[i] = mg[hi - 1 - (a - big_half)]
+            ma[i] = ma[hi - 1 - (a - big_half)]
+        for i in range(0, lo - (a - big_half)):  # before its start: the first
+            mg[i] = mg[lo - (a - big_half)]
+            ma[i] = ma[lo - (a - big_half)]
+        vg = mg[big_half : big_half + b - a].copy()
+        va = ma[big_half : big_half + b - a].copy()
+        _block_maxima(mg, gg, length, size)
+        _block_maxima(ma, ga, length, size)
+        for i in range(b - a):
+            rg = vg[i] / max(max(mg[i], gg[i + size - 1]), 1e-9)
+            ra = va[i] / max(max(ma[i], ga[i + size - 1]), 1e-9)
+            out[o + i] = max(rg, ra)
+        o += b - a
+
+
+@jit
+def _window_means(gyr_norm: np.ndarray, acc_norm: np.ndarray, lo: int, hi: int, half: int, g: float, piece: int,
+                  mg: np.ndarray, ma: np.ndarray, base: int) -> None:
+    """The moving means of ``gyr_norm`` and of ``|acc_norm - g|`` at ``lo <= j < hi`` into ``mg[j - base]``,
+    ``ma[j - base]`` (running sums restarted every ``piece`` outputs, from ``lo``)."""
+    n = gyr_norm.shape[0]
+    size = 2 * half + 1
+    for p in range(lo, hi, piece):
+        q = min(p + piece, hi)
+        tg = 0.0
+        ta = 0.0
+        for j in range(p - half, p + half + 1):
+            c = min(max(j, 0), n - 1)
+            tg += gyr_norm[c]
+            ta += abs(acc_norm[c] - g)
+        mg[p - base] = tg / size
+        ma[p - base] = ta / size
+        for i in range(p + 1, q):
+            c_in = min(i + half, n - 1)
+            c_out = max(i - half - 1, 0)
+            tg += gyr_norm[c_in] - gyr_norm[c_out]
+            ta += abs(acc_norm[c_in] - g) - abs(acc_norm[c_out] - g)
+            mg[i - base] = tg / size
+            ma[i - base] = ta / size
 
 
 @jit

@@ -74,11 +74,16 @@ def regularity(t: np.ndarray, gyr: np.ndarray, u: np.ndarray, t_start: np.ndarra
     wb = np.empty((p, 3))
     ta = np.empty(p)
     tb = np.empty(p)
+    have = -1  # the stride whose waveform wb holds (the next one of the previous pair)
     for j in strides:
-        _stride_times(u, t_start[j], t_end[j], t_tc[j], t_ic[j], valid[j], f_tc, f_ic, ta)
+        if have == j:  # this stride was the previous pair's next: its waveform is made already
+            wa, wb = wb, wa
+        else:
+            _stride_times(u, t_start[j], t_end[j], t_tc[j], t_ic[j], valid[j], f_tc, f_ic, ta)
+            _waveform(t, gyr, ta, wa)
         _stride_times(u, t_start[j + 1], t_end[j + 1], t_tc[j + 1], t_ic[j + 1], valid[j + 1], f_tc, f_ic, tb)
-        _waveform(t, gyr, ta, wa)
         _waveform(t, gyr, tb, wb)
+        have = j + 1
         num = 0.0
         saa = 0.0
         sbb = 0.0

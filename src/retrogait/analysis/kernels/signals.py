@@ -17,6 +17,19 @@ def row_norm(x: np.ndarray, out: np.ndarray) -> None:
 
 
 @jit
+def row_norm_top(x: np.ndarray, out: np.ndarray, top: np.ndarray) -> None:
+    """:func:`row_norm` of an (N, 3) array and, in the same pass, each column's largest magnitude."""
+    t0 = t1 = t2 = 0.0
+    for i in range(x.shape[0]):
+        a, b, c = x[i, 0], x[i, 1], x[i, 2]
+        out[i] = math.sqrt(a * a + b * b + c * c)
+        t0 = max(t0, abs(a))
+        t1 = max(t1, abs(b))
+        t2 = max(t2, abs(c))
+    top[0], top[1], top[2] = t0, t1, t2
+
+
+@jit
 def unbiased_norm(gyr: np.ndarray, bias: np.ndarray, out: np.ndarray) -> None:
     """Norm of ``gyr[i] - bias`` (:func:`retrogait.analysis.sensor_errors.unbiased_norm`)."""
     for i in range(gyr.shape[0]):
@@ -36,33 +49,130 @@ def range_means(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) ->
 
 
 @jit
-def saturation_mask(arr: np.ndarray, full_scale_floor: float, out: np.ndarray) -> None:
+def saturation_mask(arr: np.ndarray, full_scale_floor: float, known_top: np.ndarray, out: np.ndarray) -> None:
     """:func:`retrogait.analysis.frames.saturation_mask` (``out`` starts all False): one pass for the
-    channels' largest magnitudes, one to count the samples at them, a third only for a clipped channel."""
+    channels' largest magnitudes (unless ``known_top`` holds them already), one to count the samples at
+    them, a third only for a clipped channel. An (N, 3) array is read row by row with the three
+    channels in registers."""
     n, m = arr.shape
     top = np.zeros(m)
-    for i in range(n):  # row by row: the (N, 3) array is read once per pass, not once per channel
-        for c in range(m):
-            top[c] = max(top[c], abs(arr[i, c]))
+    if known_top.shape[0] == m:
+        top[:] = known_top
+    elif m == 3:
+        t0 = t1 = t2 = 0.0
+        for i in range(n):
+            t0 = max(t0, abs(arr[i, 0]))
+            t1 = max(t1, abs(arr[i, 1]))
+            t2 = max(t2, abs(arr[i, 2]))
+        top[0], top[1], top[2] = t0, t1, t2
+    else:
+        for i in range(n):
+            for c in range(m):
+                top[c] = max(top[c], abs(arr[i, c]))
     level = top * (1 - 1e-6)
     n_at = np.zeros(m, dtype=np.int64)
-    for i in range(n):
-        for c in range(m):
-            n_at[c] += abs(arr[i, c]) >= level[c]
-    for c in range(m):
-        if top[c] == 0 or n_at[c] < 3:
-            continue
-        anywhere = top[c] >= full_scale_floor and full_scale_floor > 0
-        run = 0
+    if m == 3:
+        l0, l1, l2 = level[0], level[1], level[2]
+        c0 = c1 = c2 = 0
         for i in range(n):
+            c0 += abs(arr[i, 0]) >= l0
+            c1 += abs(arr[i, 1]) >= l1
+            c2 += abs(arr[i, 2]) >= l2
+        n_at[0], n_at[1], n_at[2] = c0, c1, c2
+    else:
+        for i in range(n):
+            for c in range(m):
+                n_at[c] += abs(arr[i, c]) >= level[c]
+    clipped = (top != 0) & (n_at >= 3)
+    if not clipped.any():
+        return
+    anywhere = (top >= full_scale_floor) & (full_scale_floor > 0)
+    run = np.zeros(m, dtype=np.int64)
+    for i in range(n):  # one pass for all clipped channels
+        for c in range(m):
+            if not clipped[c]:
+                continue
             if abs(arr[i, c]) >= level[c]:
-                run += 1
-                if anywhere:
+                run[c] += 1
+                if anywhere[c]:
                     out[i] = True
-                elif run >= 3:
+                elif run[c] >= 3:
                     out[i] = out[i - 1] = out[i - 2] = True
             else:
-                run = 0
+                run[c] = 0
+
+
+@jit
+def median_step(t: np.ndarray, every: int, spread: int, cap: int) -> float:
+    """``np.median(np.diff(t))`` exactly, without a recording-sized copy, or NaN when this shortcut
+    cannot tell (the caller then takes the plain median).
+
+    Sample-select: the median ``v`` of every ``every``-th step, and two quantiles of that sample
+    ``spread`` ranks on either side, bracket the true median. One pass counts the steps below ``v``,
+    equal to it, below the bracket and inside it. When the median's ranks fall on ``v`` (a clock's
+    steps repeat a few values), that is it; when they fall inside the bracket and it holds at most
+    ``cap`` steps, a second pass keeps those and sorting them gives it. Otherwise NaN.
+    """
+    n = t.shape[0] - 1
+    if n < 1:
+        return np.nan
+    m = (n + every - 1) // every
+    sample = np.empty(m)
+    for k in range(m):
+        i = k * every
+        sample[k] = t[i + 1] - t[i]
+    sample.sort()
+    v = sample[m // 2]
+    lo_v = sample[max(m // 2 - spread, 0)]
+    hi_v = sample[min(m // 2 + spread, m - 1)]
+    below_v = equal_v = below = kept = 0
+    for i in range(n):
+        d = t[i + 1] - t[i]
+        below_v += d < v
+        equal_v += d == v
+        if d < lo_v:
+            below += 1
+        elif d <= hi_v:
+            kept += 1
+    r_lo, r_hi = (n - 1) // 2, n // 2  # the ranks np.median averages (equal for an odd count)
+    if below_v <= r_lo and r_hi < below_v + equal_v:
+        return v
+    if not (below <= r_lo and r_hi < below + kept) or kept > cap:
+        return np.nan
+    inside = np.empty(kept)
+    k = 0
+    for i in range(n):
+        d = t[i + 1] - t[i]
+        if lo_v <= d <= hi_v:
+            inside[k] = d
+            k += 1
+    inside.sort()
+    a, b = inside[r_lo - below], inside[r_hi - below]
+    return a if r_lo == r_hi else (a + b) / 2.0
+
+
+@jit
+def unbiased_energy(gyr: np.ndarray, bias: np.ndarray, half: int, piece: int, out: np.ndarray) -> None:
+    """The gyro energy of ``gyr - bias`` without its norm as a recording-sized temporary:
+    ``moving_mean(unbiased_norm(gyr, bias), 2 * half + 1)`` with the arithmetic of :func:`unbiased_norm`
+    and of ``filters.moving_mean`` (the norms are recomputed where the window enters and leaves)."""
+    n = gyr.shape[0]
+    size = 2 * half + 1
+    for a in range(0, n, piece):
+        b = min(a + piece, n)
+        total = 0.0
+        for j in range(a - half, a + half + 1):
+            total += _unbiased(gyr, bias, min(max(j, 0), n - 1))
+        out[a] = total / size
+        for i in range(a + 1, b):
+            total += _unbiased(gyr, bias, min(i + half, n - 1)) - _unbiased(gyr, bias, max(i - half - 1, 0))
+            out[i] = total / size
+
+
+@jit
+def _unbiased(gyr: np.ndarray, bias: np.ndarray, i: int) -> float:
+    x, y, z = gyr[i, 0] - bias[0], gyr[i, 1] - bias[1], gyr[i, 2] - bias[2]
+    return math.sqrt(x * x + y * y + z * z)
 
 
 @jit
@@ -88,29 +198,51 @@ def calm(acc_norm: np.ndarray, g: float, threshold: float, strict: bool, out: np
 
 
 @jit
+def _run_step(m: bool, prev: bool, i: int, k: int, starts: np.ndarray, stops: np.ndarray) -> int:
+    """One sample of a run scan: a run starts at ``i`` (``m`` after not ``prev``) or ends there; the runs
+    closed so far (returned)."""
+    if m and not prev:
+        starts[k] = i
+    elif prev and not m:
+        stops[k] = i
+        k += 1
+    return k
+
+
+@jit
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and stop (exclusive) indices of the runs of True (``stance.runs``)."""
+    """Start and stop (exclusive) indices of the runs of True (``runs.runs``): one pass, into arrays
+    sized for the most runs possible (only the pages written are ever touched), then trimmed."""
     n = mask.shape[0]
-    count = 0
-    prev = False
-    for i in range(n):
-        if mask[i] and not prev:
-            count += 1
-        prev = mask[i]
-    starts = np.empty(count, dtype=np.int64)
-    stops = np.empty(count, dtype=np.int64)
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    stops = np.empty(n // 2 + 1, dtype=np.int64)
     k = 0
     prev = False
     for i in range(n):
-        if mask[i] and not prev:
-            starts[k] = i
-        elif prev and not mask[i]:
-            stops[k] = i
-            k += 1
-        prev = mask[i]
-    if prev:
-        stops[k] = n
-    return starts, stops
+        m = mask[i]
+        k = _run_step(m, prev, i, k, starts, stops)
+        prev = m
+    k = _run_step(False, prev, n, k, starts, stops)
+    return starts[:k].copy(), stops[:k].copy()
+
+
+@jit
+def moving_runs(gyr_norm: np.ndarray, acc_norm: np.ndarray, gyr_threshold: float, g: float,
+                acc_threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of the samples failing the still test on their own (``stance._moving``): gyro norm at or
+    above ``gyr_threshold``, or specific force not closer than ``acc_threshold`` to ``g``; as
+    :func:`runs` of that mask, without the mask."""
+    n = gyr_norm.shape[0]
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    stops = np.empty(n // 2 + 1, dtype=np.int64)
+    k = 0
+    prev = False
+    for i in range(n):
+        m = gyr_norm[i] >= gyr_threshold or not abs(acc_norm[i] - g) < acc_threshold
+        k = _run_step(m, prev, i, k, starts, stops)
+        prev = m
+    k = _run_step(False, prev, n, k, starts, stops)
+    return starts[:k].copy(), stops[:k].copy()
 
 
 @jit
@@ -122,13 +254,24 @@ def cover(n: int, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> Non
 
 
 @jit
-def held_counts(mask: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> None:
-    """Number of True samples of ``mask`` inside each range (``stance.held_counts``)."""
-    for k in range(starts.shape[0]):
+def range_quiet_middle(x: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float, out: np.ndarray) -> None:
+    """:func:`retrogait.analysis.ranges.range_quiet_middle`: per non-empty range, the middle one of the
+    samples within ``tol`` of its minimum (two passes over the range)."""
+    for k in range(a.shape[0]):
+        low = np.inf
+        for i in range(a[k], b[k]):
+            low = min(low, x[i])
+        level = low + tol
         count = 0
-        for i in range(starts[k], stops[k]):
-            count += mask[i]
-        out[k] = count
+        for i in range(a[k], b[k]):
+            count += x[i] <= level
+        want = count // 2
+        for i in range(a[k], b[k]):
+            if x[i] <= level:
+                if want == 0:
+                    out[k] = i
+                    break
+                want -= 1
 
 
 @jit
@@ -143,23 +286,28 @@ def range_sums(x: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.nda
 
 
 @jit
-def gap_steps(t: np.ndarray, split_above: float) -> tuple[np.ndarray, bool]:
-    """Indices ``i`` where ``t[i + 1] - t[i]`` exceeds ``split_above`` or is not positive, and whether every
-    step is finite (``frames.split_at_gaps``)."""
+def steps(t: np.ndarray, lo: float, hi: float, within: bool) -> tuple[np.ndarray, bool, bool]:
+    """Indices ``i`` of the time steps ``d = t[i + 1] - t[i]`` with ``lo <= d <= hi`` (``within``: the gaps
+    to bridge, ``bridging.bridge_gaps``) or else outside ``(lo, hi]`` (the gaps to split at,
+    ``frames.split_at_gaps``), and whether every step is finite and whether every one is positive.
+    Two passes (count, then fill): a simple loop is several times faster than one growing its output."""
     n = t.shape[0]
-    count = 0
     finite = True
+    positive = True
+    count = 0
     for i in range(n - 1):
         d = t[i + 1] - t[i]
         if not math.isfinite(d):
             finite = False
-        if d > split_above or d <= 0:
+        if not d > 0:
+            positive = False
+        if (lo <= d <= hi) if within else not (lo < d <= hi):
             count += 1
     out = np.empty(count, dtype=np.int64)
     k = 0
     for i in range(n - 1):
         d = t[i + 1] - t[i]
-        if d > split_above or d <= 0:
+        if (lo <= d <= hi) if within else not (lo < d <= hi):
             out[k] = i
             k += 1
-    return out, finite
+    return out, finite, positive
