@@ -244,22 +244,8 @@ def test_fast_backward_running_has_every_stride_and_contact_time_within_10_ms():
     motion score smoothed over 50 ms, 8 of 25 stances scored above the cycle ratio (17 strides, 4
     merged); smoothed over 30 ms every stance is found. Achieved: 25 / 25, contact time median |error|
     6.5 ms."""
-    from scipy.spatial.transform import Rotation
-
-    seed = 315
-    rng = np.random.default_rng(seed)
-    mount = Rotation.random(random_state=int(rng.integers(1 << 31))).as_matrix()
-    run = Walk("backward", n_strides=25, speed=5.0, gait="run", treadmill=True)
-    sc = Scenario(segments=[Stand(4.0), Walk("forward", n_strides=12), Stand(3.0), run, Stand(2.0)],
-                  sensor=SensorSpec(rate=1000.0, mount=mount, store_mount=False))
-    sim = simulate(sc, seed=seed, trajectory=False)
-    truth = sim.truth.strides
-    stream = sim.recording.streams[0]
-    cal = calibrate_stream(stream.slice(0, int(np.searchsorted(stream.t, truth.t_end[truth.bout == 0].max() + 1.5))),
-                           "calibration part")
-    st = analyze(sim.recording, mount=cal.mount).strides
-    tt = truth.select(truth.bout == truth.bout.max())
-    j = match_by_overlap(st.t_start, st.t_end, tt.t_start, tt.t_end)
+    st, tt, j = _run_after_calibration(315, Walk("backward", n_strides=25, speed=5.0, gait="run", treadmill=True),
+                                       1000.0)
     assert (j >= 0).all()
     assert len(np.unique(j)) == len(j)  # each true stride its own computed stride
     inner = np.flatnonzero(np.asarray(tt.steady))[1:]
@@ -303,14 +289,25 @@ def test_running_contact_at_100_hz_is_not_a_sample_late():
     """Forward 4 m/s forefoot running at 100 Hz: initial contact timed at the sample whose jerk first
     reaches half the impact's was 10.8 ms late (median; contact time 13.7 ms off); timed between
     samples (:func:`events.impact_onset`) 2.8 ms, contact 6.1 ms."""
+    st, tt, j = _run_after_calibration(322, Walk("forward", n_strides=20, speed=4.0, gait="run", strike="forefoot"),
+                                       100.0)
+    assert (j >= 0).all()
+    inner = np.flatnonzero(np.asarray(tt.steady))[1:]
+    ic_err = st.t_ic[j[inner]] - tt.t_ic[inner]
+    contact_err = (st.t_tc[j[inner]] - tt.t_tc[inner]) - ic_err
+    assert np.median(np.abs(ic_err)) < 0.005
+    assert np.median(np.abs(contact_err)) < 0.010
+
+
+def _run_after_calibration(seed: int, run: Walk, rate: float):
+    """A running bout after a forward walk, the sensor at a random mounting calibrated on the walk: the
+    computed strides, the true strides of the run and the computed stride matched to each."""
     from scipy.spatial.transform import Rotation
 
-    seed = 322
     rng = np.random.default_rng(seed)
     mount = Rotation.random(random_state=int(rng.integers(1 << 31))).as_matrix()
-    run = Walk("forward", n_strides=20, speed=4.0, gait="run", strike="forefoot")
     sc = Scenario(segments=[Stand(4.0), Walk("forward", n_strides=12), Stand(3.0), run, Stand(2.0)],
-                  sensor=SensorSpec(rate=100.0, mount=mount, store_mount=False))
+                  sensor=SensorSpec(rate=rate, mount=mount, store_mount=False))
     sim = simulate(sc, seed=seed, trajectory=False)
     truth = sim.truth.strides
     stream = sim.recording.streams[0]
@@ -318,10 +315,4 @@ def test_running_contact_at_100_hz_is_not_a_sample_late():
                            "calibration part")
     st = analyze(sim.recording, mount=cal.mount).strides
     tt = truth.select(truth.bout == truth.bout.max())
-    j = match_by_overlap(st.t_start, st.t_end, tt.t_start, tt.t_end)
-    assert (j >= 0).all()
-    inner = np.flatnonzero(np.asarray(tt.steady))[1:]
-    ic_err = st.t_ic[j[inner]] - tt.t_ic[inner]
-    contact_err = (st.t_tc[j[inner]] - tt.t_tc[inner]) - ic_err
-    assert np.median(np.abs(ic_err)) < 0.005
-    assert np.median(np.abs(contact_err)) < 0.010
+    return st, tt, match_by_overlap(st.t_start, st.t_end, tt.t_start, tt.t_end)
