@@ -9,7 +9,8 @@ imported only through :func:`retrogait.analysis.compiled.kernels`, for inputs lo
 it.
 
 Modules: :mod:`.strapdown` (integration, path shape), :mod:`.events`, :mod:`.regularity`,
-:mod:`.filters` (sliding windows, peaks) and :mod:`.signals` (whole-stream passes and stance masks);
+:mod:`.filters` (sliding windows, peaks, the motion score) and :mod:`.signals` (whole-stream passes:
+norms, saturation, the still test's runs, time steps);
 :mod:`.jit` holds the decorator. Frames as in :mod:`retrogait.analysis.strapdown`; quaternions are
 scalar-last (x, y, z, w).
 """

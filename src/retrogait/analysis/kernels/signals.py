@@ -1,4 +1,5 @@
-"""Passes over a whole stream: norms, rest means, saturation, standing yaw, stance masks and the motion score (:mod:`retrogait.analysis.ranges`, :mod:`~retrogait.analysis.frames`, :mod:`~retrogait.analysis.sensor_errors`, :mod:`~retrogait.analysis.stance`, :mod:`~retrogait.analysis.kinematics`)."""
+"""Passes over a whole stream: norms, rest means, saturation, standing yaw, the still test's runs, time steps and the gyro energy (:mod:`retrogait.analysis.ranges`, :mod:`~retrogait.analysis.frames`, :mod:`~retrogait.analysis.runs`,
+:mod:`~retrogait.analysis.stance`, :mod:`~retrogait.analysis.bridging`, :mod:`~retrogait.analysis.kinematics`)."""
 
 from __future__ import annotations
 
