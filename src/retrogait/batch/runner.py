@@ -155,8 +155,12 @@ def connect(workers: int | None, scheduler: str | None, n_files: int | None = No
                 # given this process's environment of now, as a spawned worker would have it
                 # scheduler_sync_interval: the cluster object tells the scheduler about itself (for
                 # dashboards) every second by default
+                # silence_logs CRITICAL: the batch reports every file's outcome itself (a file a worker
+                # died on is a failures.csv row); Dask's own ERROR lines (e.g. a result in transit when
+                # Ctrl-C closes the client) would only put tracebacks between the progress bar and the
+                # one-line message
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                       scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR,
+                                       scheduler_kwargs={"dashboard": False}, silence_logs=logging.CRITICAL,
                                        env=dict(os.environ), scheduler_sync_interval=60)
             # direct_to_workers: results come straight from the worker that has them, not relayed by
             # the scheduler (in this process: a second loopback transfer and (de)serialization per file)
