@@ -34,8 +34,7 @@ def row_norm_top(x: np.ndarray, out: np.ndarray, top: np.ndarray) -> None:
 def unbiased_norm(gyr: np.ndarray, bias: np.ndarray, out: np.ndarray) -> None:
     """Norm of ``gyr[i] - bias`` (:func:`retrogait.analysis.sensor_errors.unbiased_norm`)."""
     for i in range(gyr.shape[0]):
-        x, y, z = gyr[i, 0] - bias[0], gyr[i, 1] - bias[1], gyr[i, 2] - bias[2]
-        out[i] = math.sqrt(x * x + y * y + z * z)
+        out[i] = _unbiased(gyr, bias, i)
 
 
 @jit
@@ -172,6 +171,7 @@ def unbiased_energy(gyr: np.ndarray, bias: np.ndarray, half: int, piece: int, ou
 
 @jit
 def _unbiased(gyr: np.ndarray, bias: np.ndarray, i: int) -> float:
+    """Norm of ``gyr[i] - bias`` (one formula for :func:`unbiased_norm` and :func:`unbiased_energy`)."""
     x, y, z = gyr[i, 0] - bias[0], gyr[i, 1] - bias[1], gyr[i, 2] - bias[2]
     return math.sqrt(x * x + y * y + z * z)
 
