@@ -8,7 +8,12 @@ measured are < 2e-12 (s, m, rad); the tolerance is 1e-9, and integer / boolean c
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib
+import os
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -18,6 +23,7 @@ import pytest
 from retrogait import load_recording
 from retrogait.analysis import analyze, compiled, filters, frames
 from retrogait.analysis.frames import saturation_mask
+from retrogait.analysis.kernel_signatures import SIGNATURES
 from retrogait.analysis.ranges import row_norm
 from retrogait.simulator import Scenario, SensorSpec, Stand, Walk, simulate
 
@@ -116,11 +122,22 @@ def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RETROGAIT_COMPILED", "always")
     assert compiled.kernels(1) is not None
     monkeypatch.setenv("RETROGAIT_COMPILED", "auto")
-    monkeypatch.delitem(__import__("sys").modules, "retrogait.analysis.kernels", raising=False)
+    monkeypatch.setattr(compiled, "_ahead", None)  # as without the module built ahead of time
+    monkeypatch.delitem(sys.modules, "retrogait.analysis.kernels", raising=False)
     assert compiled.kernels(compiled.MIN_SAMPLES - 1) is None  # short and not loaded: numpy
     assert compiled.kernels(compiled.MIN_SAMPLES) is not None  # long: loads the kernels
     assert compiled.kernels(compiled.WARM_MIN_SAMPLES) is not None  # loaded now: used down to the warm limit
     assert compiled.kernels(compiled.WARM_MIN_SAMPLES - 1) is None
+    monkeypatch.undo()
+    ahead = compiled.ahead_of_time()
+    if ahead is not None:  # built ahead of time: as if loaded from the start, numba not needed
+        monkeypatch.setenv("RETROGAIT_COMPILED", "auto")
+        monkeypatch.delitem(sys.modules, "retrogait.analysis.kernels", raising=False)
+        assert compiled.kernels(compiled.WARM_MIN_SAMPLES) is ahead
+        assert compiled.kernels(compiled.WARM_MIN_SAMPLES - 1) is None
+        assert "retrogait.analysis.kernels" not in sys.modules
+        monkeypatch.setenv("RETROGAIT_COMPILED", "jit")
+        assert compiled.kernels(1) is importlib.import_module("retrogait.analysis.kernels")
 
 
 def test_peaks_same_as_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -259,3 +276,126 @@ def test_gap_steps_same(monkeypatch: pytest.MonkeyPatch) -> None:
         a, b = _both(monkeypatch, fn)
         assert a == b
     assert frames.split_at_gaps(t, "x", step=0.01)[0] == (0, 1000)
+
+
+# --- the kernels built ahead of time (retrogait.analysis.kernels.ahead) --------------------------------
+
+REQUIRE_AOT = os.environ.get("RETROGAIT_REQUIRE_AOT", "").strip().lower() not in ("", "0", "no", "false")
+"""CI sets ``RETROGAIT_REQUIRE_AOT=1`` (``.ci/run``): the install must have built the module from the
+current sources, else the tests below fail instead of skipping (a green run proves the fast path)."""
+
+
+def _ahead():
+    ahead = compiled.ahead_of_time()
+    if ahead is None:
+        if REQUIRE_AOT:
+            pytest.fail("the kernels compiled ahead of time are missing or stale and RETROGAIT_REQUIRE_AOT is set "
+                        "(pip install -e . builds them; python -m retrogait.analysis.kernels.ahead rebuilds)",
+                        pytrace=False)
+        pytest.skip("the kernels were not compiled ahead of time (python -m retrogait.analysis.kernels.ahead)")
+    return ahead
+
+
+def test_every_kernel_has_a_signature() -> None:
+    from retrogait.analysis import kernels as jit_kernels
+
+    assert set(SIGNATURES) == set(jit_kernels.__all__)
+
+
+def _written_arguments(fn: ast.FunctionDef) -> set[str]:
+    """The arguments of a kernel that it assigns into (``out[i] = ...``, ``out[i] += ...``)."""
+    args = {a.arg for a in fn.args.args}
+    written = set()
+    for node in ast.walk(fn):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        for target in targets:
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name) and sub.value.id in args:
+                    written.add(sub.value.id)
+    return written
+
+
+def test_signatures_mark_exactly_the_written_arguments() -> None:
+    """The table's ``!`` (written: must be writeable) is on every argument a kernel assigns into and on
+    no other (so read-only inputs, e.g. a memory-mapped recording, are accepted)."""
+    sources = sorted((ROOT / "src/retrogait/analysis/kernels").glob("*.py")) + [ROOT / "src/retrogait/analysis/peaks.py"]
+    found = {}
+    for path in sources:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name in SIGNATURES:
+                found.setdefault(node.name, node)  # the kernels' own first, then peaks' keep_apart
+    assert set(found) == set(SIGNATURES)
+    for name, fn in found.items():
+        sig = SIGNATURES[name]
+        assert len(sig.args) == len(fn.args.args), name
+        marked = {a.arg for a, code in zip(fn.args.args, sig.args) if code.endswith("!")}
+        assert marked == _written_arguments(fn), name
+
+
+def test_ahead_of_time_same_as_jit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module built ahead of time is the numba kernels' own machine code: the same strides to the
+    last bit, on a session and on bridged gaps with running."""
+    _ahead()
+    sc = Scenario(segments=[Stand(3), Walk("forward", n_strides=12, speed=1.65, stride_length=1.5, stance_roll=0.25),
+                            Walk("backward", n_strides=8, speed=3.0, gait="run", strike="forefoot"), Stand(3)],
+                  sensor=SensorSpec(rate=100.0, packet_loss=0.07))
+    for rec in (load_recording(ROOT / "sample_data" / "mixed_session.rgt"), simulate(sc, seed=5, trajectory=False).recording):
+        monkeypatch.setenv("RETROGAIT_COMPILED", "jit")
+        a = analyze(rec)
+        monkeypatch.setenv("RETROGAIT_COMPILED", "always")
+        b = analyze(rec)
+        ta, tb = _table(a), _table(b)
+        for name, x in ta.items():
+            assert np.array_equal(x, tb[name], equal_nan=x.dtype.kind == "f"), name
+
+
+def test_ahead_of_time_loads_without_numba() -> None:
+    """A long recording's kernels in a fresh process: the module built ahead of time, numba not imported."""
+    _ahead()
+    code = ("import sys; from retrogait.analysis import compiled; k = compiled.kernels(10**8); "
+            "print(type(k).__name__, 'numba' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "RETROGAIT_COMPILED"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["SimpleNamespace", "False"]
+
+
+def test_ahead_of_time_arguments_checked() -> None:
+    """The compiled code trusts its types: a wrong argument is a TypeError naming the kernel, never a
+    wrong result; read-only and non-contiguous inputs give the right result."""
+    ahead = _ahead()
+    x = np.random.default_rng(1).normal(size=(50, 3))
+    want = np.linalg.norm(x, axis=1)
+    out = np.empty(50)
+    with pytest.raises(TypeError, match="row_norm: argument 0 must be a float64 array of 2"):
+        ahead.row_norm(x.astype(np.float32), out)
+    with pytest.raises(TypeError, match="row_norm: argument 0 must be a float64 array of 2"):
+        ahead.row_norm(x.ravel(), out)
+    with pytest.raises(TypeError, match="2 arguments expected"):
+        ahead.row_norm(x)
+    frozen = np.empty(50)
+    frozen.flags.writeable = False
+    with pytest.raises(TypeError, match="argument 1 must be a writeable array"):
+        ahead.row_norm(x, frozen)
+    with pytest.raises(TypeError, match="argument 1 must be a C-contiguous array"):
+        ahead.row_norm(x, np.empty(100)[::2])
+    with pytest.raises(TypeError, match="moving_mean: argument 1 must be an integer"):
+        ahead.moving_mean(want, 2.5, 0, False, 0.0, out)
+    readonly = x.copy()
+    readonly.flags.writeable = False
+    ahead.row_norm(readonly, out)
+    np.testing.assert_allclose(out, want, rtol=1e-15)
+    strided = np.asfortranarray(x)
+    ahead.row_norm(strided, out)
+    np.testing.assert_allclose(out, want, rtol=1e-15)
+
+
+def test_stale_module_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module built from other sources (a kernel edited since the install) is ignored: numba's
+    kernels compile the current ones."""
+    _ahead()
+    monkeypatch.setattr(compiled, "_ahead", False)
+    monkeypatch.setattr(compiled, "source_fingerprint", lambda: -1)
+    assert compiled.ahead_of_time() is None
+    monkeypatch.setenv("RETROGAIT_COMPILED", "always")
+    assert compiled.kernels(10) is sys.modules["retrogait.analysis.kernels"]
+    monkeypatch.setattr(compiled, "_ahead", False)

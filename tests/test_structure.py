@@ -67,4 +67,7 @@ def test_the_analysis_core_reads_no_file():
         for line in p.read_text().splitlines():
             reading = any(w in line for w in (".read_text(", ".read_bytes(", "np.load(", "json.load(", "tomllib.load("))
             reading |= "open(" in line and '"w"' not in line  # writing on request (StrideTable.to_csv) is fine
+            # compiled.source_fingerprint hashes the package's own kernel sources (never a user's file): is
+            # the module compiled at install current?
+            reading &= not (p.name == "compiled.py" and line.strip().startswith("digest.update(f.name.encode()"))
             assert not reading, f"{p.name} reads a file: {line.strip()}"
