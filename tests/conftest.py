@@ -16,11 +16,14 @@ REQUIRE_SHARED_DATA = os.environ.get("RETROGAIT_REQUIRE_SHARED_DATA", "").strip(
 """CI sets ``RETROGAIT_REQUIRE_SHARED_DATA=1`` (``.ci/run``): a missing ``../shared/data`` then fails the
 real-data tests instead of skipping them, so a green CI run always includes the real-data checks."""
 
-# The compiled kernels are used for long inputs, and for shorter ones once loaded in the process
-# (retrogait.analysis.compiled): in a test run that would make a test's path depend on which tests ran
-# before it. Tests use numpy unless they ask otherwise (tests/test_compiled.py compares both paths);
-# `RETROGAIT_COMPILED=always python3 -m pytest` runs the whole suite through the kernels.
-os.environ.setdefault("RETROGAIT_COMPILED", "never")
+# Which per-sample code a test runs must not depend on the tests before it (numba's kernels, once loaded
+# in the process, are used for shorter inputs too: retrogait.analysis.compiled). So the suite runs what
+# users get: every input through the kernels compiled at install when they are there (CI requires them),
+# else numpy; tests/test_compiled.py compares the paths. RETROGAIT_COMPILED=never|always|jit overrides.
+if "RETROGAIT_COMPILED" not in os.environ:
+    from retrogait.analysis.compiled import ahead_of_time
+
+    os.environ["RETROGAIT_COMPILED"] = "always" if ahead_of_time() is not None else "never"
 
 
 def require_shared_data() -> Path:

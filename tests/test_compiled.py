@@ -130,12 +130,14 @@ def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     assert compiled.kernels(compiled.WARM_MIN_SAMPLES - 1) is None
     monkeypatch.undo()
     ahead = compiled.ahead_of_time()
-    if ahead is not None:  # built ahead of time: as if loaded from the start, numba not needed
+    if ahead is not None:  # built ahead of time: used for every input, numba not needed
         monkeypatch.setenv("RETROGAIT_COMPILED", "auto")
         monkeypatch.delitem(sys.modules, "retrogait.analysis.kernels", raising=False)
-        assert compiled.kernels(compiled.WARM_MIN_SAMPLES) is ahead
-        assert compiled.kernels(compiled.WARM_MIN_SAMPLES - 1) is None
+        assert compiled.kernels(compiled.MIN_SAMPLES) is ahead
+        assert compiled.kernels(1) is ahead
         assert "retrogait.analysis.kernels" not in sys.modules
+        monkeypatch.setenv("RETROGAIT_COMPILED", "never")
+        assert compiled.kernels(compiled.MIN_SAMPLES) is None
         monkeypatch.setenv("RETROGAIT_COMPILED", "jit")
         assert compiled.kernels(1) is importlib.import_module("retrogait.analysis.kernels")
 
