@@ -6,8 +6,9 @@
    z-down (so the analysis reads it through a non-trivial mounting). Analyzed in fresh child
    processes that load the raw arrays and report peak RSS (VmHWM) before and after the analysis, and
    the time `--json` takes to serialise the result (the CLI's own code path), then the analysis
-   again in the same process (the kernels loaded). Targets: analysis <= 5 s CPU, peak <= 2x the raw
-   samples, --json <= 1 s.
+   again in the same process (the kernels loaded). With the kernels compiled at install, and again with
+   numba's (RETROGAIT_COMPILED=jit: a machine where they could not be built; its start-up included).
+   Targets: analysis <= 5 s CPU, peak <= 2x the raw samples, --json <= 1 s.
 3. `retrogait --help` (target <= 0.25 s CPU) and `retrogait analyze` on the bundled 3-minute file
    (target <= 0.5 s wall), each a fresh process, output to a pipe. With the byte code of retrogait
    cached (in a temporary PYTHONPYCACHEPREFIX, as an installed package has it) and, when
@@ -59,9 +60,11 @@ json_cpu = time.process_time() - c1
 c2 = time.process_time()
 analyze(rec)  # again, with the compiled kernels already loaded (a batch worker, a notebook)
 warm = time.process_time() - c2
+from retrogait.analysis import compiled
+kind = "compiled ahead of time" if compiled.kernels(t.size) is compiled.ahead_of_time() else "numba's"
 print(json.dumps({"n": int(t.size), "raw": raw, "loaded": rss_loaded, "peak": peak, "wall": el, "cpu": cpu,
                   "strides": len(res.strides), "walking": res.summary["walking_time_s"], "json_cpu": json_cpu,
-                  "json_mb": len(text) / 1e6, "warm": warm}))
+                  "json_mb": len(text) / 1e6, "warm": warm, "kernels": kind}))
 """
 
 
@@ -109,24 +112,35 @@ def day_24h(runs: int) -> None:
         del t
         np.save(f"{d}/acc.npy", np.tile(s.acc, (reps, 1))[: 24 * 3600 * 200])
         np.save(f"{d}/gyr.npy", np.tile(s.gyr, (reps, 1))[: 24 * 3600 * 200])
-        for _ in range(runs):
-            run = subprocess.run([sys.executable, "-c", CHILD, d], capture_output=True, text=True, check=False)
-            if run.returncode != 0:
-                print("24-hour run failed:\n" + run.stderr[-2000:])
-                return
-            import json
+        from retrogait.analysis.compiled import ahead_of_time
 
-            out.append(json.loads(run.stdout))
-    r = out[0]
-    raw = r["raw"]
-    print(f"24-hour single-foot recording: {r['n'] / 1e6:.1f} M samples at 200 Hz ({r['walking'] / 3600:.1f} h "
-          f"walking, {r['strides']} strides), {runs} runs {_load()}:")
-    print(f"   analysis CPU {_stats([x['cpu'] for x in out])} s (target <= 5 s; numba's start-up included); wall "
-          f"{_stats([x['wall'] for x in out])} s; again in the same process (kernels loaded) "
-          f"{_stats([x['warm'] for x in out])} s CPU")
-    print(f"   raw samples {raw / 1e9:.2f} GB; peak RSS {_stats([x['peak'] / raw for x in out])} x raw "
-          f"(after loading {r['loaded'] / raw:.2f} x raw; target peak <= 2x)")
-    print(f"   --json: {r['json_mb']:.0f} MB, CPU {_stats([x['json_cpu'] for x in out])} s (target <= 1 s)")
+        # the kernels compiled at install (when built), and numba's (compiled at first use: a machine
+        # without a C compiler), interleaved
+        modes = ["auto", "jit"] if ahead_of_time() is not None else ["auto"]
+        out: dict[str, list[dict]] = {m: [] for m in modes}
+        for _ in range(runs):
+            for mode in modes:
+                env = {**os.environ, "RETROGAIT_COMPILED": mode}
+                run = subprocess.run([sys.executable, "-c", CHILD, d], capture_output=True, text=True, check=False,
+                                     env=env)
+                if run.returncode != 0:
+                    print("24-hour run failed:\n" + run.stderr[-2000:])
+                    return
+                import json
+
+                out[mode].append(json.loads(run.stdout))
+    for mode, res in out.items():
+        r = res[0]
+        raw = r["raw"]
+        how = {"auto": f"kernels: {r['kernels']}", "jit": "numba's kernels, its start-up included"}[mode]
+        print(f"24-hour single-foot recording ({how}): {r['n'] / 1e6:.1f} M samples at 200 Hz "
+              f"({r['walking'] / 3600:.1f} h walking, {r['strides']} strides), {runs} runs {_load()}:")
+        print(f"   analysis CPU {_stats([x['cpu'] for x in res])} s (target <= 5 s); wall "
+              f"{_stats([x['wall'] for x in res])} s; again in the same process "
+              f"{_stats([x['warm'] for x in res])} s CPU")
+        print(f"   raw samples {raw / 1e9:.2f} GB; peak RSS {_stats([x['peak'] / raw for x in res])} x raw "
+              f"(after loading {r['loaded'] / raw:.2f} x raw; target peak <= 2x)")
+        print(f"   --json: {r['json_mb']:.0f} MB, CPU {_stats([x['json_cpu'] for x in res])} s (target <= 1 s)")
 
 
 STAGES = r"""
