@@ -78,7 +78,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _n_done(out: Path) -> int:
-    return len(list((out / ".retrogait-batch" / "done").glob("*.json")))
+    from retrogait.batch.outdir import read_journal
+
+    return len(read_journal(out / ".retrogait-batch")[0])
 
 
 # --- discovery and user mistakes (no Dask) ------------------------------------------------------------
@@ -107,6 +109,20 @@ def test_task_plan_groups_small_files_and_ends_with_single_files():
     plan = plan_tasks(sizes, 1)
     assert [i for g in plan for i in g] == list(range(len(sizes))) and [1] in plan
     assert plan_tasks([], 2) == []
+
+
+def test_content_hash_as_the_history_computes_it(study, tmp_path):
+    """The workers hash a file from a memory map; the digest is the history's (``retrogait add``) for
+    recordings, an empty file and a missing one (a one-line InputFileError)."""
+    from retrogait.batch.task import content_sha256
+    from retrogait.history.store import file_sha256
+
+    empty = tmp_path / "empty.rgt"
+    empty.write_bytes(b"")
+    for path in (study / "p01" / "s1.rgt", study / "p03" / "export.csv", empty):
+        assert content_sha256(path) == file_sha256(path)
+    with pytest.raises(InputFileError, match="missing.rgt"):
+        content_sha256(tmp_path / "missing.rgt")
 
 
 def test_strides_parquet_bytes_as_pyarrow_writes_them():
@@ -240,9 +256,9 @@ def test_outputs(local_run, study):
         assert f.name in strides.columns or f"{f.name}_x" in strides.columns, f.name
 
 
-def test_final_tables_from_memory_are_those_from_the_done_markers(local_run, tmp_path):
+def test_final_tables_from_memory_are_those_from_the_journal(local_run, tmp_path):
     """A run that goes to its end builds the final tables from the results it holds; rebuilt from the
-    done markers on disk (as after an interruption) they are byte-identical."""
+    journal of finished recordings on disk (as after an interruption) they are byte-identical."""
     import shutil
 
     from retrogait.batch.outdir import OutputDir
@@ -258,6 +274,63 @@ def test_final_tables_from_memory_are_those_from_the_done_markers(local_run, tmp
     finally:
         out.close()
     assert {name: (copy / name).read_bytes() for name in before} == before
+
+
+def test_journal_torn_record_and_earlier_layout(local_run, tmp_path):
+    """The journal of finished recordings: a record torn by a kill is ignored and cut off (that
+    recording is redone), the rest kept, history payloads included; folders of earlier versions (one
+    done/R.json and history/R.pkl per recording) are read, and forgetting a recording removes it."""
+    import pickle
+    import shutil
+
+    from retrogait.batch.outdir import JOURNAL, OutputDir, read_journal
+    from retrogait.batch.settings import make_settings
+
+    copy = tmp_path / "copy"
+    shutil.copytree(local_run[0], copy)
+    state = copy / ".retrogait-batch"
+    done, history, valid = read_journal(state)
+    assert len(done) == GOOD and len(history) == GOOD and valid == (state / JOURNAL).stat().st_size
+    last = max(history, key=lambda rid: history[rid][0])  # the last record written
+    with open(state / JOURNAL, "r+b") as fh:
+        fh.truncate(valid - 3)
+    out = OutputDir(copy, make_settings())
+    try:
+        assert sorted(out.done) == sorted(set(done) - {last})
+        assert (state / JOURNAL).stat().st_size < valid - 3  # the torn record was cut off
+        some = sorted(out.done)[0]
+        info, _ = out.history_payload(some)
+        assert info.sha256 == done[some]["sha256"]
+        out.touch(some)  # appended after the cut: readable
+    finally:
+        out.close()
+    again, history2, _ = read_journal(state)
+    assert sorted(again) == sorted(set(done) - {last}) and again[some] == done[some]
+    assert history2[some] == history[some]
+
+    # the layout of earlier versions
+    old = tmp_path / "old"
+    shutil.copytree(local_run[0], old)
+    state = old / ".retrogait-batch"
+    (state / "done").mkdir()
+    (state / "history").mkdir()
+    raw = (state / JOURNAL).read_bytes()
+    for rid, entry in done.items():
+        (state / "done" / f"{rid}.json").write_text(json.dumps(entry))
+        (state / "history" / f"{rid}.pkl").write_bytes(raw[history[rid][0]:sum(history[rid])])
+    (state / JOURNAL).unlink()
+    out = OutputDir(old, make_settings())
+    try:
+        assert out.done == done
+        assert pickle.dumps(out.history_payload(last)) == pickle.dumps(pickle.loads(raw[history[last][0]:sum(history[last])]))
+        strides = out.strides_path(last, done[last]["subject"])
+        assert strides.exists()
+        out.forget(last)
+        assert not strides.exists() and not (state / "done" / f"{last}.json").exists()
+        assert out.history_payload(last) is None
+    finally:
+        out.close()
+    assert sorted(read_journal(state)[0]) == sorted(set(done) - {last})
 
 
 def test_fork_server_stopped_only_if_batch_started_it(monkeypatch):

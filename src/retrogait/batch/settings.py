@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -50,9 +51,10 @@ class BatchSettings:
         d.pop("profiles")
         return d
 
-    @property
+    @functools.cached_property
     def settings_id(self) -> str:
-        """16 hex digits identifying these settings (canonical JSON of :meth:`core`)."""
+        """16 hex digits identifying these settings (canonical JSON of :meth:`core`; computed once per
+        instance: the settings are frozen)."""
         text = json.dumps(self.core(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
