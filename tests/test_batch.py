@@ -111,20 +111,6 @@ def test_task_plan_groups_small_files_and_ends_with_single_files():
     assert plan_tasks([], 2) == []
 
 
-def test_content_hash_as_the_history_computes_it(study, tmp_path):
-    """The workers hash a file from a memory map; the digest is the history's (``retrogait add``) for
-    recordings, an empty file and a missing one (a one-line InputFileError)."""
-    from retrogait.batch.task import content_sha256
-    from retrogait.history.store import file_sha256
-
-    empty = tmp_path / "empty.rgt"
-    empty.write_bytes(b"")
-    for path in (study / "p01" / "s1.rgt", study / "p03" / "export.csv", empty):
-        assert content_sha256(path) == file_sha256(path)
-    with pytest.raises(InputFileError, match="missing.rgt"):
-        content_sha256(tmp_path / "missing.rgt")
-
-
 def test_strides_parquet_bytes_as_pyarrow_writes_them():
     """The worker's Parquet bytes read back as the columns (text columns without pyarrow.array(), which
     imports pandas); arrow_array gives pyarrow.array()'s types and values, nulls included."""

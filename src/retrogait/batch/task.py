@@ -10,9 +10,7 @@ writes bytes and Dask moves one flat buffer instead of pickling ~40 numpy column
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import mmap
 import os
 import pickle
 import signal
@@ -100,20 +98,6 @@ def _device_profiles(rec: Any, settings: BatchSettings) -> dict[str, Any]:
     return {k: settings.profiles.get(k) for k in keys}
 
 
-def content_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes, as :func:`retrogait.history.store.file_sha256` gives it, hashed
-    from a read-only memory map: no copy of the bytes into the process (40 % less CPU than reading
-    them, ~1.5 ms of a ten-minute file's 4 MB). Files that cannot be mapped (empty, not regular) are
-    read as usual."""
-    from retrogait.history.store import file_sha256
-
-    try:
-        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return hashlib.sha256(mapped).hexdigest()
-    except (OSError, ValueError):  # empty (ValueError), a FIFO or a device...: read (errors raised there)
-        return file_sha256(path)
-
-
 def _maybe_fault(path: Path) -> None:
     spec = os.environ.get(FAULT_ENV, "")
     if spec.startswith("killfile:") and path.name == spec[9:]:
@@ -187,13 +171,13 @@ def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> 
     from retrogait.batch.rows import session_rows, stride_columns
     from retrogait.commands.analyze import _load
     from retrogait.errors import InputFileError
-    from retrogait.history.store import session_info
+    from retrogait.history.store import file_sha256, session_info
 
     path = Path(out.path)
     if not path.is_file():
         raise InputFileError(f"{path}: no such file on worker {out.worker} (cluster workers must see the "
                              "files at the same path)")
-    out.sha256 = content_sha256(path)
+    out.sha256 = file_sha256(path)
     out.recording_id = settings.recording_id(out.sha256)
     if out.sha256 == known_sha256:
         out.unchanged = True
