@@ -101,19 +101,33 @@ def test_saturation_mask_same(monkeypatch: pytest.MonkeyPatch) -> None:
     for floor in (0.0, 19.6, 150.0):
         a, b = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor))
         assert np.array_equal(a, b)
-        # the largest magnitudes read with the norms give the same mask
+        # the largest and third largest magnitudes read with the norms give the same mask
+        third = np.sort(np.abs(arr), axis=0)[-3]
         for largest, norm in _both(monkeypatch, lambda: _norm_and_top(arr)):
-            assert np.array_equal(largest, np.abs(arr).max(axis=0))
+            assert np.array_equal(largest[0], np.abs(arr).max(axis=0))
+            assert np.array_equal(largest[1], third)
             assert np.allclose(norm, np.linalg.norm(arr, axis=1), rtol=1e-15, atol=0)
-        c, d = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor, np.abs(arr).max(axis=0)))
-        assert np.array_equal(a, c) and np.array_equal(a, d)
+            c, d = _both(monkeypatch, lambda floor=floor, largest=largest: saturation_mask(arr, floor, largest))
+            assert np.array_equal(a, c) and np.array_equal(a, d)
         assert a[100:103].all() and not a[50]
         assert a[[7, 900, 3000]].all() == (floor and 160.0 >= floor)
 
 
 def _norm_and_top(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    top = np.zeros(3)
+    top = np.zeros((2, 3))
     return top, row_norm(arr, top)
+
+
+def test_third_largest_with_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernels' third largest magnitude per column, repeats counted (the saturation check's count:
+    at least 3 samples reach a level iff the third largest does)."""
+    rng = np.random.default_rng(3)
+    for case in range(200):
+        arr = np.round(rng.normal(scale=3.0, size=(int(rng.integers(3, 60)), 3)), int(rng.integers(0, 2)))
+        monkeypatch.setenv("RETROGAIT_COMPILED", "always")
+        top, _ = _norm_and_top(arr)
+        mags = np.sort(np.abs(arr), axis=0)
+        assert np.array_equal(top[0], mags[-1]) and np.array_equal(top[1], mags[-3]), case
 
 
 def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,7 +106,7 @@ def analyze_stream(
     stream, filled, n_bridged = bridge_gaps(stream, s.gaps, step if step > 0 else None)
     acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
     gyr = np.asarray(stream.gyr, dtype=np.float64)
-    acc_top, gyr_top = np.zeros(3), np.zeros(3)  # each axis's largest magnitude, for the saturation check
+    acc_top, gyr_top = np.zeros((2, 3)), np.zeros((2, 3))  # each axis's largest magnitudes: the saturation check
     acc_norm = row_norm(acc, acc_top)
     gyr_norm = row_norm(gyr, gyr_top)
     frames.check_units(acc_norm, gyr_norm, label)
