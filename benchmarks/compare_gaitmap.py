@@ -24,7 +24,7 @@ length from ``position_sample.csv``, IC from ``stride_events_sample.csv``); (2) 
 two-foot session at 204.8 Hz (six 7-minute forward walks at 1.2 m/s with 3-minute rests; simulator
 truth), written as gaitmap's CSV layout for gaitmap and as a native .rgt (same samples) for retrogait.
 
-Run: python3 benchmarks/compare_gaitmap.py [--skip-hour | --skip-example] [--runs 3] [--warm 1] [--variants default,rts]
+Run: python3 benchmarks/compare_gaitmap.py [--skip-hour | --skip-example] [--runs 3] [--warm 1] [--variants default,rts | none]
      [--data DIR (keep/reuse the hour files)] [--json OUT.json] [--quiet-load 1.5 --wait 900]
 """
 
@@ -267,6 +267,10 @@ def fmt_time(m: dict) -> str:
             f" | load {m['load'][0]:.1f}-{m['load'][1]:.1f}")
 
 
+RETRO_MODES = {"retrogait": "auto", "retrogait numba": "jit", "retrogait numpy": "never"}
+"""retrogait's runs: as installed (the kernels compiled at install), numba's kernels, numpy only."""
+
+
 def compare(label: str, path_g: Path, path_r: Path, variants: list[str], runs: int, warm: int, py: Path,
             score) -> dict:
     side = str(HERE / "gaitmap_side.py")
@@ -274,18 +278,18 @@ def compare(label: str, path_g: Path, path_r: Path, variants: list[str], runs: i
     for v in variants:
         out[f"gaitmap {v}"] = measure([str(py), side, str(path_g), str(RATE), "--variant", v,
                                        "--calls", str(1 + warm)], runs)
-    out["retrogait"] = measure([sys.executable, "-c", RETRO_CHILD, str(path_r), str(1 + warm)], runs)
-    # the compiled kernels, as a process that has loaded them uses them (a batch worker, a notebook, any
-    # input over ~2 h); the cold figure then includes loading numba and the cached kernels
-    out["retrogait compiled"] = measure([sys.executable, "-c", RETRO_CHILD, str(path_r), str(1 + warm)], runs,
-                                        env={"RETROGAIT_COMPILED": "always"})
+    # as installed: the kernels compiled at install; then numba's kernels instead (a machine where those
+    # could not be built: the cold figure includes loading numba and its cached kernels), and numpy only
+    for rname, mode in RETRO_MODES.items():
+        out[rname] = measure([sys.executable, "-c", RETRO_CHILD, str(path_r), str(1 + warm)], runs,
+                             env={"RETROGAIT_COMPILED": mode})
     print(f"{label} ({os.cpu_count()} cores):")
     for name, m in out.items():
         m["score"] = sc = score(m)
         print(f"  {name:18s} {m['tool']}")
         print(f"    accuracy: {json.dumps({k: round(float(x), 3) for k, x in sc.items()})}")
         print(f"    time:     {fmt_time(m)}")
-    for rname in ("retrogait", "retrogait compiled"):
+    for rname in RETRO_MODES:
         _ratios(out, rname, variants)
     sys.stdout.flush()
     return out
@@ -307,7 +311,7 @@ def main() -> int:
         print(f"gaitmap example not found at {DATA}")
         return 1
     runs, warm = int(arg("--runs", "3")), int(arg("--warm", "1"))
-    variants = arg("--variants", "default,rts").split(",")
+    variants = [v for v in arg("--variants", "default,rts").split(",") if v not in ("", "none")]
     py = gaitmap_python()
     report: dict = {"cores": os.cpu_count(), "runs": runs, "warm_calls_per_run": warm}
     example = DATA / "imu_sample.csv"
@@ -323,7 +327,7 @@ def main() -> int:
                 f"simulated 1-hour two-foot session ({info['samples']} samples per foot at 204.8 Hz; simulator truth)",
                 info["csv"], info["rgt"], variants, runs, warm, py, lambda m: score_hour(m, info["truth"]))
         g = report["hour"].get("gaitmap default")  # the target's terms
-        for rname in ("retrogait", "retrogait compiled") if g else ():
+        for rname in RETRO_MODES if g else ():
             r = report["hour"][rname]
             ratio = g["warm_cpu"]["median"] / r["warm_cpu"]["median"]
             better = all(r["score"][k] >= g["score"][k] for k in ("found",)) and \

@@ -439,6 +439,34 @@ def test_cluster_scheduler_with_a_worker_killed_mid_file(local_run, study, tmp_p
     assert tables.report.analyzed == 1 and tables.report.failed == 1 and len(tables.report.duplicates) == 1
 
 
+def test_progress_per_file_within_tasks_of_several_files(study, tmp_path):
+    """With a progress bar, each file is reported once, as its worker finishes it (a Dask event from
+    inside its task of several files, handled on the client's event loop), not a task at a time."""
+    import threading
+
+    from retrogait.batch.runner import run_batch
+    from retrogait.batch.settings import make_settings
+
+    calls: list[tuple[str, int, bool, bool]] = []
+
+    class Recorder:
+        def start(self, total: int, skipped: int) -> None:
+            assert (total, skipped) == (GOOD + 2, 0)
+
+        def file_done(self, result) -> None:
+            calls.append((result.path, result.n_strides, result.error is None,
+                          threading.current_thread() is threading.main_thread()))
+
+        def stop(self) -> None:
+            pass
+
+    report = run_batch([study], tmp_path / "out", make_settings(), workers=1, progress=Recorder())
+    assert report.analyzed == GOOD and report.failed == 2
+    assert sorted(c[0] for c in calls) == sorted(str(p) for p in find_files([study]))  # each file once
+    assert sum(c[1] for c in calls) == report.strides and sum(c[2] for c in calls) == GOOD
+    assert not all(c[3] for c in calls)  # reported from the events, before the task's result
+
+
 def test_local_worker_killed_mid_file_is_forked_again(study, tmp_path):
     """Local workers are forked from a fork server: one killed (SIGKILL) mid-file is replaced by a new
     fork and its file analyzed again; every file exactly once."""

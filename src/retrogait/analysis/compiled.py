@@ -118,7 +118,7 @@ def ahead_of_time() -> SimpleNamespace | None:
         try:
             module = importlib.import_module(f"retrogait.analysis.{AHEAD_MODULE}")
             current = module.fingerprint() == source_fingerprint()
-        except (ImportError, OSError, AttributeError):
+        except Exception:  # noqa: BLE001  (missing, or built for another numpy or Python: numba's kernels then)
             current = False
         if current:
             _ahead = SimpleNamespace(**{name: _Checked(name, getattr(module, name), sig)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -358,10 +359,14 @@ def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir,
     run = uuid.uuid4().hex[:12]  # keys unique on a cluster shared with other clients
     live: dict[str, tuple[Any, list[str]]] = {}  # key -> (future, its files)
     seq = itertools.count()
+    shown = _FileProgress(progress) if progress is not None else None
+    topic = f"retrogait-progress-{run}" if shown is not None else None
+    if shown is not None:
+        client.subscribe_topic(topic, shown.event)
 
     def submit(paths: list[str]) -> Any:
         key = f"retrogait-{run}-{next(seq)}"
-        fut = client.submit(analyze_files, paths, settings, [out.previous_hash(Path(p)) for p in paths],
+        fut = client.submit(analyze_files, paths, settings, [out.previous_hash(Path(p)) for p in paths], topic,
                             key=key, pure=False)
         live[key] = (fut, paths)
         return fut
@@ -388,11 +393,40 @@ def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir,
                 fut.release()
             for res in results:
                 _handle(res, out, report, failures, written, conn, history)
-                if progress is not None:
-                    progress.file_done(res)
+                if shown is not None:
+                    shown.done(res)
     except BaseException:
         client.cancel([f for f, _ in live.values()])
         raise
+    finally:
+        if topic is not None:
+            client.unsubscribe_topic(topic)
+
+
+class _FileProgress:
+    """Tells the progress bar about each file once: as soon as a worker has analyzed it (a Dask event
+    from inside a task of several files, handled on the client's event loop) or else when its result
+    arrives (a task that failed as a whole). A file analyzed again (its worker died before the result
+    was fetched) is not counted twice."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.seen: set[str] = set()
+        self.lock = threading.Lock()
+
+    def event(self, event: Any) -> None:
+        path, n_strides, error = event[1]
+        self._report(FileResult(path=path, n_strides=n_strides, error=error))
+
+    def done(self, result: FileResult) -> None:
+        self._report(result)
+
+    def _report(self, result: FileResult) -> None:
+        with self.lock:
+            if result.path in self.seen:
+                return
+            self.seen.add(result.path)
+            self.progress.file_done(result)
 
 
 def _task_error(exc: BaseException, first: str) -> str:

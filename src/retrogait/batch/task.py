@@ -154,11 +154,30 @@ def analyze_file(path: str, settings: BatchSettings, known_sha256: str | None = 
     return out
 
 
-def analyze_files(paths: list[str], settings: BatchSettings, known_sha256: list[str | None]) -> list[FileResult]:
+def analyze_files(paths: list[str], settings: BatchSettings, known_sha256: list[str | None],
+                  progress_topic: str | None = None) -> list[FileResult]:
     """:func:`analyze_file` on each of ``paths`` in turn (``known_sha256``: one per path): one Dask task
     for several small files, since Dask's own cost per task (a few ms of CPU, mostly in the client) is
-    the same whatever the task's size."""
-    return [analyze_file(p, settings, k) for p, k in zip(paths, known_sha256, strict=True)]
+    the same whatever the task's size.
+
+    ``progress_topic``: after each file, a Dask event ``[path, strides, error]`` under this topic (the
+    client's progress bar moves per file, not per task; only sent when a bar is shown)."""
+    out = []
+    for p, k in zip(paths, known_sha256, strict=True):
+        res = analyze_file(p, settings, k)
+        out.append(res)
+        if progress_topic is not None:
+            _log_progress(progress_topic, res)
+    return out
+
+
+def _log_progress(topic: str, res: FileResult) -> None:
+    try:
+        from distributed import get_worker
+
+        get_worker().log_event(topic, [res.path, res.n_strides, res.error])
+    except Exception:  # noqa: BLE001 - progress only: not in a worker (a test), or the event could not go
+        pass
 
 
 def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> None:
