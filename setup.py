@@ -9,6 +9,7 @@ warning and retrogait compiles the same kernels at first use instead (numba's JI
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class BuildKernels(build_ext):
     def run(self) -> None:
         try:
             sys.path.insert(0, str(SRC))
+            os.environ["RETROGAIT_KERNEL_CACHE"] = "0"  # from the sources, never numba's disk cache (kernels/jit.py)
             from retrogait.analysis.kernels.ahead import build
 
             for ext in self.extensions:

@@ -176,3 +176,24 @@ def test_result_is_json_ready_and_table_consistent(tmp_path):
     out = tmp_path / "s.csv"
     res.strides.to_csv(out)
     assert len(out.read_text().splitlines()) == n + 1
+
+
+def test_bouts_numbered_across_feet_in_start_order():
+    """Bouts of both feet get one numbering in the order they start; the integer-keyed ranking gives
+    the numbers of the plain text-keyed one (foot + bout), equal start times included."""
+    from types import SimpleNamespace
+
+    from retrogait.analysis.pipeline import _bouts_in_time_order
+
+    rng = np.random.default_rng(4)
+    for case in range(300):
+        n = int(rng.integers(1, 120))
+        foot = rng.choice(np.array(["left", "right"]), n)
+        bout = rng.integers(0, int(rng.integers(1, 30)), n)
+        t_start = rng.integers(0, int(rng.integers(1, 20)), n).astype(float)  # many equal start times
+        got = _bouts_in_time_order(SimpleNamespace(foot=foot, bout=bout, t_start=t_start))
+        key = np.char.add(foot, np.char.mod("%d", bout))
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        assert np.array_equal(got, np.argsort(np.argsort(t_start[first]))[inv]), case
+        starts = [t_start[np.flatnonzero(got == k)[0]] for k in range(got.max() + 1)]  # each bout's first stride
+        assert starts == sorted(starts), case

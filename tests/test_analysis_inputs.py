@@ -69,6 +69,15 @@ def test_nan_samples_are_an_input_error():
         analyze(with_stream(rec, acc=acc))
 
 
+def test_infinite_samples_are_an_input_error():
+    rec = walk().recording
+    gyr = rec.streams[0].gyr.copy()
+    gyr[700, 1] = np.inf
+    gyr[900, 2] = -np.inf
+    with pytest.raises(InputFileError, match=r"2 sample\(s\) are NaN or infinity \(first: sample 700\)"):
+        analyze(with_stream(rec, gyr=gyr))
+
+
 def test_gap_splits_and_no_stride_spans_it():
     sim = walk(seed=2)
     s = sim.recording.streams[0]

@@ -101,19 +101,33 @@ def test_saturation_mask_same(monkeypatch: pytest.MonkeyPatch) -> None:
     for floor in (0.0, 19.6, 150.0):
         a, b = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor))
         assert np.array_equal(a, b)
-        # the largest magnitudes read with the norms give the same mask
+        # the largest and third largest magnitudes read with the norms give the same mask
+        third = np.sort(np.abs(arr), axis=0)[-3]
         for largest, norm in _both(monkeypatch, lambda: _norm_and_top(arr)):
-            assert np.array_equal(largest, np.abs(arr).max(axis=0))
+            assert np.array_equal(largest[0], np.abs(arr).max(axis=0))
+            assert np.array_equal(largest[1], third)
             assert np.allclose(norm, np.linalg.norm(arr, axis=1), rtol=1e-15, atol=0)
-        c, d = _both(monkeypatch, lambda floor=floor: saturation_mask(arr, floor, np.abs(arr).max(axis=0)))
-        assert np.array_equal(a, c) and np.array_equal(a, d)
+            c, d = _both(monkeypatch, lambda floor=floor, largest=largest: saturation_mask(arr, floor, largest))
+            assert np.array_equal(a, c) and np.array_equal(a, d)
         assert a[100:103].all() and not a[50]
         assert a[[7, 900, 3000]].all() == (floor and 160.0 >= floor)
 
 
 def _norm_and_top(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    top = np.zeros(3)
+    top = np.zeros((2, 3))
     return top, row_norm(arr, top)
+
+
+def test_third_largest_with_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernels' third largest magnitude per column, repeats counted (the saturation check's count:
+    at least 3 samples reach a level iff the third largest does)."""
+    rng = np.random.default_rng(3)
+    for case in range(200):
+        arr = np.round(rng.normal(scale=3.0, size=(int(rng.integers(3, 60)), 3)), int(rng.integers(0, 2)))
+        monkeypatch.setenv("RETROGAIT_COMPILED", "always")
+        top, _ = _norm_and_top(arr)
+        mags = np.sort(np.abs(arr), axis=0)
+        assert np.array_equal(top[0], mags[-1]) and np.array_equal(top[1], mags[-3]), case
 
 
 def test_dispatch_rules(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -335,8 +349,8 @@ def test_signatures_mark_exactly_the_written_arguments() -> None:
 
 
 def test_ahead_of_time_same_as_jit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The module built ahead of time is the numba kernels' own machine code: the same strides to the
-    last bit, on a session and on bridged gaps with running."""
+    """The module built ahead of time is the numba kernels' own code: the same strides, on a session and
+    on bridged gaps with running."""
     _ahead()
     sc = Scenario(segments=[Stand(3), Walk("forward", n_strides=12, speed=1.65, stride_length=1.5, stance_roll=0.25),
                             Walk("backward", n_strides=8, speed=3.0, gait="run", strike="forefoot"), Stand(3)],
@@ -346,9 +360,7 @@ def test_ahead_of_time_same_as_jit(monkeypatch: pytest.MonkeyPatch) -> None:
         a = analyze(rec)
         monkeypatch.setenv("RETROGAIT_COMPILED", "always")
         b = analyze(rec)
-        ta, tb = _table(a), _table(b)
-        for name, x in ta.items():
-            assert np.array_equal(x, tb[name], equal_nan=x.dtype.kind == "f"), name
+        _assert_same_tables(a, b)  # the same code: identical when numba's version is the build's
 
 
 def test_ahead_of_time_loads_without_numba() -> None:
@@ -361,6 +373,52 @@ def test_ahead_of_time_loads_without_numba() -> None:
     assert out.stdout.split() == ["SimpleNamespace", "False"]
 
 
+def test_ahead_of_time_takes_what_numba_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs of other dtypes or layouts are converted as numba's kernels take them: a float32 recording
+    (``read_recording(..., float_dtype=np.float32)``) analyses as with numpy, a boolean mask has its
+    local maxima, a float32 output is filled."""
+    from retrogait.analysis.filters import running_max
+    from retrogait.analysis.peaks import local_maxima
+    from retrogait.io.fileformat import read_recording
+
+    _ahead()
+    rec = read_recording(ROOT / "sample_data" / "mixed_session.rgt", float_dtype=np.float32)
+    assert rec.streams[0].acc.dtype == np.float32
+    a, b = _both(monkeypatch, lambda: analyze(rec))
+    assert len(a.strides) == len(b.strides) > 0
+    np.testing.assert_allclose(a.strides.stride_length, b.strides.stride_length, rtol=1e-5)
+    mask = np.zeros(50, dtype=bool)
+    mask[[3, 4, 20, 49]] = True
+    x = np.sin(np.arange(300) / 7.0).astype(np.float32)
+    for fn in (lambda: local_maxima(mask), lambda: local_maxima(x), lambda: running_max(x, 9)):
+        c, d = _both(monkeypatch, fn)
+        assert np.array_equal(c, d) and c.dtype == d.dtype
+
+
+def test_kernel_sources_cover_their_imports() -> None:
+    """The fingerprint hashes every analysis module the kernels import (their code is compiled in)."""
+    imported = set()
+    for path in (ROOT / "src/retrogait/analysis/kernels").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "retrogait.analysis":
+                imported |= {f"{alias.name}.py" for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("retrogait.analysis."):
+                if not node.module.startswith("retrogait.analysis.kernels"):
+                    imported.add(node.module.split(".")[2] + ".py")
+    imported -= {"kernels.py", "compiled.py"}  # the package itself; the loader (ahead.py's, not compiled in)
+    assert imported <= set(compiled.KERNEL_SOURCES), imported - set(compiled.KERNEL_SOURCES)
+
+
+def test_build_without_numba_cache() -> None:
+    """The module is built with numba's disk cache off (a cached kernel can hold another module's older
+    code): RETROGAIT_KERNEL_CACHE=0 gives dispatchers without a cache."""
+    code = ("from retrogait.analysis import kernels; from retrogait.analysis.kernels import jit; "
+            "print(jit.CACHE, type(kernels.integrate._cache).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "RETROGAIT_KERNEL_CACHE": "0"})
+    assert out.stdout.split() == ["False", "NullCache"]
+
+
 def test_ahead_of_time_arguments_checked() -> None:
     """The compiled code trusts its types: a wrong argument is a TypeError naming the kernel, never a
     wrong result; read-only and non-contiguous inputs give the right result."""
@@ -369,17 +427,21 @@ def test_ahead_of_time_arguments_checked() -> None:
     want = np.linalg.norm(x, axis=1)
     out = np.empty(50)
     with pytest.raises(TypeError, match="row_norm: argument 0 must be a float64 array of 2"):
-        ahead.row_norm(x.astype(np.float32), out)
+        ahead.row_norm(x.astype(np.complex128), out)
     with pytest.raises(TypeError, match="row_norm: argument 0 must be a float64 array of 2"):
         ahead.row_norm(x.ravel(), out)
+    with pytest.raises(TypeError, match="cover: argument 1 must be a int64 array"):
+        ahead.cover(10, np.array([1.0]), np.array([3]), np.zeros(10, dtype=bool))
     with pytest.raises(TypeError, match="2 arguments expected"):
         ahead.row_norm(x)
     frozen = np.empty(50)
     frozen.flags.writeable = False
     with pytest.raises(TypeError, match="argument 1 must be a writeable array"):
         ahead.row_norm(x, frozen)
-    with pytest.raises(TypeError, match="argument 1 must be a C-contiguous array"):
-        ahead.row_norm(x, np.empty(100)[::2])
+    strided_out = np.zeros(100)
+    ahead.row_norm(x, strided_out[::2])  # computed in a copy, written back
+    np.testing.assert_allclose(strided_out[::2], want, rtol=1e-15)
+    assert not strided_out[1::2].any()
     with pytest.raises(TypeError, match="moving_mean: argument 1 must be an integer"):
         ahead.moving_mean(want, 2.5, 0, False, 0.0, out)
     readonly = x.copy()
@@ -395,9 +457,11 @@ def test_stale_module_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     """A module built from other sources (a kernel edited since the install) is ignored: numba's
     kernels compile the current ones."""
     _ahead()
+    monkeypatch.setattr(compiled, "_status", compiled.ahead_of_time_status())  # restored after the test
     monkeypatch.setattr(compiled, "_ahead", False)
     monkeypatch.setattr(compiled, "source_fingerprint", lambda: -1)
     assert compiled.ahead_of_time() is None
+    assert "built from other sources" in compiled.ahead_of_time_status()
     monkeypatch.setenv("RETROGAIT_COMPILED", "always")
     assert compiled.kernels(10) is sys.modules["retrogait.analysis.kernels"]
     monkeypatch.setattr(compiled, "_ahead", False)

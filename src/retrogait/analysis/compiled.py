@@ -64,8 +64,12 @@ def source_fingerprint() -> int:
 
 class _Checked:
     """A kernel built ahead of time, behind a check of its arguments against its signature: the
-    machine code trusts its types (another dtype would be read as garbage), so a wrong argument is a
-    ``TypeError`` here. Read-only inputs are fine; a non-contiguous input array is copied."""
+    machine code trusts its types (another dtype would be read as garbage). Arrays of another dtype
+    that converts without changing kind (float32 or big-endian to float64, int32 to int64, bool or
+    uint8 to float64) or another layout are converted as numba's kernels would take them: an input is
+    copied, an output (``!``) is computed in a converted copy and written back. Anything else (a
+    read-only output, a float where an integer is expected, a wrong number of dimensions) is a
+    ``TypeError`` naming the kernel and the argument."""
 
     __slots__ = ("_fn", "_name", "_specs")
 
@@ -82,17 +86,22 @@ class _Checked:
         if len(args) != len(self._specs):
             raise TypeError(f"compiled kernel {self._name}: {len(self._specs)} arguments expected, got {len(args)}")
         checked = []
+        back: list[tuple[np.ndarray, np.ndarray]] = []  # outputs computed in a converted copy
         for i, (a, spec) in enumerate(zip(args, self._specs)):
             if isinstance(spec, tuple):
                 dtype, ndim, written = spec
-                if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim):
+                if not (isinstance(a, np.ndarray) and a.ndim == ndim):
                     raise self._bad(i, f"a {dtype} array of {ndim} dimension(s)", a)
-                if not a.flags.c_contiguous:
-                    if written:
-                        raise self._bad(i, "a C-contiguous array (it is written into)", a)
-                    a = np.ascontiguousarray(a)
-                elif written and not a.flags.writeable:
+                exact = a.dtype == dtype and a.flags.c_contiguous
+                if written and not a.flags.writeable:
                     raise self._bad(i, "a writeable array", a)
+                if not exact:
+                    if not np.can_cast(a.dtype, dtype, "same_kind"):
+                        raise self._bad(i, f"a {dtype} array of {ndim} dimension(s)", a)
+                    converted = np.ascontiguousarray(a, dtype=dtype)
+                    if written:
+                        back.append((a, converted))
+                    a = converted
             elif spec == "f8":
                 if not isinstance(a, (int, float, np.integer, np.floating)):
                     raise self._bad(i, "a number", a)
@@ -106,20 +115,39 @@ class _Checked:
                     raise self._bad(i, "a bool", a)
                 a = bool(a)
             checked.append(a)
-        return self._fn(*checked)
+        result = self._fn(*checked)
+        for original, converted in back:
+            original[...] = converted
+        return result
+
+
+_status = "not looked for yet"
+
+
+def ahead_of_time_status() -> str:
+    """Why the kernels built ahead of time are used or not, in words (for a user's question why a
+    long analysis starts slowly, e.g. ``python -c "from retrogait.analysis import compiled;
+    compiled.ahead_of_time(); print(compiled.ahead_of_time_status())"``)."""
+    return _status
 
 
 def ahead_of_time() -> SimpleNamespace | None:
     """The kernels built ahead of time (each behind its argument check), or None when the module was
-    not built or was built from other sources than the current ones. Looked for once per process."""
-    global _ahead
+    not built, cannot be loaded here or was built from other sources than the current ones (see
+    :func:`ahead_of_time_status`). Looked for once per process."""
+    global _ahead, _status
     if _ahead is False:
         _ahead = None
+        name = f"retrogait.analysis.{AHEAD_MODULE}"
         try:
-            module = importlib.import_module(f"retrogait.analysis.{AHEAD_MODULE}")
+            module = importlib.import_module(name)
             current = module.fingerprint() == source_fingerprint()
-        except Exception:  # noqa: BLE001  (missing, or built for another numpy or Python: numba's kernels then)
-            current = False
+            _status = "used" if current else (f"{module.__file__} was built from other sources than the current "
+                                              "ones: rebuild it with python -m retrogait.analysis.kernels.ahead")
+        except ModuleNotFoundError:
+            current, _status = False, f"{name} was not built (no C compiler at install?): numba's kernels are used"
+        except Exception as exc:  # noqa: BLE001  (built for another numpy or Python: numba's kernels then)
+            current, _status = False, f"{name} cannot be loaded ({type(exc).__name__}: {exc}): numba's kernels are used"
         if current:
             _ahead = SimpleNamespace(**{name: _Checked(name, getattr(module, name), sig)
                                         for name, sig in SIGNATURES.items()})

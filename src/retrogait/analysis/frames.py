@@ -141,10 +141,11 @@ def check_units(acc_norm: np.ndarray, gyr_norm: np.ndarray, source: str) -> None
     Takes the per-sample norms of the specific force and the angular rate (sensor frame).
     """
     n = acc_norm.shape[0]
-    bad = ~(np.isfinite(acc_norm) & np.isfinite(gyr_norm))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise InputFileError(f"{source}: {int(bad.sum())} sample(s) are NaN or infinity (first: sample {i})")
+    if not np.isfinite(float(acc_norm.sum()) + float(gyr_norm.sum())):  # a NaN or inf anywhere makes it so
+        bad = ~(np.isfinite(acc_norm) & np.isfinite(gyr_norm))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputFileError(f"{source}: {int(bad.sum())} sample(s) are NaN or infinity (first: sample {i})")
     step = max(1, n // 200_000)
     a = acc_norm[::step]
     g = gyr_norm[::step]
@@ -183,18 +184,22 @@ def saturation_mask(arr: np.ndarray, full_scale_floor: float = 0.0, top: np.ndar
     smaller: 2 g, 250 deg/s). A value measured exactly at the top only repeats when the sensor stops
     there; a short impact at a fast rate clips one sample at a time, so the repeats need not be in a
     row. The floor keeps a channel that never left a small, quantised rest value from counting.
-    ``top``: each channel's largest magnitude when the caller has it (:func:`~retrogait.analysis.ranges.row_norm`).
+    ``top`` (2, channels), when the caller has it (:func:`~retrogait.analysis.ranges.row_norm`): each
+    channel's largest and third largest magnitude; 3 samples reach the top iff the third largest does,
+    so no count is needed (and no pass at all when no channel is clipped).
     """
     out = np.zeros(arr.shape[0], dtype=bool)
     if arr.shape[0] < 3:
         return out
+    if top is not None and not ((top[0] != 0) & (top[1] >= top[0] * (1 - 1e-6))).any():
+        return out  # no channel has 3 samples at its top
     kern = kernels(int(arr.shape[0]))
     if kern is not None:
-        kern.saturation_mask(arr, full_scale_floor, top if top is not None else np.zeros(0), out)
+        kern.saturation_mask(arr, full_scale_floor, top if top is not None else np.zeros((0, 0)), out)
         return out
     for i in range(arr.shape[1]):
         col = np.abs(arr[:, i])
-        top_i = float(col.max()) if top is None else float(top[i])
+        top_i = float(col.max()) if top is None else float(top[0, i])
         if top_i == 0:
             continue
         at = col >= top_i * (1 - 1e-6)

@@ -106,7 +106,7 @@ def analyze_stream(
     stream, filled, n_bridged = bridge_gaps(stream, s.gaps, step if step > 0 else None)
     acc = np.asarray(stream.acc, dtype=np.float64)  # sensor frame; norms need no rotation
     gyr = np.asarray(stream.gyr, dtype=np.float64)
-    acc_top, gyr_top = np.zeros(3), np.zeros(3)  # each axis's largest magnitude, for the saturation check
+    acc_top, gyr_top = np.zeros((2, 3)), np.zeros((2, 3))  # each axis's largest magnitudes: the saturation check
     acc_norm = row_norm(acc, acc_top)
     gyr_norm = row_norm(gyr, gyr_top)
     frames.check_units(acc_norm, gyr_norm, label)
@@ -168,6 +168,21 @@ def analyze_stream(
     return StreamAnalysis(table, warnings, info, stream.duration, placed.path)
 
 
+def _bouts_in_time_order(table: StrideTable) -> np.ndarray:
+    """Each stride's bout number across feet, the bouts numbered in the order they start. Bouts are
+    told apart by (foot, bout) as integers; their order before the ranking is that of the text keys
+    ``foot + str(bout)`` (so that equal start times rank as they always have)."""
+    _, foot_code = np.unique(table.foot, return_inverse=True)
+    key = foot_code.astype(np.int64) * (int(table.bout.max()) + 1) + table.bout
+    _, first_idx, inv = np.unique(key, return_index=True, return_inverse=True)
+    text = np.char.add(table.foot[first_idx].astype(str), np.char.mod("%d", table.bout[first_idx]))
+    order = np.argsort(text, kind="stable")  # the groups as their text keys sort
+    place = np.empty_like(order)
+    place[order] = np.arange(order.size)
+    rank = np.argsort(np.argsort(table.t_start[first_idx[order]]))
+    return rank[place[inv.ravel()]].astype(np.int64)
+
+
 def analyze(
     recording: Recording,
     mount: Any = None,
@@ -226,10 +241,7 @@ def analyze(
         why = "; ".join(sorted({p.no_gait for p in parts if p.no_gait})) or "no stride-like movement"
         raise NoGaitError(f"{source}: no strides found in {recording.duration:.1f} s of data: {why}")
     # bouts numbered across feet in time order
-    key = np.char.add(table.foot.astype(str), np.char.mod("%d", table.bout))
-    _, first_idx, inv = np.unique(key, return_index=True, return_inverse=True)
-    rank = np.argsort(np.argsort(table.t_start[first_idx]))
-    table.bout = rank[inv].astype(np.int64)
+    table.bout = _bouts_in_time_order(table)
     bouts = bouts_of(table)
     mounts = {p_.table.foot[0] if len(p_.table) else s.foot: p_.mount for p_, s in zip(parts, recording.streams)}
     summary = summarize(table, bouts, recording, two_feet_synced=_synced(recording), mounts=mounts)

@@ -76,8 +76,11 @@ def range_sums(arr: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.nda
 
 
 def row_norm(x: np.ndarray, top: np.ndarray | None = None) -> np.ndarray:
-    """Euclidean norm of each row of an (N, 3) array (faster than ``np.linalg.norm(x, axis=1)``);
-    ``top`` (3,), when given, receives each column's largest magnitude (read in the same pass)."""
+    """Euclidean norm of each row of an (N, 3) array (faster than ``np.linalg.norm(x, axis=1)``).
+
+    ``top`` (2, 3), when given, receives each column's largest magnitude (``top[0]``) and its third
+    largest, repeats counted (``top[1]``: 3 samples reach a level iff it does), for
+    :func:`~retrogait.analysis.frames.saturation_mask`; the compiled kernels read both in the same pass."""
     kern = kernels(int(x.shape[0]))
     if kern is not None and x.ndim == 2 and x.shape[1] == 3:
         out = np.empty(x.shape[0])
@@ -87,5 +90,7 @@ def row_norm(x: np.ndarray, top: np.ndarray | None = None) -> np.ndarray:
             kern.row_norm_top(x, out, top)
         return out
     if top is not None:
-        top[:] = np.abs(x).max(axis=0, initial=0.0)
+        mags = np.abs(x)
+        top[0] = mags.max(axis=0, initial=0.0)
+        top[1] = np.partition(mags, -3, axis=0)[-3] if x.shape[0] >= 3 else 0.0
     return np.sqrt(np.einsum("ij,ij->i", x, x))

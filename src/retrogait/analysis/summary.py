@@ -35,8 +35,10 @@ def _majority(directions: np.ndarray) -> str:
 def bouts_of(table: StrideTable) -> list[Bout]:
     """One dict per bout: foot, start/end (s), strides, distance (m), mean speed (m/s), directions."""
     out: list[Bout] = []
-    for b in np.unique(table.bout):
-        sel = table.bout == b
+    order = np.argsort(table.bout, kind="stable")  # each bout's strides together, in table order
+    cut = np.flatnonzero(np.diff(table.bout[order])) + 1
+    for sel in np.split(order, cut) if order.size else []:
+        b = table.bout[sel[0]]
         t0, t1 = float(table.t_start[sel].min()), float(table.t_end[sel].max())
         dist = float(table.stride_length[sel].sum())
         dirs = table.direction[sel]
@@ -47,7 +49,7 @@ def bouts_of(table: StrideTable) -> list[Bout]:
                 "t_start": t0,
                 "t_end": t1,
                 "duration_s": t1 - t0,
-                "strides": int(sel.sum()),
+                "strides": int(sel.size),
                 "distance_m": dist,
                 "speed_m_s": dist / (t1 - t0) if t1 > t0 else None,
                 "direction": _majority(dirs),

@@ -20,6 +20,9 @@ against them before every call.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import sysconfig
 import warnings
 from collections.abc import Callable
@@ -31,6 +34,7 @@ import numpy as np  # noqa: F401  (numba types the trampolines' arrays with it)
 from retrogait.analysis import compiled
 from retrogait.analysis import kernels as jit_kernels
 from retrogait.analysis.kernel_signatures import SIGNATURES, numba_signature
+from retrogait.analysis.kernels.jit import CACHE as KERNEL_CACHE
 
 
 def default_path() -> Path:
@@ -57,11 +61,23 @@ def _constant(value: int) -> Callable[[], int]:
 
 def build(path: Path | None = None, verbose: bool = False) -> Path:
     """Compile every kernel of :data:`~retrogait.analysis.kernel_signatures.SIGNATURES` into the
-    extension module at ``path`` (default :func:`default_path`), with the sources' fingerprint."""
+    extension module at ``path`` (default :func:`default_path`), with the sources' fingerprint.
+
+    Always from the current sources: in a process whose kernels use numba's disk cache (which can hold
+    a kernel compiled with another module's older code, see :mod:`.jit`) the build runs in a child
+    process with the cache off."""
+    path = default_path() if path is None else Path(path)
+    if KERNEL_CACHE:
+        src = Path(compiled.__file__).resolve().parents[2]  # the folder that holds retrogait/
+        env = {**os.environ, "RETROGAIT_KERNEL_CACHE": "0",
+               "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+        code = "import sys; from pathlib import Path; from retrogait.analysis.kernels.ahead import build; " \
+               "build(Path(sys.argv[1]), sys.argv[2] == '1')"
+        subprocess.run([sys.executable, "-c", code, str(path), "1" if verbose else "0"], env=env, check=True)
+        return path
     with warnings.catch_warnings():  # pycc is "pending deprecation" with no replacement released yet
         warnings.simplefilter("ignore")
         from numba.pycc import CC
-    path = default_path() if path is None else Path(path)
     cc = CC(compiled.AHEAD_MODULE)
     cc.output_dir = str(path.parent)
     cc.output_file = path.name

@@ -18,16 +18,31 @@ def row_norm(x: np.ndarray, out: np.ndarray) -> None:
 
 
 @jit
+def _top3(v: float, t1: float, t2: float, t3: float) -> tuple[float, float, float]:
+    """The three largest values so far (with repeats: 5, 5, 5 are the three largest of 5, 5, 5, 1) after
+    one more value ``v``."""
+    if v > t3:
+        if v > t1:
+            return v, t1, t2
+        if v > t2:
+            return t1, v, t2
+        return t1, t2, v
+    return t1, t2, t3
+
+
+@jit
 def row_norm_top(x: np.ndarray, out: np.ndarray, top: np.ndarray) -> None:
-    """:func:`row_norm` of an (N, 3) array and, in the same pass, each column's largest magnitude."""
-    t0 = t1 = t2 = 0.0
+    """:func:`row_norm` of an (N, 3) array and, in the same pass, each column's largest magnitude
+    (``top[0]``) and its third largest (``top[1]``: at least 3 samples reach a level iff it does)."""
+    a1 = a2 = a3 = b1 = b2 = b3 = c1 = c2 = c3 = 0.0
     for i in range(x.shape[0]):
         a, b, c = x[i, 0], x[i, 1], x[i, 2]
         out[i] = math.sqrt(a * a + b * b + c * c)
-        t0 = max(t0, abs(a))
-        t1 = max(t1, abs(b))
-        t2 = max(t2, abs(c))
-    top[0], top[1], top[2] = t0, t1, t2
+        a1, a2, a3 = _top3(abs(a), a1, a2, a3)
+        b1, b2, b3 = _top3(abs(b), b1, b2, b3)
+        c1, c2, c3 = _top3(abs(c), c1, c2, c3)
+    top[0, 0], top[0, 1], top[0, 2] = a1, b1, c1
+    top[1, 0], top[1, 1], top[1, 2] = a3, b3, c3
 
 
 @jit
@@ -51,55 +66,51 @@ def range_means(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) ->
 @jit
 def saturation_mask(arr: np.ndarray, full_scale_floor: float, known_top: np.ndarray, out: np.ndarray) -> None:
     """:func:`retrogait.analysis.frames.saturation_mask` (``out`` starts all False): one pass for the
-    channels' largest magnitudes (unless ``known_top`` holds them already), one to count the samples at
-    them, a third only for a clipped channel. An (N, 3) array is read row by row with the three
+    channels' largest and third largest magnitudes (unless ``known_top`` (2, channels) holds them
+    already: :func:`row_norm_top`), whether 3 samples reach the top being whether the third largest
+    does; a second pass only over a clipped channel. An (N, 3) array is read row by row with the three
     channels in registers."""
     n, m = arr.shape
     top = np.zeros(m)
-    if known_top.shape[0] == m:
-        top[:] = known_top
+    third = np.zeros(m)
+    if known_top.shape[0] == 2 and known_top.shape[1] == m:
+        top[:] = known_top[0]
+        third[:] = known_top[1]
     elif m == 3:
-        t0 = t1 = t2 = 0.0
+        a1 = a2 = a3 = b1 = b2 = b3 = c1 = c2 = c3 = 0.0
         for i in range(n):
-            t0 = max(t0, abs(arr[i, 0]))
-            t1 = max(t1, abs(arr[i, 1]))
-            t2 = max(t2, abs(arr[i, 2]))
-        top[0], top[1], top[2] = t0, t1, t2
+            a1, a2, a3 = _top3(abs(arr[i, 0]), a1, a2, a3)
+            b1, b2, b3 = _top3(abs(arr[i, 1]), b1, b2, b3)
+            c1, c2, c3 = _top3(abs(arr[i, 2]), c1, c2, c3)
+        top[0], top[1], top[2] = a1, b1, c1
+        third[0], third[1], third[2] = a3, b3, c3
     else:
+        second = np.zeros(m)
         for i in range(n):
             for c in range(m):
-                top[c] = max(top[c], abs(arr[i, c]))
+                top[c], second[c], third[c] = _top3(abs(arr[i, c]), top[c], second[c], third[c])
     level = top * (1 - 1e-6)
-    n_at = np.zeros(m, dtype=np.int64)
-    if m == 3:
-        l0, l1, l2 = level[0], level[1], level[2]
-        c0 = c1 = c2 = 0
-        for i in range(n):
-            c0 += abs(arr[i, 0]) >= l0
-            c1 += abs(arr[i, 1]) >= l1
-            c2 += abs(arr[i, 2]) >= l2
-        n_at[0], n_at[1], n_at[2] = c0, c1, c2
-    else:
-        for i in range(n):
-            for c in range(m):
-                n_at[c] += abs(arr[i, c]) >= level[c]
-    clipped = (top != 0) & (n_at >= 3)
+    clipped = (top != 0) & (third >= level)  # at least 3 samples at the top
     if not clipped.any():
         return
     anywhere = (top >= full_scale_floor) & (full_scale_floor > 0)
-    run = np.zeros(m, dtype=np.int64)
-    for i in range(n):  # one pass for all clipped channels
-        for c in range(m):
-            if not clipped[c]:
-                continue
-            if abs(arr[i, c]) >= level[c]:
-                run[c] += 1
-                if anywhere[c]:
+    for c in range(m):  # a tight pass per clipped channel
+        if not clipped[c]:
+            continue
+        lv = level[c]
+        if anywhere[c]:
+            for i in range(n):
+                if abs(arr[i, c]) >= lv:
                     out[i] = True
-                elif run[c] >= 3:
+            continue
+        run = 0
+        for i in range(n):
+            if abs(arr[i, c]) >= lv:
+                run += 1
+                if run >= 3:
                     out[i] = out[i - 1] = out[i - 2] = True
             else:
-                run[c] = 0
+                run = 0
 
 
 @jit
