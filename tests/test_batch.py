@@ -425,13 +425,17 @@ def test_cluster_scheduler_with_a_worker_killed_mid_file(local_run, study, tmp_p
     assert tables.report.analyzed == 1 and tables.report.failed == 1 and len(tables.report.duplicates) == 1
 
 
-def test_progress_per_file_within_tasks_of_several_files(study, tmp_path):
-    """With a progress bar, each file is reported once, as its worker finishes it (a Dask event from
-    inside its task of several files, handled on the client's event loop), not a task at a time."""
+def test_progress_per_file_within_tasks_of_several_files(study, tmp_path, monkeypatch):
+    """With a progress bar, each file is reported once, soon after its worker finishes it (Dask events
+    from inside its task of several files, handled on the client's event loop), not a task at a time."""
     import threading
 
+    from retrogait.batch import runner
     from retrogait.batch.runner import run_batch
     from retrogait.batch.settings import make_settings
+
+    monkeypatch.setattr(runner, "PROGRESS_INTERVAL_S", 0.0)  # an event after every file but a task's last
+    monkeypatch.setattr(runner, "TASK_SPREAD", 0.5)  # the study's 7 small files in one task
 
     calls: list[tuple[str, int, bool, bool]] = []
 

@@ -37,6 +37,8 @@ TASK_MAX_FILES = 24
 TASK_MAX_BYTES = 96 * 2**20
 #: ... and 1 / (TASK_SPREAD x workers) of the bytes still to plan.
 TASK_SPREAD = 2
+#: With a progress bar, a task reports the files it finished at most this often (a Dask event each).
+PROGRESS_INTERVAL_S = 0.5
 DASK_CONFIG = "dask-config"
 #: Dask settings for this process (client; scheduler and nannies of a local cluster): Dask's event loop
 #: health checks (every 20 ms), system monitor and profiler cost about 9 % of a core per idle second
@@ -363,10 +365,11 @@ def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir,
     topic = f"retrogait-progress-{run}" if shown is not None else None
     if shown is not None:
         client.subscribe_topic(topic, shown.event)
+    every = None if topic is None else (topic, PROGRESS_INTERVAL_S)
 
     def submit(paths: list[str]) -> Any:
         key = f"retrogait-{run}-{next(seq)}"
-        fut = client.submit(analyze_files, paths, settings, [out.previous_hash(Path(p)) for p in paths], topic,
+        fut = client.submit(analyze_files, paths, settings, [out.previous_hash(Path(p)) for p in paths], every,
                             key=key, pure=False)
         live[key] = (fut, paths)
         return fut
@@ -404,9 +407,10 @@ def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir,
 
 
 class _FileProgress:
-    """Tells the progress bar about each file once: as soon as a worker has analyzed it (a Dask event
-    from inside a task of several files, handled on the client's event loop) or else when its result
-    arrives (a task that failed as a whole). A file analyzed again (its worker died before the result
+    """Tells the progress bar about each file once: soon after a worker has analyzed it (Dask events
+    from inside a task of several files, at most every :data:`PROGRESS_INTERVAL_S` per task, handled on
+    the client's event loop) or else when its result arrives (the task's last file, a task that failed
+    as a whole). A file analyzed again (its worker died before the result
     was fetched) is not counted twice."""
 
     def __init__(self, progress: Progress) -> None:
@@ -415,8 +419,8 @@ class _FileProgress:
         self.lock = threading.Lock()
 
     def event(self, event: Any) -> None:
-        path, n_strides, error = event[1]
-        self._report(FileResult(path=path, n_strides=n_strides, error=error))
+        for path, n_strides, error in event[1]:
+            self._report(FileResult(path=path, n_strides=n_strides, error=error))
 
     def done(self, result: FileResult) -> None:
         self._report(result)

@@ -139,27 +139,34 @@ def analyze_file(path: str, settings: BatchSettings, known_sha256: str | None = 
 
 
 def analyze_files(paths: list[str], settings: BatchSettings, known_sha256: list[str | None],
-                  progress_topic: str | None = None) -> list[FileResult]:
+                  progress: tuple[str, float] | None = None) -> list[FileResult]:
     """:func:`analyze_file` on each of ``paths`` in turn (``known_sha256``: one per path): one Dask task
     for several small files, since Dask's own cost per task (a few ms of CPU, mostly in the client) is
     the same whatever the task's size.
 
-    ``progress_topic``: after each file, a Dask event ``[path, strides, error]`` under this topic (the
-    client's progress bar moves per file, not per task; only sent when a bar is shown)."""
-    out = []
-    for p, k in zip(paths, known_sha256, strict=True):
+    ``progress``: ``(topic, seconds)``: the files finished so far are sent as a Dask event under
+    ``topic`` (a list of ``[path, strides, error]``) at most every ``seconds`` (an event costs ~2.5 ms
+    of CPU across worker, scheduler and client; the progress bar redraws twice a second), and not
+    after the last file, whose result follows at once. Only sent when a progress bar is shown."""
+    out: list[FileResult] = []
+    pending: list[list[Any]] = []
+    last = time.monotonic()
+    for i, (p, k) in enumerate(zip(paths, known_sha256, strict=True)):
         res = analyze_file(p, settings, k)
         out.append(res)
-        if progress_topic is not None:
-            _log_progress(progress_topic, res)
+        if progress is not None and i < len(paths) - 1:
+            pending.append([res.path, res.n_strides, res.error])
+            if time.monotonic() - last >= progress[1]:
+                _log_progress(progress[0], pending)
+                pending, last = [], time.monotonic()
     return out
 
 
-def _log_progress(topic: str, res: FileResult) -> None:
+def _log_progress(topic: str, files: list[list[Any]]) -> None:
     try:
         from distributed import get_worker
 
-        get_worker().log_event(topic, [res.path, res.n_strides, res.error])
+        get_worker().log_event(topic, files)
     except Exception:  # noqa: BLE001 - progress only: not in a worker (a test), or the event could not go
         pass
 
