@@ -1,7 +1,7 @@
 """Build step: compile the analysis kernels ahead of time (everything else is in pyproject.toml).
 
 ``pip install`` runs this: it compiles the numba kernels of ``retrogait.analysis.kernels`` into the
-extension module ``retrogait.analysis._aot_kernels`` (~30 s; numba's pycc, a C compiler), so that no
+extension module ``retrogait.analysis._aot_kernels`` (about a minute; numba's pycc, a C compiler), so that no
 process pays numba's 1.1-1.5 s start-up (retrogait/analysis/kernels/ahead.py says why and how). It is
 optional: when it cannot be built (no C compiler, an unsupported platform) the install goes on with a
 warning and retrogait compiles the same kernels at first use instead (numba's JIT, cached on disk).

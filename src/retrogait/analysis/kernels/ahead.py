@@ -4,7 +4,7 @@ Importing numba and loading the kernels from its disk cache costs 1.1-1.5 s of C
 process (numba's registries, its BLAS check importing scipy.linalg, the cached code), a fifth of a
 day-long analysis. The same kernels compiled once into a CPython extension module
 (``retrogait/analysis/_aot_kernels*.so``, by numba's ``pycc``) load in about a millisecond, without
-numba. ``pip install`` builds it (setup.py calls :func:`build`; it takes ~30 s and needs a C compiler:
+numba. ``pip install`` builds it (setup.py calls :func:`build`; about a minute, and a C compiler:
 without one the install goes on and the kernels are compiled at first use as before). After changing
 a kernel, rebuild it with ``python -m retrogait.analysis.kernels.ahead`` (or reinstall): a module
 built from other sources than the current ones is never used (:func:`retrogait.analysis.compiled.kernels`
