@@ -67,10 +67,17 @@ class BatchSettings:
         return None if self.mount is None else np.asarray(self.mount, dtype=float)
 
     def analysis_settings(self) -> Any:
-        """The :class:`~retrogait.analysis.settings.AnalysisSettings` to analyze with."""
-        from retrogait.analysis.settings import AnalysisSettings
+        """The :class:`~retrogait.analysis.settings.AnalysisSettings` to analyze with (made once per
+        process for the same settings: every task of a batch has them, and the analysis does not
+        change them)."""
+        return _analysis_settings(json.dumps(self.analysis, sort_keys=True))
 
-        return AnalysisSettings.from_dict(self.analysis, "batch settings")
+
+@functools.lru_cache(maxsize=16)
+def _analysis_settings(analysis_json: str) -> Any:
+    from retrogait.analysis.settings import AnalysisSettings
+
+    return AnalysisSettings.from_dict(json.loads(analysis_json), "batch settings")
 
 
 def read_profiles() -> dict[str, list[Any]]:

@@ -66,15 +66,6 @@ def _profile_key(dev: str) -> str:
     return profile_path(dev).stem
 
 
-@functools.lru_cache(maxsize=16)
-def _analysis_settings(analysis_json: str) -> Any:
-    """The AnalysisSettings of ``BatchSettings.analysis`` (as canonical JSON), made once per process
-    (every task of a batch has the same; they are not changed by the analysis)."""
-    from retrogait.analysis.settings import AnalysisSettings
-
-    return AnalysisSettings.from_dict(json.loads(analysis_json), "batch settings")
-
-
 def _shipped_profile_mounts(rec: Any, settings: BatchSettings) -> dict[str, Any]:
     """The device-profile mounting of every stream without a stored one, from the profiles the client
     shipped in ``settings`` (workers may not see the client's config folder)."""
@@ -197,14 +188,13 @@ def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> 
     out.samples = int(sum(s.n for s in rec.streams))
     out.subject = rec.subject or ""
     fixed = settings.mount_array()
-    analysis_json = json.dumps(settings.analysis, sort_keys=True)
     result = analyze(rec, mount=fixed if fixed is not None else _shipped_profile_mounts(rec, settings),
-                     settings=_analysis_settings(analysis_json))
+                     settings=settings.analysis_settings())
     metrics = session_metrics(result.strides, rec) if settings.balance else None
     meta = {"recording_id": out.recording_id, "file": str(path), "file_sha256": out.sha256,
             "file_bytes": path.stat().st_size, "samples": out.samples, "settings_id": settings.settings_id,
             "retrogait_version": settings.retrogait_version,
-            "analysis_settings": analysis_json}
+            "analysis_settings": json.dumps(settings.analysis, sort_keys=True)}
     out.rows = session_rows(result, metrics, meta)
     out.strides_parquet = parquet_bytes(stride_columns(result.strides, out.recording_id))
     out.n_strides = len(result.strides)
