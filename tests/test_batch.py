@@ -180,14 +180,6 @@ def test_help_and_lazy_imports():
     assert proc.stdout.strip() == "[]"
 
 
-def test_option_help_worded_as_for_analyze():
-    """`batch` keeps copies of two help texts (importing their modules would delay its fork server)."""
-    from retrogait.commands import batch, fileio
-    from retrogait.io import csvio
-
-    assert batch.PRESET_HELP == fileio.PRESET_HELP and batch.COLUMNS_HELP == csvio.COLUMNS_HELP
-
-
 # --- local workers: outputs, resume, determinism, history ---------------------------------------------
 
 @pytest.fixture(scope="module")

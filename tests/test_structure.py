@@ -69,5 +69,5 @@ def test_the_analysis_core_reads_no_file():
             reading |= "open(" in line and '"w"' not in line  # writing on request (StrideTable.to_csv) is fine
             # compiled.source_fingerprint hashes the package's own kernel sources (never a user's file): is
             # the module compiled at install current?
-            reading &= not (p.name == "compiled.py" and line.strip().startswith("digest.update(f.name.encode()"))
+            reading &= not (p.name == "compiled.py" and line.strip().startswith("data = b\"\".join(f.name.encode()"))
             assert not reading, f"{p.name} reads a file: {line.strip()}"

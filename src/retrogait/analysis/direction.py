@@ -75,9 +75,8 @@ def smooth_directions(prob: np.ndarray, bout: np.ndarray, switch_prob: float = D
         m = int(active[j])
         rows = first[:m] + j
         cand = score[:m, :, None] + trans  # (bouts, from, to)
-        best = np.argmax(cand, axis=1)
-        back[rows] = best
-        score[:m] = np.take_along_axis(cand, best[:, None, :], axis=1)[:, 0, :] + logp[rows]
+        back[rows] = np.argmax(cand, axis=1)
+        score[:m] = cand.max(axis=1) + logp[rows]  # the value at the argmax
     state = np.argmax(score, axis=1)
     for j in range(int(lens[0]) - 1, -1, -1):
         m = int(active[j])

@@ -175,8 +175,8 @@ def _bouts_in_time_order(table: StrideTable) -> np.ndarray:
     _, foot_code = np.unique(table.foot, return_inverse=True)
     key = foot_code.astype(np.int64) * (int(table.bout.max()) + 1) + table.bout
     _, first_idx, inv = np.unique(key, return_index=True, return_inverse=True)
-    text = np.char.add(table.foot[first_idx].astype(str), np.char.mod("%d", table.bout[first_idx]))
-    order = np.argsort(text, kind="stable")  # the groups as their text keys sort
+    text = [f"{foot}{bout}" for foot, bout in zip(table.foot[first_idx].tolist(), table.bout[first_idx].tolist())]
+    order = np.array(sorted(range(len(text)), key=text.__getitem__), dtype=np.intp)  # as the text keys sort
     place = np.empty_like(order)
     place[order] = np.arange(order.size)
     rank = np.argsort(np.argsort(table.t_start[first_idx[order]]))

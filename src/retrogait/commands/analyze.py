@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 import typer
 
+from retrogait.commands.option_help import COLUMNS_HELP
 from retrogait.errors import UsageProblem
-from retrogait.io.csvio import COLUMNS_HELP
 from retrogait.report.text_tables import Block, Column, Paragraph, Table, print_blocks
 
 if TYPE_CHECKING:

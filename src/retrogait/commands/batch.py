@@ -15,19 +15,8 @@ from typing import Any, Optional
 
 import typer
 
+from retrogait.commands.option_help import COLUMNS_HELP, PRESET_HELP
 from retrogait.errors import UsageProblem
-
-# The help of --preset and --columns, worded as for `analyze` (commands.fileio.PRESET_HELP and
-# io.csvio.COLUMNS_HELP; a test checks they agree). Copied rather than imported: importing those modules
-# costs ~0.2 s (numpy, the CSV reader) before `batch` can start the fork server of its workers, whose
-# imports are the longest step of a run's start-up.
-PRESET_HELP = ("Layout of an imported CSV: retrogait (what convert writes), gaitmap (two header rows, foot frame, "
-               "204.8 Hz), gaitmap-raw (same, raw sensor axes), gaitmap-single (index,acc_x..gyr_z, 102.4 Hz), xio "
-               "(x-io Gait-Tracking: Time (s), gyro deg/s, acc g), generic (named columns), openshoe (.mat). "
-               "Default: guessed from the header.")
-COLUMNS_HELP = ("Name the CSV's columns (for a file without a header row, or with names retrogait does not know), "
-                "e.g. t,ax,ay,az,gx,gy,gz or 't[ms],-,ax,ay,az,gx,gy,gz' (- skips a column; [unit] for the time). "
-                "Units: --acc-unit, --gyr-unit.")
 
 EXTRA_HINT = "retrogait batch needs the optional extra: pip install 'retrogait[batch]'"
 

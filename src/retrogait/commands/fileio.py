@@ -12,9 +12,10 @@ from typing import Any, Optional
 import numpy as np
 import typer
 
+from retrogait.commands.option_help import COLUMNS_HELP, PRESET_HELP
 from retrogait.definitions import gap_indices, missing_samples
 from retrogait.errors import InputFileError, UsageProblem
-from retrogait.io.csvio import COLUMNS_HELP, write_csv
+from retrogait.io.csvio import write_csv
 from retrogait.io.fileformat import MAGIC, FileReport, read_report, write_recording
 from retrogait.io.loading import CSV_SUFFIXES, LOAD_PRESETS, NATIVE_SUFFIX, load_recording
 from retrogait.io.plain_csv import sidecar_path, write_plain_csv
@@ -178,14 +179,6 @@ def _check_start_time(text: str | None) -> None:
         datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise UsageProblem(f"--start-time {text!r}: expected an ISO 8601 time such as 2026-01-31T09:30:00Z") from None
-
-
-PRESET_HELP = (
-    "Layout of an imported CSV: retrogait (what convert writes), gaitmap (two header rows, foot frame, "
-    "204.8 Hz), gaitmap-raw (same, raw sensor axes), gaitmap-single (index,acc_x..gyr_z, 102.4 Hz), xio "
-    "(x-io Gait-Tracking: Time (s), gyro deg/s, acc g), generic (named columns), openshoe (.mat). "
-    "Default: guessed from the header."
-)
 
 
 def register(app: typer.Typer) -> None:

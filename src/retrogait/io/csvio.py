@@ -54,9 +54,6 @@ from retrogait.io.units import canonical_unit, parse_acc_unit, parse_gyr_unit
 PRESETS = ("retrogait", "gaitmap", "gaitmap-raw", "gaitmap-single", "xio", "generic")
 CSV_MAGIC = "# retrogait-csv"
 #: The CLI's help for ``--columns`` (analyze, calibrate, convert).
-COLUMNS_HELP = ("Name the CSV's columns (for a file without a header row, or with names retrogait does not "
-                "know), e.g. t,ax,ay,az,gx,gy,gz or 't[ms],-,ax,ay,az,gx,gy,gz' (- skips a column; "
-                "[unit] for the time). Units: --acc-unit, --gyr-unit.")
 CSV_VERSION = 1
 GAITMAP_RATE = 204.8
 GAITMAP_SINGLE_RATE = 102.4
