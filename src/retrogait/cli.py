@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import importlib
 import re
 import sys
@@ -222,6 +223,18 @@ def main(argv: list[str] | None = None) -> None:
     (:mod:`retrogait.errors`; 2 for a bad option or argument, as typer says it); ``--help`` and a
     command group called without a command print their help.
     """
+    try:
+        _run(argv)
+    finally:
+        if argv is None:  # the process ends here (not a test or a caller's process that goes on)
+            # Every object moves to the collector's permanent generation, so the interpreter's final
+            # collections walk nothing: they took 0.05-0.1 s after a short analysis, a fifth of the
+            # command. The OS takes the memory back either way; the commands close what they write
+            # (``with`` blocks) and atexit handlers still run.
+            gc.freeze()
+
+
+def _run(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         code = app(args=args, prog_name="retrogait", standalone_mode=False)
