@@ -6,7 +6,6 @@ runs, so ``retrogait --help`` and every other command stay fast. The work is in 
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
@@ -69,19 +68,6 @@ class _Bar:
 
     def stop(self) -> None:
         self.progress.stop()
-
-
-@functools.cache
-def _quick_exit() -> None:
-    """At the exit of this process, skip the garbage collector's last pass over every object of the
-    modules imported (Dask, pyarrow, numpy...): ~0.2-0.4 s of a batch's wall time spent after the
-    outputs were written and closed (``gc.freeze`` at exit: the objects are left to the OS, as are all
-    those of a process that exits; buffered files are not among them, every output is closed by then).
-    Registered once per process."""
-    import atexit
-    import gc
-
-    atexit.register(gc.freeze)
 
 
 def _terminate_like_ctrl_c() -> Any:
@@ -175,7 +161,6 @@ def register(app: typer.Typer) -> None:
         if db is not None and not add_to_history:
             raise UsageProblem("--db applies with --add-to-history")
         _require_extra()
-        _quick_exit()
         from retrogait.batch.forkserver import start_fork_server, stop_fork_server
 
         # local workers: their fork server starts importing Dask and the analysis (the longest step of the
