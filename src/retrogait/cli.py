@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> None:
 
     Every mistake is one line on stderr: ``retrogait: error: ...`` with the exit code of its class
     (:mod:`retrogait.errors`; 2 for a bad option or argument, as typer says it); ``--help`` and a
-    command group called without a command print their help.
+    command group called without a command print their help. Run as the console script (``argv``
+    None), it freezes the garbage collector as the process ends (see below).
     """
     try:
         _run(argv)

@@ -1,6 +1,6 @@
 """Help texts of options that several commands share, in a module that imports nothing: a command
-imports them without the modules they describe (numpy and the CSV reader cost 0.2 s of ``batch``'s
-start-up, and ``analyze`` of a ``.rgt`` file never needs the CSV reader)."""
+imports them without the modules they describe (numpy and the CSV reader would cost ``batch`` ~0.2 s
+before it starts its workers' fork server)."""
 
 PRESET_HELP = (
     "Layout of an imported CSV: retrogait (what convert writes), gaitmap (two header rows, foot frame, "
