@@ -111,6 +111,28 @@ def test_task_plan_groups_small_files_and_ends_with_single_files():
     assert plan_tasks([], 2) == []
 
 
+def test_closing_dask_never_raises_and_waits_less_after_ctrl_c():
+    """The end of a run closes the client, then the cluster, each with a bounded wait (shorter after
+    Ctrl-C), and a close that times out or fails is not the user's problem: the outputs are written."""
+    from retrogait.batch import runner
+
+    class Part:
+        def __init__(self, error: Exception | None) -> None:
+            self.error, self.waits = error, []
+
+        def close(self, timeout: float) -> None:
+            self.waits.append(timeout)
+            if self.error is not None:
+                raise self.error
+
+    for interrupted, wait in ((True, runner.CLOSE_TIMEOUT_INTERRUPTED_S), (False, runner.CLOSE_TIMEOUT_S)):
+        client, cluster = Part(TimeoutError("timed out after 5 s.")), Part(OSError("connection closed"))
+        runner._close_engine(client, cluster, interrupted)
+        assert client.waits == [wait] and cluster.waits == [wait]
+    assert runner.CLOSE_TIMEOUT_INTERRUPTED_S < runner.CLOSE_TIMEOUT_S
+    runner._close_engine(None, None, True)
+
+
 def test_strides_parquet_bytes_as_pyarrow_writes_them():
     """The worker's Parquet bytes read back as the columns (text columns without pyarrow.array(), which
     imports pandas); arrow_array gives pyarrow.array()'s types and values, nulls included."""
