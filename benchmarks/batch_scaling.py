@@ -16,6 +16,9 @@ start-up = T(small) - small x per file. That is done for
   workers, the final tables).
 
 Targets (issue 10): per-file overhead of batch over bare <= 10 %; 1 -> 2 workers >= 1.8x on 2 idle cores.
+The per-file overhead is also measured by parts (``--parts``): the task's own work against a bare analysis
+interleaved file by file in one process (``PAIRED``), plus the client's and Dask's CPU per file from the
+runs' reports; on a machine whose speed drifts between runs this is the steadier figure.
 The 1-minute load average is recorded around every run: on a shared machine wall times (and the
 scaling) are only meaningful at a load below the number of cores; CPU times are less sensitive.
 
@@ -54,6 +57,34 @@ for f in sys.argv[1:]:
     samples += sum(s.n for s in rec.streams)
 hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024
 print(json.dumps({"samples": samples, "peak_rss": hwm}))
+"""
+#: Batch's own work in a worker, without the noise of separate runs: in one process, each file analyzed
+#: bare (as BARE) and as a batch task (``analyze_file``: content hash, rows, the strides Parquet bytes,
+#: the history payload), the two interleaved file by file, so a change of the machine's speed hits both.
+PAIRED = r"""
+import json, sys, time
+from retrogait import analyze, load_recording
+from retrogait.balance.metrics import session_metrics
+from retrogait.batch.settings import BatchSettings
+from retrogait.batch.task import analyze_file
+settings, passes = BatchSettings(), int(sys.argv[1])
+def bare(f):
+    rec = load_recording(f)
+    session_metrics(analyze(rec).strides, rec)
+def task(f):
+    assert analyze_file(f, settings).error is None
+files = sys.argv[2:]
+for f in files[:3]:  # warm: first calls, the page cache
+    bare(f)
+    task(f)
+spent = {"bare": 0.0, "task": 0.0}
+for p in range(passes):
+    for i, f in enumerate(files):
+        for name, fn in ((("bare", bare), ("task", task)) if (i + p) % 2 else (("task", task), ("bare", bare))):
+            c = time.process_time()
+            fn(f)
+            spent[name] += time.process_time() - c
+print(json.dumps({k: v / (passes * len(files)) for k, v in spent.items()}))
 """
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -176,6 +207,8 @@ def main() -> None:
     ap.add_argument("--cluster", action="store_true", help="also the --scheduler runs on a LocalCluster")
     ap.add_argument("--day", default=None, help="folder of 24-hour files (benchmarks/batch_data.py --minutes 1440)")
     ap.add_argument("--json", default=None, help="write every measurement here")
+    ap.add_argument("--parts", type=int, default=50, metavar="N",
+                    help="files for the interleaved bare-vs-task measurement in one process (0: skip it)")
     ap.add_argument("--before", default=None, metavar="SRC",
                     help="also run batch from this source tree (e.g. `git archive OLD src | tar -x -C /tmp/old` "
                          "and /tmp/old/src), interleaved with the current one, for a before/after comparison")
@@ -262,6 +295,15 @@ def main() -> None:
     print(f"scaling 1 -> 2 workers (target >= 1.8x on 2 idle cores): whole run of {n} files min {min(s_full):.2f}x / "
           f"median {med(s_full):.2f}x; per file (start-up excluded) min {min(s_per):.2f}x / median {med(s_per):.2f}x; "
           f"CPU of 2 workers vs 1: {med(b2['full_cpu']) / med(b1['full_cpu']) - 1:+.1%}")
+    if a.parts:
+        some = files[:: max(1, len(files) // a.parts)][: a.parts]
+        paired = run([sys.executable, "-c", PAIRED, "3", *some])
+        pb, pt = paired["out"]["bare"], paired["out"]["task"]
+        extra = c1["client"] + c1["workers"] - c1["task"]
+        print(f"by parts (less sensitive to the machine's drift between runs): in one process, {len(some)} files x 3, "
+              f"bare and task interleaved: bare {pb * 1000:.1f} ms, task {pt * 1000:.1f} ms ({pt / pb - 1:+.1%}); "
+              f"with the client and Dask around the task (1 worker, above: {extra * 1000:.1f} ms) "
+              f"{(pt + extra) / pb - 1:+.1%} per file (target <= 10 %)")
     last1, last2 = res["batch -w 1"]["full"][-1]["out"], res["batch -w 2"]["full"][-1]["out"]
     for name, rep in (("1 worker", last1), ("2 workers", last2)):
         print(f"peak memory, {name}: client {mb(rep['client_peak_rss_bytes'])}, workers "
