@@ -22,6 +22,26 @@ def test_native_is_found_by_magic_whatever_the_name(tmp_path):
     assert load_recording(tmp_path / "session.csv").subject == rec.subject
 
 
+def test_digest_gets_the_bytes_of_every_format(tmp_path):
+    """``digest`` sees exactly the file's bytes (batch's content hash comes from it): native files while
+    they are parsed, the others read for it; a file that cannot be read still fails with its message."""
+    import hashlib
+
+    from retrogait.history.store import file_sha256
+    from retrogait.io.csvio import write_csv
+
+    rec = make_recording()
+    write_recording(tmp_path / "a.rgt", rec)
+    write_csv(tmp_path / "a.csv", rec)
+    for name in ("a.rgt", "a.csv"):
+        digest = hashlib.sha256()
+        load_recording(tmp_path / name, digest=digest)
+        assert digest.hexdigest() == file_sha256(tmp_path / name) == hashlib.sha256(
+            (tmp_path / name).read_bytes()).hexdigest(), name
+    with pytest.raises(InputFileError, match="no such file"):
+        load_recording(tmp_path / "nope.rgt", digest=hashlib.sha256())
+
+
 def test_dispatch_errors(tmp_path):
     (tmp_path / "junk.rgt").write_bytes(b"\x00\x01garbage")
     with pytest.raises(InputFileError, match=r"^junk.rgt: byte 0: not a retrogait recording"):

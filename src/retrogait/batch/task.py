@@ -163,6 +163,8 @@ def _log_progress(topic: str, files: list[list[Any]]) -> None:
 
 
 def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> None:
+    import hashlib
+
     from retrogait.analysis import analyze
     from retrogait.balance.metrics import session_metrics
     from retrogait.batch.arrow import parquet_bytes
@@ -175,14 +177,21 @@ def _run(out: FileResult, settings: BatchSettings, known_sha256: str | None) -> 
     if not path.is_file():
         raise InputFileError(f"{path}: no such file on worker {out.worker} (cluster workers must see the "
                              "files at the same path)")
-    out.sha256 = file_sha256(path)
-    out.recording_id = settings.recording_id(out.sha256)
-    if out.sha256 == known_sha256:
-        out.unchanged = True
-        return
+    digest = None
+    if known_sha256 is not None:  # analyzed before, its size or time changed since: the same content?
+        out.sha256 = file_sha256(path)
+        out.recording_id = settings.recording_id(out.sha256)
+        if out.sha256 == known_sha256:
+            out.unchanged = True
+            return
+    else:  # hashed while it is read (the bytes are in memory then): no second read of the file
+        digest = hashlib.sha256()
     _maybe_fault(path)
     rec = _load(path, settings.preset, settings.acc_unit, settings.gyr_unit, settings.rate, settings.foot,
-                settings.columns)
+                settings.columns, digest)
+    if digest is not None:
+        out.sha256 = digest.hexdigest()
+        out.recording_id = settings.recording_id(out.sha256)
     rec.source = str(path)
     out.profiles = _device_profiles(rec, settings)
     out.samples = int(sum(s.n for s in rec.streams))

@@ -43,14 +43,15 @@ def parse_mount(value: str) -> np.ndarray:
     )
 
 
-def _load(path: Path, preset, acc_unit, gyr_unit, rate, foot, columns=None):
+def _load(path: Path, preset, acc_unit, gyr_unit, rate, foot, columns=None, digest=None):
     from retrogait.io.loading import load_recording
 
     if not path.exists():
         from retrogait.errors import InputFileError
 
         raise InputFileError(f"{path}: no such file")
-    rec = load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns)
+    rec = load_recording(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, columns=columns,
+                         digest=digest)
     if not rec.source:
         rec.source = str(path)
     if foot:

@@ -759,8 +759,12 @@ def _copy_unaligned(data, offset: int, n: int, flags: int, out: dict[str, np.nda
         out[name][p:p + n] = np.frombuffer(data, dt, count=count, offset=offset + off).reshape(shape)
 
 
-def read_report(path: str | os.PathLike, *, float_dtype=np.float64) -> tuple[Recording, FileReport]:
+def read_report(path: str | os.PathLike, *, float_dtype=np.float64,
+                digest: Any = None) -> tuple[Recording, FileReport]:
     """Read a native recording and what was found on the way (block problems, truncated tail).
+
+    ``digest``: a :mod:`hashlib` object, updated with the file's bytes exactly as read (so a content
+    hash needs no second read of the file, and vouches for the very bytes parsed).
 
     Besides checksums, the content is checked against the documented schema
     (:mod:`retrogait.io.schema`): header fields of the wrong type are taken as unknown, events and
@@ -771,6 +775,8 @@ def read_report(path: str | os.PathLike, *, float_dtype=np.float64) -> tuple[Rec
     buffer = _Buffer(path)
     try:
         data = buffer.data
+        if digest is not None:
+            digest.update(data)
         warnings: list[str] = []
         version, raw_header, start = _parse_preamble(path, data, warnings)
         header = schema.clean_header(raw_header, f"{path.name}: byte {PREAMBLE.size}: header", warnings)
@@ -880,7 +886,7 @@ def _apply_update(header: dict[str, Any], upd: dict[str, Any]) -> None:
                 sh[key] = su[key]
 
 
-def read_recording(path: str | os.PathLike, *, float_dtype=np.float64) -> Recording:
+def read_recording(path: str | os.PathLike, *, float_dtype=np.float64, digest: Any = None) -> Recording:
     """Read a native ``.rgt`` recording.
 
     Damaged blocks and a truncated tail are skipped and described in ``rec.warnings`` (block number,
@@ -888,8 +894,9 @@ def read_recording(path: str | os.PathLike, *, float_dtype=np.float64) -> Record
     :class:`~retrogait.errors.InputFileError`, as does a file whose every samples block is damaged
     (naming the first damaged block). acc/gyr/mag are returned as ``float_dtype`` (float64 by
     default; pass ``np.float32`` to keep the stored precision without the conversion cost).
+    ``digest``: a :mod:`hashlib` object updated with the file's bytes as read (see :func:`read_report`).
     """
-    rec, report = read_report(path, float_dtype=float_dtype)
+    rec, report = read_report(path, float_dtype=float_dtype, digest=digest)
     if report.problems and rec.streams and all(s.n == 0 for s in rec.streams):
         first = min(report.problems, key=lambda p: p.offset)
         more = f" (and {len(report.problems) - 1} more damaged block(s))" if len(report.problems) > 1 else ""

@@ -25,7 +25,7 @@ LOAD_PRESETS = PRESETS + ("openshoe",)
 
 def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_unit: str | None = None,
                    gyr_unit: str | None = None, rate: float | None = None, foot: str | None = None,
-                   mount_known: bool | None = None, columns: str | None = None) -> Recording:
+                   mount_known: bool | None = None, columns: str | None = None, digest: Any = None) -> Recording:
     """Read any supported file into a :class:`Recording` (SI units, sensor frame).
 
     The native format is recognised by its magic bytes whatever the name; ``.mat`` is read as an
@@ -48,6 +48,9 @@ def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_un
         Whether an imported file's axes are already the foot frame.
     columns : str, optional
         Column mapping of a ``generic`` CSV (see :func:`retrogait.io.csvio.read_csv`).
+    digest : hashlib object, optional
+        Updated with the file's bytes (a native file's: exactly the bytes parsed, without reading the
+        file twice); ``batch`` takes the content hash this way.
 
     Returns
     -------
@@ -68,7 +71,9 @@ def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_un
         raise UsageProblem(f"unknown preset {preset!r} (expected one of: {', '.join(LOAD_PRESETS)})")
     head = _head(path)
     if head[:5] == MAGIC[:5] or (not head and path.suffix.lower() == NATIVE_SUFFIX):
-        return read_recording(path)
+        return read_recording(path, digest=digest)
+    if digest is not None:
+        _hash_file(path, digest)
     if (preset or "").lower() == "openshoe" or head.startswith(b"MATLAB") or path.suffix.lower() == ".mat":
         return read_openshoe_mat(path, rate=rate, acc_unit=acc_unit, gyr_unit=gyr_unit, foot=foot,
                                  mount_known=mount_known)
@@ -76,6 +81,16 @@ def load_recording(path: str | os.PathLike, *, preset: str | None = None, acc_un
         return read_recording(path)  # raises the native reader's clear message
     return read_csv(path, preset=preset, acc_unit=acc_unit, gyr_unit=gyr_unit, rate=rate, foot=foot,
                     mount_known=mount_known, columns=columns)
+
+
+def _hash_file(path: Path, digest: Any) -> None:
+    """Update ``digest`` with the bytes of ``path`` (read in 1 MiB pieces)."""
+    try:
+        with open(path, "rb") as f:
+            while piece := f.read(1 << 20):
+                digest.update(piece)
+    except OSError as exc:
+        raise open_error(path, exc) from exc
 
 
 def _head(path: Path) -> bytes:
