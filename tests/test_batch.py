@@ -145,8 +145,13 @@ def test_strides_parquet_bytes_as_pyarrow_writes_them():
     cols = {"recording_id": np.full(4, "abc123"), "direction": np.array(["forward", "backward", "", "forward"]),
             "label": np.array(["é", "x", "yz", ""]), "t": np.array([0.5, np.nan, 2.0, 3.0]),
             "n": np.arange(4), "ok": np.array([True, False, True, True])}
-    table = pq.read_table(pa.BufferReader(parquet_bytes(cols)))
+    data = parquet_bytes(cols)
+    table = pq.read_table(pa.BufferReader(data))
     assert table.column_names == list(cols) and table.num_rows == 4
+    meta = pq.ParquetFile(pa.BufferReader(data)).metadata.row_group(0)
+    stats = {meta.column(i).path_in_schema: meta.column(i).statistics for i in range(meta.num_columns)}
+    assert stats["recording_id"].min == "abc123" and stats["label"].max == "é"  # readers filter on labels
+    assert stats["t"] is None  # none on numbers (their cost is most of a small file's)
     for name, values in cols.items():
         assert table[name].type == pa.array(values).type, name
         got = table[name].to_numpy(zero_copy_only=False)
