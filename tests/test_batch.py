@@ -162,6 +162,26 @@ def test_strides_parquet_bytes_as_pyarrow_writes_them():
     assert arrow_array(np.array([], dtype="<U3")).type == pa.string()
 
 
+def test_sessions_csv_cells_as_csv_cell_spells_them():
+    """The session table's CSV goes through the csv module with only the bools changed (it writes floats
+    by repr and None as empty itself): the text is what csv_cell gives cell by cell."""
+    import csv
+    import io
+
+    from retrogait.batch.outdir import _csv_cells, csv_cell
+
+    rows = [[True, None, 0.1 + 0.2, 3, "a,b", float("nan"), 1e-300, False],
+            [None, 2.5, None, -1, "", float("inf"), 5.0, None]]
+    columns = [list(c) for c in zip(*rows)]
+    want = [[csv_cell(v) for v in r] for r in rows]
+    texts = []
+    for body in (_csv_cells([list(r) for r in rows], columns), want):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(body)
+        texts.append(buf.getvalue())
+    assert texts[0] == texts[1] and texts[0].startswith("true,,0.30000000000000004,3,")
+
+
 def test_discovery_errors(study, tmp_path):
     with pytest.raises(InputFileError, match="no such file or folder"):
         find_files([study / "nope.rgt"])

@@ -308,11 +308,13 @@ class OutputDir:
             self._load_done()
         rows = self.session_rows()
         cols = column_order(rows)
-        table = arrow_table({c: _arrow_column([r.get(c) for r in rows]) for c in cols})
+        cells = [[r.get(c) for c in cols] for r in rows]
+        columns = [list(col) for col in zip(*cells)] if cells else [[] for _ in cols]
+        table = arrow_table({c: _arrow_column(col) for c, col in zip(cols, columns)})
         tmp = self._tmp(SESSIONS_PARQUET)
         pq.write_table(table, tmp)
         os.replace(tmp, self.root / SESSIONS_PARQUET)
-        self._write_csv(SESSIONS_CSV, cols, ([csv_cell(r.get(c)) for c in cols] for r in rows))
+        self._write_csv(SESSIONS_CSV, cols, _csv_cells(cells, columns))
         self._write_csv(FAILURES_CSV, list(FAILURE_COLUMNS),
                         ([f, reason, str(code)] for f, reason, code in sorted(failures)))
 
@@ -334,11 +336,24 @@ class OutputDir:
             self._lock.close()
 
 
+def _csv_cells(cells: list[list[Any]], columns: list[list[Any]]) -> list[list[Any]]:
+    """The rows of ``cells`` as :func:`csv_cell` spells them, for the csv module: it already writes
+    floats by ``repr`` and None as empty, so only bools (``true``/``false``) are changed, in place, and
+    only in the columns that hold any (a study's table has tens of thousands of cells)."""
+    flagged = [i for i, col in enumerate(columns) if bool in set(map(type, col))]
+    for row in cells:
+        for i in flagged:
+            v = row[i]
+            if isinstance(v, bool):
+                row[i] = "true" if v else "false"
+    return cells
+
+
 def _arrow_column(values: list[Any]) -> Any:
     """An Arrow array of Python values (ints and floats together become float; mixed types text)."""
     import numpy as np
 
-    kinds = {type(v) for v in values if v is not None}
+    kinds = set(map(type, values)) - {type(None)}
     if kinds <= {int, float} and float in kinds:
         values = [None if v is None else float(v) for v in values]
         kinds = {float}

@@ -110,9 +110,8 @@ def stride_columns(table: Any, recording_id: str) -> dict[str, np.ndarray]:
 
 def column_order(rows: list[dict[str, Any]]) -> list[str]:
     """Columns of the session table: LEAD, then others in order of first appearance, then TAIL."""
-    seen: dict[str, None] = {}
+    seen: dict[str, Any] = {}
     for r in rows:
-        for k in r:
-            seen.setdefault(k, None)
+        seen.update(r)  # keys in order of first appearance (the values are not used)
     middle = [k for k in seen if k not in LEAD_COLUMNS and k not in TAIL_COLUMNS]
     return [k for k in LEAD_COLUMNS if k in seen] + middle + [k for k in TAIL_COLUMNS if k in seen]
