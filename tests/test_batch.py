@@ -133,6 +133,20 @@ def test_closing_dask_never_raises_and_waits_less_after_ctrl_c():
     runner._close_engine(None, None, True)
 
 
+def test_local_heartbeats_slower_only_while_the_cluster_runs():
+    """The local cluster's scheduler asks for a heartbeat every LOCAL_HEARTBEAT_S at least, and Dask's
+    own rule is back afterwards (a caller's own clusters later in the process keep Dask's interval)."""
+    import distributed.scheduler as dscheduler
+
+    from retrogait.batch import runner
+
+    base = dscheduler.heartbeat_interval
+    with runner._slow_heartbeats():
+        assert dscheduler.heartbeat_interval(2) == runner.LOCAL_HEARTBEAT_S > base(2)
+        assert dscheduler.heartbeat_interval(10_000) == base(10_000)  # huge clusters: Dask's longer one
+    assert dscheduler.heartbeat_interval is base
+
+
 def test_strides_parquet_bytes_as_pyarrow_writes_them():
     """The worker's Parquet bytes read back as the columns (text columns without pyarrow.array(), which
     imports pandas); arrow_array gives pyarrow.array()'s types and values, nulls included."""
