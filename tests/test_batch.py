@@ -77,6 +77,16 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _strides_recordings(out: Path) -> int:
+    """How many recordings the strides files hold (each once: the files' recordings never overlap)."""
+    import pyarrow.parquet as pq
+
+    ids = [pq.read_table(p, columns=["recording_id"])["recording_id"].unique().to_pylist()
+           for p in (out / "strides.parquet").rglob("*.parquet")]
+    assert sum(map(len, ids)) == len({r for part in ids for r in part})
+    return sum(map(len, ids))
+
+
 def _n_done(out: Path) -> int:
     from retrogait.batch.outdir import read_journal
 
@@ -316,11 +326,16 @@ def test_final_tables_from_memory_are_those_from_the_journal(local_run, tmp_path
 
 
 def test_journal_torn_record_and_earlier_layout(local_run, tmp_path):
-    """The journal of finished recordings: a record torn by a kill is ignored and cut off (that
-    recording is redone), the rest kept, history payloads included; folders of earlier versions (one
-    done/R.json and history/R.pkl per recording) are read, and forgetting a recording removes it."""
+    """The journal of finished recordings: a record torn by a kill is ignored and cut off; it held the
+    recordings of one strides file, all of which are redone (the file, named by no record now, is
+    removed); the rest is kept, history payloads included. Folders of earlier versions (one
+    done/R.json, history/R.pkl and strides R.parquet per recording) are read, and forgetting a
+    recording removes its file."""
     import pickle
     import shutil
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     from retrogait.batch.outdir import JOURNAL, OutputDir, read_journal
     from retrogait.batch.settings import make_settings
@@ -330,13 +345,18 @@ def test_journal_torn_record_and_earlier_layout(local_run, tmp_path):
     state = copy / ".retrogait-batch"
     done, history, valid = read_journal(state)
     assert len(done) == GOOD and len(history) == GOOD and valid == (state / JOURNAL).stat().st_size
-    last = max(history, key=lambda rid: history[rid][0])  # the last record written
     with open(state / JOURNAL, "r+b") as fh:
         fh.truncate(valid - 3)
+    kept = read_journal(state)[0]
+    lost = set(done) - set(kept)
+    assert lost and len({done[r]["part"] for r in lost}) == 1  # one strides file's recordings: all of them
     out = OutputDir(copy, make_settings())
     try:
-        assert sorted(out.done) == sorted(set(done) - {last})
+        lost_file = Path(out._part_path(done[min(lost)]["subject"], done[min(lost)]["part"]))
+        assert sorted(out.done) == sorted(kept)
         assert (state / JOURNAL).stat().st_size < valid - 3  # the torn record was cut off
+        assert not lost_file.exists()  # named by no record: removed (its recordings are redone)
+        assert all(out.strides_path(r).exists() for r in kept)
         some = sorted(out.done)[0]
         info, _ = out.history_payload(some)
         assert info.sha256 == done[some]["sha256"]
@@ -344,32 +364,109 @@ def test_journal_torn_record_and_earlier_layout(local_run, tmp_path):
     finally:
         out.close()
     again, history2, _ = read_journal(state)
-    assert sorted(again) == sorted(set(done) - {last}) and again[some] == done[some]
+    assert sorted(again) == sorted(kept) and again[some] == done[some]
     assert history2[some] == history[some]
 
-    # the layout of earlier versions
+    # the layout of earlier versions: a strides file per recording, named by its id
+    last = max(history, key=lambda rid: history[rid][0])
     old = tmp_path / "old"
     shutil.copytree(local_run[0], old)
     state = old / ".retrogait-batch"
     (state / "done").mkdir()
     (state / "history").mkdir()
     raw = (state / JOURNAL).read_bytes()
+    parts = {p.stem: p for p in (old / "strides.parquet").rglob("*.parquet")}
     for rid, entry in done.items():
-        (state / "done" / f"{rid}.json").write_text(json.dumps(entry))
+        table = pq.read_table(parts[entry["part"]])
+        pq.write_table(table.filter(pc.equal(table["recording_id"], rid)), parts[entry["part"]].parent / f"{rid}.parquet")
+        (state / "done" / f"{rid}.json").write_text(json.dumps({k: v for k, v in entry.items() if k != "part"}))
         (state / "history" / f"{rid}.pkl").write_bytes(raw[history[rid][0]:sum(history[rid])])
+    for path in parts.values():
+        path.unlink()
     (state / JOURNAL).unlink()
     out = OutputDir(old, make_settings())
     try:
-        assert out.done == done
+        assert out.done == {rid: {k: v for k, v in d.items() if k != "part"} for rid, d in done.items()}
+        assert all(out.strides_path(r).name == f"{r}.parquet" and out.strides_path(r).exists() for r in done)
         assert pickle.dumps(out.history_payload(last)) == pickle.dumps(pickle.loads(raw[history[last][0]:sum(history[last])]))
-        strides = out.strides_path(last, done[last]["subject"])
-        assert strides.exists()
+        strides = out.strides_path(last)
         out.forget(last)
         assert not strides.exists() and not (state / "done" / f"{last}.json").exists()
         assert out.history_payload(last) is None
     finally:
         out.close()
     assert sorted(read_journal(state)[0]) == sorted(set(done) - {last})
+
+
+def test_strides_files_shared_by_a_subjects_recordings(study, tmp_path, monkeypatch):
+    """The strides of a task's recordings are one file per subject; the recordings of a file are done
+    together or not at all; a recording dropped from a shared file leaves the others' rows; a strides
+    file named by no record (an interruption before its record) is removed when the folder is opened;
+    a recording whose removal was cut short (its path has a newer recording) is removed then too."""
+    import shutil
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from retrogait.batch import runner
+    from retrogait.batch.forkserver import stop_fork_server
+    from retrogait.batch.outdir import JOURNAL, OutputDir, read_journal
+    from retrogait.batch.runner import run_batch
+    from retrogait.batch.settings import make_settings
+
+    monkeypatch.setattr(runner, "TASK_SPREAD", 0.5)  # the study's 7 files in one task
+    out = tmp_path / "out"
+    try:
+        report = run_batch([study], out, make_settings(), workers=1)
+    finally:
+        stop_fork_server()  # as the command does (the Python API leaves it running)
+    assert report.analyzed == GOOD
+    done = read_journal(out / ".retrogait-batch")[0]
+    p01 = sorted(r for r, d in done.items() if d["subject"] == "p01")
+    assert len(p01) == 3 and len({done[r]["part"] for r in p01}) == 1  # one file for p01's three
+    files = sorted(p.relative_to(out) for p in (out / "strides.parquet").rglob("*.parquet"))
+    assert len(files) == 3  # p01, p02, no-subject
+    strides = pd.read_parquet(out / "strides.parquet")
+    assert strides.groupby("recording_id").size().to_dict() == {r: d["n_strides"] for r, d in done.items()}
+
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    folder = OutputDir(copy, make_settings())
+    try:
+        path = folder.strides_path(p01[0])
+        folder.forget(p01[0])  # one of three in its strides file: only its rows go
+        table = pq.read_table(path)
+        assert sorted(set(table["recording_id"].to_pylist())) == p01[1:]
+        assert table.num_rows == done[p01[1]]["n_strides"] + done[p01[2]]["n_strides"]
+        stray = path.parent / "part-0123456789abcdef.parquet"
+        shutil.copy(path, stray)  # as if a run was stopped between writing a file and its record
+        # as if a run was stopped between storing p01[1]'s new content and dropping the old
+        entry = dict(folder.done[p01[1]], part="part-fedcba9876543210", sha256="0" * 64)
+        folder._append_group(["f" * 16], [entry], [b""])
+    finally:
+        folder.close()
+    folder = OutputDir(copy, make_settings())
+    try:
+        assert not stray.exists()
+        assert p01[1] not in folder.done and "f" * 16 in folder.done  # the older recording of that path dropped
+        assert set(pq.read_table(path)["recording_id"].to_pylist()) == {p01[2]}
+    finally:
+        folder.close()
+
+    torn = tmp_path / "torn"
+    shutil.copytree(out, torn)
+    journal = torn / ".retrogait-batch" / JOURNAL
+    with open(journal, "r+b") as fh:
+        fh.truncate(journal.stat().st_size - 3)
+    lost = set(done) - set(read_journal(torn / ".retrogait-batch")[0])
+    assert len(lost) >= 1 and len({done[r]["part"] for r in lost}) == 1  # all of one file's recordings
+    try:
+        report = run_batch([study], torn, make_settings(), workers=1)
+    finally:
+        stop_fork_server()
+    assert report.analyzed == len(lost) and report.skipped == GOOD - len(lost)
+    again = pd.read_parquet(torn / "strides.parquet")
+    assert again.groupby("recording_id").size().to_dict() == {r: d["n_strides"] for r, d in done.items()}
 
 
 def test_fork_server_stopped_only_if_batch_started_it(monkeypatch):
@@ -466,7 +563,7 @@ def test_cluster_scheduler_with_a_worker_killed_mid_file(local_run, study, tmp_p
     assert report["analyzed"] == GOOD and report["failed"] == 2 and report["engine"].startswith("cluster")
     rows = _rows(out / "sessions.csv")
     assert len({r["recording_id"] for r in rows}) == GOOD
-    assert len(list((out / "strides.parquet").rglob("*.parquet"))) == GOOD
+    assert _strides_recordings(out) == GOOD
     assert _n_done(out) == GOOD
     assert (out / "sessions.csv").read_bytes() == (local_run[0] / "sessions.csv").read_bytes()
     again = json.loads(text2)
@@ -527,7 +624,7 @@ def test_local_worker_killed_mid_file_is_forked_again(study, tmp_path):
     rows = _rows(out / "sessions.csv")
     assert sorted({r["file"] for r in rows}) == sorted(str(f.resolve()) for f in files)
     assert len({r["recording_id"] for r in rows}) == 3 == _n_done(out)
-    assert len(list((out / "strides.parquet").rglob("*.parquet"))) == 3
+    assert _strides_recordings(out) == 3
 
 
 def test_a_file_that_kills_every_worker_fails_alone(study, tmp_path):
@@ -558,17 +655,19 @@ def test_a_file_that_kills_every_worker_fails_alone(study, tmp_path):
     assert failure["file"] == str(killer.resolve()) and "died repeatedly" in failure["reason"]
     rows = _rows(out / "sessions.csv")
     assert sorted({r["file"] for r in rows}) == sorted(str(f.resolve()) for f in files if f != killer)
-    assert _n_done(out) == len(files) - 1 == len(list((out / "strides.parquet").rglob("*.parquet")))
+    assert _n_done(out) == len(files) - 1 == _strides_recordings(out)
 
 
 def test_largest_files_first(tmp_path):
-    """Files are submitted largest first (ties by path), so that a run ends on its smallest files."""
+    """Files are submitted largest first, so that a run ends on its smallest files; by path among files
+    of one size class (half-octaves), so a task's files tend to come from the same folders."""
     from retrogait.batch.runner import largest_first
 
-    for name, size in (("a", 1), ("b", 3), ("c", 2), ("d", 2)):
+    for name, size in (("a", 1), ("b", 3), ("c", 2), ("d", 2), ("e", 800), ("f", 1000), ("g", 1500)):
         (tmp_path / name).write_bytes(b"x" * size)
-    names = [p.name for p in largest_first([tmp_path / n for n in "abcd"] + [tmp_path / "missing"])]
-    assert names == ["b", "c", "d", "a", "missing"]  # a missing file counts as empty (it fails alone)
+    names = [p.name for p in largest_first([tmp_path / n for n in "abcdefg"] + [tmp_path / "missing"])]
+    # e (800 bytes) before f (1000): one size class (half-octave, 724-1023 bytes), by path
+    assert names == ["g", "e", "f", "b", "c", "d", "a", "missing"]  # a missing file counts as empty
 
 
 # --- Ctrl-C --------------------------------------------------------------------------------------------

@@ -4,7 +4,10 @@ Layout of OUTDIR::
 
     sessions.parquet, sessions.csv   one row per recording and walking direction (rebuilt at the end of
                                      every run, also after Ctrl-C, from the finished recordings)
-    strides.parquet/subject=S/R.parquet   every stride of recording R (hive-partitioned by subject)
+    strides.parquet/subject=S/P.parquet   the strides of one or more recordings of subject S
+                                     (hive-partitioned by subject; one file per subject and Dask task,
+                                     named part-<hash of its recording ids>; R.parquet, one recording,
+                                     from earlier versions)
     failures.csv                     files of the last run that could not be analyzed, one-line reason
     .retrogait-batch/                resume state: settings.json, done.log (the journal of finished
                                      recordings: session rows, the file's path, size, mtime and SHA-256,
@@ -12,15 +15,20 @@ Layout of OUTDIR::
 
 Every visible file is written under ``.retrogait-batch/tmp`` and renamed into place (``os.replace``,
 atomic on POSIX), so a reader or an interrupted run never sees a half-written Parquet or CSV file. A
-recording counts as done once its record is in the journal ``done.log``; its strides file is renamed
-into place before that, so an interruption between the two only makes the next run redo that
-recording (same names: replaced).
+recording counts as done once its record is in the journal ``done.log``. The recordings of one strides
+file get one record together (a kill leaves all of them done or none), written after the file is
+renamed into place; a strides file that no record names (an interruption between the two) is
+removed when the folder is opened again, and its recordings are redone. When a recording is dropped
+(its file changed), its rows are removed from its strides file first (the file is rewritten without
+them, or removed with its last recording), then its record; a recording left behind by an
+interruption between the two (its path now belongs to a newer recording) is dropped again when the
+folder is opened.
 
-The journal is one file appended to (one write per recording, flushed at once), not one small file per
-recording: creating a file costs the client ~0.5 ms of CPU (the file system's work), and the client is
-the one serial part of a batch. Each record carries its length and a CRC-32, so a record torn by a
+The journal is one file appended to (one write per strides file, flushed at once), not small files
+per recording: creating a file costs the client ~0.5 ms of CPU (the file system's work), and the client
+is the one serial part of a batch. Each record carries its length and a CRC-32, so a record torn by a
 kill is recognised; it and anything after it are ignored and cut off when the folder is opened
-again (that recording is redone). Folders written by earlier versions (``done/R.json``,
+again (those recordings are redone). Folders written by earlier versions (``done/R.json``,
 ``history/R.pkl``, one pair per recording) are read as well.
 """
 
@@ -50,8 +58,11 @@ STRIDES_DIR, FAILURES_CSV = "strides.parquet", "failures.csv"
 NO_SUBJECT = "no-subject"  # partition of recordings naming no subject (a null partition breaks pandas)
 FAILURE_COLUMNS = ("file", "reason", "exit_code")
 JOURNAL = "done.log"
-#: A journal record: magic, length of its JSON, length of its pickled history payload (0: none), CRC-32
-#: of both; then the JSON (``{"op": "done" | "touch" | "forget", "rid": ..., "entry": ...}``), the payload.
+#: A journal record: magic, length of its JSON, length of its pickled history payloads (0: none), CRC-32
+#: of both; then the JSON, then the payloads. The JSON is ``{"op": "touch" | "forget", "rid": ...,
+#: "entry": ...}``, ``{"op": "group", "rids": [...], "entries": [...], "sizes": [...]}`` (the recordings
+#: of one strides file; ``sizes``: the length of each one's payload, in order) or, from earlier versions,
+#: ``{"op": "done", "rid": ..., "entry": ...}`` with one payload.
 RECORD = struct.Struct("<4sIII")
 RECORD_MAGIC = b"RGD1"
 
@@ -86,6 +97,17 @@ def read_journal(state: str | os.PathLike) -> tuple[dict[str, dict[str, Any]], d
         if magic != RECORD_MAGIC or end > size or zlib.crc32(data[start:end]) != crc:
             break
         rec = json.loads(data[start:start + n_json])
+        if rec["op"] == "group":
+            at = start + n_json
+            for rid, entry, n in zip(rec["rids"], rec["entries"], rec["sizes"], strict=True):
+                done[rid] = entry
+                if n:
+                    history[rid] = (at, n)
+                else:
+                    history.pop(rid, None)
+                at += n
+            pos = end
+            continue
         rid = rec["rid"]
         if rec["op"] == "forget":
             done.pop(rid, None)
@@ -140,23 +162,46 @@ class OutputDir:
         if self._journal_path.exists() and self._journal_path.stat().st_size > self._journal_size:
             os.truncate(self._journal_path, self._journal_size)  # a record torn by a kill: cut off
         self._journal = open(self._journal_path, "ab")
+        self._tidy()
 
     def _load_done(self) -> None:
         """The finished recordings, from the journal on disk (the source of truth; :func:`read_journal`)."""
         self.done, self._history, self._journal_size = read_journal(self.state)
         self.by_path = {d["path"]: rid for rid, d in self.done.items()}
 
-    def _append(self, op: str, rid: str, entry: dict[str, Any] | None = None, payload: bytes | None = None) -> None:
-        """Append one record to the journal and flush it (one write: a kill tears at most this record)."""
-        text = json.dumps({"op": op, "rid": rid, "entry": entry}, allow_nan=False).encode()
-        body = text + (payload or b"")
-        self._journal.write(RECORD.pack(RECORD_MAGIC, len(text), len(payload or b""), zlib.crc32(body)) + body)
+    def _append(self, op: str, rid: str, entry: dict[str, Any] | None = None) -> None:
+        """Append a ``touch`` or ``forget`` record to the journal (see :meth:`_write_record`)."""
+        self._write_record(json.dumps({"op": op, "rid": rid, "entry": entry}, allow_nan=False).encode(), b"")
+
+    def _append_group(self, rids: list[str], entries: list[dict[str, Any]], payloads: list[bytes]) -> None:
+        """Append the record of the recordings of one strides file, with their history payloads."""
+        text = json.dumps({"op": "group", "rids": rids, "entries": entries, "sizes": [len(p) for p in payloads]},
+                          allow_nan=False).encode()
+        at = self._journal_size + RECORD.size + len(text)
+        self._write_record(text, b"".join(payloads))
+        for rid, payload in zip(rids, payloads, strict=True):
+            if payload:
+                self._history[rid] = (at, len(payload))
+            else:
+                self._history.pop(rid, None)
+            at += len(payload)
+
+    def _write_record(self, text: bytes, payload: bytes) -> None:
+        """Append one record and flush it (one write: a kill tears at most this record)."""
+        body = text + payload
+        self._journal.write(RECORD.pack(RECORD_MAGIC, len(text), len(payload), zlib.crc32(body)) + body)
         self._journal.flush()
-        if payload:
-            self._history[rid] = (self._journal_size + RECORD.size + len(text), len(payload))
-        elif op == "done":
-            self._history.pop(rid, None)
         self._journal_size += RECORD.size + len(body)
+
+    def _tidy(self) -> None:
+        """Finish what an interrupted run left half-done: drop recordings whose path now belongs to a
+        newer recording (their removal was cut short), then remove strides files no record names."""
+        for rid in [r for r, d in self.done.items() if self.by_path.get(d["path"]) != r]:
+            self.forget(rid)
+        named = {self._part_path(d.get("subject") or "", d.get("part", rid)) for rid, d in self.done.items()}
+        for path in (self.root / STRIDES_DIR).glob("subject=*/*.parquet"):
+            if str(path) not in named:
+                path.unlink(missing_ok=True)
 
     # --- state ------------------------------------------------------------------------------------
 
@@ -225,36 +270,55 @@ class OutputDir:
         tmp.write_text(text)
         os.replace(tmp, path)
 
-    def strides_path(self, recording_id: str, subject: str) -> Path:
-        """Where the strides of a recording live (hive partition ``subject=...``)."""
+    def _folder(self, subject: str) -> str:
         part = urllib.parse.quote(subject, safe="") if subject else NO_SUBJECT
-        return self.root / STRIDES_DIR / f"subject={part}" / f"{recording_id}.parquet"
+        return f"{self.root}{os.sep}{STRIDES_DIR}{os.sep}subject={part}"
 
-    def add(self, result: Any) -> None:
-        """Store a finished recording: its strides file, then its journal record (last), which holds
-        the history payload too.
+    def _part_path(self, subject: str, part: str) -> str:
+        return f"{self._folder(subject)}{os.sep}{part}.parquet"
 
-        The worker encoded both (``strides_parquet``, ``history_pickle``): here they are only written
-        (with plain ``os`` calls on strings: this runs once per file in the client, the one serial part
-        of a batch, where ``pathlib`` cost more than the writing itself)."""
-        rid = result.recording_id
-        part = urllib.parse.quote(result.subject, safe="") if result.subject else NO_SUBJECT
-        folder = f"{self.root}{os.sep}{STRIDES_DIR}{os.sep}subject={part}"
+    def strides_path(self, recording_id: str) -> Path:
+        """The file holding the strides of a finished recording (hive partition ``subject=...``)."""
+        entry = self.done[recording_id]
+        return Path(self._part_path(entry.get("subject") or "", entry.get("part", recording_id)))
+
+    def add_part(self, results: list[Any], carrier: Any) -> None:
+        """Store finished recordings of one subject whose strides the worker packed into one file
+        (``carrier``: the result that carries it; see :func:`retrogait.batch.task.pack_strides`): the
+        file, then one journal record for them all (last), which holds their history payloads too.
+
+        ``results`` may be fewer than the file holds (a recording with the same bytes as a file stored
+        earlier is left out): the file is then written without their rows. Otherwise the worker's
+        bytes are only written (with plain ``os`` calls on strings: this runs for every task in the
+        client, the one serial part of a batch, where ``pathlib`` cost more than the writing itself)."""
+        from retrogait.batch.arrow import parquet_subset
+
+        rids = [r.recording_id for r in results]
+        for rid in rids:
+            if rid in self.done:  # analyzed again (a device profile changed): its old strides out first
+                self.forget(rid)
+        data = carrier.strides_parquet
+        if rids != carrier.part_recordings:
+            data = parquet_subset(data, rids)
+        folder = self._folder(results[0].subject)
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
-        self._put(f"{rid}.parquet", f"{folder}{os.sep}{rid}.parquet", result.strides_parquet)
-        st = os.stat(result.path)
-        entry = {"path": result.path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": result.sha256,
-                 "subject": result.subject, "n_strides": result.n_strides, "samples": result.samples,
-                 "profiles": result.profiles,
-                 "rows": result.rows}
-        self._append("done", rid, entry, result.history_pickle)
-        old = self.by_path.get(result.path)
-        self.done[rid] = entry
-        self.by_path[result.path] = rid
-        if old is not None and old != rid:  # the file changed since it was analyzed: drop the old results
-            self.forget(old)
+        name = f"{carrier.part}.parquet"
+        self._put(name, f"{folder}{os.sep}{name}", data)
+        entries = []
+        for r in results:
+            st = os.stat(r.path)
+            entries.append({"path": r.path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": r.sha256,
+                            "subject": r.subject, "part": carrier.part, "n_strides": r.n_strides,
+                            "samples": r.samples, "profiles": r.profiles, "rows": r.rows})
+        self._append_group(rids, entries, [r.history_pickle or b"" for r in results])
+        for r, entry in zip(results, entries, strict=True):
+            old = self.by_path.get(r.path)
+            self.done[r.recording_id] = entry
+            self.by_path[r.path] = r.recording_id
+            if old is not None and old != r.recording_id:  # the file changed since: drop the old results
+                self.forget(old)
 
     def _put(self, name: str, dest: str, data: bytes) -> None:
         """Write ``data`` to ``dest`` atomically (a temporary file in the state folder, renamed)."""
@@ -268,14 +332,28 @@ class OutputDir:
             os.replace(tmp, dest)
 
     def forget(self, recording_id: str) -> None:
-        """Remove a recording's results (its journal record first, so a crash never leaves it half-removed)."""
+        """Remove a recording's results: its rows from its strides file first, then its journal record
+        (an interruption in between leaves a recording without strides that the next opening of the
+        folder drops again; the other order would leave strides that no record names)."""
+        from retrogait.batch.arrow import parquet_subset
+
         entry = self.done.pop(recording_id, None)
+        if entry is not None:
+            subject, part = entry.get("subject") or "", entry.get("part", recording_id)
+            path = self._part_path(subject, part)
+            others = [r for r, d in self.done.items() if d.get("part", r) == part and (d.get("subject") or "") == subject]
+            try:
+                if others:
+                    with open(path, "rb") as fh:
+                        self._put(f"{part}.parquet", path, parquet_subset(fh.read(), others))
+                else:
+                    os.unlink(path)
+            except FileNotFoundError:
+                pass
         self._append("forget", recording_id)
         self._history.pop(recording_id, None)
         (self.state / "done" / f"{recording_id}.json").unlink(missing_ok=True)  # an earlier version's files
         (self.state / "history" / f"{recording_id}.pkl").unlink(missing_ok=True)
-        if entry is not None:
-            self.strides_path(recording_id, entry.get("subject") or "").unlink(missing_ok=True)
 
     def history_payload(self, recording_id: str) -> Any:
         """The (SessionInfo, SessionMetrics) stored for a recording, or None."""
@@ -306,6 +384,7 @@ class OutputDir:
 
         if reload:
             self._load_done()
+            self._tidy()  # a strides file written just before the interruption, without its record
         rows = self.session_rows()
         cols = column_order(rows)
         cells = [[r.get(c) for c in cols] for r in rows]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import math
 import os
 import threading
 import time
@@ -383,11 +384,19 @@ def plan_tasks(sizes: Sequence[int], workers: int) -> list[list[int]]:
 
 
 def largest_first(paths: Sequence[Path]) -> list[Path]:
-    """The order files are submitted in: largest first (ties by path), so that a run ends on its
-    smallest files and no worker waits long for the last one (a day-long file submitted last would
-    keep one worker busy for minutes while the others idle). The order of the results does not
-    matter: the tables are sorted."""
-    return sorted(paths, key=lambda p: (-_size(p), str(p)))
+    """The order files are submitted in: largest first, so that a run ends on its smallest files and no
+    worker waits long for the last one (a day-long file submitted last would keep one worker busy for
+    minutes while the others idle); by path among files of one size class (half-octaves: they differ
+    in size by less than a factor of sqrt(2)), so that a task's files are mostly from the same folders,
+    often the same subject, whose strides then share one file
+    (:func:`retrogait.batch.task.pack_strides`). The order of the results does not matter: the tables
+    are sorted."""
+    return sorted(paths, key=lambda p: (-_size_class(_size(p)), str(p)))
+
+
+def _size_class(size: int) -> int:
+    """The half-octave of ``size`` (``[2^(k/2), 2^((k+1)/2))`` bytes is class k; an empty file -1)."""
+    return int(2 * math.log2(size)) if size > 0 else -1
 
 
 def _size(path: Path) -> int:
@@ -444,9 +453,9 @@ def _run(client: Any, todo: list[Path], settings: BatchSettings, out: OutputDir,
                 results = [FileResult(path=p, error=_task_error(exc, first), exit_code=1) for p in paths]
             finally:
                 fut.release()
-            for res in results:
-                _handle(res, out, report, failures, written, conn, history)
-                if shown is not None:
+            _store(results, out, report, failures, written, conn, history)
+            if shown is not None:
+                for res in results:
                     shown.done(res)
     except BaseException:
         client.cancel([f for f, _ in live.values()])
@@ -489,31 +498,40 @@ def _task_error(exc: BaseException, first: str) -> str:
     return f"task failed: {type(exc).__name__}: {first}"
 
 
-def _handle(res: FileResult, out: OutputDir, report: BatchReport, failures: list[tuple[str, str, int]],
-            written: dict[str, str], conn: Any, history: dict[str, int] | None) -> None:
-    report.task_cpu_seconds += res.cpu_seconds
-    if res.error is not None:
-        failures.append((res.path, res.error, res.exit_code))
-        return
-    if res.unchanged:  # touched, not changed: nothing to redo
-        if res.recording_id in out.done:
-            out.touch(res.recording_id)
-            report.skipped += 1
+def _store(results: list[FileResult], out: OutputDir, report: BatchReport, failures: list[tuple[str, str, int]],
+           written: dict[str, str], conn: Any, history: dict[str, int] | None) -> None:
+    """Write the results of one task: failures noted, touched files recorded, files with the same bytes
+    as one stored before reported as duplicates; the others stored a strides file at a time
+    (:meth:`OutputDir.add_part`), then their sessions added to the history when asked."""
+    stored: dict[str, list[FileResult]] = {}  # strides file -> its recordings to store
+    for res in results:
+        report.task_cpu_seconds += res.cpu_seconds
+        if res.error is not None:
+            failures.append((res.path, res.error, res.exit_code))
+            continue
+        if res.unchanged:  # touched, not changed: nothing to redo
+            if res.recording_id in out.done:
+                out.touch(res.recording_id)
+                report.skipped += 1
+                if conn is not None:
+                    _store_history(conn, out.history_payload(res.recording_id), res.path, history, failures)
+            continue
+        first = written.get(res.recording_id) or (
+            out.done[res.recording_id]["path"] if res.recording_id in out.done else None)
+        if first is not None and first != res.path:  # same bytes as another file: analyzed once
+            report.duplicates.append({"file": res.path, "same_as": first})
+            continue
+        written[res.recording_id] = res.path
+        stored.setdefault(res.part, []).append(res)
+    carriers = {r.part: r for r in results if r.part_recordings}
+    for part, members in stored.items():
+        out.add_part(members, carriers[part])
+        for res in members:
+            report.analyzed += 1
+            report.strides += res.n_strides
+            report.samples += res.samples
             if conn is not None:
-                _store_history(conn, out.history_payload(res.recording_id), res.path, history, failures)
-        return
-    first = written.get(res.recording_id) or (
-        out.done[res.recording_id]["path"] if res.recording_id in out.done else None)
-    if first is not None and first != res.path:  # same bytes as another file: analyzed once
-        report.duplicates.append({"file": res.path, "same_as": first})
-        return
-    out.add(res)
-    written[res.recording_id] = res.path
-    report.analyzed += 1
-    report.strides += res.n_strides
-    report.samples += res.samples
-    if conn is not None:
-        _store_history(conn, res.history(), res.path, history, failures)
+                _store_history(conn, res.history(), res.path, history, failures)
 
 
 def _store_history(conn: Any, payload: Any, path: str, history: dict[str, int] | None,
