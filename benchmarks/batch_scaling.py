@@ -59,31 +59,46 @@ hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024
 print(json.dumps({"samples": samples, "peak_rss": hwm}))
 """
 #: Batch's own work in a worker, without the noise of separate runs: in one process, each file analyzed
-#: bare (as BARE) and as a batch task (``analyze_file``: content hash, rows, the strides Parquet bytes,
-#: the history payload), the two interleaved file by file, so a change of the machine's speed hits both.
+#: bare (as BARE) and as a batch task's file (``analyze_file``: content hash, rows, history payload),
+#: the two interleaved file by file, so a change of the machine's speed hits both; after each group of
+#: files (as a task holds), their strides packed into Parquet files (``pack_strides``) counted to the task.
+#: Groups are consecutive files, as a task's are. Trees without ``pack_strides`` (before 2026-11-28
+#: 19:00) encode a file's strides in ``analyze_file``.
 PAIRED = r"""
 import json, sys, time
 from retrogait import analyze, load_recording
 from retrogait.balance.metrics import session_metrics
 from retrogait.batch.settings import BatchSettings
 from retrogait.batch.task import analyze_file
-settings, passes = BatchSettings(), int(sys.argv[1])
+try:
+    from retrogait.batch.task import pack_strides
+except ImportError:
+    pack_strides = None
+settings, passes, size = BatchSettings(), int(sys.argv[1]), int(sys.argv[2])
+files = sys.argv[3:]
 def bare(f):
     rec = load_recording(f)
     session_metrics(analyze(rec).strides, rec)
-def task(f):
-    assert analyze_file(f, settings).error is None
-files = sys.argv[2:]
-for f in files[:3]:  # warm: first calls, the page cache
+for f in files[:2]:  # warm: first calls, the page cache
     bare(f)
-    task(f)
+    analyze_file(f, settings)
 spent = {"bare": 0.0, "task": 0.0}
 for p in range(passes):
-    for i, f in enumerate(files):
-        for name, fn in ((("bare", bare), ("task", task)) if (i + p) % 2 else (("task", task), ("bare", bare))):
-            c = time.process_time()
-            fn(f)
-            spent[name] += time.process_time() - c
+    for start in range(0, len(files), size):
+        results = []
+        for i, f in enumerate(files[start:start + size]):
+            for name in (("bare", "task") if (i + p) % 2 else ("task", "bare")):
+                c = time.process_time()
+                if name == "bare":
+                    bare(f)
+                else:
+                    results.append(analyze_file(f, settings))
+                spent[name] += time.process_time() - c
+        c = time.process_time()
+        if pack_strides is not None:
+            pack_strides(results)
+        spent["task"] += time.process_time() - c
+        assert all(r.error is None for r in results)
 print(json.dumps({k: v / (passes * len(files)) for k, v in spent.items()}))
 """
 PR_SET_CHILD_SUBREAPER = 36
@@ -209,6 +224,8 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="write every measurement here")
     ap.add_argument("--parts", type=int, default=50, metavar="N",
                     help="files for the interleaved bare-vs-task measurement in one process (0: skip it)")
+    ap.add_argument("--parts-group", type=int, default=8, metavar="K",
+                    help="files a task of that measurement holds (a real run's first tasks hold up to 24)")
     ap.add_argument("--before", default=None, metavar="SRC",
                     help="also run batch from this source tree (e.g. `git archive OLD src | tar -x -C /tmp/old` "
                          "and /tmp/old/src), interleaved with the current one, for a before/after comparison")
@@ -296,12 +313,12 @@ def main() -> None:
           f"median {med(s_full):.2f}x; per file (start-up excluded) min {min(s_per):.2f}x / median {med(s_per):.2f}x; "
           f"CPU of 2 workers vs 1: {med(b2['full_cpu']) / med(b1['full_cpu']) - 1:+.1%}")
     if a.parts:
-        some = files[:: max(1, len(files) // a.parts)][: a.parts]
-        paired = run([sys.executable, "-c", PAIRED, "3", *some])
+        some = files[: a.parts]
+        paired = run([sys.executable, "-c", PAIRED, "3", str(a.parts_group), *some])
         pb, pt = paired["out"]["bare"], paired["out"]["task"]
         extra = c1["client"] + c1["workers"] - c1["task"]
         print(f"by parts (less sensitive to the machine's drift between runs): in one process, {len(some)} files x 3, "
-              f"bare and task interleaved: bare {pb * 1000:.1f} ms, task {pt * 1000:.1f} ms ({pt / pb - 1:+.1%}); "
+              f"tasks of {a.parts_group} files and bare interleaved: bare {pb * 1000:.1f} ms, task {pt * 1000:.1f} ms ({pt / pb - 1:+.1%}); "
               f"with the client and Dask around the task (1 worker, above: {extra * 1000:.1f} ms) "
               f"{(pt + extra) / pb - 1:+.1%} per file (target <= 10 %)")
     last1, last2 = res["batch -w 1"]["full"][-1]["out"], res["batch -w 2"]["full"][-1]["out"]
