@@ -468,6 +468,21 @@ def test_strides_files_shared_by_a_subjects_recordings(study, tmp_path, monkeypa
     again = pd.read_parquet(torn / "strides.parquet")
     assert again.groupby("recording_id").size().to_dict() == {r: d["n_strides"] for r, d in done.items()}
 
+    # a file that changed: analyzed again, its old rows taken out of the file it shared
+    mine, out2 = tmp_path / "mine", tmp_path / "out2"
+    shutil.copytree(study / "p01", mine / "p01")
+    try:
+        run_batch([mine], out2, make_settings(), workers=1)
+        _simulate(mine / "p01" / "s2.rgt", "forward-treadmill", 30, "p01", 7)  # new content
+        report = run_batch([mine], out2, make_settings(), workers=1)
+    finally:
+        stop_fork_server()
+    assert report.analyzed == 1 and report.skipped == 2
+    done2 = read_journal(out2 / ".retrogait-batch")[0]
+    assert len(done2) == 3 and len({d["part"] for d in done2.values()}) == 2
+    strides = pd.read_parquet(out2 / "strides.parquet")
+    assert strides.groupby("recording_id").size().to_dict() == {r: d["n_strides"] for r, d in done2.items()}
+
 
 def test_fork_server_stopped_only_if_batch_started_it(monkeypatch):
     """`retrogait batch` stops the fork server it started (its workers are gone by then); one that was

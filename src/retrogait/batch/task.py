@@ -178,7 +178,8 @@ def pack_strides(results: list[FileResult]) -> None:
     """Encode the strides of ``results`` (in place): one Parquet file per subject, its recordings in
     the order of ``results`` (a recording whose content an earlier one has is not repeated: the client
     keeps the first file of the same bytes), carried by the subject's first result
-    (``strides_parquet``, ``part_recordings``); every result with strides names its file (``part``)."""
+    (``strides_parquet``, ``part_recordings``); every result with strides names its file (``part``).
+    The CPU time of packing a file is shared out to its results' ``cpu_seconds``."""
     from retrogait.batch.arrow import parquet_bytes
 
     by_subject: dict[str, list[FileResult]] = {}
@@ -186,6 +187,7 @@ def pack_strides(results: list[FileResult]) -> None:
         if r.strides_columns is not None:
             by_subject.setdefault(r.subject, []).append(r)
     for members in by_subject.values():
+        c0 = time.thread_time()
         keep: dict[str, FileResult] = {}
         for m in members:
             keep.setdefault(m.recording_id, m)
@@ -195,8 +197,10 @@ def pack_strides(results: list[FileResult]) -> None:
         carrier.strides_parquet = parquet_bytes(merged)
         carrier.part_recordings = list(keep)
         name = part_name(carrier.part_recordings)
+        share = (time.thread_time() - c0) / len(members)
         for m in members:
             m.part, m.strides_columns = name, None
+            m.cpu_seconds += share
 
 
 def _log_progress(topic: str, files: list[list[Any]]) -> None:
