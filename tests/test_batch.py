@@ -398,6 +398,33 @@ def test_journal_torn_record_and_earlier_layout(local_run, tmp_path):
     assert sorted(read_journal(state)[0]) == sorted(set(done) - {last})
 
 
+def test_journal_record_we_did_not_write_ends_the_journal(local_run, tmp_path):
+    """A record whose bytes are intact (its CRC matches) but whose content is not one the batch writes
+    (a crafted or foreign file) ends the reading like a torn one: no traceback; the folder opens, the
+    record and what follows are cut off."""
+    import shutil
+    import zlib
+
+    from retrogait.batch.outdir import JOURNAL, RECORD, RECORD_MAGIC, OutputDir, read_journal
+    from retrogait.batch.settings import make_settings
+
+    copy = tmp_path / "copy"
+    shutil.copytree(local_run[0], copy)
+    state = copy / ".retrogait-batch"
+    done, _, valid = read_journal(state)
+    for text in (b'{"op": "group", "rids": ["a"], "entries": [{"path": "x"}], "sizes": [0]}',
+                 b'{"op": "group", "rids": ["a", "b"], "entries": [], "sizes": [0]}', b'{"op": "explode"}',
+                 b'[1, 2]', b'{"op": "done", "rid": "a", "entry": 3}', b"not json"):
+        with open(state / JOURNAL, "r+b") as fh:
+            fh.truncate(valid)
+            fh.seek(valid)
+            fh.write(RECORD.pack(RECORD_MAGIC, len(text), 0, zlib.crc32(text)) + text)
+        assert read_journal(state)[0] == done and read_journal(state)[2] == valid
+        out = OutputDir(copy, make_settings())
+        out.close()
+        assert (state / JOURNAL).stat().st_size == valid
+
+
 def test_strides_files_shared_by_a_subjects_recordings(study, tmp_path, monkeypatch):
     """The strides of a task's recordings are one file per subject; the recordings of a file are done
     together or not at all; a recording dropped from a shared file leaves the others' rows; a strides

@@ -96,31 +96,48 @@ def read_journal(state: str | os.PathLike) -> tuple[dict[str, dict[str, Any]], d
         end = start + n_json + n_pickle
         if magic != RECORD_MAGIC or end > size or zlib.crc32(data[start:end]) != crc:
             break
-        rec = json.loads(data[start:start + n_json])
-        if rec["op"] == "group":
-            at = start + n_json
-            for rid, entry, n in zip(rec["rids"], rec["entries"], rec["sizes"], strict=True):
-                done[rid] = entry
-                if n:
-                    history[rid] = (at, n)
-                else:
-                    history.pop(rid, None)
-                at += n
-            pos = end
-            continue
-        rid = rec["rid"]
-        if rec["op"] == "forget":
-            done.pop(rid, None)
-            history.pop(rid, None)
-        else:
-            done[rid] = rec["entry"]
-            if rec["op"] == "done":
-                if n_pickle:
-                    history[rid] = (start + n_json, n_pickle)
-                else:
-                    history.pop(rid, None)
+        try:
+            _apply_record(json.loads(data[start:start + n_json]), start + n_json, n_pickle, done, history)
+        except (ValueError, KeyError, TypeError):  # intact bytes but not a record we wrote: as if torn
+            break
         pos = end
     return done, history, pos
+
+
+def _is_entry(entry: Any) -> bool:
+    """Whether a journal entry has what the folder reads from it."""
+    return isinstance(entry, dict) and all(k in entry for k in ("path", "size", "mtime_ns", "sha256", "rows"))
+
+
+def _apply_record(rec: dict[str, Any], at: int, n_pickle: int, done: dict[str, dict[str, Any]],
+                  history: dict[str, tuple[int, int]]) -> None:
+    """Apply one journal record (its payloads start at byte ``at``) to ``done`` and ``history``."""
+    if rec["op"] == "group":
+        sizes = [int(n) for n in rec["sizes"]]
+        if (sum(sizes) != n_pickle or not len(sizes) == len(rec["rids"]) == len(rec["entries"])
+                or not all(map(_is_entry, rec["entries"]))):
+            raise ValueError("group record does not match its payloads")
+        for rid, entry, n in zip(rec["rids"], rec["entries"], sizes, strict=True):
+            done[str(rid)] = entry
+            if n:
+                history[str(rid)] = (at, n)
+            else:
+                history.pop(str(rid), None)
+            at += n
+        return
+    rid = str(rec["rid"])
+    if rec["op"] == "forget":
+        done.pop(rid, None)
+        history.pop(rid, None)
+    elif rec["op"] in ("done", "touch") and _is_entry(rec["entry"]):
+        done[rid] = rec["entry"]
+        if rec["op"] == "done":
+            if n_pickle:
+                history[rid] = (at, n_pickle)
+            else:
+                history.pop(rid, None)
+    else:
+        raise ValueError(f"unknown journal record {rec['op']!r}")
 
 
 def csv_cell(v: Any) -> str:
