@@ -56,7 +56,9 @@ for f in sys.argv[1:]:
     session_metrics(res.strides, rec)
     samples += sum(s.n for s in rec.streams)
 hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024
-print(json.dumps({"samples": samples, "peak_rss": hwm}))
+import resource
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"samples": samples, "peak_rss": hwm, "minor_faults": ru.ru_minflt, "sys_seconds": ru.ru_stime}))
 """
 #: Batch's own work in a worker, without the noise of separate runs: in one process, each file analyzed
 #: bare (as BARE) and as a batch task's file (``analyze_file``: content hash, rows, history payload),
@@ -298,6 +300,14 @@ def main() -> None:
               f"{x['task'] * 1000:5.1f} ms, outside them {(x['workers'] - x['task']) * 1000:4.1f} ms); bare analyze + "
               f"balance metrics {med(b['per_file_cpu']) * 1000:5.1f} ms")
     c1, c2 = cpu_split["batch -w 1"], cpu_split["batch -w 2"]
+    bare_full = res["bare"]["full"]
+    if all("minor_faults" in r["out"] for r in bare_full) and "task_minor_faults" in res["batch -w 1"]["full"][0]["out"]:
+        tasks = [r["out"] for r in res["batch -w 1"]["full"]]
+        print(f"  the kernel's share, per file (full runs, median): batch -w 1 tasks "
+              f"{statistics.median(o['task_minor_faults'] for o in tasks) / n:.0f} page faults, "
+              f"{statistics.median(o['task_sys_seconds'] for o in tasks) / n * 1000:.1f} ms sys; bare process "
+              f"{statistics.median(r['out']['minor_faults'] for r in bare_full) / n:.0f} page faults, "
+              f"{statistics.median(r['out']['sys_seconds'] for r in bare_full) / n * 1000:.1f} ms sys")
     print(f"  predicted 1 -> 2 workers on 2 idle cores (per file; 1 worker: the worker's CPU, the client running on "
           f"the other core; 2 workers: all CPU shared by 2 cores): 2 x {c1['workers'] * 1000:.0f} / "
           f"({c2['workers'] * 1000:.0f} + {c2['client'] * 1000:.0f}) = "

@@ -110,6 +110,8 @@ class BatchReport:
     client_cpu_seconds: float = 0.0
     worker_cpu_seconds: dict[str, float] = field(default_factory=dict)
     task_cpu_seconds: float = 0.0  # CPU time of the file tasks themselves (sum over files and workers)
+    task_sys_seconds: float = 0.0  # of which in the kernel (Linux workers)
+    task_minor_faults: int = 0  # page faults of the file tasks (Linux workers)
     interrupted: bool = False
     outputs: dict[str, str] = field(default_factory=dict)
 
@@ -506,6 +508,8 @@ def _store(results: list[FileResult], out: OutputDir, report: BatchReport, failu
     stored: dict[str, list[FileResult]] = {}  # strides file -> its recordings to store
     for res in results:
         report.task_cpu_seconds += res.cpu_seconds
+        report.task_sys_seconds += res.sys_seconds
+        report.task_minor_faults += res.minor_faults
         if res.error is not None:
             failures.append((res.path, res.error, res.exit_code))
             continue

@@ -57,6 +57,8 @@ class FileResult:
     samples: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # CPU time of the task's thread on the worker
+    sys_seconds: float = 0.0  # of which in the kernel (Linux; 0 elsewhere)
+    minor_faults: int = 0  # page faults of the task's thread (Linux; 0 elsewhere)
     worker: str = ""
     unchanged: bool = False  # the content hash matched ``known_sha256``: nothing was analyzed
     profiles: dict[str, Any] = field(default_factory=dict)  # device id -> its profile used (or None)
@@ -121,7 +123,7 @@ def analyze_file(path: str, settings: BatchSettings, known_sha256: str | None = 
     """
     from retrogait.errors import RetrogaitError
 
-    t0, c0 = time.perf_counter(), time.thread_time()
+    t0, c0, u0 = time.perf_counter(), time.thread_time(), _thread_usage()
     out = FileResult(path=path, worker=socket.gethostname())
     try:
         _run(out, settings, known_sha256)
@@ -135,7 +137,22 @@ def analyze_file(path: str, settings: BatchSettings, known_sha256: str | None = 
     if out.error is not None:
         out.rows, out.strides_columns, out.n_strides, out.history_pickle = [], None, 0, None
     out.seconds, out.cpu_seconds = time.perf_counter() - t0, time.thread_time() - c0
+    u1 = _thread_usage()
+    out.minor_faults, out.sys_seconds = u1[0] - u0[0], u1[1] - u0[1]
     return out
+
+
+def _thread_usage() -> tuple[int, float]:
+    """(minor page faults, system CPU seconds) of the calling thread so far; zeros where the platform
+    cannot tell (they show how much of a task's time is the kernel's, e.g. memory handed back and
+    taken again)."""
+    try:
+        import resource
+
+        r = resource.getrusage(resource.RUSAGE_THREAD)
+    except (ImportError, AttributeError, OSError):  # Windows, macOS
+        return 0, 0.0
+    return r.ru_minflt, r.ru_stime
 
 
 def analyze_files(paths: list[str], settings: BatchSettings, known_sha256: list[str | None],
