@@ -6,9 +6,9 @@ on a cluster node) and returns only tables, never the samples: the session rows,
 :func:`analyze_files` (a Dask task of several files) encodes the strides of its recordings as one
 Parquet file per subject (:func:`pack_strides`), so the client, the one serial part of a batch, only
 writes bytes, and Dask moves a few flat buffers instead of pickling ~40 numpy columns a file. One file
-per subject and task, not per recording: a Parquet file's cost is mostly fixed per column and file
-(~2.4 ms for a recording's 38 columns, ~0.6 ms a recording for 24 of them together), and readers of a
-large study prefer fewer, larger files.
+per subject and task, not per recording: much of a Parquet file's cost is fixed per column and file
+(in a task, ~2.6 ms for one ten-minute recording alone, ~1.7 ms a recording for 8 together), and
+readers of a large study prefer fewer, larger files.
 """
 
 from __future__ import annotations
