@@ -16,6 +16,18 @@ REQUIRE_SHARED_DATA = os.environ.get("RETROGAIT_REQUIRE_SHARED_DATA", "").strip(
 """CI sets ``RETROGAIT_REQUIRE_SHARED_DATA=1`` (``.ci/run``): a missing ``../shared/data`` then fails the
 real-data tests instead of skipping them, so a green CI run always includes the real-data checks."""
 
+# Property tests (Hypothesis) draw the same examples on every run unless RETROGAIT_HYPOTHESIS=random: a
+# suite that passed passes again, and CI cannot fail on a draw nobody saw before (one did, 2026-11-28: a
+# test's own arithmetic on an all-NaN input). Explore new draws locally with RETROGAIT_HYPOTHESIS=random.
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # pragma: no cover - the [test] extra installs it
+    pass
+else:
+    _hypothesis_settings.register_profile("fixed", derandomize=True, database=None)
+    _hypothesis_settings.register_profile("random")
+    _hypothesis_settings.load_profile("random" if os.environ.get("RETROGAIT_HYPOTHESIS") == "random" else "fixed")
+
 # Which per-sample code a test runs must not depend on the tests before it (numba's kernels, once loaded
 # in the process, are used for shorter inputs too: retrogait.analysis.compiled). So the suite runs what
 # users get: every input through the kernels compiled at install when they are there (CI requires them),
