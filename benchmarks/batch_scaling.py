@@ -19,6 +19,14 @@ Targets (issue 10): per-file overhead of batch over bare <= 10 %; 1 -> 2 workers
 The per-file overhead is also measured by parts (``--parts``): the task's own work against a bare analysis
 interleaved file by file in one process (``PAIRED``), plus the client's and Dask's CPU per file from the
 runs' reports; on a machine whose speed drifts between runs this is the steadier figure.
+``--side-by-side R`` measures the whole-run overhead without the machine's drift between runs: bare and
+``batch --workers 1`` run at the same time (on 2 cores: bare on one, the worker on the other, the client
+between them), R times, on the small and the full study; each reports its own CPU (bare its process, batch
+its client and workers), so the same minute of the machine's speed is in both. A control runs two bare
+processes the same way (A/A): its spread is the method's own noise. Running together slows both alike,
+so the difference stays batch's (measured 2026-11-28 on this machine: a bare analysis took 104 ms a file
+next to an idle core, 100 next to a spinning one, 105 next to one copying memory; two bare analyses at
+once ~4 % more CPU a file than one alone, 93.4 against 89.6 ms, the cache they share).
 The 1-minute load average is recorded around every run: on a shared machine wall times (and the
 scaling) are only meaningful at a load below the number of cores; CPU times are less sensitive.
 
@@ -26,8 +34,8 @@ scaling) are only meaningful at a load below the number of cores; CPU times are 
 started here (its start-up not counted), with Dask's default worker settings and with those docs/batch.md
 recommends. ``--day DIR`` runs a few 24-hour files (memory per worker).
 
-Run: python3 benchmarks/batch_scaling.py [--n 200] [--small 2] [--repeat 3] [--data DIR] [--cluster]
-     [--day DIR] [--json OUT.json]
+Run: python3 benchmarks/batch_scaling.py [--n 200] [--small 2] [--repeat 3] [--side-by-side 5] [--data DIR]
+     [--cluster] [--day DIR] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -58,7 +66,8 @@ for f in sys.argv[1:]:
 hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024
 import resource
 ru = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"samples": samples, "peak_rss": hwm, "minor_faults": ru.ru_minflt, "sys_seconds": ru.ru_stime}))
+print(json.dumps({"samples": samples, "peak_rss": hwm, "minor_faults": ru.ru_minflt, "sys_seconds": ru.ru_stime,
+                  "cpu": ru.ru_utime + ru.ru_stime}))
 """
 #: Batch's own work in a worker, without the noise of separate runs: in one process, each file analyzed
 #: bare (as BARE) and as a batch task's file (``analyze_file``: content hash, rows, history payload),
@@ -187,6 +196,50 @@ def batch(files: list[str], workers: int, src: str | None = None) -> dict:
                     "--workers", str(workers)], env)
 
 
+def together(cmds: list[list[str]]) -> list[dict]:
+    """Run ``cmds`` at the same time, to the end; the JSON each printed, with the load around them."""
+    reap_all()
+    l0 = load()
+    with tempfile.TemporaryDirectory(prefix="rg-batch-bench-") as out:
+        cmds = [[x.replace("{OUT}", f"{out}/o{i}") for x in c] for i, c in enumerate(cmds)]
+        procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
+        outs = [p.communicate() for p in procs]
+    reap_all()
+    for c, p, (_, err) in zip(cmds, procs, outs):
+        if p.returncode != 0:
+            raise SystemExit(f"{' '.join(c[:4])}... failed: {err[-2000:]}")
+    return [{**json.loads(o), "load": [l0, load()]} for o, _ in outs]
+
+
+def own_cpu(report: dict) -> float:
+    """CPU a run reported for itself: bare its process; batch its client and its workers."""
+    if "client_cpu_seconds" in report:
+        return report["client_cpu_seconds"] + sum(report["worker_cpu_seconds"].values())
+    return report["cpu"]
+
+
+def side_by_side(files: list[str], few: list[str], repeats: int) -> dict[str, list[float]]:
+    """Per-file CPU overhead of ``batch --workers 1`` over bare, the two run at the same time, and of a
+    second bare over a first (the control), each ``repeats`` times; start-up excluded as in ``split``."""
+    bare_cmd = [sys.executable, "-c", BARE]
+    batch_cmd = [sys.executable, "-m", "retrogait", "batch", "-o", "{OUT}", "--json", "--workers", "1"]
+    pairs = {"batch": (bare_cmd, batch_cmd), "control": (bare_cmd, bare_cmd)}
+    out: dict[str, list[float]] = {"batch": [], "control": [], "bare_ms": []}
+    n, k = len(files), len(few)
+    for i in range(repeats):
+        for name, (first, second) in pairs.items():
+            cpu = {}
+            for size, fs in (("small", few), ("full", files)):
+                a, b = together([first + fs, second + fs])
+                cpu[size] = (own_cpu(a), own_cpu(b))
+            per = [(cpu["full"][j] - cpu["small"][j]) / (n - k) for j in (0, 1)]
+            out[name].append(per[1] / per[0] - 1)
+            out["bare_ms"].append(per[0] * 1000)
+            print(f"  side by side {i + 1} bare and {name:7s}: {per[0] * 1000:5.1f} and {per[1] * 1000:5.1f} ms a file "
+                  f"({per[1] / per[0] - 1:+.1%}); load {load():.1f}", flush=True)
+    return out
+
+
 def stats(values: list[float]) -> str:
     return f"min {min(values):.2f} / median {statistics.median(values):.2f}"
 
@@ -228,6 +281,9 @@ def main() -> None:
                     help="files for the interleaved bare-vs-task measurement in one process (0: skip it)")
     ap.add_argument("--parts-group", type=int, default=8, metavar="K",
                     help="files a task of that measurement holds (a real run's first tasks hold up to 24)")
+    ap.add_argument("--side-by-side", type=int, default=5, metavar="R",
+                    help="repeats of bare and batch --workers 1 run at the same time, and of the bare/bare control "
+                         "(0: skip it)")
     ap.add_argument("--before", default=None, metavar="SRC",
                     help="also run batch from this source tree (e.g. `git archive OLD src | tar -x -C /tmp/old` "
                          "and /tmp/old/src), interleaved with the current one, for a before/after comparison")
@@ -331,6 +387,16 @@ def main() -> None:
               f"tasks of {a.parts_group} files and bare interleaved: bare {pb * 1000:.1f} ms, task {pt * 1000:.1f} ms ({pt / pb - 1:+.1%}); "
               f"with the client and Dask around the task (1 worker, above: {extra * 1000:.1f} ms) "
               f"{(pt + extra) / pb - 1:+.1%} per file (target <= 10 %)")
+    if a.side_by_side:
+        print(f"\nside by side (bare and batch --workers 1 at the same time, {a.side_by_side} repeats; the control: "
+              "two bare processes):", flush=True)
+        sbs = side_by_side(files, few, a.side_by_side)
+        summary["side_by_side"] = dict(sbs)
+        over, ctl = sbs["batch"], sbs["control"]
+        print(f"  per-file CPU overhead of batch over bare (target <= 10 %): median {med(over):+.1%} (min {min(over):+.1%}, "
+              f"max {max(over):+.1%}); control bare over bare: median {med(ctl):+.1%} (min {min(ctl):+.1%}, "
+              f"max {max(ctl):+.1%}); "
+              f"bare {med(sbs['bare_ms']):.0f} ms a file")
     last1, last2 = res["batch -w 1"]["full"][-1]["out"], res["batch -w 2"]["full"][-1]["out"]
     for name, rep in (("1 worker", last1), ("2 workers", last2)):
         print(f"peak memory, {name}: client {mb(rep['client_peak_rss_bytes'])}, workers "

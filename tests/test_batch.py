@@ -542,6 +542,38 @@ def test_fork_server_stopped_only_if_batch_started_it(monkeypatch):
     fs.stop_fork_server()  # nothing left to stop: a no-op
 
 
+def test_local_workers_start_with_the_malloc_settings(monkeypatch, tmp_path):
+    """The fork server local workers are forked from starts with WORKER_ENV, glibc's malloc settings
+    included (read only when a process starts, so they must be in the server's own environment)."""
+    import multiprocessing
+    import subprocess
+    from multiprocessing import forkserver
+
+    from retrogait.batch import forkserver as fs
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+    for k in (*fs.WORKER_ENV, "MALLOC_TRIM_THRESHOLD_"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # Dask's default: must not reach the workers
+    forkserver._forkserver._stop()  # one left running by an earlier test has the environment of then
+    assert fs.start_fork_server()
+    try:
+        # a fork of the server writes its environment (through a shell: glibc edits the variable's
+        # bytes in place when it reads it, so /proc/self/environ no longer shows it whole)
+        worker = multiprocessing.get_context("forkserver").Process(
+            target=subprocess.call, args=(["sh", "-c", f"env -0 > {tmp_path / 'environ'}"],))
+        worker.start()
+        worker.join(60)
+        assert worker.exitcode == 0
+    finally:
+        fs.stop_fork_server()
+    env = dict(x.split("=", 1) for x in (tmp_path / "environ").read_text().split("\0") if "=" in x)
+    assert env["GLIBC_TUNABLES"] == fs.WORKER_MALLOC
+    assert "mmap_threshold=33554432" in fs.WORKER_MALLOC and "trim_threshold=268435456" in fs.WORKER_MALLOC
+    assert env["OPENBLAS_NUM_THREADS"] == "1" and "MALLOC_TRIM_THRESHOLD_" not in env
+
+
 def test_history_written_once(local_run, study, run_cli):
     out, db = local_run
     with sqlite3.connect(db) as conn:
